@@ -1,0 +1,47 @@
+"""The FastAPI application: one graph client per process, created in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from strawberry.fastapi import GraphQLRouter
+
+from api import __version__
+from api.deps import get_context
+from api.routes import health
+from api.schema import schema
+from graph.client import GraphClient
+from graph.schema import migrate
+from graph.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
+    """Build the app. A `graph` client may be handed in (tests); else one is created."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = graph or GraphClient.from_settings(settings)
+        app.state.graph = client
+        app.state.settings = settings
+        try:
+            await migrate(client)
+        except Exception:  # the API still serves /health; /ready reports the database
+            log.exception("schema migration at start-up failed")
+        yield
+        if graph is None:
+            await client.close()
+
+    app = FastAPI(title="graph-cdp", version=__version__, lifespan=lifespan)
+    app.include_router(health.router)
+    gql: GraphQLRouter[object, None] = GraphQLRouter(
+        schema,
+        context_getter=get_context,
+        graphql_ide="graphiql" if settings.environment == "development" else None,
+    )
+    app.include_router(gql, prefix="/graphql")
+    return app

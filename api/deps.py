@@ -1,0 +1,29 @@
+"""FastAPI dependencies: the process-wide graph client and settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.context import Context
+from graph.client import GraphClient
+from graph.settings import Settings
+
+
+def get_graph(request: Request) -> GraphClient:
+    graph: GraphClient = request.app.state.graph
+    return graph
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+GraphDep = Annotated[GraphClient, Depends(get_graph)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_context(graph: GraphDep, settings: SettingsDep) -> Context:
+    return Context(graph=graph, settings=settings)

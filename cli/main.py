@@ -1,0 +1,51 @@
+"""The `cdp` command line: the operator's entry to every step of the pipeline."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from cli import neo4j_cmd
+from cli.demo import demo
+from cli.runtime import console, settings, with_graph
+from graph.client import GraphClient
+from graph.schema import migrate as run_migration
+
+app = typer.Typer(help="graph-cdp: a graph-native customer data platform.", no_args_is_help=True)
+app.add_typer(neo4j_cmd.app, name="neo4j")
+app.command()(demo)
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+
+
+@app.command()
+def migrate() -> None:
+    """Create the constraints and indexes (idempotent)."""
+
+    async def work(g: GraphClient) -> int:
+        return await run_migration(g)
+
+    n = with_graph(work)
+    console.print(f"schema up to date ({n} constraints and indexes checked)")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (API_HOST)."),
+    port: int | None = typer.Option(None, help="Port (API_PORT)."),
+) -> None:
+    """Serve the API (GraphQL at /graphql, /health, /ready) with uvicorn."""
+    import uvicorn
+
+    from api.app import create_app
+
+    s = settings()
+    uvicorn.run(create_app(s), host=host or s.api_host, port=port or s.api_port)
+
+
+if __name__ == "__main__":
+    app()

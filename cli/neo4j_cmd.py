@@ -1,0 +1,66 @@
+"""`cdp neo4j start|stop|status|wipe`: the local Neo4j."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.runtime import console, settings
+from graph.errors import LocalServerError
+from graph.localserver import LocalNeo4j
+
+app = typer.Typer(
+    help="Run the local Neo4j 5.26 Community (no Docker needed).", no_args_is_help=True
+)
+
+
+def _server() -> LocalNeo4j:
+    return LocalNeo4j(settings())
+
+
+@app.command()
+def start() -> None:
+    """Start Neo4j (or reuse the one running) and wait until Bolt answers."""
+    srv = _server()
+    try:
+        with console.status("starting Neo4j (first run resolves jars with Maven)..."):
+            st = srv.start()
+    except LocalServerError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    how = "already running, reused" if st.reused else f"started in {st.started_in_s} s"
+    console.print(f"Neo4j at {st.uri}: {how} (pid {st.pid}, data {st.home}, log {st.log_file})")
+
+
+@app.command()
+def stop() -> None:
+    """Stop the local Neo4j cleanly."""
+    stopped = _server().stop()
+    console.print("Neo4j stopped" if stopped else "no local Neo4j was running")
+
+
+@app.command()
+def status() -> None:
+    """Show whether the local Neo4j runs and answers."""
+    try:
+        st = _server().status()
+    except LocalServerError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    state = "answering" if st.answering else ("starting" if st.running else "stopped")
+    console.print(f"Neo4j at {st.uri}: {state} (pid {st.pid}, data {st.home})")
+    if not st.running:
+        raise typer.Exit(3)
+
+
+@app.command()
+def wipe(yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:
+    """Delete the local Neo4j's data directory (server must be stopped)."""
+    srv = _server()
+    if not yes:
+        typer.confirm(f"Delete {srv.home}?", abort=True)
+    try:
+        srv.wipe()
+    except LocalServerError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"deleted {srv.home}")

@@ -1,0 +1,137 @@
+"""The graph client: owns the one async driver of the process and runs named queries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+from graph.errors import Neo4jUnavailable
+from graph.queries import cypher
+from graph.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Params = Mapping[str, Any]
+Row = dict[str, Any]
+
+
+class GraphClient:
+    """Runs the service's Cypher against one database through one shared driver.
+
+    Queries are referred to by name (a file in `cypher/`) or, for the few built by
+    query builders, by text together with a name used for logging and counting.
+    Parameters are never logged: they hold customers' personal data.
+    """
+
+    def __init__(self, driver: AsyncDriver, database: str, uri: str = "") -> None:
+        self.driver = driver
+        self.database = database
+        self.uri = uri
+        self.query_count = 0
+        """How many queries this client has sent (tests use it to prove there is no N+1)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GraphClient:
+        driver = AsyncGraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+            max_connection_pool_size=settings.neo4j_max_pool_size,
+            connection_timeout=settings.neo4j_connect_timeout_s,
+            # Server notifications quote the query text; keep them out of the logs.
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, settings.neo4j_database, settings.neo4j_uri)
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def verify(self) -> None:
+        """Raise `Neo4jUnavailable` unless the server answers a query."""
+        try:
+            await self.driver.verify_connectivity()
+            await self.read_text("ping", "RETURN 1 AS ok")
+        except (ServiceUnavailable, AuthError, OSError) as exc:
+            raise Neo4jUnavailable(self.uri, type(exc).__name__) from exc
+
+    async def read(self, name: str, params: Params | None = None) -> list[Row]:
+        """Run `cypher/<name>.cypher` as a read, return its rows as dicts."""
+        return await self.read_text(name, cypher(name), params)
+
+    async def write(self, name: str, params: Params | None = None) -> list[Row]:
+        """Run `cypher/<name>.cypher` as a write in its own transaction."""
+        return await self.write_text(name, cypher(name), params)
+
+    async def read_text(self, name: str, query: str, params: Params | None = None) -> list[Row]:
+        return await self._execute(name, query, params, RoutingControl.READ)
+
+    async def write_text(self, name: str, query: str, params: Params | None = None) -> list[Row]:
+        return await self._execute(name, query, params, RoutingControl.WRITE)
+
+    async def _execute(
+        self, name: str, query: str, params: Params | None, routing: RoutingControl
+    ) -> list[Row]:
+        self.query_count += 1
+        log.debug("cypher %s", name)
+        result = await self.driver.execute_query(
+            query,  # query text comes from cypher/ or a builder
+            parameters_=dict(params or {}),
+            database_=self.database,
+            routing_=routing,
+        )
+        return [r.data() for r in result.records]
+
+    async def write_batched(self, name: str, params: Params | None = None) -> None:
+        """Run `cypher/<name>.cypher` in an auto-commit transaction.
+
+        Needed by queries that use `CALL { ... } IN TRANSACTIONS` to work through more rows
+        than one transaction should hold.
+        """
+        self.query_count += 1
+        log.debug("cypher %s (auto-commit)", name)
+        async with self.driver.session(database=self.database) as session:
+            result = await session.run(cypher(name), dict(params or {}))
+            await result.consume()
+
+    async def in_write_tx(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run `work` in one managed write transaction (retried as a whole on transient errors)."""
+        async with self.driver.session(database=self.database) as session:
+
+            async def run(tx: AsyncManagedTransaction) -> T:
+                return await work(Tx(tx, self))
+
+            return await session.execute_write(run)
+
+    @asynccontextmanager
+    async def session_tx(self) -> AsyncIterator[Tx]:
+        """An explicit transaction, committed when the block ends without error."""
+        async with self.driver.session(database=self.database) as session:
+            tx = await session.begin_transaction()
+            try:
+                yield Tx(tx, self)
+                await tx.commit()
+            except BaseException:
+                await tx.rollback()
+                raise
+
+
+class Tx:
+    """A transaction handed to repository functions that write several statements at once."""
+
+    def __init__(self, tx: Any, client: GraphClient) -> None:
+        self._tx = tx
+        self._client = client
+
+    async def run(self, name: str, params: Params | None = None) -> list[Row]:
+        return await self.run_text(name, cypher(name), params)
+
+    async def run_text(self, name: str, query: str, params: Params | None = None) -> list[Row]:
+        self._client.query_count += 1
+        log.debug("cypher %s (tx)", name)
+        result = await self._tx.run(query, dict(params or {}))
+        return [r.data() async for r in result]

@@ -1,0 +1,64 @@
+"""The one validated settings class, read from the environment and a `.env` file.
+
+It is instantiated once, at the entry point (CLI or API start-up), never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEV_PASSWORD = "cdp-local-dev"
+_PLACEHOLDERS = {"", "changeme", "changethis", "password", "neo4j", DEV_PASSWORD}
+
+
+class Settings(BaseSettings):
+    """Configuration of the whole service.
+
+    Environment variables use the field names in upper case (``NEO4J_URI``,
+    ``NEO4J_PASSWORD``, ...). Outside development a placeholder password is refused.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr(DEV_PASSWORD)
+    neo4j_database: str = "neo4j"
+    neo4j_max_pool_size: int = Field(default=100, ge=1)
+    neo4j_connect_timeout_s: float = Field(default=5.0, gt=0)
+
+    # The local Neo4j that `cdp neo4j start` runs when there is no Docker engine.
+    neo4j_local_home: Path = PROJECT_ROOT / "var" / "neo4j"
+    neo4j_local_project: Path = PROJECT_ROOT / "neo4j-local"
+    neo4j_local_host: str = "127.0.0.1"
+    neo4j_local_port: int = Field(default=7687, ge=1, le=65535)
+    neo4j_local_heap: str = Field(default="2g", pattern=r"^\d+[kmgKMG]$")
+    neo4j_local_pagecache: str = Field(default="1g", pattern=r"^\d+[kmgKMG]$")
+    neo4j_local_auth: bool = True
+    neo4j_local_start_timeout_s: float = Field(default=180.0, gt=0)
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_max_body_bytes: int = Field(default=1_000_000, ge=1024)
+
+    data_dir: Path = PROJECT_ROOT / "var" / "data"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        placeholder = self.neo4j_password.get_secret_value() in _PLACEHOLDERS
+        if self.environment == "production" and placeholder:
+            raise ValueError(
+                "NEO4J_PASSWORD is a placeholder; set a real secret outside development"
+            )
+        return self
+
+    @property
+    def local_bolt_uri(self) -> str:
+        return f"bolt://{self.neo4j_local_host}:{self.neo4j_local_port}"

@@ -1,0 +1,44 @@
+"""Shared fixtures. Integration tests run against the real Neo4j named by the settings
+(`NEO4J_URI`, ...); `make test` and `.ci/run` start the local one first."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from graph.client import GraphClient
+from graph.schema import migrate
+from graph.settings import Settings
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The folder decides the marker, so `-m unit` / `-m integration` select reliably.
+    for item in items:
+        path = str(item.path)
+        if "/tests/integration/" in path:
+            item.add_marker(pytest.mark.integration)
+        elif "/tests/unit/" in path:
+            item.add_marker(pytest.mark.unit)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+async def graph_client(settings: Settings) -> AsyncIterator[GraphClient]:
+    client = GraphClient.from_settings(settings)
+    await client.verify()
+    await migrate(client)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def graph(graph_client: GraphClient) -> AsyncIterator[GraphClient]:
+    """The real graph, emptied before the test so each test starts from its own data."""
+    await graph_client.write_batched("test_wipe_graph")
+    graph_client.query_count = 0
+    yield graph_client
