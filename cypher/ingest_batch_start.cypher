@@ -1,0 +1,8 @@
+CREATE (b:IngestBatch {
+  id: $batch_id,
+  source: $source,
+  file: $file,
+  mapping: $mapping,
+  status: 'running',
+  started_at: $now
+})

@@ -1,0 +1,2 @@
+MATCH (s:Suppression)
+RETURN s.hash AS hash

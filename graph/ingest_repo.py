@@ -1,0 +1,100 @@
+"""Writes of the ingestion pipeline: records, identifier links, orders, events, quarantine
+and batch bookkeeping. Every write is an `UNWIND $rows` batch that can be repeated safely
+after a crash (MERGE on node keys, content hashes for changes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from graph.client import GraphClient
+
+Row = Mapping[str, Any]
+
+
+async def start_batch(
+    graph: GraphClient, batch_id: str, source: str, file: str, mapping: str, now: str
+) -> None:
+    await graph.write(
+        "ingest_batch_start",
+        {"batch_id": batch_id, "source": source, "file": file, "mapping": mapping, "now": now},
+    )
+
+
+async def finish_batch(
+    graph: GraphClient,
+    batch_id: str,
+    counts: Mapping[str, int],
+    status: str,
+    error: str | None,
+    now: str,
+) -> None:
+    await graph.write(
+        "ingest_batch_finish",
+        {
+            "batch_id": batch_id,
+            "counts": dict(counts),
+            "status": status,
+            "error": error,
+            "now": now,
+        },
+    )
+
+
+async def write_records(
+    graph: GraphClient,
+    batch_id: str,
+    records: Sequence[Row],
+    links: Sequence[Row],
+    *,
+    accumulate: bool,
+    now: str,
+) -> int:
+    """Upsert records and their identifier links. Returns how many records changed.
+
+    `records` rows: rid, source, source_id, props, hash, raw, issues, file, row,
+    observed_at, keys (identifier keys). `links` rows: rid, key, type, value, seen.
+    """
+    if not records:
+        return 0
+    params = {"rows": list(records), "batch_id": batch_id, "now": now}
+    query = "ingest_records_accumulate" if accumulate else "ingest_records"
+    changed = {r["rid"] for r in await graph.write(query, params)}
+    if changed and not accumulate:
+        stale = [{"rid": r["rid"], "keys": r["keys"]} for r in records if r["rid"] in changed]
+        await graph.write("ingest_unlink_stale_identifiers", {"rows": stale})
+    if links:
+        await graph.write(
+            "ingest_identifier_links", {"links": list(links), "batch_id": batch_id, "now": now}
+        )
+    return len(changed)
+
+
+async def write_orders(graph: GraphClient, batch_id: str, rows: Sequence[Row], now: str) -> None:
+    if rows:
+        await graph.write("ingest_orders", {"rows": list(rows), "batch_id": batch_id, "now": now})
+
+
+async def write_events(graph: GraphClient, batch_id: str, rows: Sequence[Row], now: str) -> None:
+    if rows:
+        await graph.write("ingest_events", {"rows": list(rows), "batch_id": batch_id, "now": now})
+
+
+async def write_quarantine(
+    graph: GraphClient, batch_id: str, rows: Sequence[Row], now: str
+) -> None:
+    if rows:
+        await graph.write(
+            "ingest_quarantine", {"rows": list(rows), "batch_id": batch_id, "now": now}
+        )
+
+
+async def suppressed_hashes(graph: GraphClient) -> set[str]:
+    """Hashes of identifiers erased on request (GDPR): they must not come back."""
+    return {r["hash"] for r in await graph.read("suppression_hashes")}
+
+
+async def quarantined(
+    graph: GraphClient, source: str | None, limit: int, skip: int
+) -> list[dict[str, Any]]:
+    return await graph.read("quarantine_list", {"source": source, "limit": limit, "skip": skip})

@@ -1,0 +1,11 @@
+"""A realistic synthetic data generator for a mid-market Australian omnichannel retailer.
+
+`generate(out_dir, customers, seed)` writes six source systems' exports, a ground-truth
+file mapping every source record to its true person, a postcode reference table and a
+manifest. See `FORMATS.md` in this package for every file's columns and keys.
+"""
+
+from ingest.generator.errors import GeneratorError
+from ingest.generator.run import VERSION, GenerationSummary, generate
+
+__all__ = ["VERSION", "GenerationSummary", "GeneratorError", "generate"]

@@ -1,0 +1,226 @@
+"""Declarative source mappings (YAML): how a source system's files become records.
+
+A mapping names the source, the file format, which field is the record's key, which fields
+are identifiers of which type and which are attributes, and which files hold orders and
+events. The six built-in sources of the generator have mappings in `ingest/mappings/`; a
+user brings a system we have never seen by writing one (see README).
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ingest.errors import MappingError
+
+FieldRef = str | list[str]
+"""A field of a row: a dotted path into nested JSON, or a list of them (first non-blank)."""
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+RESERVED_ATTRIBUTES = frozenset(
+    {
+        "rid",
+        "source",
+        "source_id",
+        "hash",
+        "raw",
+        "batch_id",
+        "file",
+        "row",
+        "created_at",
+        "updated_at",
+        "observed_at",
+        "dirty",
+        "stub",
+        "issues",
+    }
+)
+AttributeKind = Literal[
+    "text",
+    "name",
+    "full_name",
+    "date",
+    "timestamp",
+    "address",
+    "postcode",
+    "country",
+    "bool",
+    "number",
+    "email",
+    "phone",
+]
+
+
+def _check_name(value: str, what: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{what} {value!r} must be snake_case: [a-z][a-z0-9_]*")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IdentifierSpec(_Strict):
+    field: FieldRef
+    type: str
+    region: str | None = None
+    """Default phone region for this field (else the mapping's)."""
+
+    @field_validator("type")
+    @classmethod
+    def _type_name(cls, v: str) -> str:
+        return _check_name(v, "identifier type")
+
+
+class AttributeSpec(_Strict):
+    field: FieldRef
+    kind: AttributeKind = "text"
+
+
+class CustomerSection(_Strict):
+    file: str
+    key: FieldRef
+    observed_at: FieldRef | None = None
+    identifiers: list[IdentifierSpec] = Field(default_factory=list)
+    attributes: dict[str, AttributeSpec] = Field(default_factory=dict)
+    accumulate: bool = False
+    """True when a record is built from many activity rows (POS transactions, web events):
+    identifiers and attributes accumulate instead of each row being the record's full state."""
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_names(cls, v: dict[str, AttributeSpec]) -> dict[str, AttributeSpec]:
+        for name in v:
+            _check_name(name, "attribute")
+            if name in RESERVED_ATTRIBUTES:
+                raise ValueError(f"attribute name {name!r} is reserved")
+        return v
+
+
+class LinesSpec(_Strict):
+    field: str
+    format: Literal["list", "delimited"] = "list"
+    sku: str = "sku"
+    category: str = "category"
+    quantity: str = "quantity"
+    price: str = "price"
+    sep: str = ";"
+    part_sep: str = ":"
+    parts: list[str] = Field(default_factory=lambda: ["sku", "category", "quantity", "price"])
+
+
+class OrderSection(_Strict):
+    file: str
+    key: FieldRef
+    customer_key: FieldRef
+    placed_at: FieldRef
+    total: FieldRef
+    currency: FieldRef | None = None
+    currency_default: str = "AUD"
+    channel: FieldRef | None = None
+    channel_default: str = "online"
+    store: FieldRef | None = None
+    lines: LinesSpec | None = None
+
+
+class EventSection(_Strict):
+    file: str
+    key: FieldRef | None = None
+    """None: the event id is derived from the row's content."""
+    customer_key: FieldRef
+    type: FieldRef | None = None
+    type_default: str | None = None
+    ts: FieldRef
+    properties: list[str] = Field(default_factory=list)
+
+
+class SourceMapping(_Strict):
+    source: str
+    description: str = ""
+    format: Literal["csv", "jsonl", "json", "parquet"] | None = None
+    """None: from each file's extension."""
+    csv_delimiter: str = ","
+    json_records_path: str | None = None
+    """For a JSON document: the key holding the list of rows (e.g. "customers")."""
+    default_region: str = "AU"
+    default_country: str = "AU"
+    dayfirst: bool = True
+    customers: Annotated[list[CustomerSection], Field(default_factory=list)]
+    orders: Annotated[list[OrderSection], Field(default_factory=list)]
+    events: Annotated[list[EventSection], Field(default_factory=list)]
+
+    @field_validator("source")
+    @classmethod
+    def _source_name(cls, v: str) -> str:
+        return _check_name(v, "source")
+
+    @field_validator("customers", "orders", "events", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, dict) else v
+
+    def files(self) -> list[str]:
+        """The files the mapping reads, customers' first (so orders find their records)."""
+        sections: list[CustomerSection | OrderSection | EventSection] = [
+            *self.customers,
+            *self.orders,
+            *self.events,
+        ]
+        names = [s.file for s in sections]
+        return list(dict.fromkeys(names))
+
+    def customer_section(self, file: str) -> CustomerSection | None:
+        return next((s for s in self.customers if s.file == file), None)
+
+
+def parse_mapping(text: str, where: str) -> SourceMapping:
+    """Parse and validate a mapping's YAML text.
+
+    Raises:
+        MappingError: The YAML is malformed or does not describe a valid mapping.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise MappingError(where, f"not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MappingError(where, "expected a mapping (key: value) at the top level")
+    try:
+        return SourceMapping.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise MappingError(where, problems) from exc
+
+
+def load_mapping(path: Path) -> SourceMapping:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MappingError(str(path), f"cannot read: {exc.strerror}") from exc
+    return parse_mapping(text, str(path))
+
+
+def builtin_sources() -> list[str]:
+    return sorted(
+        p.name.removesuffix(".yaml")
+        for p in resources.files("ingest").joinpath("mappings").iterdir()
+        if p.name.endswith(".yaml")
+    )
+
+
+def builtin_mapping(source: str) -> SourceMapping:
+    """The shipped mapping of one of the generator's sources."""
+    if source not in builtin_sources():
+        raise MappingError(
+            source, f"no built-in mapping; built-in sources: {', '.join(builtin_sources())}"
+        )
+    ref = resources.files("ingest").joinpath("mappings", f"{source}.yaml")
+    return parse_mapping(ref.read_text(encoding="utf-8"), f"built-in {source}")

@@ -1,0 +1,369 @@
+"""The ingestion pipeline: read a source's files, convert rows, write batches to the graph.
+
+Every file read is an `IngestBatch` with its counts; rows read always equal rows accepted
+plus rows quarantined plus rows suppressed (erased on request). Writes are idempotent, so a
+crash mid-file is repaired by running the same ingest again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from graph import ingest_repo
+from graph.client import GraphClient
+from ingest.convert import RowConverter, content_hash
+from ingest.errors import IngestError, SourceFileError
+from ingest.mapping import SourceMapping
+from ingest.model import Event, Order, QuarantinedRow, SourceRecord
+from ingest.readers import BadRow, detect_format, read_rows
+from ingest.suppression import record_suppression_key, suppression_hash
+
+log = logging.getLogger(__name__)
+DEFAULT_CHUNK = 5_000
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class BatchReport:
+    batch_id: str
+    source: str
+    file: str
+    status: str = "running"
+    error: str | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    rows_suppressed: int = 0
+    records: int = 0
+    records_changed: int = 0
+    orders: int = 0
+    events: int = 0
+    value_issues: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_quarantined": self.rows_quarantined,
+            "rows_suppressed": self.rows_suppressed,
+            "records": self.records,
+            "records_changed": self.records_changed,
+            "orders": self.orders,
+            "events": self.events,
+            "value_issues": self.value_issues,
+        }
+
+
+@dataclass
+class _Chunk:
+    records: dict[str, SourceRecord] = field(default_factory=dict)
+    orders: list[Order] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    quarantine: list[QuarantinedRow] = field(default_factory=list)
+
+    def size(self) -> int:
+        return len(self.records) + len(self.orders) + len(self.events) + len(self.quarantine)
+
+
+def resolve_file(path: Path, name: str, mapping: SourceMapping) -> Path | None:
+    """Where a mapping's file is, given the PATH the user named (a folder or one file)."""
+    if path.is_dir():
+        # A source's own folder, or the folder holding every source (as `cdp generate` writes).
+        for candidate in (path / name, path / mapping.source / name):
+            if candidate.is_file():
+                return candidate
+        return None
+    if path.name == Path(name).name or len(mapping.files()) == 1:
+        return path
+    return None
+
+
+class Ingestor:
+    """Ingests files of one source into the graph."""
+
+    def __init__(
+        self,
+        graph: GraphClient,
+        mapping: SourceMapping,
+        *,
+        chunk_size: int = DEFAULT_CHUNK,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.m = mapping
+        self.conv = RowConverter(mapping)
+        self.chunk_size = chunk_size
+        self.progress = progress
+        self._suppressed: set[str] = set()
+
+    async def ingest_path(self, path: Path) -> list[BatchReport]:
+        """Ingest every file of the mapping found at `path` (a folder, or one file).
+
+        Raises:
+            SourceFileError: None of the mapping's files is there.
+        """
+        targets = [(n, resolve_file(path, n, self.m)) for n in self.m.files()]
+        found = [(n, p) for n, p in targets if p is not None]
+        if not found:
+            expected = ", ".join(self.m.files())
+            raise SourceFileError(str(path), f"none of the mapping's files found ({expected})")
+        self._suppressed = await ingest_repo.suppressed_hashes(self.graph)
+        # Customers first, so orders and events find their records rather than stubs.
+        reports = []
+        for name, p in found:
+            assert p is not None
+            reports.append(await self.ingest_file(name, p))
+        return reports
+
+    async def ingest_rows(
+        self, name: str, rows: Iterable[dict[str, Any]], label: str = "api"
+    ) -> BatchReport:
+        """Ingest rows already in memory (HTTP ingestion) as one batch."""
+        self._suppressed = await ingest_repo.suppressed_hashes(self.graph)
+        items = ((i, r) for i, r in enumerate(rows, start=1))
+        return await self._run(name, label, items)
+
+    async def ingest_file(self, name: str, path: Path) -> BatchReport:
+        fmt = detect_format(path, self.m.format)
+        items = read_rows(
+            path, fmt, delimiter=self.m.csv_delimiter, records_path=self.m.json_records_path
+        )
+        return await self._run(name, str(path), items)
+
+    async def _run(
+        self, name: str, label: str, items: Iterable[tuple[int, dict[str, Any] | BadRow]]
+    ) -> BatchReport:
+        batch_id = f"{self.m.source}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        rep = BatchReport(batch_id, self.m.source, label)
+        await ingest_repo.start_batch(
+            self.graph, batch_id, self.m.source, label, self.m.source, utc_now()
+        )
+        chunk = _Chunk()
+        cust = self.m.customer_section(name)
+        orders = [s for s in self.m.orders if s.file == name]
+        events = [s for s in self.m.events if s.file == name]
+        try:
+            for row_no, row in items:
+                rep.rows_read += 1
+                if isinstance(row, BadRow):
+                    q = QuarantinedRow(self.m.source, label, row_no, row.reason, row.raw, "row")
+                    self._add_quarantine(rep, chunk, q)
+                    continue
+                self._convert_row(rep, chunk, row, row_no, label, cust, orders, events)
+                if chunk.size() >= self.chunk_size:
+                    await self._flush(rep, chunk, accumulate=bool(cust and cust.accumulate))
+                    chunk = _Chunk()
+                if self.progress and rep.rows_read % 1000 == 0:
+                    self.progress(1000)
+            await self._flush(rep, chunk, accumulate=bool(cust and cust.accumulate))
+            rep.status = "completed"
+        except IngestError as exc:
+            rep.status, rep.error = "failed", str(exc)
+            raise
+        except Exception as exc:
+            rep.status, rep.error = "failed", type(exc).__name__
+            raise
+        finally:
+            counts = rep.counts()
+            await ingest_repo.finish_batch(
+                self.graph, batch_id, counts, rep.status, rep.error, utc_now()
+            )
+            if self.progress:
+                self.progress(rep.rows_read % 1000)
+        return rep
+
+    def _convert_row(
+        self,
+        rep: BatchReport,
+        chunk: _Chunk,
+        row: dict[str, Any],
+        row_no: int,
+        label: str,
+        cust: Any,
+        orders: list[Any],
+        events: list[Any],
+    ) -> None:
+        out: list[SourceRecord | Order | Event] = []
+        for item in (
+            ([self.conv.customer(cust, row, label, row_no)] if cust else [])
+            + [self.conv.order(s, row, label, row_no) for s in orders]
+            + [self.conv.event(s, row, label, row_no) for s in events]
+        ):
+            if isinstance(item, QuarantinedRow):
+                self._add_quarantine(rep, chunk, item)
+                return
+            out.append(item)
+        if self._is_suppressed(out):
+            rep.rows_suppressed += 1
+            return
+        rep.rows_accepted += 1
+        for item in out:
+            if isinstance(item, SourceRecord):
+                rep.value_issues += len(item.issues)
+                prev = chunk.records.get(item.rid)
+                chunk.records[item.rid] = (
+                    _accumulate(prev, item) if prev and cust and cust.accumulate else item
+                )
+            elif isinstance(item, Order):
+                chunk.orders.append(item)
+            else:
+                chunk.events.append(item)
+
+    def _is_suppressed(self, items: list[SourceRecord | Order | Event]) -> bool:
+        if not self._suppressed:
+            return False
+        for item in items:
+            if suppression_hash(record_suppression_key(item.rid)) in self._suppressed:
+                return True
+            if isinstance(item, SourceRecord) and any(
+                suppression_hash(i.key) in self._suppressed for i in item.identifiers
+            ):
+                return True
+        return False
+
+    def _add_quarantine(self, rep: BatchReport, chunk: _Chunk, q: QuarantinedRow) -> None:
+        rep.rows_quarantined += 1
+        reason = q.reason.split(":")[0]
+        rep.quarantine_reasons[reason] = rep.quarantine_reasons.get(reason, 0) + 1
+        chunk.quarantine.append(q)
+
+    async def _flush(self, rep: BatchReport, chunk: _Chunk, *, accumulate: bool) -> None:
+        now = utc_now()
+        g, bid = self.graph, rep.batch_id
+        recs = list(chunk.records.values())
+        rep.records += len(recs)
+        rep.records_changed += await ingest_repo.write_records(
+            g,
+            bid,
+            [_record_row(r, accumulate) for r in recs],
+            [
+                {
+                    "rid": r.rid,
+                    "key": i.key,
+                    "type": i.type,
+                    "value": i.value,
+                    "seen": r.observed_at,
+                }
+                for r in recs
+                for i in r.identifiers
+            ],
+            accumulate=accumulate,
+            now=now,
+        )
+        await ingest_repo.write_orders(g, bid, [_order_row(o) for o in chunk.orders], now)
+        await ingest_repo.write_events(g, bid, [_event_row(e) for e in chunk.events], now)
+        await ingest_repo.write_quarantine(
+            g, bid, [_quarantine_row(q) for q in chunk.quarantine], now
+        )
+        rep.orders += len(chunk.orders)
+        rep.events += len(chunk.events)
+
+
+def _accumulate(prev: SourceRecord, new: SourceRecord) -> SourceRecord:
+    attrs = dict(prev.attributes)
+    attrs.update({k: v for k, v in new.attributes.items() if v is not None})
+    keys = {i.key for i in prev.identifiers}
+    idents = prev.identifiers + [i for i in new.identifiers if i.key not in keys]
+    observed = max(filter(None, [prev.observed_at, new.observed_at]), default=None)
+    return SourceRecord(
+        source=new.source,
+        source_id=new.source_id,
+        attributes=attrs,
+        raw=new.raw,
+        identifiers=idents,
+        issues=prev.issues + new.issues,
+        file=new.file,
+        row=new.row,
+        observed_at=observed,
+    )
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
+def _record_row(r: SourceRecord, accumulate: bool) -> dict[str, Any]:
+    props = {k: v for k, v in r.attributes.items() if not accumulate or v is not None}
+    keys = sorted(i.key for i in r.identifiers)
+    issues = [f"{i.field}:{i.reason}" for i in r.issues]
+    return {
+        "rid": r.rid,
+        "source": r.source,
+        "source_id": r.source_id,
+        "props": props,
+        "keys": keys,
+        "hash": content_hash(props, keys, issues, r.raw),
+        "raw": _dumps(r.raw),
+        "issues": issues,
+        "file": r.file,
+        "row": r.row,
+        "observed_at": r.observed_at,
+    }
+
+
+def _order_row(o: Order) -> dict[str, Any]:
+    cats = [ln.category for ln in o.lines if ln.category]
+    return {
+        "oid": o.oid,
+        "rid": o.rid,
+        "source": o.source,
+        "customer_source_id": o.customer_source_id,
+        "props": {
+            "source": o.source,
+            "order_id": o.order_id,
+            "placed_at": o.placed_at,
+            "total": o.total,
+            "currency": o.currency,
+            "channel": o.channel,
+            "store": o.store,
+            "categories": sorted(set(cats)),
+            "line_skus": [ln.sku for ln in o.lines],
+            "line_categories": [ln.category or "" for ln in o.lines],
+            "line_quantities": [ln.quantity for ln in o.lines],
+            "line_prices": [ln.price for ln in o.lines],
+            "file": o.file,
+            "row": o.row,
+        },
+    }
+
+
+def _event_row(e: Event) -> dict[str, Any]:
+    return {
+        "eid": e.eid,
+        "rid": e.rid,
+        "source": e.source,
+        "customer_source_id": e.customer_source_id,
+        "props": {
+            "source": e.source,
+            "event_id": e.event_id,
+            "type": e.type,
+            "ts": e.ts,
+            "properties": _dumps(e.properties),
+            "file": e.file,
+            "row": e.row,
+        },
+    }
+
+
+def _quarantine_row(q: QuarantinedRow) -> dict[str, Any]:
+    raw = _dumps(q.raw)
+    return {
+        "id": content_hash(q.source, q.file, q.row, q.kind, raw),
+        "source": q.source,
+        "file": q.file,
+        "row": q.row,
+        "kind": q.kind,
+        "reason": q.reason,
+        "raw": raw,
+    }

@@ -1,0 +1,307 @@
+"""The synthetic retailer generator: determinism, completeness, ground truth, mess."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.generator import GenerationSummary, GeneratorError, generate
+from ingest.generator.clock import Window
+from ingest.generator.ids import SeenSet
+from ingest.generator.names import NICKNAMES
+from ingest.generator.people import Population, chunked
+
+pytestmark = pytest.mark.unit
+
+CUSTOMERS = 2_000
+FILES = (
+    "ecommerce/customers.jsonl",
+    "ecommerce/orders.jsonl",
+    "pos/transactions.csv",
+    "pos/customers.csv",
+    "esp/profiles.csv",
+    "esp/events.csv",
+    "loyalty/members.csv",
+    "service/tickets.csv",
+    "web/events.jsonl",
+    "truth/ground_truth.csv",
+    "reference/postcodes.csv",
+)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> GenerationSummary:
+    return generate(tmp_path_factory.mktemp("gen") / "out", customers=CUSTOMERS, seed=42)
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            yield json.loads(line)
+
+
+def _truth(root: Path) -> dict[tuple[str, str], str]:
+    return {
+        (r["source"], r["source_id"]): r["person_id"] for r in _csv(root / "truth/ground_truth.csv")
+    }
+
+
+def _digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _source_keys(root: Path) -> Counter[tuple[str, str]]:
+    """Every record key in the source files, as the ingest will key them (see FORMATS.md)."""
+    keys: Counter[tuple[str, str]] = Counter()
+    for c in _jsonl(root / "ecommerce/customers.jsonl"):
+        if c["id"] is not None:
+            keys["ecommerce", str(c["id"])] += 1
+    for row in _csv(root / "pos/customers.csv"):
+        if row["pos_customer_id"]:
+            keys["pos", row["pos_customer_id"]] += 1
+    for row in _csv(root / "pos/transactions.csv"):
+        if not row["pos_customer_id"] and row["transaction_id"]:
+            keys["pos", row["transaction_id"]] += 1
+    for row in _csv(root / "esp/profiles.csv"):
+        if row["profile_id"]:
+            keys["esp", row["profile_id"]] += 1
+    for row in _csv(root / "loyalty/members.csv"):
+        if row["loyalty_id"]:
+            keys["loyalty", row["loyalty_id"]] += 1
+    for row in _csv(root / "service/tickets.csv"):
+        if row["ticket_id"]:
+            keys["service", row["ticket_id"]] += 1
+    cookies = {e["anonymous_id"] for e in _jsonl(root / "web/events.jsonl") if e["anonymous_id"]}
+    for cookie in cookies:
+        keys["web", cookie] += 1
+    return keys
+
+
+def test_all_files_written_and_counted(dataset: GenerationSummary) -> None:
+    root = dataset.out_dir
+    for rel in FILES:
+        assert (root / rel).is_file(), rel
+        assert dataset.rows[rel] > 0, rel
+        lines = (root / rel).read_text(encoding="utf-8").count("\n")
+        header = 0 if rel.endswith(".jsonl") else 1
+        assert lines - header == dataset.rows[rel], rel
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 42 and manifest["customers"] == CUSTOMERS
+    assert manifest["files"] == dataset.rows
+    assert manifest["version"]
+
+
+def test_same_seed_same_bytes_any_chunk_size(dataset: GenerationSummary, tmp_path: Path) -> None:
+    again = generate(tmp_path / "again", customers=CUSTOMERS, seed=42, chunk_size=337)
+    assert _digest(again.out_dir) == _digest(dataset.out_dir)
+
+
+def test_different_seed_differs(tmp_path: Path) -> None:
+    a = generate(tmp_path / "a", customers=200, seed=1)
+    b = generate(tmp_path / "b", customers=200, seed=2)
+    da, db = _digest(a.out_dir), _digest(b.out_dir)
+    assert da["truth/ground_truth.csv"] != db["truth/ground_truth.csv"]
+    assert da["ecommerce/customers.jsonl"] != db["ecommerce/customers.jsonl"]
+
+
+def test_ground_truth_matches_records_one_to_one(dataset: GenerationSummary) -> None:
+    root = dataset.out_dir
+    truth = _csv(root / "truth/ground_truth.csv")
+    truth_keys = Counter((r["source"], r["source_id"]) for r in truth)
+    assert max(truth_keys.values()) == 1, "a key appears twice in ground truth"
+    assert _source_keys(root) == truth_keys
+
+    people = {r["person_id"] for r in truth if not r["person_id"].startswith("junk-")}
+    assert len(people) == CUSTOMERS
+    junk = [r["person_id"] for r in truth if r["person_id"].startswith("junk-")]
+    assert len(junk) == len(set(junk)) == dataset.junk_records > 0
+
+
+def test_orders_and_events_point_at_records(dataset: GenerationSummary) -> None:
+    root = dataset.out_dir
+    customers = {c["id"] for c in _jsonl(root / "ecommerce/customers.jsonl")}
+    assert all(o["customer"]["id"] in customers for o in _jsonl(root / "ecommerce/orders.jsonl"))
+    pos_ids = {r["pos_customer_id"] for r in _csv(root / "pos/customers.csv")}
+    attached = {r["pos_customer_id"] for r in _csv(root / "pos/transactions.csv")}
+    assert attached - {""} <= pos_ids
+    profiles = {r["profile_id"] for r in _csv(root / "esp/profiles.csv")}
+    assert {r["profile_id"] for r in _csv(root / "esp/events.csv")} <= profiles - {""}
+
+
+def test_keyless_rows_exist_and_are_not_in_truth(dataset: GenerationSummary) -> None:
+    root = dataset.out_dir
+    keyless = sum(c["id"] is None for c in _jsonl(root / "ecommerce/customers.jsonl"))
+    keyless += sum(not r["pos_customer_id"] for r in _csv(root / "pos/customers.csv"))
+    keyless += sum(
+        not r["transaction_id"] and not r["pos_customer_id"]
+        for r in _csv(root / "pos/transactions.csv")
+    )
+    for rel, key in (
+        ("esp/profiles.csv", "profile_id"),
+        ("loyalty/members.csv", "loyalty_id"),
+        ("service/tickets.csv", "ticket_id"),
+    ):
+        keyless += sum(not r[key] for r in _csv(root / rel))
+    keyless += sum(e["anonymous_id"] is None for e in _jsonl(root / "web/events.jsonl"))
+    assert keyless == dataset.keyless_rows > 0
+
+
+def test_messiness_is_present(dataset: GenerationSummary) -> None:
+    root = dataset.out_dir
+    emails = [c["email"] or "" for c in _jsonl(root / "ecommerce/customers.jsonl")]
+    for rel, column in (
+        ("esp/profiles.csv", "email"),
+        ("loyalty/members.csv", "email"),
+        ("pos/transactions.csv", "email"),
+        ("service/tickets.csv", "email"),
+    ):
+        emails += [r[column] for r in _csv(root / rel)]
+    assert any(re.fullmatch(r"[^@+]+\+[a-z]+@gmail\.com", e) for e in emails), "gmail +tags"
+    assert any(e.startswith("noemail@") and e.endswith(".example.com") for e in emails)
+    assert any(e == "test@test.com" for e in emails), "test records"
+    assert any(e and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", e) for e in emails)
+
+    phones = [r["phone"] for r in _csv(root / "pos/transactions.csv")]
+    phones += [r["phone"] for r in _csv(root / "loyalty/members.csv")]
+    assert any(re.fullmatch(r"04\d{2} \d{3} \d{3}", p) for p in phones), "local format"
+    assert any(re.fullmatch(r"\+61\d{9}", p) for p in phones), "E.164"
+    assert any(re.fullmatch(r"\(04\) \d{4} \d{4}", p) for p in phones)
+
+    members = _csv(root / "loyalty/members.csv")
+    dobs = [m["dob"] for m in members]
+    assert any(re.fullmatch(r"\d{2}/\d{2}/\d{4}", d) for d in dobs)
+    assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dobs)
+    assert any(not _valid_dob(d) for d in dobs if d), "invalid dates of birth"
+    assert any(m["first_name"].isupper() and len(m["first_name"]) > 2 for m in members)
+
+    names = [f"{r['first_name']} {r['last_name']}" for r in _csv(root / "esp/profiles.csv")]
+    names += [f"{m['first_name']} {m['last_name']}" for m in members]
+    names += [r["name"] for r in _csv(root / "pos/customers.csv")]
+    names += [r["name"] for r in _csv(root / "service/tickets.csv")]
+    assert "Test Test" in names, "test records"
+
+
+def _valid_dob(text: str) -> bool:
+    for pattern in (r"(\d{1,2})/(\d{1,2})/(\d{4})", r"(\d{1,2})-(\d{1,2})-(\d{4})"):
+        m = re.fullmatch(pattern, text)
+        if m:
+            d, mo, y = map(int, m.groups())
+            return _is_date(y, mo, d) or _is_date(y, d, mo)
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if m:
+        y, mo, d = map(int, m.groups())
+        return _is_date(y, mo, d)
+    return bool(re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2}|\d{2} [A-Z][a-z]{2} \d{4}", text))
+
+
+def _is_date(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def test_duplicates_inside_sources(dataset: GenerationSummary) -> None:
+    root = dataset.out_dir
+    truth = _csv(root / "truth/ground_truth.csv")
+    per_source = Counter((r["source"], r["person_id"]) for r in truth)
+    for source in ("ecommerce", "loyalty", "esp"):
+        assert any(n > 1 for (s, _), n in per_source.items() if s == source), source
+
+
+def _digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)[-9:]
+
+
+def test_identity_traps_are_present(dataset: GenerationSummary) -> None:
+    """Households share phones, movers change postcode, people go by nicknames."""
+    root = dataset.out_dir
+    truth = _truth(root)
+    phones: dict[str, set[str]] = {}
+    postcodes: dict[str, set[str]] = {}
+    firsts: dict[str, set[str]] = {}
+    for m in _csv(root / "loyalty/members.csv"):
+        person = truth.get(("loyalty", m["loyalty_id"]), "")
+        if person.startswith("P"):
+            phones.setdefault(_digits(m["phone"]), set()).add(person)
+            postcodes.setdefault(person, set()).add(m["postcode"])
+            firsts.setdefault(person, set()).add(m["first_name"])
+    for c in _jsonl(root / "ecommerce/customers.jsonl"):
+        person = truth.get(("ecommerce", str(c["id"])), "")
+        if person.startswith("P"):
+            phones.setdefault(_digits(c["phone"] or ""), set()).add(person)
+            if c["default_address"]:
+                postcodes.setdefault(person, set()).add(c["default_address"]["zip"])
+            firsts.setdefault(person, set()).add(c["first_name"] or "")
+    phones.pop("", None)
+    assert any(len(people) > 1 for people in phones.values()), "household phones"
+    assert any(len(codes - {""}) > 1 for codes in postcodes.values()), "movers"
+    short = {(formal, nick) for formal, nicks in NICKNAMES.items() for nick in nicks}
+    assert any((a, b) in short for names in firsts.values() for a in names for b in names), (
+        "nicknames"
+    )
+
+
+def test_purchase_counts_are_heavy_tailed(dataset: GenerationSummary) -> None:
+    root = dataset.out_dir
+    truth = _truth(root)
+    purchases: Counter[str] = Counter()
+    for o in _jsonl(root / "ecommerce/orders.jsonl"):
+        purchases[truth["ecommerce", str(o["customer"]["id"])]] += 1
+    for t in _csv(root / "pos/transactions.csv"):
+        key = t["pos_customer_id"] or t["transaction_id"]
+        if key and ("pos", key) in truth:
+            purchases[truth["pos", key]] += 1
+    counts = sorted(purchases.values())
+    median = statistics.median(counts)
+    top_percentile = counts[int(len(counts) * 0.99)]
+    assert median <= 3
+    assert top_percentile >= 6 * median
+    assert counts.count(1) > len(counts) * 0.25
+
+
+def test_people_are_generated_lazily_in_bounded_chunks() -> None:
+    window = Window(date(2023, 1, 1), date(2026, 11, 1))
+    people = iter(Population(random.Random("test"), window, 1_000, SeenSet(2_000)))
+    chunks = chunked(people, 128)
+    first = next(chunks)
+    assert [p.idx for p in first] == list(range(128))
+    # Nothing beyond the first chunk has been drawn yet: people are made on demand.
+    assert next(people).idx == 128
+    sizes = [len(c) for c in chunks]
+    assert all(s <= 128 for s in sizes)
+    assert sum(sizes) == 1_000 - 129
+
+
+def test_progress_reports_each_chunk(tmp_path: Path) -> None:
+    seen: list[int] = []
+    generate(tmp_path / "p", customers=250, chunk_size=100, progress=seen.append)
+    assert seen == [100, 200, 250]
+
+
+def test_bad_arguments_refused(tmp_path: Path) -> None:
+    with pytest.raises(GeneratorError):
+        generate(tmp_path, customers=0)
+    with pytest.raises(GeneratorError):
+        generate(tmp_path, start=date(2025, 1, 1), end=date(2024, 1, 1))
