@@ -7,10 +7,13 @@ crash mid-file is repaired by running the same ingest again.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import queue
+import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +77,36 @@ class _Chunk:
 
     def size(self) -> int:
         return len(self.records) + len(self.orders) + len(self.events) + len(self.quarantine)
+
+    def prepare(self, accumulate: bool) -> _Prepared:
+        """The query parameters of this chunk (built in the worker thread)."""
+        recs = list(self.records.values())
+        return _Prepared(
+            records=[_record_row(r, accumulate) for r in recs],
+            links=[
+                {
+                    "rid": r.rid,
+                    "key": i.key,
+                    "type": i.type,
+                    "value": i.value,
+                    "seen": r.observed_at,
+                }
+                for r in recs
+                for i in r.identifiers
+            ],
+            orders=[_order_row(o) for o in self.orders],
+            events=[_event_row(e) for e in self.events],
+            quarantine=[_quarantine_row(q) for q in self.quarantine],
+        )
+
+
+@dataclass
+class _Prepared:
+    records: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    orders: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    quarantine: list[dict[str, Any]]
 
 
 def resolve_file(path: Path, name: str, mapping: SourceMapping) -> Path | None:
@@ -149,24 +182,39 @@ class Ingestor:
         await ingest_repo.start_batch(
             self.graph, batch_id, self.m.source, label, self.m.source, utc_now()
         )
-        chunk = _Chunk()
         cust = self.m.customer_section(name)
-        orders = [s for s in self.m.orders if s.file == name]
-        events = [s for s in self.m.events if s.file == name]
+        accumulate = bool(cust and cust.accumulate)
+        # Reading and converting rows (CPU in Python) overlaps with the writes (CPU in Neo4j):
+        # a worker thread prepares the next chunk while the previous one is being written.
+        chunks: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for chunk in self._chunks(rep, items, name, label):
+                    prepared = chunk.prepare(accumulate)
+                    while not stop.is_set():
+                        try:
+                            chunks.put(prepared, timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                chunks.put(None)
+            except BaseException as exc:  # handed to the writer, which re-raises it
+                chunks.put(exc)
+
+        worker = threading.Thread(target=produce, name=f"ingest-{self.m.source}", daemon=True)
+        worker.start()
         try:
-            for row_no, row in items:
-                rep.rows_read += 1
-                if isinstance(row, BadRow):
-                    q = QuarantinedRow(self.m.source, label, row_no, row.reason, row.raw, "row")
-                    self._add_quarantine(rep, chunk, q)
-                    continue
-                self._convert_row(rep, chunk, row, row_no, label, cust, orders, events)
-                if chunk.size() >= self.chunk_size:
-                    await self._flush(rep, chunk, accumulate=bool(cust and cust.accumulate))
-                    chunk = _Chunk()
-                if self.progress and rep.rows_read % 1000 == 0:
-                    self.progress(1000)
-            await self._flush(rep, chunk, accumulate=bool(cust and cust.accumulate))
+            while True:
+                item = await asyncio.to_thread(chunks.get)
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                await self._flush(rep, item, accumulate=accumulate)
             rep.status = "completed"
         except IngestError as exc:
             rep.status, rep.error = "failed", str(exc)
@@ -175,13 +223,39 @@ class Ingestor:
             rep.status, rep.error = "failed", type(exc).__name__
             raise
         finally:
-            counts = rep.counts()
+            stop.set()
+            await asyncio.to_thread(worker.join)
             await ingest_repo.finish_batch(
-                self.graph, batch_id, counts, rep.status, rep.error, utc_now()
+                self.graph, batch_id, rep.counts(), rep.status, rep.error, utc_now()
             )
-            if self.progress:
-                self.progress(rep.rows_read % 1000)
         return rep
+
+    def _chunks(
+        self,
+        rep: BatchReport,
+        items: Iterable[tuple[int, dict[str, Any] | BadRow]],
+        name: str,
+        label: str,
+    ) -> Iterator[_Chunk]:
+        cust = self.m.customer_section(name)
+        orders = [s for s in self.m.orders if s.file == name]
+        events = [s for s in self.m.events if s.file == name]
+        chunk = _Chunk()
+        for row_no, row in items:
+            rep.rows_read += 1
+            if isinstance(row, BadRow):
+                q = QuarantinedRow(self.m.source, label, row_no, row.reason, row.raw, "row")
+                self._add_quarantine(rep, chunk, q)
+            else:
+                self._convert_row(rep, chunk, row, row_no, label, cust, orders, events)
+            if chunk.size() >= self.chunk_size:
+                yield chunk
+                chunk = _Chunk()
+            if self.progress and rep.rows_read % 1000 == 0:
+                self.progress(1000)
+        yield chunk
+        if self.progress:
+            self.progress(rep.rows_read % 1000)
 
     def _convert_row(
         self,
@@ -238,36 +312,18 @@ class Ingestor:
         rep.quarantine_reasons[reason] = rep.quarantine_reasons.get(reason, 0) + 1
         chunk.quarantine.append(q)
 
-    async def _flush(self, rep: BatchReport, chunk: _Chunk, *, accumulate: bool) -> None:
+    async def _flush(self, rep: BatchReport, p: _Prepared, *, accumulate: bool) -> None:
         now = utc_now()
         g, bid = self.graph, rep.batch_id
-        recs = list(chunk.records.values())
-        rep.records += len(recs)
+        rep.records += len(p.records)
         rep.records_changed += await ingest_repo.write_records(
-            g,
-            bid,
-            [_record_row(r, accumulate) for r in recs],
-            [
-                {
-                    "rid": r.rid,
-                    "key": i.key,
-                    "type": i.type,
-                    "value": i.value,
-                    "seen": r.observed_at,
-                }
-                for r in recs
-                for i in r.identifiers
-            ],
-            accumulate=accumulate,
-            now=now,
+            g, bid, p.records, p.links, accumulate=accumulate, now=now
         )
-        await ingest_repo.write_orders(g, bid, [_order_row(o) for o in chunk.orders], now)
-        await ingest_repo.write_events(g, bid, [_event_row(e) for e in chunk.events], now)
-        await ingest_repo.write_quarantine(
-            g, bid, [_quarantine_row(q) for q in chunk.quarantine], now
-        )
-        rep.orders += len(chunk.orders)
-        rep.events += len(chunk.events)
+        await ingest_repo.write_orders(g, bid, p.orders, now)
+        await ingest_repo.write_events(g, bid, p.events, now)
+        await ingest_repo.write_quarantine(g, bid, p.quarantine, now)
+        rep.orders += len(p.orders)
+        rep.events += len(p.events)
 
 
 def _accumulate(prev: SourceRecord, new: SourceRecord) -> SourceRecord:

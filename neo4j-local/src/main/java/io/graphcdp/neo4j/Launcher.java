@@ -72,6 +72,8 @@ public final class Launcher {
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, auth)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, pagecache)
+                // Query parameters hold customers' personal data: never write them to logs.
+                .setConfig(GraphDatabaseSettings.log_queries_parameter_logging_enabled, false)
                 .build();
 
         try {

@@ -1,0 +1,231 @@
+"""Meta: Customer File Custom Audiences, hashed multi-key rows.
+
+Docs followed (developers.facebook.com/docs/marketing-api/reference/custom-audience/users
+and the Customer File Custom Audiences guide):
+- Add: `POST /{api_version}/{custom_audience_id}/users`; remove: `DELETE` on the same
+  edge. Parameters `payload = {"schema": [...], "data": [[...], ...]}`, `session` and
+  `access_token`; at most 10,000 rows per request.
+- Multi-key schema `["EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY"]`, every value
+  normalised then SHA-256 hex (see activate.hashing), an empty string where unknown.
+- `session = {session_id, batch_seq, last_batch_flag, estimated_num_total}` ties the
+  batches of one upload together; `batch_seq` starts at 1.
+- The answer carries `num_received`, `num_invalid_entries`, `invalid_entry_samples`.
+- Throttling comes back as a 400 with error codes 4, 17, 32, 613 or 80003 (or
+  `is_transient`), so those are retried like a 429.
+
+The parameters go in a form-encoded body, never the query string, so the access token
+cannot end up in an access log or in httpx's request log line.
+
+Sessions: after `begin()`, one upload session per action spans the whole run, and
+`finish()` closes it. The end of a run is only known in `finish()`, which re-sends the
+last row with `last_batch_flag: true`; adding (or removing) a row twice is a no-op at
+Meta, and every `add()` result stays complete when it returns. Without `begin()`, each
+call is its own session, closed by its last batch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from activate.delivery import HttpDelivery, RetryPolicy, SleepFn, chunked, send_batches
+from activate.destinations.base import (
+    Channel,
+    DeliveryResult,
+    Destination,
+    DestinationConfigError,
+    DestinationError,
+    Member,
+    SegmentRef,
+)
+from activate.hashing import (
+    meta_hashed_country,
+    meta_hashed_email,
+    meta_hashed_name,
+    meta_hashed_phone,
+    meta_hashed_zip,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_ROWS = 10_000
+SCHEMA = ("EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY")
+_THROTTLING_CODES = frozenset({4, 17, 32, 613, 80003})
+
+Action = Literal["add", "remove"]
+
+
+class MetaConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    access_token: SecretStr
+    base_url: str = "https://graph.facebook.com"
+    api_version: str = "v23.0"
+    batch_size: int = Field(MAX_ROWS, ge=1, le=MAX_ROWS)
+
+
+def hashed_row(member: Member) -> list[str]:
+    """One payload row in SCHEMA order; '' for what the member lacks."""
+    values = (
+        meta_hashed_email(member.email),
+        meta_hashed_phone(member.phone),
+        meta_hashed_name(member.first_name),
+        meta_hashed_name(member.last_name),
+        meta_hashed_zip(member.postcode, member.country),
+        meta_hashed_country(member.country),
+    )
+    return [value or "" for value in values]
+
+
+def is_throttled(response: httpx.Response) -> bool:
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return False
+    return bool(error.get("is_transient")) or error.get("code") in _THROTTLING_CODES
+
+
+@dataclass
+class _Session:
+    session_id: int
+    batch_seq: int = 0
+    estimated_total: int = 0
+    last_row: list[str] | None = None
+
+
+class MetaDestination(Destination):
+    name = "meta"
+    max_batch = MAX_ROWS
+    channel: Channel = "paid_media"
+
+    def __init__(
+        self,
+        config: MetaConfig,
+        *,
+        client: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: SleepFn | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.max_batch = config.batch_size
+        self._rng = rng if rng is not None else random.SystemRandom()
+        self._http = HttpDelivery(
+            destination=self.name,
+            base_url=config.base_url,
+            client=client,
+            policy=policy,
+            sleep=sleep,
+            retry_if=is_throttled,
+            secrets=[config.access_token.get_secret_value()],
+        )
+        self._runs: dict[str, dict[Action, _Session]] = {}
+        """Open runs by segment id: the upload session of each action."""
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def validate(self, member: Member) -> str | None:
+        if not member.pid:
+            return "missing pid"
+        if meta_hashed_email(member.email) is None and meta_hashed_phone(member.phone) is None:
+            return "no usable email or phone"
+        return None
+
+    async def begin(self, segment: SegmentRef, run_id: str) -> None:
+        self._runs[segment.id] = {}
+
+    async def finish(self, segment: SegmentRef, run_id: str) -> None:
+        run = self._runs.pop(segment.id, {})
+        for action, session in run.items():
+            if session.last_row is None or not segment.external_id:
+                continue
+            audience_id = segment.external_id
+            try:
+                await self._post(audience_id, action, [session.last_row], session, last=True)
+            except DestinationError as exc:  # the rows are in; an unclosed session times out
+                logger.warning("meta: could not close %s session: %s", action, type(exc).__name__)
+
+    async def add(self, segment: SegmentRef, members: Sequence[Member]) -> DeliveryResult:
+        return await self._upload(segment, members, "add")
+
+    async def remove(self, segment: SegmentRef, members: Sequence[Member]) -> DeliveryResult:
+        return await self._upload(segment, members, "remove")
+
+    async def _upload(
+        self, segment: SegmentRef, members: Sequence[Member], action: Action
+    ) -> DeliveryResult:
+        if not segment.external_id:
+            raise DestinationConfigError(self.name, f"segment {segment.id} has no audience id")
+        audience_id = segment.external_id
+        valid, invalid = self.split_valid(members)
+        rows = [(m, hashed_row(m)) for m in valid]
+        batches = list(chunked(rows, self.max_batch))
+        session, spans_run = self._session(segment, action)
+        session.estimated_total += len(rows)
+        done = 0
+
+        async def send(batch: Sequence[tuple[Member, list[str]]]) -> DeliveryResult:
+            nonlocal done
+            done += 1
+            is_last = not spans_run and done == len(batches)
+            await self._post(audience_id, action, [row for _, row in batch], session, last=is_last)
+            session.last_row = batch[-1][1]
+            return DeliveryResult(sent=len(batch))
+
+        result = await send_batches(self.name, batches, send, lambda row: row[0].pid)
+        result.invalid.extend(invalid)
+        return result
+
+    def _session(self, segment: SegmentRef, action: Action) -> tuple[_Session, bool]:
+        run = self._runs.get(segment.id)
+        if run is None:
+            return _Session(self._new_session_id()), False
+        if action not in run:
+            run[action] = _Session(self._new_session_id())
+        return run[action], True
+
+    def _new_session_id(self) -> int:
+        return self._rng.randrange(1, 2**63)
+
+    async def _post(
+        self,
+        audience_id: str,
+        action: Action,
+        rows: list[list[str]],
+        session: _Session,
+        *,
+        last: bool,
+    ) -> None:
+        # A batch Meta refused did not enter the session, so its number is reused.
+        batch_seq = session.batch_seq + 1
+        form = {
+            "payload": json.dumps({"schema": list(SCHEMA), "data": rows}, separators=(",", ":")),
+            "session": json.dumps(
+                {
+                    "session_id": session.session_id,
+                    "batch_seq": batch_seq,
+                    "last_batch_flag": last,
+                    "estimated_num_total": session.estimated_total,
+                }
+            ),
+            "access_token": self.config.access_token.get_secret_value(),
+        }
+        response = await self._http.request(
+            "POST" if action == "add" else "DELETE",
+            f"/{self.config.api_version}/{audience_id}/users",
+            op=f"{action} audience users",
+            data=form,
+        )
+        session.batch_seq = batch_seq
+        body: dict[str, Any] = response.json()
+        invalid = int(body.get("num_invalid_entries") or 0)
+        if invalid:
+            logger.warning("meta: %s batch %d had %d invalid entries", action, batch_seq, invalid)

@@ -1,0 +1,118 @@
+"""Fake Google Data Manager API: `POST /v1/audienceMembers:ingest` and `:remove`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.fakes.server import FakeApi, Reply, Request, Violation
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_CONSENT = {"CONSENT_GRANTED", "CONSENT_DENIED"}
+
+
+class FakeGoogle(FakeApi):
+    def __init__(self, token: str, operating_account_id: str) -> None:
+        super().__init__()
+        self.token = token
+        self.operating_account_id = operating_account_id
+        self.audiences: dict[str, set[str]] = {}
+        """audience id -> hashed emails"""
+        self.rejected_emails: set[str] = set()
+        """Hashed emails answered with a field violation (the whole request fails)."""
+
+    def violation_reply(self, violation: Violation) -> Reply:
+        status = "INVALID_ARGUMENT" if violation.status == 400 else "UNAUTHENTICATED"
+        return Reply(
+            violation.status,
+            {"error": {"code": violation.status, "message": str(violation), "status": status}},
+        )
+
+    def route(self, request: Request) -> Reply:
+        self.require(request.method == "POST", "method", 405)
+        action = {
+            "/v1/audienceMembers:ingest": "ingest",
+            "/v1/audienceMembers:remove": "remove",
+        }.get(request.path)
+        self.require(action is not None, f"no route {request.path}", 404)
+        self.require(request.headers.get("authorization") == f"Bearer {self.token}", "auth", 401)
+        body = request.json()
+        destinations = body.get("destinations")
+        self.require(isinstance(destinations, list) and len(destinations) == 1, "destinations")
+        destination = destinations[0]
+        operating = destination.get("operatingAccount") or {}
+        self.require(operating.get("accountType") == "GOOGLE_ADS", "operatingAccount.accountType")
+        self.require(
+            operating.get("accountId") == self.operating_account_id, "operatingAccount.accountId"
+        )
+        audience = destination.get("productDestinationId")
+        self.require(isinstance(audience, str) and bool(audience), "productDestinationId")
+        self.require(body.get("encoding") == "HEX", "encoding must be HEX")
+        if action == "ingest":
+            consent = body.get("consent") or {}
+            self.require(
+                consent.get("adUserData") in _CONSENT
+                and consent.get("adPersonalization") in _CONSENT,
+                "consent",
+            )
+            terms = (body.get("termsOfService") or {}).get("customerMatchTermsOfServiceStatus")
+            self.require(terms == "ACCEPTED", "termsOfService")
+        else:
+            self.require(
+                "consent" not in body and "termsOfService" not in body, "remove takes no consent"
+            )
+        members = body.get("audienceMembers")
+        self.require(isinstance(members, list) and bool(members), "audienceMembers")
+        self.require(len(members) <= 10_000, "more than 10,000 audience members")
+        emails: list[str] = []
+        violations: list[dict[str, Any]] = []
+        for index, member in enumerate(members):
+            identifiers = ((member.get("userData") or {}).get("userIdentifiers")) or []
+            self.require(bool(identifiers), "userIdentifiers")
+            for identifier in identifiers:
+                self._check_identifier(identifier)
+                email = identifier.get("emailAddress")
+                if email in self.rejected_emails:
+                    violations.append(
+                        {
+                            "field": f"audience_members[{index}].user_data.user_identifiers",
+                            "description": "The email address is not allowed.",
+                        }
+                    )
+                elif email:
+                    emails.append(email)
+        if violations:
+            detail = {
+                "@type": "type.googleapis.com/google.rpc.BadRequest",
+                "fieldViolations": violations,
+            }
+            error = {
+                "code": 400,
+                "message": "invalid",
+                "status": "INVALID_ARGUMENT",
+                "details": [detail],
+            }
+            return Reply(400, {"error": error})
+        stored = self.audiences.setdefault(audience, set())
+        if action == "ingest":
+            stored.update(emails)
+        else:
+            stored.difference_update(emails)
+        return Reply(200, {"requestId": f"req-{len(self.requests)}"})
+
+    def _check_identifier(self, identifier: dict[str, Any]) -> None:
+        self.require(len(identifier) == 1, "one attribute per userIdentifier")
+        key, value = next(iter(identifier.items()))
+        if key in ("emailAddress", "phoneNumber"):
+            self.require(
+                isinstance(value, str) and bool(_HEX64.match(value)), f"{key} must be hex SHA-256"
+            )
+            return
+        self.require(key == "address", f"unknown identifier {key}")
+        self.require(
+            set(value) == {"givenName", "familyName", "regionCode", "postalCode"}, "address keys"
+        )
+        self.require(bool(_HEX64.match(value["givenName"])), "givenName must be hashed")
+        self.require(bool(_HEX64.match(value["familyName"])), "familyName must be hashed")
+        self.require(re.fullmatch(r"[A-Z]{2}", value["regionCode"]) is not None, "regionCode")
+        self.require(not _HEX64.match(value["postalCode"]), "postalCode is sent in clear")

@@ -1,0 +1,181 @@
+"""Fake Klaviyo API: bulk import jobs, job errors and profiles, profile lookup, list removal."""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import count
+from typing import Any
+
+from tests.fakes.server import FakeApi, Reply, Request, Violation
+
+JOBS = "/api/profile-bulk-import-jobs"
+_JOB_PATH = re.compile(rf"^{JOBS}/(?P<id>[^/]+)(?:/(?P<sub>import-errors|profiles))?$")
+_LIST_PROFILES = re.compile(r"^/api/lists/(?P<id>[^/]+)/relationships/profiles$")
+_ANY_EXTERNAL_ID = re.compile(r"^any\(external_id,(\[.*\])\)$")
+# Pagination links point at the real host on purpose: a client must not follow them.
+PUBLIC_HOST = "https://a.klaviyo.com"
+
+
+class FakeKlaviyo(FakeApi):
+    def __init__(
+        self,
+        api_key: str,
+        revision: str = "2024-10-15",
+        *,
+        polls_before_complete: int = 1,
+        max_page: int = 100,
+        invalid_domain: str = "invalid.test",
+    ) -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.revision = revision
+        self.polls_before_complete = polls_before_complete
+        self.max_page = max_page
+        self.invalid_domain = invalid_domain
+        self.profiles: dict[str, str] = {}
+        """external_id -> Klaviyo profile id"""
+        self.lists: dict[str, set[str]] = {}
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self._ids = count(1)
+
+    def violation_reply(self, violation: Violation) -> Reply:
+        return Reply(
+            violation.status,
+            {
+                "errors": [
+                    {"id": "x", "code": "invalid", "title": "Invalid", "detail": str(violation)}
+                ]
+            },
+        )
+
+    def members(self, list_id: str) -> set[str]:
+        """External ids (pids) currently on a list."""
+        by_id = {kid: ext for ext, kid in self.profiles.items()}
+        return {by_id[kid] for kid in self.lists.get(list_id, set())}
+
+    def route(self, request: Request) -> Reply:
+        headers = request.headers
+        self.require(
+            headers.get("authorization") == f"Klaviyo-API-Key {self.api_key}", "bad auth", 401
+        )
+        self.require(headers.get("revision") == self.revision, "missing or wrong revision header")
+        if request.method == "POST" and request.path == JOBS:
+            return self._create_job(request)
+        job = _JOB_PATH.match(request.path)
+        if request.method == "GET" and job:
+            return self._job(request, job["id"], job["sub"])
+        if request.method == "GET" and request.path == "/api/profiles":
+            return self._find_profiles(request)
+        listed = _LIST_PROFILES.match(request.path)
+        if request.method == "DELETE" and listed:
+            return self._remove_from_list(request, listed["id"])
+        raise Violation(f"no route for {request.method} {request.path}", 404)
+
+    def _create_job(self, request: Request) -> Reply:
+        self.require("json" in request.headers.get("content-type", ""), "content-type must be JSON")
+        self.require(len(request.body) <= 5_000_000, "payload over 5 MB", 413)
+        data = request.json().get("data") or {}
+        self.require(data.get("type") == "profile-bulk-import-job", "data.type")
+        profiles = (((data.get("attributes") or {}).get("profiles")) or {}).get("data")
+        if not isinstance(profiles, list) or not profiles:
+            raise Violation("attributes.profiles.data")
+        self.require(len(profiles) <= 10_000, "more than 10,000 profiles")
+        lists = ((data.get("relationships") or {}).get("lists") or {}).get("data") or []
+        self.require(all(item.get("type") == "list" for item in lists), "relationships.lists type")
+        job_id = f"job{next(self._ids)}"
+        errors, items = [], []
+        for index, profile in enumerate(profiles):
+            self.require(profile.get("type") == "profile", "profile type")
+            attributes = profile.get("attributes") or {}
+            self.require(bool(attributes.get("external_id")), "external_id missing")
+            phone = attributes.get("phone_number")
+            self.require(phone is None or re.fullmatch(r"\+\d{7,15}", phone) is not None, "phone")
+            email = str(attributes.get("email", ""))
+            if email.endswith("@" + self.invalid_domain):
+                errors.append((index, profile, email))
+                continue
+            external_id = attributes["external_id"]
+            kid = self.profiles.setdefault(external_id, f"01K{next(self._ids):08d}")
+            items.append({"type": "profile", "id": kid, "attributes": {"external_id": external_id}})
+            for item in lists:
+                self.lists.setdefault(item["id"], set()).add(kid)
+        self.jobs[job_id] = {"polls": 0, "errors": errors, "items": items, "total": len(profiles)}
+        return Reply(202, {"data": self._job_resource(job_id, "queued")})
+
+    def _job_resource(self, job_id: str, status: str) -> dict[str, Any]:
+        job = self.jobs[job_id]
+        done = status == "complete"
+        return {
+            "type": "profile-bulk-import-job",
+            "id": job_id,
+            "attributes": {
+                "status": status,
+                "total_count": job["total"],
+                "completed_count": job["total"] - len(job["errors"]) if done else 0,
+                "failed_count": len(job["errors"]) if done else 0,
+            },
+        }
+
+    def _job(self, request: Request, job_id: str, sub: str | None) -> Reply:
+        self.require(job_id in self.jobs, "unknown job", 404)
+        job = self.jobs[job_id]
+        if sub is None:
+            job["polls"] += 1
+            done = job["polls"] > self.polls_before_complete
+            return Reply(
+                200, {"data": self._job_resource(job_id, "complete" if done else "processing")}
+            )
+        if sub == "import-errors":
+            items = [
+                {
+                    "type": "import-error",
+                    "id": f"err{index}",
+                    "attributes": {
+                        "code": "invalid",
+                        "title": "Invalid email",
+                        "detail": f"The email {email} is not valid",
+                        "source": {"pointer": f"/data/attributes/profiles/data/{index}"},
+                        "original_payload": profile,
+                    },
+                }
+                for index, profile, email in job["errors"]
+            ]
+            return self._page(request, items)
+        self.require(request.param("fields[profile]") == "external_id", "sparse fieldset expected")
+        return self._page(request, job["items"])
+
+    def _page(self, request: Request, items: list[dict[str, Any]]) -> Reply:
+        size = int(request.param("page[size]") or 20)
+        self.require(1 <= size <= 100, "page[size] must be 1..100")
+        size = min(size, self.max_page)
+        start = int(request.param("page[cursor]") or 0)
+        body: dict[str, Any] = {"data": items[start : start + size], "links": {"self": "x"}}
+        if start + size < len(items):
+            body["links"]["next"] = (
+                f"{PUBLIC_HOST}{request.path}?page%5Bcursor%5D={start + size}&page%5Bsize%5D={size}"
+            )
+        return Reply(200, body)
+
+    def _find_profiles(self, request: Request) -> Reply:
+        match = _ANY_EXTERNAL_ID.match(request.param("filter") or "")
+        self.require(match is not None, "filter must be any(external_id,[...])")
+        assert match is not None
+        wanted = json.loads(match.group(1))
+        self.require(len(wanted) <= 100, "too many values in filter")
+        items = [
+            {"type": "profile", "id": self.profiles[ext], "attributes": {"external_id": ext}}
+            for ext in wanted
+            if ext in self.profiles
+        ]
+        return self._page(request, items)
+
+    def _remove_from_list(self, request: Request, list_id: str) -> Reply:
+        data = request.json().get("data")
+        if not isinstance(data, list) or not data:
+            raise Violation("data must list profiles")
+        self.require(len(data) <= 1000, "more than 1,000 profiles per call")
+        self.require(all(item.get("type") == "profile" and item.get("id") for item in data), "ids")
+        for item in data:
+            self.lists.get(list_id, set()).discard(item["id"])
+        return Reply(204)

@@ -1,0 +1,158 @@
+"""Braze destination against a local fake of `/users/track`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from activate.delivery import RetryPolicy
+from activate.destinations.base import SegmentRef
+from activate.destinations.braze import BrazeConfig, BrazeDestination
+from tests.fakes import FakeBraze, FakeSleep, make_member, make_members
+
+pytestmark = pytest.mark.unit
+
+API_KEY = "braze-rest-key-8d1e"
+SEGMENT = SegmentRef(id="seg-7", name="Churn risk", external_id="churn_risk_high")
+POLICY = RetryPolicy(max_attempts=4, base_delay=0.5, jitter=0.0)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBraze]:
+    with FakeBraze(API_KEY) as api:
+        yield api
+
+
+@pytest.fixture
+def sleep() -> FakeSleep:
+    return FakeSleep()
+
+
+@pytest.fixture
+async def braze(fake: FakeBraze, sleep: FakeSleep) -> AsyncIterator[BrazeDestination]:
+    config = BrazeConfig(api_key=SecretStr(API_KEY), base_url=fake.url)
+    destination = BrazeDestination(config, policy=POLICY, sleep=sleep)
+    yield destination
+    await destination.aclose()
+
+
+async def test_76_members_take_two_requests(braze: BrazeDestination, fake: FakeBraze) -> None:
+    members = make_members(76)
+    result = await braze.add(SEGMENT, members)
+
+    assert fake.violations == []
+    assert [len(r.json()["attributes"]) for r in fake.requests] == [75, 1]
+    assert result.sent == 76 and result.failed == [] and result.invalid == []
+    assert fake.segment_members("churn_risk_high") == {m.pid for m in members}
+    first = fake.requests[0].json()["attributes"][0]
+    assert first == {
+        "external_id": "p000000",
+        "clv_12m": 120.5,
+        "churn_risk": "low",
+        "email": "User.0@Example.com",
+        "phone": "+447700900000",
+        "first_name": "Zoë",
+        "last_name": "O'Brien",
+        "country": "GB",
+        "home_city": "London",
+        "cdp_segments": {"add": ["churn_risk_high"]},
+    }
+
+
+async def test_remove_uses_array_remove_and_update_existing_only(
+    braze: BrazeDestination, fake: FakeBraze
+) -> None:
+    members = make_members(3)
+    await braze.add(SEGMENT, members)
+    result = await braze.remove(SEGMENT, [members[0], make_member(1, email=None), make_member(50)])
+
+    assert result.sent == 3
+    assert fake.segment_members("churn_risk_high") == {"p000002"}
+    assert "p000050" not in fake.users  # not created just to be removed
+    sent = fake.requests[-1].json()["attributes"][0]
+    assert sent == {
+        "external_id": "p000000",
+        "_update_existing_only": True,
+        "cdp_segments": {"remove": ["churn_risk_high"]},
+    }
+
+
+async def test_invalid_members_reported(braze: BrazeDestination, fake: FakeBraze) -> None:
+    result = await braze.add(SEGMENT, [make_member(1), make_member(2, email=None)])
+    assert result.sent == 1
+    assert [(e.pid, e.reason) for e in result.invalid] == [("p000002", "no email")]
+
+
+async def test_sms_channel_needs_a_phone(fake: FakeBraze, sleep: FakeSleep) -> None:
+    config = BrazeConfig(api_key=SecretStr(API_KEY), base_url=fake.url, channel="sms")
+    destination = BrazeDestination(config, sleep=sleep)
+    try:
+        result = await destination.add(
+            SEGMENT, [make_member(1, email=None), make_member(2, phone=None)]
+        )
+    finally:
+        await destination.aclose()
+    assert destination.channel == "sms"
+    assert result.sent == 1 and [e.pid for e in result.invalid] == ["p000002"]
+
+
+async def test_per_object_errors_map_to_rows(braze: BrazeDestination, fake: FakeBraze) -> None:
+    members = make_members(2) + [make_member(5, email="oops@invalid.test")]
+    result = await braze.add(SEGMENT, members)
+    assert result.sent == 2
+    assert [(e.pid, e.reason) for e in result.failed] == [
+        ("p000005", "'email' is not a valid email")
+    ]
+
+
+async def test_429_honours_retry_after(
+    braze: BrazeDestination, fake: FakeBraze, sleep: FakeSleep
+) -> None:
+    fake.inject(429, retry_after="4")
+    result = await braze.add(SEGMENT, make_members(76))
+    assert result.sent == 76
+    assert sleep.delays == [4.0]
+    assert len(fake.requests) == 3
+
+
+async def test_500_then_success(braze: BrazeDestination, fake: FakeBraze, sleep: FakeSleep) -> None:
+    fake.inject(500, times=2)
+    result = await braze.add(SEGMENT, make_members(3))
+    assert result.sent == 3
+    assert sleep.delays == [0.5, 1.0]
+
+
+async def test_permanent_400_fails_rows_not_raised(
+    braze: BrazeDestination, fake: FakeBraze
+) -> None:
+    fake.inject(400, body={"message": "Invalid attribute for user@example.com"})
+    result = await braze.add(SEGMENT, make_members(80))
+    assert result.sent == 5
+    assert len(result.failed) == 75 and not result.failed[0].retryable
+    assert "user@example.com" not in result.failed[0].reason
+
+
+async def test_outage_fails_remaining_batches_as_retryable(
+    braze: BrazeDestination, fake: FakeBraze
+) -> None:
+    fake.inject(503, times=100)
+    result = await braze.add(SEGMENT, make_members(150))
+    assert result.sent == 0
+    assert len(result.failed) == 150 and all(e.retryable for e in result.failed)
+    assert len(fake.requests) == POLICY.max_attempts  # the second batch was not attempted
+
+
+async def test_no_secrets_or_personal_data_in_logs(
+    braze: BrazeDestination, fake: FakeBraze, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake.inject(429, retry_after="1")
+    fake.inject(500)
+    fake.inject(400, body={"message": "bad email user.3@example.com"})
+    await braze.add(SEGMENT, make_members(200))
+    assert "retrying" in caplog.text
+    for secret in (API_KEY, "example.com", "7700900", "O'Brien"):
+        assert secret.lower() not in caplog.text.lower()

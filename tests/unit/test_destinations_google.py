@@ -1,0 +1,204 @@
+"""Google Data Manager destination against a local fake of audienceMembers:ingest/remove."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from activate.delivery import RetryPolicy
+from activate.destinations.base import DestinationConfigError, SegmentRef
+from activate.destinations.google import GoogleConfig, GoogleDestination, user_identifiers
+from activate.hashing import sha256_hex
+from tests.fakes import FakeGoogle, FakeSleep, make_member, make_members
+
+pytestmark = pytest.mark.unit
+
+TOKEN = "ya29.a0AfB_test-oauth-token"
+ACCOUNT = "1234567890"
+AUDIENCE = "5550001"
+SEGMENT = SegmentRef(id="seg-9", name="Win-back", external_id=AUDIENCE)
+POLICY = RetryPolicy(max_attempts=4, base_delay=0.5, jitter=0.0)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGoogle]:
+    with FakeGoogle(TOKEN, ACCOUNT) as api:
+        yield api
+
+
+@pytest.fixture
+def sleep() -> FakeSleep:
+    return FakeSleep()
+
+
+def config(fake: FakeGoogle, **overrides: object) -> GoogleConfig:
+    values: dict[str, object] = {
+        "operating_account_id": ACCOUNT,
+        "access_token": SecretStr(TOKEN),
+        "base_url": fake.url,
+        **overrides,
+    }
+    return GoogleConfig.model_validate(values)
+
+
+@pytest.fixture
+async def google(fake: FakeGoogle, sleep: FakeSleep) -> AsyncIterator[GoogleDestination]:
+    destination = GoogleDestination(config(fake), policy=POLICY, sleep=sleep)
+    yield destination
+    await destination.aclose()
+
+
+def test_identifiers_follow_the_formatting_guide() -> None:
+    member = make_member(0, email="Cloudy.SanFrancisco+shop@gmail.com")
+    assert user_identifiers(member) == [
+        {"emailAddress": sha256_hex("cloudysanfrancisco@gmail.com")},
+        {"phoneNumber": sha256_hex("+447700900000")},
+        {
+            "address": {
+                "givenName": sha256_hex("zoë"),
+                "familyName": sha256_hex("o'brien"),
+                "regionCode": "GB",
+                "postalCode": "SW1A 1AA",
+            }
+        },
+    ]
+    # an address goes only whole
+    assert user_identifiers(make_member(0, postcode=None))[2:] == []
+
+
+async def test_10001_members_take_two_requests(google: GoogleDestination, fake: FakeGoogle) -> None:
+    result = await google.add(SEGMENT, make_members(10_001))
+
+    assert fake.violations == []
+    assert result.sent == 10_001 and result.failed == [] and result.invalid == []
+    assert [len(r.json()["audienceMembers"]) for r in fake.requests] == [10_000, 1]
+    body = fake.requests[0].json()
+    assert body["destinations"] == [
+        {
+            "operatingAccount": {"accountType": "GOOGLE_ADS", "accountId": ACCOUNT},
+            "productDestinationId": AUDIENCE,
+        }
+    ]
+    assert body["encoding"] == "HEX"
+    assert body["consent"] == {
+        "adUserData": "CONSENT_GRANTED",
+        "adPersonalization": "CONSENT_GRANTED",
+    }
+    assert body["termsOfService"] == {"customerMatchTermsOfServiceStatus": "ACCEPTED"}
+    assert len(fake.audiences[AUDIENCE]) == 10_001
+
+
+async def test_remove_posts_to_remove_without_consent(
+    google: GoogleDestination, fake: FakeGoogle
+) -> None:
+    members = make_members(3)
+    await google.add(SEGMENT, members)
+    result = await google.remove(SEGMENT, members[:2])
+
+    assert fake.violations == []
+    assert result.sent == 2
+    assert fake.requests[-1].path == "/v1/audienceMembers:remove"
+    assert fake.audiences[AUDIENCE] == {sha256_hex("user.2@example.com")}
+
+
+async def test_login_account_is_sent_when_configured(fake: FakeGoogle, sleep: FakeSleep) -> None:
+    destination = GoogleDestination(config(fake, login_account_id="999"), sleep=sleep)
+    try:
+        await destination.add(SEGMENT, make_members(1))
+    finally:
+        await destination.aclose()
+    login = fake.requests[0].json()["destinations"][0]["loginAccount"]
+    assert login == {"accountType": "GOOGLE_ADS", "accountId": "999"}
+
+
+async def test_token_provider_is_asked_per_request(fake: FakeGoogle, sleep: FakeSleep) -> None:
+    calls = 0
+
+    async def token() -> str:
+        nonlocal calls
+        calls += 1
+        return TOKEN
+
+    destination = GoogleDestination(
+        config(fake, access_token=None, batch_size=2), token_provider=token, sleep=sleep
+    )
+    try:
+        result = await destination.add(SEGMENT, make_members(3))
+    finally:
+        await destination.aclose()
+    assert result.sent == 3 and calls == 2
+
+
+def test_a_token_is_required(fake: FakeGoogle) -> None:
+    with pytest.raises(DestinationConfigError):
+        GoogleDestination(config(fake, access_token=None))
+
+
+async def test_members_without_identifiers_are_invalid(google: GoogleDestination) -> None:
+    member = make_member(2, email=None, phone=None, postcode=None)
+    result = await google.add(SEGMENT, [make_member(1), member])
+    assert result.sent == 1
+    assert [(e.pid, e.reason) for e in result.invalid] == [
+        ("p000002", "no usable email, phone or full address")
+    ]
+
+
+async def test_field_violations_fail_their_rows_and_the_rest_is_resent(
+    google: GoogleDestination, fake: FakeGoogle
+) -> None:
+    fake.rejected_emails = {sha256_hex("user.1@example.com")}
+    result = await google.add(SEGMENT, make_members(3))
+
+    assert result.sent == 2
+    assert [(e.pid, e.reason) for e in result.failed] == [
+        ("p000001", "The email address is not allowed.")
+    ]
+    assert [len(r.json()["audienceMembers"]) for r in fake.requests] == [3, 2]
+    assert fake.audiences[AUDIENCE] == {
+        sha256_hex("user.0@example.com"),
+        sha256_hex("user.2@example.com"),
+    }
+
+
+async def test_429_honours_retry_after(
+    google: GoogleDestination, fake: FakeGoogle, sleep: FakeSleep
+) -> None:
+    fake.inject(429, retry_after="5")
+    assert (await google.add(SEGMENT, make_members(2))).sent == 2
+    assert sleep.delays == [5.0]
+
+
+async def test_500_then_success(
+    google: GoogleDestination, fake: FakeGoogle, sleep: FakeSleep
+) -> None:
+    fake.inject(500, times=3)
+    assert (await google.add(SEGMENT, make_members(2))).sent == 2
+    assert sleep.delays == [0.5, 1.0, 2.0]
+
+
+async def test_permanent_400_without_row_detail_fails_the_batch(
+    google: GoogleDestination, fake: FakeGoogle
+) -> None:
+    fake.inject(
+        400, body={"error": {"code": 400, "message": "Audience not found", "status": "NOT_FOUND"}}
+    )
+    result = await google.add(SEGMENT, make_members(2))
+    assert result.sent == 0 and len(result.failed) == 2
+    assert "HTTP 400" in result.failed[0].reason
+
+
+async def test_no_secrets_or_personal_data_in_logs(
+    google: GoogleDestination, fake: FakeGoogle, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake.inject(429, retry_after="1")
+    fake.inject(500)
+    fake.inject(400, body={"error": {"message": f"token {TOKEN} rejected for user.0@example.com"}})
+    result = await google.add(SEGMENT, make_members(2))
+    assert "retrying" in caplog.text
+    assert TOKEN not in result.failed[0].reason and "user.0@" not in result.failed[0].reason
+    for secret in (TOKEN, "example.com", sha256_hex("user.0@example.com")):
+        assert secret not in caplog.text

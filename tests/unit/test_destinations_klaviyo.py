@@ -1,0 +1,281 @@
+"""Klaviyo destination against a local fake of the bulk import and lists APIs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from activate.delivery import RetryPolicy
+from activate.destinations.base import DestinationConfigError, SegmentRef
+from activate.destinations.klaviyo import KlaviyoConfig, KlaviyoDestination, external_id_filter
+from tests.fakes import FakeKlaviyo, FakeSleep, make_member, make_members
+
+pytestmark = pytest.mark.unit
+
+API_KEY = "pk_test_4f9a1c0ffee"
+LIST = "Xy12Ab"
+SEGMENT = SegmentRef(id="seg-1", name="High CLV", external_id=LIST)
+POLICY = RetryPolicy(max_attempts=4, base_delay=0.5, jitter=0.0)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeKlaviyo]:
+    with FakeKlaviyo(API_KEY) as api:
+        yield api
+
+
+@pytest.fixture
+def sleep() -> FakeSleep:
+    return FakeSleep()
+
+
+def config(fake: FakeKlaviyo, **overrides: object) -> KlaviyoConfig:
+    values: dict[str, object] = {
+        "api_key": SecretStr(API_KEY),
+        "base_url": fake.url,
+        "poll_interval": 1.5,
+        **overrides,
+    }
+    return KlaviyoConfig.model_validate(values)
+
+
+@pytest.fixture
+async def klaviyo(fake: FakeKlaviyo, sleep: FakeSleep) -> AsyncIterator[KlaviyoDestination]:
+    destination = KlaviyoDestination(config(fake), policy=POLICY, sleep=sleep)
+    yield destination
+    await destination.aclose()
+
+
+async def test_add_imports_profiles_into_the_list(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    members = make_members(5)
+    result = await klaviyo.add(SEGMENT, members)
+
+    assert fake.violations == []
+    assert (result.sent, result.failed, result.invalid) == (5, [], [])
+    assert fake.members(LIST) == {m.pid for m in members}
+    job = fake.calls("POST", "/api/profile-bulk-import-jobs")[0].json()["data"]
+    assert job["relationships"]["lists"]["data"] == [{"type": "list", "id": LIST}]
+    profile = job["attributes"]["profiles"]["data"][0]["attributes"]
+    assert profile["external_id"] == "p000000"
+    assert profile["phone_number"] == "+447700900000"
+    assert profile["location"] == {"city": "London", "country": "GB", "zip": "SW1A 1AA"}
+    assert profile["properties"] == {"clv_12m": 120.5, "churn_risk": "low"}
+    # polled once while processing, then complete
+    assert sleep.delays == [1.5]
+
+
+async def test_add_splits_at_10000_profiles_per_job(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    result = await klaviyo.add(SEGMENT, make_members(10_001))
+
+    assert fake.violations == []
+    jobs = fake.calls("POST", "/api/profile-bulk-import-jobs")
+    sizes = [len(r.json()["data"]["attributes"]["profiles"]["data"]) for r in jobs]
+    assert sizes == [10_000, 1]
+    assert result.sent == 10_001
+    assert len(fake.members(LIST)) == 10_001
+
+
+async def test_add_splits_by_payload_bytes(fake: FakeKlaviyo, sleep: FakeSleep) -> None:
+    destination = KlaviyoDestination(config(fake, max_job_bytes=20_000), sleep=sleep)
+    try:
+        result = await destination.add(SEGMENT, make_members(100))
+    finally:
+        await destination.aclose()
+    jobs = fake.calls("POST", "/api/profile-bulk-import-jobs")
+    assert len(jobs) > 1
+    assert all(len(r.body) <= 20_000 for r in jobs)
+    assert result.sent == 100
+
+
+async def test_invalid_members_are_reported_not_sent(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    members = [make_member(1), make_member(2, email=None), make_member(3, email="nope")]
+    result = await klaviyo.add(SEGMENT, members)
+
+    assert result.sent == 1
+    assert [(e.pid, e.reason) for e in result.invalid] == [
+        ("p000002", "no email"),
+        ("p000003", "malformed email"),
+    ]
+    sent = fake.calls("POST", "/api/profile-bulk-import-jobs")[0].json()
+    assert len(sent["data"]["attributes"]["profiles"]["data"]) == 1
+
+
+async def test_import_errors_become_row_failures_without_personal_data(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    members = make_members(3) + [make_member(9, email="bad@invalid.test")]
+    result = await klaviyo.add(SEGMENT, members)
+
+    assert result.sent == 3
+    assert [(e.pid, e.reason) for e in result.failed] == [("p000009", "invalid: Invalid email")]
+    assert "bad@invalid.test" not in repr(result)
+
+
+async def test_paging_uses_the_cursor_against_our_base_url(
+    fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    fake.max_page = 2  # the fake's next links name the public host; we must not follow them
+    destination = KlaviyoDestination(config(fake), sleep=sleep)
+    try:
+        await destination.add(SEGMENT, make_members(5))
+        assert await destination.ids.get_many(["p000004"]) == {"p000004": fake.profiles["p000004"]}
+    finally:
+        await destination.aclose()
+    pages = fake.calls("GET", "/api/profile-bulk-import-jobs/job1/profiles")
+    assert [r.param("page[cursor]") for r in pages] == [None, "2", "4"]
+
+
+async def test_remove_uses_profile_ids_kept_from_the_import(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    members = make_members(4)
+    await klaviyo.add(SEGMENT, members)
+    # the member lost their email since: removal must still work
+    gone = [members[0], make_member(1, email=None)]
+    result = await klaviyo.remove(SEGMENT, gone)
+
+    assert fake.violations == []
+    assert (result.sent, result.failed, result.invalid) == (2, [], [])
+    assert fake.members(LIST) == {"p000002", "p000003"}
+    assert fake.calls("GET", "/api/profiles") == []  # no lookup needed
+    body = fake.calls("DELETE", f"/api/lists/{LIST}/relationships/profiles")[0].json()
+    assert body == {"data": [{"type": "profile", "id": fake.profiles[m.pid]} for m in gone]}
+
+
+async def test_remove_looks_up_unknown_pids_by_external_id(
+    fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    first = KlaviyoDestination(config(fake), sleep=sleep)
+    await first.add(SEGMENT, make_members(3))
+    await first.aclose()
+    fresh = KlaviyoDestination(config(fake), sleep=sleep)  # empty id store
+    try:
+        result = await fresh.remove(SEGMENT, [make_member(0), make_member(77)])
+    finally:
+        await fresh.aclose()
+
+    assert result.sent == 1
+    assert [(e.pid, e.reason) for e in result.invalid] == [
+        ("p000077", "no Klaviyo profile for this pid")
+    ]
+    lookup = fake.calls("GET", "/api/profiles")[0]
+    assert lookup.param("filter") == external_id_filter(["p000000", "p000077"])
+    assert fake.members(LIST) == {"p000001", "p000002"}
+
+
+async def test_remove_splits_at_1000_profiles_per_call(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    members = make_members(1_001)
+    await klaviyo.add(SEGMENT, members)
+    result = await klaviyo.remove(SEGMENT, members)
+
+    deletes = fake.calls("DELETE")
+    assert [len(r.json()["data"]) for r in deletes] == [1_000, 1]
+    assert result.sent == 1_001
+    assert fake.members(LIST) == set()
+
+
+async def test_429_on_job_creation_honours_retry_after(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    fake.inject(429, retry_after="7", when=lambda r: r.method == "POST")
+    result = await klaviyo.add(SEGMENT, make_members(2))
+
+    assert result.sent == 2
+    assert sleep.delays == [7.0, 1.5]  # the Retry-After, then one poll interval
+    assert len(fake.jobs) == 1
+
+
+async def test_500_while_polling_is_retried(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    fake.inject(500, times=2, when=lambda r: r.method == "GET")
+    result = await klaviyo.add(SEGMENT, make_members(2))
+
+    assert result.sent == 2
+    assert sleep.delays == [0.5, 1.0, 1.5]
+
+
+async def test_permanent_400_fails_the_batch_rows_and_continues(
+    fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    destination = KlaviyoDestination(config(fake, max_profiles_per_job=2), sleep=sleep)
+    fake.inject(
+        400, body={"errors": [{"detail": "bad a@b.example"}]}, when=lambda r: r.method == "POST"
+    )
+    try:
+        result = await destination.add(SEGMENT, make_members(4))
+    finally:
+        await destination.aclose()
+
+    assert result.sent == 2
+    assert [e.pid for e in result.failed] == ["p000000", "p000001"]
+    assert not any(e.retryable for e in result.failed)
+    assert "a@b.example" not in result.failed[0].reason
+
+
+async def test_revision_header_is_configurable(sleep: FakeSleep) -> None:
+    with FakeKlaviyo(API_KEY, revision="2025-01-15") as fake:
+        destination = KlaviyoDestination(config(fake, revision="2025-01-15"), sleep=sleep)
+        try:
+            result = await destination.add(SEGMENT, make_members(1))
+        finally:
+            await destination.aclose()
+    assert result.sent == 1 and fake.violations == []
+
+
+async def test_segment_without_list_id_is_a_config_error(klaviyo: KlaviyoDestination) -> None:
+    with pytest.raises(DestinationConfigError):
+        await klaviyo.add(SegmentRef(id="s", name="no list"), make_members(1))
+
+
+async def test_no_secrets_or_personal_data_in_logs(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake.inject(429, retry_after="1")
+    fake.inject(500, when=lambda r: r.method == "GET")
+    members = make_members(3) + [make_member(8, email="bad@invalid.test")]
+    await klaviyo.add(SEGMENT, members)
+    await klaviyo.remove(SEGMENT, members[:1])
+
+    assert "retrying" in caplog.text
+    for secret in (API_KEY, "invalid.test", "example.com", "7700900"):
+        assert secret.lower() not in caplog.text.lower()
+
+
+async def test_job_that_never_completes_fails_rows_as_retryable(
+    fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    fake.polls_before_complete = 1_000
+    destination = KlaviyoDestination(config(fake, max_polls=3), sleep=sleep)
+    try:
+        result = await destination.add(SEGMENT, make_members(2))
+    finally:
+        await destination.aclose()
+    assert result.sent == 0
+    assert all(e.retryable and "did not complete" in e.reason for e in result.failed)
+    assert sleep.delays == [1.5, 1.5, 1.5]
+
+
+async def test_unreadable_job_profiles_do_not_fail_an_import(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    fake.inject(404, when=lambda r: r.path.endswith("/profiles"))
+    members = make_members(2)
+    result = await klaviyo.add(SEGMENT, members)
+    assert result.sent == 2 and result.failed == []
+    # the ids were not kept, so removal finds them by external_id
+    removed = await klaviyo.remove(SEGMENT, members)
+    assert removed.sent == 2
+    assert len(fake.calls("GET", "/api/profiles")) == 1
