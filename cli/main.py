@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from cli import ingest_cmd, neo4j_cmd
+from cli import explain_cmd, ingest_cmd, neo4j_cmd, resolve_cmd
 from cli.demo import demo
 from cli.runtime import console, settings, with_graph
 from graph.client import GraphClient
@@ -18,6 +18,11 @@ app.add_typer(ingest_cmd.quarantine_app, name="quarantine")
 app.command()(demo)
 app.command()(ingest_cmd.generate)
 app.command()(ingest_cmd.ingest)
+app.command()(resolve_cmd.resolve)
+app.command("evaluate")(resolve_cmd.evaluate_cmd)
+app.add_typer(resolve_cmd.export_app, name="export")
+app.command()(explain_cmd.explain)
+app.add_typer(explain_cmd.override_app, name="override")
 
 
 @app.callback()

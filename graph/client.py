@@ -86,6 +86,19 @@ class GraphClient:
         )
         return [r.data() for r in result.records]
 
+    async def stream(
+        self, name: str, params: Params | None = None, *, fetch_size: int = 10_000
+    ) -> AsyncIterator[list[Any]]:
+        """Yield the rows of a large read one by one (values in RETURN order), unbuffered."""
+        self.query_count += 1
+        log.debug("cypher %s (stream)", name)
+        async with self.driver.session(
+            database=self.database, default_access_mode="READ", fetch_size=fetch_size
+        ) as session:
+            result = await session.run(cypher(name), dict(params or {}))
+            async for record in result:
+                yield record.values()
+
     async def write_batched(self, name: str, params: Params | None = None) -> None:
         """Run `cypher/<name>.cypher` in an auto-commit transaction.
 

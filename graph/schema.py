@@ -38,6 +38,8 @@ NODE_KEYS: tuple[NodeKey, ...] = (
     NodeKey("Segment", "id"),
     NodeKey("Destination", "id"),
     NodeKey("SyncRun", "id"),
+    NodeKey("ApiKey", "hash"),
+    NodeKey("SegmentMessage", "message_id"),
 )
 
 INDEXES: tuple[PropertyIndex, ...] = (

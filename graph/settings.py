@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     api_max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    api_key_cache_ttl_s: float = Field(default=30.0, ge=0)
+    """How long a checked API key is trusted without asking Neo4j (a revocation takes effect
+    within this time)."""
+    shopify_webhook_secret: SecretStr | None = None
+    """The app's webhook signing secret: when set, Shopify webhooks are authenticated by
+    their `X-Shopify-Hmac-Sha256` signature instead of an API key."""
 
     data_dir: Path = PROJECT_ROOT / "var" / "data"
 

@@ -89,6 +89,9 @@ class CustomerSection(_Strict):
     observed_at: FieldRef | None = None
     identifiers: list[IdentifierSpec] = Field(default_factory=list)
     attributes: dict[str, AttributeSpec] = Field(default_factory=dict)
+    skip_empty: bool = False
+    """True when a row that carries no identifier and no attribute is not a customer at all
+    (a walk-in paying cash): no record is made, and its orders are kept as anonymous orders."""
     accumulate: bool = False
     """True when a record is built from many activity rows (POS transactions, web events):
     identifiers and attributes accumulate instead of each row being the record's full state."""

@@ -119,12 +119,25 @@ def _text(raw: object) -> str:
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw)
+    try:
+        return str(raw)
+    except ValueError:  # an int past Python's limit on digits converted to text
+        return ""
+
+
+_HAS_LETTER: Final = re.compile(r"[^\W\d_]")
+_HAS_ALNUM: Final = re.compile(r"[^\W_]")
+_HAS_DIGIT: Final = re.compile(r"\d")
+
+
+def _nfkc(text: str) -> str:
+    # ASCII is already in NFKC, and most values are ASCII.
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def _clean_text(text: str) -> str:
     """NFKC-normalise, drop control and format characters, collapse whitespace."""
-    text = unicodedata.normalize("NFKC", text)
+    text = _nfkc(text)
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in text)
     return " ".join(text.split())
@@ -276,8 +289,9 @@ def _capitalise(word: str) -> str:
 def _case_word(word: str) -> str:
     """Title-case one word: "o'brien" -> "O'Brien", "mcdonald" -> "McDonald"."""
     lower = word.lower()
-    if len(lower) > 2 and lower[1] == "'" and lower[0].isalpha():
-        return lower[0].upper() + "'" + _capitalise(lower[2:])
+    # A letter whose capital is two letters ("ß" -> "Ss") would not look like "O'" again.
+    if len(lower) > 2 and lower[1] == "'" and lower[0].isalpha() and len(lower[0].title()) == 1:
+        return lower[0].title() + "'" + _capitalise(lower[2:])
     if len(lower) > 3 and lower.startswith("mc") and lower[2].isalpha():
         return "Mc" + _capitalise(lower[2:])
     return _capitalise(lower)
@@ -315,16 +329,21 @@ def normalise_name(raw: object) -> Normalised:
     """
     if is_blank(raw):
         return _EMPTY
+    return _check_name(_text(raw))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _check_name(text: str) -> Normalised:
     # Before NFKC because it turns "´" into a space and an accent; after, because it turns
     # "ŉ" into "ʼn".
-    name = _clean_text(_text(raw).translate(_TO_APOSTROPHE)).translate(_TO_APOSTROPHE)
-    if "@" in name or not any(ch.isalpha() for ch in name) or any(ch.isdigit() for ch in name):
+    name = _clean_text(text.translate(_TO_APOSTROPHE)).translate(_TO_APOSTROPHE)
+    if "@" in name or not _HAS_LETTER.search(name) or _HAS_DIGIT.search(name):
         return _rejected(INVALID_NAME)
     if not _deliberately_cased(name):
         tokens = [_case_token(token) for token in name.split(" ")]
         tokens[1:] = [t.upper() if t.lower() in _ROMAN_SUFFIXES else t for t in tokens[1:]]
         # Casing can decompose characters ("İ" lower-cases to "i" + combining dot).
-        name = unicodedata.normalize("NFKC", " ".join(tokens))
+        name = _nfkc(" ".join(tokens))
     return Normalised(name, None)
 
 
@@ -412,7 +431,7 @@ def _case_address_token(token: str) -> str:
         core = _STREET_TYPES[key]
     elif key in _ADDRESS_UPPER:
         core = key.upper()
-    elif any(ch.isdigit() for ch in core):
+    elif _HAS_DIGIT.search(core):
         # "12th" stays lower; unit and lot numbers ("3/12b", "12a") take capitals.
         core = core.lower() if _ORDINAL.fullmatch(core.lower()) else core.upper()
     else:
@@ -436,12 +455,17 @@ def normalise_address(raw: object) -> Normalised:
     """
     if is_blank(raw):
         return _EMPTY
-    text = _ADDRESS_COMMAS.sub(", ", _clean_text(_text(raw)))
+    return _check_address(_text(raw))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _check_address(raw: str) -> Normalised:
+    text = _ADDRESS_COMMAS.sub(", ", _clean_text(raw))
     text = text.rstrip(_ADDRESS_TRAILING).lstrip(_ADDRESS_LEADING)
-    if not any(ch.isalnum() for ch in text):
+    if not _HAS_ALNUM.search(text):
         return _rejected(INVALID_ADDRESS)
     address = " ".join(_case_address_token(token) for token in text.split(" "))
-    return Normalised(unicodedata.normalize("NFKC", address), None)
+    return Normalised(_nfkc(address), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -684,7 +708,7 @@ def normalise_date(raw: object, *, dayfirst: bool = True) -> Normalised:
 
 
 def _from_epoch(number: int | float) -> datetime | None:
-    if not math.isfinite(number) or abs(number) < _SMALLEST_EPOCH:
+    if (isinstance(number, float) and not math.isfinite(number)) or abs(number) < _SMALLEST_EPOCH:
         return None
     size = abs(number)
     # Seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude.

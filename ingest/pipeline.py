@@ -52,6 +52,7 @@ class BatchReport:
     orders: int = 0
     events: int = 0
     value_issues: int = 0
+    anonymous_rows: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -65,6 +66,7 @@ class BatchReport:
             "orders": self.orders,
             "events": self.events,
             "value_issues": self.value_issues,
+            "anonymous_rows": self.anonymous_rows,
         }
 
 
@@ -282,6 +284,9 @@ class Ingestor:
             rep.rows_suppressed += 1
             return
         rep.rows_accepted += 1
+        if cust and cust.skip_empty and isinstance(out[0], SourceRecord) and _is_empty(out[0]):
+            rep.anonymous_rows += 1
+            out = [_anonymous(item) for item in out[1:]]
         for item in out:
             if isinstance(item, SourceRecord):
                 rep.value_issues += len(item.issues)
@@ -324,6 +329,16 @@ class Ingestor:
         await ingest_repo.write_quarantine(g, bid, p.quarantine, now)
         rep.orders += len(p.orders)
         rep.events += len(p.events)
+
+
+def _is_empty(r: SourceRecord) -> bool:
+    return not r.identifiers and all(v is None for v in r.attributes.values())
+
+
+def _anonymous(item: Order | Event | SourceRecord) -> Order | Event | SourceRecord:
+    if isinstance(item, Order | Event):
+        item.customer_source_id = ""
+    return item
 
 
 def _accumulate(prev: SourceRecord, new: SourceRecord) -> SourceRecord:
@@ -372,7 +387,7 @@ def _order_row(o: Order) -> dict[str, Any]:
     cats = [ln.category for ln in o.lines if ln.category]
     return {
         "oid": o.oid,
-        "rid": o.rid,
+        "rid": o.rid if o.customer_source_id else None,
         "source": o.source,
         "customer_source_id": o.customer_source_id,
         "props": {
@@ -397,7 +412,7 @@ def _order_row(o: Order) -> dict[str, Any]:
 def _event_row(e: Event) -> dict[str, Any]:
     return {
         "eid": e.eid,
-        "rid": e.rid,
+        "rid": e.rid if e.customer_source_id else None,
         "source": e.source,
         "customer_source_id": e.customer_source_id,
         "props": {

@@ -1,0 +1,93 @@
+"""`cdp explain` and `cdp override`: answers to "why", and operators' corrections."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import typer
+
+from cli.runtime import console, with_graph
+from graph.client import GraphClient
+from matching import overrides
+from matching.errors import MatchingError
+from matching.explain import Explanation, ProfileFormation, explain_pair, explain_profile
+
+override_app = typer.Typer(help="Operators' overrides of identity resolution.")
+
+
+def explain(
+    record_a: str | None = typer.Argument(None, help="A record id (source:source_id)."),
+    record_b: str | None = typer.Argument(None, help="Another record id."),
+    profile: str | None = typer.Option(None, "--profile", help="Explain how a profile formed."),
+) -> None:
+    """Why two records are (or are not) one customer, or how a profile was formed."""
+
+    async def work(g: GraphClient) -> Explanation | ProfileFormation:
+        if profile:
+            return await explain_profile(g, profile)
+        if not (record_a and record_b):
+            raise MatchingError("give two record ids, or --profile PID")
+        return await explain_pair(g, record_a, record_b)
+
+    try:
+        result = with_graph(work)
+    except MatchingError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if isinstance(result, Explanation):
+        console.print(f"[bold]{result.summary}[/bold]")
+    console.print_json(json.dumps(asdict(result), default=str))
+
+
+def _run(coro_factory: object) -> None:
+    try:
+        with_graph(coro_factory)  # type: ignore[arg-type]
+    except MatchingError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print("done; run `cdp resolve` to apply")
+
+
+@override_app.command("shared")
+def shared(
+    key: str = typer.Argument(..., help="Identifier key, e.g. phone:+61412345678."),
+    undo: bool = typer.Option(False, "--undo"),
+    by: str = typer.Option("cli", "--by"),
+) -> None:
+    """Mark an identifier shared (a family email, a shop phone): it stops linking."""
+
+    async def work(g: GraphClient) -> int:
+        return await overrides.mark_identifier_shared(g, key, by=by, shared=not undo)
+
+    _run(work)
+
+
+@override_app.command("reject")
+def reject(a: str, b: str, by: str = typer.Option("cli", "--by")) -> None:
+    """Reject the probabilistic link between two records (kept across rebuilds)."""
+
+    async def work(g: GraphClient) -> None:
+        await overrides.reject_match(g, a, b, by=by)
+
+    _run(work)
+
+
+@override_app.command("link")
+def link(a: str, b: str, by: str = typer.Option("cli", "--by")) -> None:
+    """Force two records into one profile."""
+
+    async def work(g: GraphClient) -> None:
+        await overrides.force_link(g, a, b, by=by)
+
+    _run(work)
+
+
+@override_app.command("unlink")
+def unlink(a: str, b: str) -> None:
+    """Remove a forced link."""
+
+    async def work(g: GraphClient) -> int:
+        return await overrides.remove_forced_link(g, a, b)
+
+    _run(work)

@@ -1,0 +1,2 @@
+MATCH (a:Record)-[:SAME_AS]->(b:Record)
+RETURN a.rid AS a, b.rid AS b

@@ -1,0 +1,2 @@
+MATCH (r:Record)-[:HAS_IDENTIFIER]->(i:Identifier)
+RETURN r.rid AS rid, i.key AS key

@@ -1,0 +1,2 @@
+MATCH (a:Record)-[m:MATCHES]->(b:Record)
+RETURN a.rid AS a, b.rid AS b, m.rejected = true AS rejected

@@ -1,0 +1,2 @@
+MATCH (r:Record)
+RETURN r.rid AS rid

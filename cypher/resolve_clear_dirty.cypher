@@ -1,0 +1,3 @@
+UNWIND $rids AS rid
+MATCH (r:Record {rid: rid})
+SET r.dirty = null

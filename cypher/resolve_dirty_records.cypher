@@ -1,0 +1,3 @@
+MATCH (r:Record)
+WHERE r.dirty = true
+RETURN r.rid AS rid

@@ -1,0 +1,3 @@
+UNWIND $rids AS rid
+MATCH (r:Record {rid: rid})-[:HAS_IDENTIFIER]->(i:Identifier)
+RETURN r.rid AS rid, i.key AS key

@@ -1,0 +1,3 @@
+MATCH (i:Identifier)
+WHERE i.shared = true
+RETURN i.key AS key

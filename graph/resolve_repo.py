@@ -1,0 +1,162 @@
+"""Reads and writes of identity resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from graph.client import GraphClient
+
+CHUNK = 10_000
+
+
+def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+async def all_records(graph: GraphClient) -> list[str]:
+    return [row[0] async for row in graph.stream("resolve_all_records")]
+
+
+async def dirty_records(graph: GraphClient) -> list[str]:
+    return [r["rid"] for r in await graph.read("resolve_dirty_records")]
+
+
+async def expand(
+    graph: GraphClient, rids: Sequence[str], nonlinking: Sequence[str], rechecked: Sequence[str]
+) -> set[str]:
+    out: set[str] = set()
+    for part in _chunks(rids, 2_000):
+        rows = await graph.read(
+            "resolve_expand",
+            {"rids": list(part), "nonlinking": list(nonlinking), "rechecked": list(rechecked)},
+        )
+        out.update(r["rid"] for r in rows)
+    return out
+
+
+async def links(graph: GraphClient, rids: Sequence[str] | None) -> list[tuple[str, str]]:
+    """(rid, identifier key) of the given records, or of all records."""
+    if rids is None:
+        return [(row[0], row[1]) async for row in graph.stream("resolve_all_links")]
+    out: list[tuple[str, str]] = []
+    for part in _chunks(rids):
+        out.extend(
+            (r["rid"], r["key"]) for r in await graph.read("resolve_links_of", {"rids": list(part)})
+        )
+    return out
+
+
+async def identifier_stats(
+    graph: GraphClient, keys: Sequence[str] | None, min_records: int
+) -> list[dict[str, Any]]:
+    if keys is None:
+        return await graph.read("resolve_all_identifier_stats", {"min_records": min_records})
+    out: list[dict[str, Any]] = []
+    for part in _chunks(keys):
+        out.extend(
+            await graph.read(
+                "resolve_identifier_stats", {"keys": list(part), "min_records": min_records}
+            )
+        )
+    return out
+
+
+async def matches(
+    graph: GraphClient, rids: Sequence[str] | None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(accepted, rejected) MATCHES pairs touching the records (or all)."""
+    if rids is None:
+        rows = await graph.read("resolve_all_matches")
+    else:
+        rows = []
+        for part in _chunks(rids):
+            rows.extend(await graph.read("resolve_matches_of", {"rids": list(part)}))
+    acc = [(r["a"], r["b"]) for r in rows if not r["rejected"]]
+    rej = [(r["a"], r["b"]) for r in rows if r["rejected"]]
+    return acc, rej
+
+
+async def forced_links(graph: GraphClient, rids: Sequence[str] | None) -> list[tuple[str, str]]:
+    if rids is None:
+        rows = await graph.read("resolve_all_forced")
+    else:
+        rows = []
+        for part in _chunks(rids):
+            rows.extend(await graph.read("resolve_forced_of", {"rids": list(part)}))
+    return [(r["a"], r["b"]) for r in rows]
+
+
+async def shared_identifiers(graph: GraphClient) -> set[str]:
+    return {r["key"] for r in await graph.read("resolve_shared_identifiers")}
+
+
+async def record_facts(graph: GraphClient, rids: Sequence[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for part in _chunks(rids):
+        out.extend(await graph.read("resolve_record_facts", {"rids": list(part)}))
+    return out
+
+
+async def write_resolution(
+    graph: GraphClient,
+    *,
+    membership: Sequence[Mapping[str, str]],
+    profiles: Sequence[Mapping[str, Any]],
+    retired: Sequence[Mapping[str, str]],
+    events: Sequence[Mapping[str, Any]],
+    identifier_flags: Sequence[Mapping[str, Any]],
+    refused: Sequence[Mapping[str, str]],
+    closure: Sequence[str],
+    run_id: str,
+    now: str,
+) -> None:
+    """Write a resolution: profiles, moved records, retired ids, events and flags.
+
+    Profiles are written before the records that move into them, and a retired profile is
+    redirected only once its successor exists.
+    """
+    for part in _chunks(identifier_flags):
+        await graph.write("resolve_write_identifier_flags", {"rows": list(part)})
+    for part in _chunks(profiles):
+        await graph.write("resolve_write_profiles", {"rows": list(part), "now": now})
+    for part in _chunks(membership):
+        await graph.write("resolve_write_membership", {"rows": list(part), "now": now})
+    for part in _chunks(retired):
+        await graph.write("resolve_retire", {"rows": list(part), "now": now})
+    for part in _chunks(events):
+        await graph.write(
+            "resolve_write_events", {"rows": list(part), "now": now, "run_id": run_id}
+        )
+    refused_rids = sorted({r["rid"] for r in refused})
+    for part in _chunks(closure):
+        await graph.write("resolve_write_refused_links", {"rids": list(part), "rows": []})
+    for part in _chunks(refused):
+        await graph.write(
+            "resolve_write_refused_links", {"rids": refused_rids[:0], "rows": list(part)}
+        )
+    for part in _chunks(closure):
+        await graph.write("resolve_clear_dirty", {"rids": list(part)})
+
+
+async def clusters(graph: GraphClient) -> list[tuple[str, str, str, str | None]]:
+    """(source, source_id, rid, profile id) of every record, streamed."""
+    return [(r[0], r[1], r[2], r[3]) async for r in graph.stream("export_clusters")]
+
+
+async def household_names(
+    graph: GraphClient, keys: Sequence[str] | None, types: Sequence[str]
+) -> list[tuple[str, list[list[str]]]]:
+    """(key, [[given, family], ...]) of shared identifiers of the given types."""
+    if keys is None:
+        rows = await graph.read("resolve_all_household_names", {"types": list(types)})
+    else:
+        rows = []
+        for part in _chunks(keys):
+            rows.extend(
+                await graph.read(
+                    "resolve_household_names", {"keys": list(part), "types": list(types)}
+                )
+            )
+    return [(r["key"], r["names"]) for r in rows if len(r["names"]) >= 2]

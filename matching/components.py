@@ -1,0 +1,726 @@
+"""Golden profiles as connected components of records, under merge protection.
+
+Two records belong to one profile when a path joins them through identifiers allowed to link
+or through accepted `MATCHES` pairs. `resolve_components` computes those components from plain
+data the graph layer reads, in four steps:
+
+1. Links through identifiers that are blocked (`Protection.is_blocked`), generic
+   (`Protection.detect_generic`) or marked shared by an operator are dropped, and so are
+   rejected matches; each dropped link is reported.
+2. Identifier links are applied in priority order (the configuration's `priority`, then type
+   name, then key), then matches, then forced links. A join through an identifier or a match
+   is refused when the merged profile would hold more distinct identifiers of some type than
+   `max_per_profile` (or, per source system, `max_per_profile_per_source`) and more than either
+   side held before: the identifier (or match) then does not join those two profiles, and a
+   `LimitViolation` says why. Forced links always join.
+3. Only components that could break a limit need the ordered process: the components of the
+   unrestricted graph are computed at once (scipy's `connected_components` on the bipartite
+   record-identifier graph), and a component whose whole holds no more than each limit allows
+   is final, because no join inside it can pass a limit. The ordered union-find, with
+   per-profile sets of identifiers merged small into large, runs on the others only.
+4. Components are listed by their smallest rid, each sorted, so the result does not depend on
+   the order of the input.
+
+Incremental use: the function may be given only the records of the touched components. When
+the input is closed (every record joined to an input record by a linking identifier, an
+accepted match or a forced link is in the input, with all of its identifiers), the result is
+the full result restricted to those records: the decisions inside one unrestricted component
+depend only on that component's records, identifiers and links, and on an order that does not
+depend on anything outside it.
+
+No personal data is logged here; the report objects carry rids and identifier keys for the
+caller to store, not to log.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import count, repeat
+from operator import itemgetter
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from matching.config import IdentityConfig
+from matching.protection import Protection
+
+__all__ = [
+    "BLOCKED",
+    "GENERIC",
+    "REJECTED",
+    "SHARED",
+    "LimitViolation",
+    "Resolution",
+    "SkippedLink",
+    "SkippedMatch",
+    "resolve_components",
+]
+
+BLOCKED: Final = "blocked"
+GENERIC: Final = "generic"
+SHARED: Final = "shared"
+REJECTED: Final = "rejected"
+LIMIT_PREFIX: Final = "limit:"
+
+IntArray = npt.NDArray[np.int64]
+
+# What an identifier may do, decided once per distinct key.
+_LINK: Final = 0  # links and counts towards limits
+_COUNT: Final = 1  # a type that does not link: counts towards limits only
+_BLOCKED: Final = 2
+_SHARED: Final = 3
+_GENERIC: Final = 4
+_UNKNOWN: Final = 5  # a type the configuration does not name: ignored
+_IGNORED: Final = 6  # blocked, shared or generic, of a type that does not link anyway
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of acyclic objects are built: its
+    repeated scans of the growing heap otherwise cost about as much as the work itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedLink:
+    """A record's identifier that did not join it to anything.
+
+    Attributes:
+        rid: The record.
+        identifier_key: The identifier.
+        reason: "blocked", "generic", "shared" or "limit:<type>".
+        detail: The rule: "blocked_value:noemail@*", "generic:given_names=12>=8",
+            "operator", "max_per_profile=1", "max_per_profile_per_source=1 (pos)".
+    """
+
+    rid: str
+    identifier_key: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedMatch:
+    """A `MATCHES` pair that did not join its records.
+
+    Attributes:
+        a: The smaller rid of the pair.
+        b: The larger rid.
+        reason: "rejected" (by an operator) or "limit:<type>".
+        detail: "operator" or the limit, as in `SkippedLink.detail`.
+    """
+
+    a: str
+    b: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class LimitViolation:
+    """A join refused because the merged profile would pass a per-profile limit.
+
+    Attributes:
+        identifier_key: The identifier that would have joined, or None for a match.
+        match: The (a, b) pair that would have joined, or None for an identifier.
+        type: The identifier type whose limit it would pass.
+        limit: The limit.
+        source: The source system, for a per-source limit; None otherwise.
+        would_hold: How many distinct identifiers of the type the merged profile would hold.
+        sizes: Records in the profile built so far and in the profile refused.
+    """
+
+    identifier_key: str | None
+    match: tuple[str, str] | None
+    type: str
+    limit: int
+    source: str | None
+    would_hold: int
+    sizes: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The components, and every link that was left out and why.
+
+    Attributes:
+        records: Every input rid, sorted.
+        labels: For each rid of `records`, the index of its component in `components`.
+        components: The components, each sorted, listed by their first rid.
+        skipped_links: Identifier links dropped, sorted by (rid, identifier_key).
+        skipped_matches: Matches dropped, sorted by (a, b).
+        violations: Joins refused by a per-profile limit, in the order they were decided.
+        unknown_types: Identifier types seen in the input but not configured (never link).
+        outside_scope: Identifier pairs, matches and forced links naming a record that is
+            not in `records`; they were ignored.
+    """
+
+    records: list[str]
+    labels: IntArray
+    components: list[list[str]]
+    skipped_links: list[SkippedLink] = field(default_factory=list)
+    skipped_matches: list[SkippedMatch] = field(default_factory=list)
+    violations: list[LimitViolation] = field(default_factory=list)
+    unknown_types: list[str] = field(default_factory=list)
+    outside_scope: int = 0
+
+    @cached_property
+    def component_of(self) -> dict[str, int]:
+        """rid -> index of its component in `components` (built on first use)."""
+        return dict(zip(self.records, self.labels.tolist(), strict=True))
+
+
+@dataclass(slots=True)
+class _Slots:
+    """The limits as numbered slots: one per limited type, one per (type, source) pair."""
+
+    type_names: list[str]
+    """Configured types by (priority, name): the type index used everywhere below."""
+    global_limit: IntArray
+    """Per type index: max_per_profile, 0 for none."""
+    source_limit: IntArray
+    """Per type index: max_per_profile_per_source, 0 for none."""
+    sources: list[str]
+    """Source names of the records, for per-source slots (filled on demand)."""
+
+
+def _type_table(config: IdentityConfig) -> _Slots:
+    ordered = sorted(config.identifier_types.items(), key=lambda kv: (kv[1].priority, kv[0]))
+    names = [name for name, _ in ordered]
+    global_limit = np.array([t.max_per_profile or 0 for _, t in ordered], dtype=np.int64)
+    source_limit = np.array([t.max_per_profile_per_source or 0 for _, t in ordered], dtype=np.int64)
+    return _Slots(names, global_limit, source_limit, [])
+
+
+def _unique(values: IntArray) -> IntArray:
+    """Sorted distinct values. (`np.unique` without return arrays takes a hash-based path
+    that is many times slower than sorting for int64.)"""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    result: IntArray = ordered[keep]
+    return result
+
+
+def _source(rid: str) -> str:
+    return rid.partition(":")[0]
+
+
+class _Input:
+    """The input as integer arrays: records by sorted rid, identifiers by first sight."""
+
+    def __init__(
+        self,
+        records: Iterable[str],
+        record_identifiers: Iterable[tuple[str, str]],
+        matches: Iterable[tuple[str, str]],
+        forced_links: Iterable[tuple[str, str]],
+        rejected_matches: Iterable[tuple[str, str]],
+    ) -> None:
+        self.rids = sorted(set(records))
+        self.index = dict(zip(self.rids, count()))
+        # Column-wise with map() so the per-pair work runs in C: this is the hot loop at
+        # millions of pairs.
+        pairs = (
+            record_identifiers if isinstance(record_identifiers, list) else list(record_identifiers)
+        )
+        rec_col = list(map(self.index.get, map(itemgetter(0), pairs), repeat(-1)))
+        key_col = list(map(itemgetter(1), pairs))
+        # Each key is numbered by the position where it first appears, then densely.
+        self._first_seen: dict[str, int] = {}
+        first = np.fromiter(
+            map(self._first_seen.setdefault, key_col, count()), dtype=np.int64, count=len(key_col)
+        )
+        self._positions, key = np.unique(first, return_inverse=True)
+        self.keys: list[str] = list(map(key_col.__getitem__, self._positions.tolist()))
+        n_keys = max(len(self.keys), 1)
+        rec = np.array(rec_col, dtype=np.int64)
+        known = rec >= 0
+        self.outside = int(len(rec) - np.count_nonzero(known))
+        codes = _unique(rec[known] * n_keys + key[known])
+        self.pair_rec: IntArray = codes // n_keys
+        self.pair_key: IntArray = codes % n_keys
+
+        rejected = {(min(a, b), max(a, b)) for a, b in rejected_matches}
+        self.matches, self.rejected = self._pairs(matches, rejected)
+        self.forced, _ = self._pairs(forced_links, set())
+
+    def key_ids(self, keys: Iterable[str]) -> dict[str, int]:
+        """The numbers of those keys that occur in the input."""
+        found = {key: p for key in keys if (p := self._first_seen.get(key)) is not None}
+        ids = np.searchsorted(self._positions, list(found.values())).tolist()
+        return dict(zip(found, ids, strict=True))
+
+    def _pairs(
+        self, pairs: Iterable[tuple[str, str]], rejected: set[tuple[str, str]]
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        kept: set[tuple[int, int]] = set()
+        dropped: set[tuple[int, int]] = set()
+        for a, b in pairs:
+            i, j = self.index.get(a), self.index.get(b)
+            if i is None or j is None:
+                self.outside += 1
+                continue
+            if i == j:
+                continue
+            pair = (i, j) if i < j else (j, i)
+            if (self.rids[pair[0]], self.rids[pair[1]]) in rejected:
+                dropped.add(pair)
+            else:
+                kept.add(pair)
+        return sorted(kept), sorted(dropped)
+
+
+def _classify_keys(
+    data: _Input,
+    protection: Protection,
+    config: IdentityConfig,
+    slots: _Slots,
+    shared: Iterable[str],
+    generic: Mapping[str, str],
+    blocked: Mapping[str, str] | None,
+) -> tuple[IntArray, IntArray, dict[int, str], set[str]]:
+    """Per key: its status, its type index (-1 when unknown), the reason when dropped."""
+    type_index = {name: i for i, name in enumerate(slots.type_names)}
+    links = np.array(
+        [config.identifier_types[name].link for name in slots.type_names] + [False], dtype=bool
+    )
+    type_names = [key.partition(":")[0] if ":" in key else "" for key in data.keys]
+    types = np.array([type_index.get(t, -1) for t in type_names], dtype=np.int64)
+    unknown = {t for t, i in zip(type_names, types.tolist(), strict=True) if i < 0}
+    status = np.where(links[types], _LINK, _COUNT).astype(np.int64)
+    status[types < 0] = _UNKNOWN
+
+    if blocked is None:
+        configured = (k for k, t in zip(data.keys, types.tolist(), strict=True) if t >= 0)
+        blocked = protection.blocked_keys(configured)
+    reasons: dict[int, str] = {}
+    # Later assignments win: blocked over shared over generic.
+    for code, found in (
+        (_GENERIC, generic),
+        (_SHARED, dict.fromkeys(shared, "operator")),
+        (_BLOCKED, blocked),
+    ):
+        for key, k in data.key_ids(found).items():
+            if types[k] >= 0:
+                status[k] = code if links[types[k]] else _IGNORED
+                reasons[k] = found[key]
+    return status, types, reasons, unknown
+
+
+def _unrestricted_labels(data: _Input, linking: npt.NDArray[np.bool_]) -> IntArray:
+    """Components of records joined by every allowed link, limits ignored."""
+    n = len(data.rids)
+    rows = [data.pair_rec[linking]]
+    cols = [data.pair_key[linking] + n]
+    for pairs in (data.matches, data.forced):
+        if pairs:
+            arr = np.array(pairs, dtype=np.int64)
+            rows.append(arr[:, 0])
+            cols.append(arr[:, 1])
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    size = n + len(data.keys)
+    graph = coo_matrix((np.ones(len(row), dtype=np.int8), (row, col)), shape=(size, size))
+    _, labels = connected_components(graph.tocsr(), directed=False)
+    result: IntArray = np.asarray(labels[:n], dtype=np.int64)
+    return result
+
+
+def _over_limit(groups: IntArray, limits: IntArray, n_types: int) -> IntArray:
+    """Components (group // n_types) of the groups whose count passes the type's limit."""
+    ids, counts = np.unique(groups, return_counts=True)
+    over = counts > limits[ids % n_types]
+    result: IntArray = _unique(ids[over] // n_types)
+    return result
+
+
+def _risky_components(
+    data: _Input, labels: IntArray, counting: npt.NDArray[np.bool_], types: IntArray, slots: _Slots
+) -> IntArray:
+    """Unrestricted components whose whole holds more identifiers than some limit allows."""
+    n_types = len(slots.type_names)
+    n_keys = max(len(data.keys), 1)
+    rec, key = data.pair_rec[counting], data.pair_key[counting]
+    key_type = types[key]
+    found: list[IntArray] = []
+
+    chosen = slots.global_limit[key_type] > 0
+    if chosen.any():
+        codes = _unique(labels[rec[chosen]] * n_keys + key[chosen])
+        groups = (codes // n_keys) * n_types + types[codes % n_keys]
+        found.append(_over_limit(groups, slots.global_limit, n_types))
+
+    chosen = slots.source_limit[key_type] > 0
+    if chosen.any():
+        rec_s, key_s = rec[chosen], key[chosen]
+        unique_recs, inverse = np.unique(rec_s, return_inverse=True)
+        names = [_source(data.rids[r]) for r in unique_recs.tolist()]
+        slots.sources = sorted(set(names))
+        lookup = {name: i for i, name in enumerate(slots.sources)}
+        src = np.array([lookup[name] for name in names], dtype=np.int64)[inverse]
+        n_src = len(slots.sources)
+        comp_src = labels[rec_s] * n_src + src
+        codes = _unique(comp_src * n_keys + key_s)
+        groups = (codes // n_keys) * n_types + types[codes % n_keys]
+        over = _over_limit(groups, slots.source_limit, n_types)
+        found.append(over // n_src)
+
+    if not found:
+        return np.empty(0, dtype=np.int64)
+    result: IntArray = _unique(np.concatenate(found))
+    return result
+
+
+class _LimitedUnion:
+    """Union-find over the records of risky components, keeping per-profile identifier sets.
+
+    A profile's state maps a slot to the set of distinct identifiers it holds there; slot
+    `t` is type t's global limit and slot `(t, s)` its limit for source s. States merge
+    small into large, so each identifier moves O(log n) times.
+    """
+
+    def __init__(self, size: int, slots: _Slots) -> None:
+        self.parent = list(range(size))
+        self.records = [1] * size
+        self.state: list[dict[tuple[int, int], set[int]] | None] = [None] * size
+        self.slots = slots
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def limit(self, slot: tuple[int, int]) -> int:
+        t, source = slot
+        return int(self.slots.global_limit[t] if source < 0 else self.slots.source_limit[t])
+
+    def violation(self, a: int, b: int) -> tuple[tuple[int, int], int] | None:
+        """The first slot (by type priority) the union of roots a and b would pass."""
+        sa, sb = self.state[a], self.state[b]
+        if not sa or not sb:
+            return None
+        small, big = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+        worst: tuple[tuple[int, int], int] | None = None
+        for slot, one in small.items():
+            other = big.get(slot)
+            if other is None:
+                continue
+            limit = self.limit(slot)
+            if len(one) + len(other) <= limit:
+                continue
+            if len(one) > len(other):
+                one, other = other, one
+            union = len(other) + sum(1 for x in one if x not in other)
+            if union > limit and union > len(other) and (worst is None or slot < worst[0]):
+                worst = (slot, union)
+        return worst
+
+    def union(self, a: int, b: int) -> int:
+        if self.records[a] < self.records[b]:
+            a, b = b, a
+        self.parent[b] = a
+        self.records[a] += self.records[b]
+        sa, sb = self.state[a], self.state[b]
+        if sb:
+            if not sa:
+                self.state[a] = sb
+            else:
+                for slot, ids in sb.items():
+                    mine = sa.get(slot)
+                    if mine is None:
+                        sa[slot] = ids
+                    elif len(mine) < len(ids):
+                        ids.update(mine)
+                        sa[slot] = ids
+                    else:
+                        mine.update(ids)
+        self.state[b] = None
+        return a
+
+
+class _Ordered:
+    """The ordered, limit-checked process over the records of the risky components."""
+
+    def __init__(
+        self,
+        data: _Input,
+        members: IntArray,
+        status: IntArray,
+        types: IntArray,
+        slots: _Slots,
+    ) -> None:
+        self.data = data
+        self.slots = slots
+        self.members = members
+        self.types = types
+        self.local = dict(zip(members.tolist(), count()))
+        self.uf = _LimitedUnion(len(members), slots)
+        self.skipped: list[SkippedLink] = []
+        self.skipped_matches: list[SkippedMatch] = []
+        self.violations: list[LimitViolation] = []
+
+        chosen = np.zeros(len(data.rids), dtype=bool)
+        chosen[members] = True
+        inside = chosen[data.pair_rec]
+        rec, key = data.pair_rec[inside], data.pair_key[inside]
+        key_status, key_type = status[key], types[key]
+        self._seed_state(rec, key, key_status, key_type)
+        self.linking: dict[int, list[int]] = {}
+        for r, k in zip(
+            rec[key_status == _LINK].tolist(), key[key_status == _LINK].tolist(), strict=True
+        ):
+            self.linking.setdefault(k, []).append(self.local[r])
+
+    def _seed_state(
+        self, rec: IntArray, key: IntArray, key_status: IntArray, key_type: IntArray
+    ) -> None:
+        counting = (key_status == _LINK) | (key_status == _COUNT)
+        sources = {name: i for i, name in enumerate(self.slots.sources)}
+        state = self.uf.state
+        for r, k, t in zip(
+            rec[counting].tolist(), key[counting].tolist(), key_type[counting].tolist(), strict=True
+        ):
+            slot_keys: list[tuple[int, int]] = []
+            if self.slots.global_limit[t]:
+                slot_keys.append((t, -1))
+            if self.slots.source_limit[t]:
+                slot_keys.append((t, sources[_source(self.data.rids[r])]))
+            if not slot_keys:
+                continue
+            i = self.local[r]
+            mine = state[i]
+            if mine is None:
+                mine = state[i] = {}
+            for slot in slot_keys:
+                mine.setdefault(slot, set()).add(k)
+
+    def _refusal(
+        self,
+        refused: tuple[tuple[int, int], int],
+        sizes: tuple[int, int],
+        identifier_key: str | None = None,
+        match: tuple[str, str] | None = None,
+    ) -> tuple[str, str]:
+        """Record a refused join; return the (reason, detail) for the skipped-link report."""
+        (t, source), union = refused
+        name = self.slots.type_names[t]
+        limit = self.uf.limit((t, source))
+        if source < 0:
+            detail, source_name = f"max_per_profile={limit}", None
+        else:
+            source_name = self.slots.sources[source]
+            detail = f"max_per_profile_per_source={limit} ({source_name})"
+        self.violations.append(
+            LimitViolation(identifier_key, match, name, limit, source_name, union, sizes)
+        )
+        return LIMIT_PREFIX + name, detail
+
+    def link_identifiers(self) -> None:
+        keys = self.data.keys
+        ordered = sorted(self.linking, key=lambda k: (int(self.types[k]), keys[k]))
+        uf, rids, member_list = self.uf, self.data.rids, self.members.tolist()
+        for k in ordered:
+            local_records = sorted(self.linking[k])
+            roots: list[int] = []
+            for i in local_records:
+                root = uf.find(i)
+                if root not in roots:
+                    roots.append(root)
+            acc = roots[0]
+            for root in roots[1:]:
+                refused = uf.violation(acc, root)
+                if refused is None:
+                    acc = uf.union(acc, root)
+                    continue
+                sizes = (uf.records[acc], uf.records[root])
+                reason, detail = self._refusal(refused, sizes, identifier_key=keys[k])
+                for i in local_records:
+                    if uf.find(i) == root:
+                        rid = rids[member_list[i]]
+                        self.skipped.append(SkippedLink(rid, keys[k], reason, detail))
+
+    def link_matches(self) -> None:
+        uf, rids = self.uf, self.data.rids
+        for a, b in self.data.matches:
+            i, j = self.local.get(a), self.local.get(b)
+            if i is None or j is None:
+                continue
+            ra, rb = uf.find(i), uf.find(j)
+            if ra == rb:
+                continue
+            refused = uf.violation(ra, rb)
+            if refused is None:
+                uf.union(ra, rb)
+                continue
+            pair = (rids[a], rids[b])
+            sizes = (uf.records[ra], uf.records[rb])
+            reason, detail = self._refusal(refused, sizes, match=pair)
+            self.skipped_matches.append(SkippedMatch(pair[0], pair[1], reason, detail))
+
+    def link_forced(self) -> None:
+        uf = self.uf
+        for a, b in self.data.forced:
+            i, j = self.local.get(a), self.local.get(b)
+            if i is None or j is None:
+                continue
+            ra, rb = uf.find(i), uf.find(j)
+            if ra != rb:
+                uf.union(ra, rb)
+
+    def roots(self) -> IntArray:
+        return np.array([self.uf.find(i) for i in range(len(self.members))], dtype=np.int64)
+
+
+def _group(rids: list[str], labels: IntArray) -> tuple[IntArray, list[list[str]]]:
+    """Number the components by their first rid and list them, each sorted."""
+    n = len(rids)
+    if n == 0:
+        return np.empty(0, dtype=np.int64), []
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], n]
+    by_first = np.argsort(order[starts], kind="stable")
+    rank = np.empty(len(starts), dtype=np.int64)
+    rank[by_first] = np.arange(len(starts), dtype=np.int64)
+    out = np.empty(n, dtype=np.int64)
+    out[order] = np.repeat(rank, ends - starts)
+    sorted_rids: list[str] = np.array(rids, dtype=object)[order].tolist()
+    first, last = starts.tolist(), ends.tolist()
+    components = [sorted_rids[first[g] : last[g]] for g in by_first.tolist()]
+    return out, components
+
+
+def resolve_components(
+    records: Iterable[str],
+    record_identifiers: Iterable[tuple[str, str]],
+    matches: Iterable[tuple[str, str]],
+    protection: Protection,
+    config: IdentityConfig,
+    *,
+    forced_links: Iterable[tuple[str, str]] = (),
+    rejected_matches: Iterable[tuple[str, str]] = (),
+    shared_identifiers: Collection[str] = (),
+    generic_identifiers: Mapping[str, str] | None = None,
+    blocked_identifiers: Mapping[str, str] | None = None,
+) -> Resolution:
+    """Resolve records into components (golden profiles) under merge protection.
+
+    Args:
+        records: The rids to resolve: all of them, or a closed part (see the module doc).
+        record_identifiers: (rid, identifier key) pairs, e.g. ("pos:C1", "email:a@x.com").
+        matches: Accepted probabilistic `MATCHES` pairs (rid, rid), in either order.
+        protection: The blocked-value checks.
+        config: The identifier types: which link, their priority and limits.
+        forced_links: (rid, rid) pairs an operator joined; they join whatever the limits.
+        rejected_matches: (rid, rid) pairs an operator split; such matches never join.
+        shared_identifiers: Keys an operator marked shared (a family email): never link.
+        generic_identifiers: Key -> reason from `Protection.detect_generic`: never link.
+        blocked_identifiers: Key -> reason for the blocked identifiers, when the caller has
+            them already (flags stored at ingest with `Protection.blocked_keys`); then
+            `protection` is not consulted, which saves a check per distinct identifier.
+
+    Returns:
+        The components with every dropped link and refused join. Pairs, matches and forced
+        links naming a record outside `records` are ignored and counted.
+    """
+    with _gc_paused():
+        return _resolve(
+            records,
+            record_identifiers,
+            matches,
+            protection,
+            config,
+            forced_links,
+            rejected_matches,
+            shared_identifiers,
+            generic_identifiers or {},
+            blocked_identifiers,
+        )
+
+
+def _resolve(
+    records: Iterable[str],
+    record_identifiers: Iterable[tuple[str, str]],
+    matches: Iterable[tuple[str, str]],
+    protection: Protection,
+    config: IdentityConfig,
+    forced_links: Iterable[tuple[str, str]],
+    rejected_matches: Iterable[tuple[str, str]],
+    shared_identifiers: Collection[str],
+    generic_identifiers: Mapping[str, str],
+    blocked_identifiers: Mapping[str, str] | None,
+) -> Resolution:
+    data = _Input(records, record_identifiers, matches, forced_links, rejected_matches)
+    slots = _type_table(config)
+    status, types, reasons, unknown = _classify_keys(
+        data,
+        protection,
+        config,
+        slots,
+        shared_identifiers,
+        generic_identifiers,
+        blocked_identifiers,
+    )
+    pair_status = status[data.pair_key]
+    labels = _unrestricted_labels(data, pair_status == _LINK)
+    counting = (pair_status == _LINK) | (pair_status == _COUNT)
+    risky = _risky_components(data, labels, counting, types, slots)
+
+    skipped: list[SkippedLink] = []
+    category = {_BLOCKED: BLOCKED, _SHARED: SHARED, _GENERIC: GENERIC}
+    dropped = np.isin(pair_status, list(category))
+    for r, k in zip(data.pair_rec[dropped].tolist(), data.pair_key[dropped].tolist(), strict=True):
+        skipped.append(
+            SkippedLink(data.rids[r], data.keys[k], category[int(status[k])], reasons[k])
+        )
+    skipped_matches = [
+        SkippedMatch(data.rids[a], data.rids[b], REJECTED, "operator") for a, b in data.rejected
+    ]
+    violations: list[LimitViolation] = []
+
+    if len(risky):
+        is_risky = np.zeros(int(labels.max()) + 1, dtype=bool)
+        is_risky[risky] = True
+        members = np.flatnonzero(is_risky[labels]).astype(np.int64)
+        ordered = _Ordered(data, members, status, types, slots)
+        ordered.link_identifiers()
+        ordered.link_matches()
+        ordered.link_forced()
+        labels = labels.copy()
+        labels[members] = labels.max() + 1 + ordered.roots()
+        skipped.extend(ordered.skipped)
+        skipped_matches.extend(ordered.skipped_matches)
+        violations = ordered.violations
+
+    skipped.sort(key=lambda s: (s.rid, s.identifier_key))
+    skipped_matches.sort(key=lambda s: (s.a, s.b))
+    final_labels, components = _group(data.rids, labels)
+    return Resolution(
+        records=data.rids,
+        labels=final_labels,
+        components=components,
+        skipped_links=skipped,
+        skipped_matches=skipped_matches,
+        violations=violations,
+        unknown_types=sorted(unknown),
+        outside_scope=data.outside,
+    )

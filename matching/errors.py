@@ -1,0 +1,57 @@
+"""Errors raised by `matching/`. `api/` and the command line translate them for people."""
+
+from __future__ import annotations
+
+
+class MatchingError(Exception):
+    """Root of every error raised by `matching/`."""
+
+
+class ConfigError(MatchingError):
+    """The identity-resolution configuration (`identity.yaml` or a user's file) is unusable.
+
+    Attributes:
+        path: The file at fault, or "<defaults>" / "<mapping>" when it did not come from a file.
+        reason: What is wrong, in words an operator can act on.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"identity config {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class InvalidIdentifierType(ConfigError):
+    """An identifier type name cannot be part of an `Identifier.key` (`type:value`)."""
+
+    def __init__(self, path: str, name: str) -> None:
+        super().__init__(
+            path, f"identifier type {name!r} must match [a-z][a-z0-9_]* (it prefixes keys)"
+        )
+        self.name = name
+
+
+class InvalidBlockRule(ConfigError):
+    """A blocked-value regular expression does not compile."""
+
+    def __init__(self, path: str, scope: str, pattern: str, cause: str) -> None:
+        super().__init__(path, f"blocked.{scope}: regex {pattern!r} does not compile: {cause}")
+        self.scope = scope
+        self.pattern = pattern
+        self.cause = cause
+
+
+class InvalidComponents(MatchingError):
+    """Components handed to profile-id assignment are not a partition of the records."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"components are not a partition: {reason}")
+        self.reason = reason
+
+
+class ProfileIdCollision(MatchingError):
+    """The profile-id factory returned an id that is already in use."""
+
+    def __init__(self, pid: str) -> None:
+        super().__init__(f"new profile id {pid!r} is already in use")
+        self.pid = pid

@@ -1,0 +1,183 @@
+"""Explanations: why two records are in one profile (the path and the evidence of each
+hop), why they are not (what kept them apart), and how a profile was formed."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from graph import explain_repo
+from graph.client import GraphClient
+from matching.errors import MatchingError
+
+
+class RecordNotFound(MatchingError):
+    def __init__(self, rid: str) -> None:
+        super().__init__(f"no record {rid!r}")
+        self.rid = rid
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step of a path: from a record to the next record, and why they join."""
+
+    from_rid: str
+    to_rid: str
+    via: str
+    """"identifier", "match" or "forced"."""
+    identifier: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Barrier:
+    """Something that could have joined the two sides but did not, and why."""
+
+    kind: str
+    """"identifier" or "match"."""
+    identifier: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    record_a: str
+    record_b: str
+    same_profile: bool
+    profile_a: str | None
+    profile_b: str | None
+    path: list[Hop] = field(default_factory=list)
+    barriers: list[Barrier] = field(default_factory=list)
+    summary: str = ""
+
+
+def _link_barrier(info: dict[str, Any]) -> str | None:
+    for flag in ("shared", "blocked", "generic", "refused"):
+        if info.get(flag):
+            value = info[flag]
+            return "shared (operator)" if flag == "shared" else f"{flag}: {value}"
+    return None
+
+
+def _graph(rows: list[dict[str, Any]]) -> tuple[nx.Graph, dict[str, list[tuple[str, str]]]]:
+    """Record-record graph of the edges that join, and the identifiers that did not."""
+    g: nx.Graph = nx.Graph()
+    by_identifier: dict[str, list[str]] = defaultdict(list)
+    blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for r in rows:
+        g.add_node(r["rid"])
+        info = r["info"] or {}
+        if r["kind"] == "identifier":
+            reason = _link_barrier(info)
+            if reason is None:
+                by_identifier[r["target"]].append(r["rid"])
+            else:
+                blocked[r["target"]].append((r["rid"], reason))
+        elif r["kind"] == "match" and not info.get("rejected"):
+            evidence = json.loads(info["evidence"]) if info.get("evidence") else {}
+            g.add_edge(
+                r["rid"],
+                r["target"],
+                via="match",
+                evidence={
+                    "match_weight": info.get("weight"),
+                    "match_probability": info.get("probability"),
+                    "fields": evidence,
+                },
+            )
+        elif r["kind"] == "forced":
+            g.add_edge(r["rid"], r["target"], via="forced", evidence=dict(info))
+    for key, rids in by_identifier.items():
+        first = rids[0]
+        for other in rids[1:]:
+            if not g.has_edge(first, other):
+                g.add_edge(first, other, via="identifier", identifier=key, evidence={})
+    return g, blocked
+
+
+async def explain_pair(graph: GraphClient, a: str, b: str) -> Explanation:
+    """Why records `a` and `b` are (or are not) one customer."""
+    profiles = await explain_repo.record_profiles(graph, [a, b])
+    for rid in (a, b):
+        if rid not in profiles:
+            raise RecordNotFound(rid)
+    pa, pb = profiles[a], profiles[b]
+    pids = sorted({p for p in (pa, pb) if p})
+    rows = await explain_repo.profile_links(graph, pids)
+    g, blocked = _graph(rows)
+    if pa is not None and pa == pb:
+        nodes = nx.shortest_path(g, a, b) if a != b else [a]
+        hops = []
+        for x, y in zip(nodes, nodes[1:], strict=False):
+            e = g.edges[x, y]
+            hops.append(Hop(x, y, e["via"], e.get("identifier"), e.get("evidence", {})))
+        vias = ", ".join(
+            f"{h.via} {h.identifier.split(':', 1)[0] if h.identifier else ''}".strip() for h in hops
+        )
+        return Explanation(
+            a,
+            b,
+            True,
+            pa,
+            pb,
+            path=hops,
+            summary=f"one profile, joined in {len(hops)} hop(s): {vias}",
+        )
+    barriers: list[Barrier] = []
+    members: dict[str, str | None] = {}
+    for r in rows:
+        members[r["rid"]] = r["pid"]
+    # Identifiers carried on both sides that did not join them.
+    sides: dict[str, set[str | None]] = defaultdict(set)
+    reasons: dict[str, str] = {}
+    for key, carriers in blocked.items():
+        for rid, reason in carriers:
+            sides[key].add(members.get(rid))
+            reasons[key] = reason
+    for r in rows:
+        if r["kind"] == "identifier":
+            sides[r["target"]].add(r["pid"])
+    for key in sorted(sides):
+        if {pa, pb} <= sides[key] and key in reasons:
+            barriers.append(Barrier("identifier", key, reasons[key]))
+    for r in rows:
+        info = r["info"] or {}
+        if r["kind"] == "match" and info.get("rejected") and {r["rid"], r["target"]} == {a, b}:
+            barriers.append(Barrier("match", None, "rejected by an operator"))
+    if not barriers:
+        barriers.append(
+            Barrier(
+                "match",
+                None,
+                "no shared identifier and no probabilistic match above the "
+                "threshold between their profiles",
+            )
+        )
+    return Explanation(
+        a, b, False, pa, pb, barriers=barriers, summary=f"different profiles: {barriers[0].reason}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileFormation:
+    pid: str
+    records: list[str]
+    edges: list[Hop]
+    """A spanning tree of the profile: the links that hold it together."""
+    history: list[dict[str, Any]]
+
+
+async def explain_profile(graph: GraphClient, pid: str) -> ProfileFormation:
+    rows = await explain_repo.profile_links(graph, [pid])
+    g, _ = _graph(rows)
+    tree = nx.minimum_spanning_tree(g) if g.number_of_nodes() else g
+    edges = [
+        Hop(x, y, d["via"], d.get("identifier"), d.get("evidence", {}))
+        for x, y, d in sorted(tree.edges(data=True))
+    ]
+    history = await explain_repo.profile_history(graph, pid)
+    return ProfileFormation(pid, sorted(g.nodes), edges, history)

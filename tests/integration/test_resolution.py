@@ -1,0 +1,258 @@
+"""Identity resolution on the real graph: protections, stable ids, overrides, incremental =
+full, explanations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.client import GraphClient
+from ingest.generator import generate
+from ingest.mapping import builtin_mapping
+from ingest.pipeline import Ingestor
+from matching import overrides
+from matching.explain import explain_pair, explain_profile
+from matching.resolve import Resolver
+from tests.factories.records import ingest_people
+
+
+async def membership(graph: GraphClient) -> dict[str, str]:
+    return {r["rid"]: r["pid"] for r in await graph.read("test_membership")}
+
+
+def partition(m: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for rid, pid in m.items():
+        groups.setdefault(pid, set()).add(rid)
+    return {frozenset(g) for g in groups.values()}
+
+
+async def test_shared_identifier_links_records(graph: GraphClient, tmp_path: Path) -> None:
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "1", "first": "Sarah", "last": "Johnson", "email": "S.Johnson@Email.com"},
+            {
+                "id": "2",
+                "first": "Sarah",
+                "last": "Johnson",
+                "email": "s.johnson@email.com ",
+                "phone": "0412 987 651",
+            },
+            {"id": "3", "first": "Sarah", "last": "Johnson", "phone": "+61 412 987 651"},
+            {"id": "4", "first": "Tom", "last": "Brown", "email": "tom@x.com"},
+        ],
+    )
+    rep = await Resolver(graph).resolve()
+    m = await membership(graph)
+    assert m["crm:1"] == m["crm:2"] == m["crm:3"] != m["crm:4"]
+    assert rep.created == 2 and rep.records == 4
+    dirty = await graph.read_text("t", "MATCH (r:Record) WHERE r.dirty RETURN count(r) AS n")
+    assert dirty[0]["n"] == 0
+    golden = await graph.read_text(
+        "t",
+        "MATCH (p:Profile {pid: $pid}) RETURN p.given_name AS g, p.sources AS s",
+        {"pid": m["crm:1"]},
+    )
+    assert golden[0] == {"g": "Sarah", "s": ["crm"]}
+
+
+async def test_blocked_and_blank_values_never_link(graph: GraphClient, tmp_path: Path) -> None:
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "1", "first": "Ann", "last": "Lee", "email": "noemail@store12.example.com"},
+            {"id": "2", "first": "Bo", "last": "Chan", "email": "NoEmail@store12.example.com"},
+            {"id": "3", "first": "Cy", "last": "Dodd", "email": "test@test.com"},
+            {"id": "4", "first": "Di", "last": "Eve", "email": "test@test.com", "phone": " "},
+            {"id": "5", "first": "Ed", "last": "Fox", "phone": "", "email": "n/a"},
+            {"id": "6", "first": "Flo", "last": "Gee", "phone": "", "email": "null"},
+        ],
+    )
+    rep = await Resolver(graph).resolve()
+    assert len(set((await membership(graph)).values())) == 6
+    assert rep.skipped_links["blocked"] == 4
+    flags = await graph.read_text(
+        "t", "MATCH (i:Identifier) WHERE i.blocked IS NOT NULL RETURN i.key AS k, i.blocked AS b"
+    )
+    assert {f["k"] for f in flags} == {"email:noemail@store12.example.com", "email:test@test.com"}
+    why = await explain_pair(graph, "crm:1", "crm:2")
+    assert not why.same_profile
+    assert why.barriers[0].reason.startswith("blocked")
+
+
+async def test_generic_identifier_is_flagged_and_does_not_link(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    names = ["Ann", "Bob", "Cara", "Dev", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo"]
+    rows = [
+        {"id": str(i), "first": n, "last": f"Fam{i}", "email": "orders@shopfront.com"}
+        for i, n in enumerate(names)
+    ]
+    await ingest_people(graph, tmp_path, rows)
+    rep = await Resolver(graph).resolve()
+    assert len(set((await membership(graph)).values())) == len(names)
+    assert rep.skipped_links["generic"] == len(names)
+    flag = await graph.read_text(
+        "t", "MATCH (i:Identifier {key: 'email:orders@shopfront.com'}) RETURN i.generic AS g"
+    )
+    assert flag[0]["g"].startswith("generic:")
+
+
+async def test_household_phone_does_not_merge_but_nicknames_do(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "w", "first": "Willow", "last": "Simon", "phone": "0412 419 562"},
+            {"id": "l", "first": "Lucas", "last": "Simon", "phone": "0412419562"},
+            {"id": "r", "first": "Robert", "last": "Smith", "phone": "0433 111 222"},
+            {"id": "b", "first": "Bob", "last": "Smith", "phone": "+61433111222"},
+            {"id": "s", "first": "Smith", "last": "Robert", "phone": "0433111222"},
+        ],
+    )
+    await Resolver(graph).resolve()
+    m = await membership(graph)
+    assert m["crm:w"] != m["crm:l"]
+    assert m["crm:r"] == m["crm:b"] == m["crm:s"]
+    why = await explain_pair(graph, "crm:w", "crm:l")
+    assert "household" in why.barriers[0].reason
+
+
+async def test_limit_refuses_a_join_and_records_why(graph: GraphClient, tmp_path: Path) -> None:
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "1", "first": "Kim", "last": "Ng", "loyalty": "LY1", "email": "kim@ng.com"},
+            {"id": "2", "first": "Kim", "last": "Ng", "loyalty": "LY2", "email": "kim@ng.com"},
+        ],
+    )
+    rep = await Resolver(graph).resolve()
+    m = await membership(graph)
+    assert m["crm:1"] != m["crm:2"]
+    assert rep.violations == {"loyalty_id<=1": 1}
+    refused = await graph.read_text(
+        "t",
+        "MATCH (r)-[h:HAS_IDENTIFIER]->(i) WHERE h.refused IS NOT NULL "
+        "RETURN r.rid AS rid, i.key AS key, h.refused AS why",
+    )
+    assert len(refused) == 1 and refused[0]["why"].startswith("limit:loyalty_id")
+    why = await explain_pair(graph, "crm:1", "crm:2")
+    assert any(b.reason.startswith("refused: limit:loyalty_id") for b in why.barriers)
+
+
+async def test_stable_ids_through_merge_and_split(graph: GraphClient, tmp_path: Path) -> None:
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "a1", "first": "Mia", "last": "Wu", "email": "mia@wu.com"},
+            {
+                "id": "a2",
+                "first": "Mia",
+                "last": "Wu",
+                "email": "mia@wu.com",
+                "phone": "0400 000 111",
+            },
+            {"id": "b1", "first": "Mia", "last": "Wu", "email": "mia.wu@work.com"},
+        ],
+    )
+    await Resolver(graph).resolve()
+    m1 = await membership(graph)
+    pid_a, pid_b = m1["crm:a1"], m1["crm:b1"]
+    assert pid_a != pid_b
+    # A new record carries both emails: the profiles merge; the one with more history keeps
+    # its id, the other redirects to it.
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "c1", "first": "Mia", "last": "Wu", "email": "mia@wu.com"},
+            {
+                "id": "c2",
+                "first": "Mia",
+                "last": "Wu",
+                "email": "mia.wu@work.com",
+                "phone": "0400000111",
+            },
+        ],
+        source="crm2",
+    )
+    rep = await Resolver(graph).resolve()
+    m2 = await membership(graph)
+    assert rep.merged == 1 and rep.retired == 1
+    assert set(m2.values()) == {pid_a}
+    redirect = await graph.read_text(
+        "t",
+        "MATCH (o:Profile {pid: $o})-[:MERGED_INTO]->(n) RETURN n.pid AS n, o.retired AS r",
+        {"o": pid_b},
+    )
+    assert redirect == [{"n": pid_a, "r": True}]
+    # An operator marks the work email shared and the phone shared: b1 and c2 split off;
+    # the largest part keeps the id.
+    await overrides.mark_identifier_shared(graph, "email:mia.wu@work.com", by="test")
+    await overrides.mark_identifier_shared(graph, "phone:+61400000111", by="test")
+    rep = await Resolver(graph).resolve()
+    m3 = await membership(graph)
+    assert rep.split == 1
+    assert m3["crm:a1"] == m3["crm:a2"] == m3["crm2:c1"] == pid_a
+    assert m3["crm:b1"] != pid_a and m3["crm2:c2"] != pid_a
+    events = await graph.read_text(
+        "t", "MATCH (c:ProfileChange) RETURN c.kind AS kind ORDER BY c.at, c.kind"
+    )
+    kinds = [e["kind"] for e in events]
+    assert kinds.count("created") >= 2 and "merged" in kinds and "split" in kinds
+    formed = await explain_profile(graph, pid_a)
+    assert set(formed.records) == {"crm:a1", "crm:a2", "crm2:c1"}
+    assert {h["kind"] for h in formed.history} >= {"created", "merged", "split"}
+
+
+async def test_overrides_survive_a_full_rebuild(graph: GraphClient, tmp_path: Path) -> None:
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "1", "first": "Ola", "last": "Nord", "email": "family@nord.no"},
+            {"id": "2", "first": "Ola", "last": "Nord", "email": "family@nord.no"},
+            {"id": "3", "first": "Per", "last": "Sand", "email": "per@sand.no"},
+            {"id": "4", "first": "P", "last": "Sand", "email": "p.sand@work.no"},
+        ],
+    )
+    await overrides.mark_identifier_shared(graph, "email:family@nord.no", by="test")
+    await overrides.force_link(graph, "crm:3", "crm:4", by="test")
+    await Resolver(graph).resolve()
+    for _ in range(2):
+        m = await membership(graph)
+        assert m["crm:1"] != m["crm:2"]
+        assert m["crm:3"] == m["crm:4"]
+        await Resolver(graph).resolve(full=True)
+    why = await explain_pair(graph, "crm:3", "crm:4")
+    assert why.same_profile and why.path[0].via == "forced"
+    with pytest.raises(overrides.OverrideTargetNotFound):
+        await overrides.force_link(graph, "crm:3", "crm:nope", by="test")
+
+
+@pytest.mark.parametrize("seed", [5, 23])
+async def test_incremental_equals_full_on_generated_batches(
+    graph: GraphClient, tmp_path: Path, seed: int
+) -> None:
+    generate(tmp_path, customers=250, seed=seed)
+    for group in (["ecommerce", "loyalty"], ["pos", "esp"], ["service", "web"]):
+        for source in group:
+            await Ingestor(graph, builtin_mapping(source)).ingest_path(tmp_path)
+        await Resolver(graph).resolve()
+    incremental = partition(await membership(graph))
+    pids_before = await membership(graph)
+    rep = await Resolver(graph).resolve(full=True)
+    full = partition(await membership(graph))
+    assert incremental == full
+    assert rep.moved_records == 0 and rep.merged == rep.split == rep.created == 0
+    assert await membership(graph) == pids_before
+    records = await graph.read_text("t", "MATCH (r:Record) RETURN count(r) AS n")
+    assert sum(len(g) for g in full) == records[0]["n"]
