@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
 
 from api import __version__
+from api.auth import KeyCache
 from api.deps import get_context
-from api.routes import health
+from api.routes import health, ingest_http
 from api.schema import schema
 from graph.client import GraphClient
 from graph.schema import migrate
@@ -37,7 +38,10 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
             await client.close()
 
     app = FastAPI(title="graph-cdp", version=__version__, lifespan=lifespan)
+    # Checked API keys, remembered briefly so look-ups do not ask Neo4j on every request.
+    app.state.key_cache = KeyCache(ttl_s=settings.api_key_cache_ttl_s)
     app.include_router(health.router)
+    app.include_router(ingest_http.router)
     gql: GraphQLRouter[object, None] = GraphQLRouter(
         schema,
         context_getter=get_context,

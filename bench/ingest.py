@@ -18,8 +18,8 @@ from graph import health
 from graph.client import GraphClient
 from graph.schema import migrate
 from graph.settings import Settings
-from ingest.generator import generate
-from ingest.mapping import builtin_mapping, builtin_sources
+from ingest.generator import GENERATED_SOURCES, generate
+from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 
 
@@ -40,7 +40,7 @@ async def run(customers: int, out: Path, regenerate: bool, chunk: int) -> None:
         await migrate(graph)
         total_rows = 0
         t0 = time.perf_counter()
-        for source in builtin_sources():
+        for source in GENERATED_SOURCES:
             ts = time.perf_counter()
             reports = await Ingestor(graph, builtin_mapping(source), chunk_size=chunk).ingest_path(
                 out

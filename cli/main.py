@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from cli import explain_cmd, ingest_cmd, neo4j_cmd, resolve_cmd
+from cli import apikey_cmd, explain_cmd, ingest_cmd, neo4j_cmd, resolve_cmd
 from cli.demo import demo
 from cli.runtime import console, settings, with_graph
 from graph.client import GraphClient
@@ -14,6 +14,7 @@ from graph.schema import migrate as run_migration
 
 app = typer.Typer(help="graph-cdp: a graph-native customer data platform.", no_args_is_help=True)
 app.add_typer(neo4j_cmd.app, name="neo4j")
+app.add_typer(apikey_cmd.app, name="apikey")
 app.add_typer(ingest_cmd.quarantine_app, name="quarantine")
 app.command()(demo)
 app.command()(ingest_cmd.generate)

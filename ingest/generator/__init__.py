@@ -8,4 +8,7 @@ manifest. See `FORMATS.md` in this package for every file's columns and keys.
 from ingest.generator.errors import GeneratorError
 from ingest.generator.run import VERSION, GenerationSummary, generate
 
-__all__ = ["VERSION", "GenerationSummary", "GeneratorError", "generate"]
+#: The source systems the generator writes, each with a built-in mapping of that name.
+GENERATED_SOURCES = ("ecommerce", "pos", "esp", "loyalty", "service", "web")
+
+__all__ = ["GENERATED_SOURCES", "VERSION", "GenerationSummary", "GeneratorError", "generate"]
