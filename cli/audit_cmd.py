@@ -10,7 +10,7 @@ from rich.table import Table
 from cli.runtime import console, with_graph
 from graph.client import GraphClient
 from ingest.audit import Audit, SourceAudit, build_audit, write_html
-from ingest.audit.svg import pct
+from ingest.audit.svg import KIND_TAG, pct
 from ingest.errors import IngestError
 from ingest.mapping import SourceMapping, load_mapping
 
@@ -70,7 +70,7 @@ def print_fill(source: SourceAudit) -> None:
         reason = next(iter(f.reasons), "")
         table.add_row(
             f.name,
-            f.kind,
+            KIND_TAG[f.kind],
             "–" if f.valid is None else _n(f.valid),
             _n(f.invalid),
             pct(f.fill_rate),
@@ -204,8 +204,4 @@ def audit(
     result = with_graph(work)
     print_audit(result)
     written = write_html(result, html)
-    seconds = sum(result.timings.values())
-    console.print(
-        f"report written to {written} (queries: {max(result.timings.values(), default=0):.1f} s "
-        f"wall, {seconds:.1f} s in all)"
-    )
+    console.print(f"report written to {written} (queries took {result.elapsed_s:.1f} s)")

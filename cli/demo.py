@@ -1,24 +1,69 @@
-"""`cdp demo`: the whole pipeline end to end on generated data."""
+"""`cdp demo`: the whole pipeline end to end on generated data.
+
+Each step is the same function the operator's commands call; the demo grows as steps land.
+"""
 
 from __future__ import annotations
 
-import typer
+import csv
+from pathlib import Path
 
-from cli.runtime import console, with_graph
-from graph import health
+import typer
+from rich.rule import Rule
+
+from cli.ingest_cmd import print_reports
+from cli.resolve_cmd import print_quality, print_resolve_report
+from cli.runtime import console, settings, with_graph
+from graph import health, resolve_repo
 from graph.client import GraphClient
 from graph.schema import migrate
+from ingest.generator import GENERATED_SOURCES, generate
+from ingest.mapping import builtin_mapping
+from ingest.pipeline import BatchReport, Ingestor
+from matching.evaluate import Quality, evaluate
+from matching.resolve import Resolver, ResolveReport
+
+
+def _truth(path: Path) -> dict[str, str]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {f"{r['source']}:{r['source_id']}": r["person_id"] for r in csv.DictReader(fh)}
 
 
 def demo(
-    customers: int = typer.Option(2_000, help="How many true people to generate."),
+    customers: int = typer.Option(5_000, help="How many true people to generate."),
     seed: int = typer.Option(42, help="Generator seed."),
+    out: Path | None = typer.Option(None, help="Where to write the generated data."),
+    fresh: bool = typer.Option(True, "--fresh/--keep", help="Empty the graph first."),
 ) -> None:
     """Run the pipeline end to end on generated data and print what it built."""
+    data = out or settings().data_dir / f"demo-{customers}-{seed}"
+    console.print(Rule(f"1. generate {customers:,} customers (seed {seed})"))
+    if not (data / "manifest.json").exists():
+        summary = generate(data, customers=customers, seed=seed)
+        console.print(f"{sum(summary.rows.values()):,} rows written to {data}")
+    else:
+        console.print(f"reusing {data}")
 
-    async def work(g: GraphClient) -> dict[str, int]:
+    async def work(
+        g: GraphClient,
+    ) -> tuple[list[BatchReport], ResolveReport, Quality, dict[str, int]]:
+        if fresh:
+            await g.write_batched("test_wipe_graph")
         await migrate(g)
-        return await health.counts(g)
+        reports: list[BatchReport] = []
+        for source in GENERATED_SOURCES:
+            reports += await Ingestor(g, builtin_mapping(source)).ingest_path(data)
+        resolved = await Resolver(g).resolve()
+        predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(g) if pid}
+        quality = evaluate(predicted, _truth(data / "truth" / "ground_truth.csv"))
+        return reports, resolved, quality, await health.counts(g)
 
-    counts = with_graph(work)
-    console.print(f"graph: {counts}")
+    reports, resolved, quality, counts = with_graph(work)
+    console.print(Rule("2. ingest the six sources"))
+    print_reports(reports)
+    console.print(Rule("3. resolve identities into golden profiles"))
+    print_resolve_report(resolved)
+    console.print(Rule("4. quality against the generator's ground truth"))
+    print_quality(quality)
+    console.print(Rule("graph"))
+    console.print(counts)

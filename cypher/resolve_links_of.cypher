@@ -1,3 +1,3 @@
 UNWIND $rids AS rid
 MATCH (r:Record {rid: rid})-[:HAS_IDENTIFIER]->(i:Identifier)
-RETURN r.rid AS rid, i.key AS key
+RETURN r.rid AS rid, i.key AS key, i.blocked AS blocked, i.generic AS generic

@@ -15,10 +15,6 @@ def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield rows[i : i + size]
 
 
-async def all_records(graph: GraphClient) -> list[str]:
-    return [row[0] async for row in graph.stream("resolve_all_records")]
-
-
 async def dirty_records(graph: GraphClient) -> list[str]:
     return [r["rid"] for r in await graph.read("resolve_dirty_records")]
 
@@ -36,16 +32,23 @@ async def expand(
     return out
 
 
-async def links(graph: GraphClient, rids: Sequence[str] | None) -> list[tuple[str, str]]:
-    """(rid, identifier key) of the given records, or of all records."""
+async def links(
+    graph: GraphClient, rids: Sequence[str] | None
+) -> tuple[list[tuple[str, str]], dict[str, tuple[str | None, str | None]]]:
+    """(rid, identifier key) pairs of the given records (or of all records), and the
+    stored (blocked, generic) flags of each identifier."""
+    pairs: list[tuple[str, str]] = []
+    flags: dict[str, tuple[str | None, str | None]] = {}
     if rids is None:
-        return [(row[0], row[1]) async for row in graph.stream("resolve_all_links")]
-    out: list[tuple[str, str]] = []
+        async for rid, key, blocked, generic in graph.stream("resolve_all_links"):
+            pairs.append((rid, key))
+            flags[key] = (blocked, generic)
+        return pairs, flags
     for part in _chunks(rids):
-        out.extend(
-            (r["rid"], r["key"]) for r in await graph.read("resolve_links_of", {"rids": list(part)})
-        )
-    return out
+        for r in await graph.read("resolve_links_of", {"rids": list(part)}):
+            pairs.append((r["rid"], r["key"]))
+            flags[r["key"]] = (r["blocked"], r["generic"])
+    return pairs, flags
 
 
 async def identifier_stats(
@@ -92,7 +95,32 @@ async def shared_identifiers(graph: GraphClient) -> set[str]:
     return {r["key"] for r in await graph.read("resolve_shared_identifiers")}
 
 
-async def record_facts(graph: GraphClient, rids: Sequence[str]) -> list[dict[str, Any]]:
+async def record_facts(graph: GraphClient, rids: Sequence[str] | None) -> list[dict[str, Any]]:
+    """What survivorship and stable ids need of each record (all records when None)."""
+    if rids is None:
+        cols = [
+            "rid",
+            "source",
+            "seen",
+            "given_name",
+            "family_name",
+            "email",
+            "phone",
+            "address",
+            "city",
+            "state",
+            "postcode",
+            "country",
+            "dob",
+            "pid",
+            "golden_hash",
+            "dirty",
+            "weight",
+        ]
+        return [
+            dict(zip(cols, row, strict=True))
+            async for row in graph.stream("resolve_all_record_facts")
+        ]
     out: list[dict[str, Any]] = []
     for part in _chunks(rids):
         out.extend(await graph.read("resolve_record_facts", {"rids": list(part)}))
@@ -108,7 +136,8 @@ async def write_resolution(
     events: Sequence[Mapping[str, Any]],
     identifier_flags: Sequence[Mapping[str, Any]],
     refused: Sequence[Mapping[str, str]],
-    closure: Sequence[str],
+    refused_before: Sequence[str],
+    dirty: Sequence[str],
     run_id: str,
     now: str,
 ) -> None:
@@ -129,14 +158,11 @@ async def write_resolution(
         await graph.write(
             "resolve_write_events", {"rows": list(part), "now": now, "run_id": run_id}
         )
-    refused_rids = sorted({r["rid"] for r in refused})
-    for part in _chunks(closure):
+    for part in _chunks(refused_before):
         await graph.write("resolve_write_refused_links", {"rids": list(part), "rows": []})
     for part in _chunks(refused):
-        await graph.write(
-            "resolve_write_refused_links", {"rids": refused_rids[:0], "rows": list(part)}
-        )
-    for part in _chunks(closure):
+        await graph.write("resolve_write_refused_links", {"rids": [], "rows": list(part)})
+    for part in _chunks(dirty):
         await graph.write("resolve_clear_dirty", {"rids": list(part)})
 
 
@@ -160,3 +186,12 @@ async def household_names(
                 )
             )
     return [(r["key"], r["names"]) for r in rows if len(r["names"]) >= 2]
+
+
+async def records_with_refused_links(graph: GraphClient, rids: Sequence[str] | None) -> list[str]:
+    if rids is None:
+        return [r["rid"] for r in await graph.read("refused_links_all")]
+    out: list[str] = []
+    for part in _chunks(rids):
+        out.extend(r["rid"] for r in await graph.read("refused_links_of", {"rids": list(part)}))
+    return out

@@ -20,6 +20,7 @@ from typing import Any
 
 from graph import resolve_repo
 from graph.client import GraphClient
+from ingest.convert import content_hash
 from ingest.normalise import fold_name
 from matching.components import Resolution, resolve_components
 from matching.config import IdentityConfig, default_config
@@ -115,19 +116,18 @@ class Resolver:
         g = self.graph
         report = ResolveReport("full" if full else "incremental")
         if full:
-            closure = await resolve_repo.all_records(g)
-            pairs = await resolve_repo.links(g, None)
+            facts = await resolve_repo.record_facts(g, None)
+            closure = sorted(f["rid"] for f in facts)
+            pairs, stored = await resolve_repo.links(g, None)
             generic = await self._not_linking(None)
-            touched_keys: set[str] = {k for _, k in pairs}
             scope: list[str] | None = None
         else:
             dirty = await resolve_repo.dirty_records(g)
             if not dirty:
                 report.seconds = time.perf_counter() - t0
                 return report
-            dirty_pairs = await resolve_repo.links(g, dirty)
-            touched_keys = {k for _, k in dirty_pairs}
-            touched = sorted(touched_keys)
+            dirty_pairs, _ = await resolve_repo.links(g, dirty)
+            touched = sorted({k for _, k in dirty_pairs})
             generic_touched = await self._not_linking(touched)
             before = {r["key"] for r in await g.read("resolve_generic_flags_of", {"keys": touched})}
             await g.write(
@@ -145,13 +145,10 @@ class Resolver:
                 frontier = sorted(grown - closure_set)
                 closure_set.update(frontier)
             closure = sorted(closure_set)
-            pairs = await resolve_repo.links(g, closure)
-            keys = sorted({k for _, k in pairs})
-            generic = {
-                r["key"]: r["generic"]
-                for r in await g.read("resolve_generic_flags_of", {"keys": keys})
-            }
+            pairs, stored = await resolve_repo.links(g, closure)
+            generic = {k: gen for k, (_, gen) in stored.items() if gen is not None}
             scope = closure
+            facts = await resolve_repo.record_facts(g, closure)
         accepted, rejected = await resolve_repo.matches(g, scope)
         forced = await resolve_repo.forced_links(g, scope)
         shared = await resolve_repo.shared_identifiers(g)
@@ -166,7 +163,14 @@ class Resolver:
             shared_identifiers=shared,
             generic_identifiers=generic,
         )
-        await self._write(resolution, closure, touched_keys, generic, report)
+        # Flags are written only where they changed (a rebuild with nothing new writes none).
+        changed_flags = [
+            row
+            for row in (self._flags(k, generic) for k in sorted(stored))
+            if stored[row["key"]] != (row["blocked"], row["generic"])
+        ]
+        refused_before = await resolve_repo.records_with_refused_links(g, scope)
+        await self._write(resolution, facts, changed_flags, refused_before, report)
         report.seconds = time.perf_counter() - t0
         log.info(
             "resolution %s: %d records, %d components, %d moved, %.1f s",
@@ -188,13 +192,12 @@ class Resolver:
     async def _write(
         self,
         resolution: Resolution,
-        closure: Sequence[str],
-        keys: set[str],
-        generic: dict[str, str],
+        facts: Sequence[dict[str, Any]],
+        identifier_flags: list[dict[str, Any]],
+        refused_before: Sequence[str],
         report: ResolveReport,
     ) -> None:
         g = self.graph
-        facts = await resolve_repo.record_facts(g, closure)
         previous = {f["rid"]: f["pid"] for f in facts if f["pid"]}
         history: dict[str, float] = defaultdict(float)
         for f in facts:
@@ -202,10 +205,14 @@ class Resolver:
                 history[f["pid"]] += float(f["weight"])
         assignment = assign_profile_ids(resolution.components, previous, history, new_pid)
         by_rid = {f["rid"]: f for f in facts}
-        profiles = [
-            {"pid": pid, "props": golden_attributes([by_rid[r] for r in comp], self.survivorship)}
-            for pid, comp in zip(assignment.profiles, resolution.components, strict=True)
-        ]
+        golden_hash = {f["pid"]: f["golden_hash"] for f in facts if f["pid"]}
+        profiles = []
+        for pid, comp in zip(assignment.profiles, resolution.components, strict=True):
+            props = golden_attributes([by_rid[r] for r in comp], self.survivorship)
+            props["golden_hash"] = content_hash(props)
+            # Unchanged profiles are not rewritten (nor marked for enrichment).
+            if golden_hash.get(pid) != props["golden_hash"]:
+                profiles.append({"pid": pid, "props": props})
         membership = [
             {"rid": rid, "pid": pid}
             for rid, pid in assignment.membership.items()
@@ -232,13 +239,14 @@ class Resolver:
             profiles=profiles,
             retired=[{"old": o, "new": n} for o, n in sorted(assignment.retired.items())],
             events=events,
-            identifier_flags=[self._flags(k, generic) for k in sorted(keys)],
+            identifier_flags=identifier_flags,
             refused=refused,
-            closure=closure,
+            refused_before=refused_before,
+            dirty=[f["rid"] for f in facts if f["dirty"]],
             run_id=uuid.uuid4().hex,
             now=_now(),
         )
-        report.records = len(closure)
+        report.records = len(facts)
         report.components = len(resolution.components)
         report.moved_records = len(membership)
         kinds = Counter(e.kind for e in assignment.events)

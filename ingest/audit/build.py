@@ -62,6 +62,7 @@ async def build_audit(
     known = {s: builtin_mapping(s) for s in builtin_sources()}
     known.update(mappings or {})
     timings: dict[str, float] = {}
+    start = time.perf_counter()
     queries: dict[str, Callable[[], Awaitable[list[Row]]]] = {
         "source_counts": lambda: audit_repo.source_counts(graph),
         "fill": lambda: audit_repo.fill_counts(graph, BOOKKEEPING),
@@ -77,6 +78,7 @@ async def build_audit(
     else:
         results = [await _timed(n, q, timings) for n, q in queries.items()]
     rows = dict(zip(queries, results, strict=True))
+    elapsed = time.perf_counter() - start
     log.info("audit queries: %s", {n: round(t, 3) for n, t in timings.items()})
 
     overlap, shared = _overlap(rows["overlap"])
@@ -104,6 +106,7 @@ async def build_audit(
         batches=tuple(_batch(r) for r in rows["batches"]),
         store_online=store_online,
         timings=timings,
+        elapsed_s=elapsed,
     )
 
 

@@ -224,7 +224,7 @@ def _overlap(audit: Audit) -> str:
         cells += _heat(s.shared_with_others, s.records)
         rows.append(f"<tr><th>{esc(s.source)}</th>{cells}</tr>")
     table = (
-        f"<table><thead><tr><th>records of ↓ sharing an identifier with ↓→</th>{head}"
+        f"<table><thead><tr><th>records of ↓ sharing an identifier with →</th>{head}"
         f"<th>any other source</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     note = (

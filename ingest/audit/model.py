@@ -173,6 +173,8 @@ class Audit:
     """Store (POS) buyers who also appear online (ecommerce), when both sources exist."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per audit query."""
+    elapsed_s: float = 0.0
+    """Seconds the audit's queries took in all (wall clock)."""
 
     @property
     def records(self) -> int:

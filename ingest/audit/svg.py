@@ -114,7 +114,7 @@ def upset(combinations: Sequence[SourceCombination], sources: Sequence[str]) -> 
     # Bars of the combinations, each labelled with its count.
     for n, c in enumerate(combinations):
         x = left + n * col_w
-        h = (top_h - 40) * c.identifiers / peak
+        h = (top_h - 60) * c.identifiers / peak  # room above for the count
         tip = f"{' & '.join(c.sources)}: {c.identifiers:,} identifiers"
         body.append(_rect(x + 5, top_h - 10 - h, col_w - 10, h, BAR, tip))
         body.append(_vertical_count(x + col_w / 2, top_h - 14 - h, c.identifiers))
@@ -133,6 +133,10 @@ def upset(combinations: Sequence[SourceCombination], sources: Sequence[str]) -> 
     for n, c in enumerate(combinations):
         cx = left + n * col_w + col_w / 2
         rows = [m for m, s in enumerate(sources) if s in c.sources]
+        # Empty dots first, then the line joining the members, then the members on top.
+        for m in range(len(sources)):
+            if m not in rows:
+                body.append(_dot(cx, top_h + m * row_h + row_h / 2, EMPTY))
         if len(rows) > 1:
             y1 = top_h + rows[0] * row_h + row_h / 2
             y2 = top_h + rows[-1] * row_h + row_h / 2
@@ -140,14 +144,16 @@ def upset(combinations: Sequence[SourceCombination], sources: Sequence[str]) -> 
                 f'<line x1="{cx:.1f}" y1="{y1:.1f}" x2="{cx:.1f}" y2="{y2:.1f}" '
                 f'stroke="{INK}" stroke-width="2"/>'
             )
-        for m, _ in enumerate(sources):
-            cy = top_h + m * row_h + row_h / 2
-            fill = INK if m in rows else EMPTY
-            body.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{fill}"/>')
+        for m in rows:
+            body.append(_dot(cx, top_h + m * row_h + row_h / 2, INK))
     body.append(
         _text(name_w + set_w - 5, height - 8, "identifiers per source", anchor="end", fill=MUTED)
     )
     return _svg(width, height, body, "Identifiers per combination of sources")
+
+
+def _dot(cx: float, cy: float, fill: str) -> str:
+    return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{fill}"/>'
 
 
 def _vertical_count(x: float, y: float, n: int) -> str:

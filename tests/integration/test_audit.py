@@ -253,10 +253,13 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def test_builtin_sources_match_a_brute_force_count(
     graph: GraphClient, generated: Path, tmp_path: Path
 ) -> None:
-    for source in builtin_sources():
+    # The generator writes six of the built-in sources.
+    sources = [s for s in builtin_sources() if (generated / s).is_dir()]
+    assert len(sources) == 6
+    for source in sources:
         await Ingestor(graph, builtin_mapping(source), chunk_size=500).ingest_path(generated)
     audit = await build_audit(graph, parallel=False)
-    assert audit.source_names() == builtin_sources()
+    assert audit.source_names() == sources
     assert set(audit.timings) >= {"fill", "overlap", "top_identifiers"}
 
     rows = await graph.read_text(

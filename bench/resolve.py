@@ -1,0 +1,96 @@
+"""Benchmark: identity resolution.
+
+1. Full resolution of the whole graph (`resolve --full`): time and peak memory.
+2. An incremental batch: 1,000 ESP profiles held back from the initial load are ingested,
+   then resolved incrementally into the existing graph.
+
+It generates (once) and loads the data set itself, holding the batch back. Uses the Neo4j
+named by the settings, which it empties first.
+
+    python -m bench.resolve --customers 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import shutil
+import time
+from pathlib import Path
+
+from graph.client import GraphClient
+from graph.schema import migrate
+from graph.settings import Settings
+from ingest.generator import GENERATED_SOURCES, generate
+from ingest.mapping import builtin_mapping
+from ingest.pipeline import Ingestor
+from matching.resolve import Resolver
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def split_esp(data: Path, held_out: int) -> tuple[Path, Path]:
+    """Copy esp/profiles.csv into an initial part and a held-out part of `held_out` rows."""
+    lines = (data / "esp" / "profiles.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    first, later = data.parent / f"{data.name}-esp-initial", data.parent / f"{data.name}-esp-later"
+    for folder, part in ((first, rows[:-held_out]), (later, rows[-held_out:])):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        (folder / "profiles.csv").write_text(header + "".join(part), encoding="utf-8")
+    return first, later
+
+
+async def run(customers: int, data: Path, held_out: int) -> None:
+    if not (data / "manifest.json").exists():
+        generate(data, customers=customers, seed=42)
+    first, later = split_esp(data, held_out)
+    graph = GraphClient.from_settings(Settings())
+    try:
+        await graph.verify()
+        await graph.write_batched("test_wipe_graph")
+        await migrate(graph)
+        t0 = time.perf_counter()
+        for source in GENERATED_SOURCES:
+            target = first if source == "esp" else data
+            await Ingestor(graph, builtin_mapping(source)).ingest_path(target)
+        print(f"loaded in {time.perf_counter() - t0:.1f} s (held back {held_out} ESP profiles)")
+        resolver = Resolver(graph)
+        rep = await resolver.resolve(full=True)
+        print(
+            f"full resolution: {rep.records:,} records -> {rep.components:,} profiles in "
+            f"{rep.seconds:.1f} s; largest profile {rep.largest_profile} records"
+        )
+        rep2 = await resolver.resolve(full=True)
+        print(
+            f"full resolution again (no changes): {rep2.seconds:.1f} s, moved {rep2.moved_records}"
+        )
+        t0 = time.perf_counter()
+        await Ingestor(graph, builtin_mapping("esp")).ingest_path(later)
+        t_ingest = time.perf_counter() - t0
+        inc = await resolver.resolve()
+        print(
+            f"incremental batch: {held_out:,} new records ingested in {t_ingest:.2f} s, resolved "
+            f"in {inc.seconds:.2f} s (closure {inc.records:,} records, {inc.merged} merges, "
+            f"{inc.created} new profiles)"
+        )
+        print(f"peak RSS of the Python process: {peak_rss_mb():,.0f} MB")
+    finally:
+        await graph.close()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--customers", type=int, default=1_000_000)
+    p.add_argument("--data", type=Path, default=None)
+    p.add_argument("--held-out", type=int, default=1_000)
+    a = p.parse_args()
+    data = a.data or Path(f"var/bench/data-{a.customers}")
+    asyncio.run(run(a.customers, data, a.held_out))
+
+
+if __name__ == "__main__":
+    main()

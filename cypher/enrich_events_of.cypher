@@ -1,0 +1,27 @@
+// The events of the active profiles of $pids, as enrich_events_all returns them.
+UNWIND $pids AS pid
+MATCH (p:Profile {pid: pid})
+WHERE p.retired IS NULL
+CALL (p) {
+  MATCH (p)<-[:IN_PROFILE]-(:Record)<-[:BY]-(e:Event)
+  WITH e.type AS type, coalesce($channel_by_source[e.source], e.source) AS channel,
+       left(e.ts, 10) AS day, max(e.ts) AS last
+  WITH collect({type: type, channel: channel, day: day, last: last}) AS cells
+  CALL (cells) {
+    UNWIND cells AS c
+    WITH c WHERE c.type IN $email_types
+    WITH c.type AS type, max(c.last) AS last
+    RETURN collect([type, last]) AS email
+  }
+  CALL (cells) {
+    UNWIND cells AS c
+    WITH c WHERE NOT c.type IN $passive_types
+    WITH c.channel AS channel, c.day AS day, max(c.last) AS last
+    WITH channel, count(day) AS days, max(last) AS last
+    RETURN collect([channel, days, last]) AS activity
+  }
+  RETURN size(cells) AS n, email, activity
+}
+WITH p, n, email, activity
+WHERE n > 0
+RETURN p.pid AS pid, email, activity

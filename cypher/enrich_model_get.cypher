@@ -1,0 +1,2 @@
+MATCH (m:Model {id: $id})
+RETURN properties(m) AS model

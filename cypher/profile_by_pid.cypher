@@ -1,0 +1,8 @@
+// The profiles of these ids. A retired id follows its MERGED_INTO chain to the profile that
+// holds its records now, so an old id still finds its customer.
+UNWIND $pids AS pid
+MATCH (p:Profile {pid: pid})
+OPTIONAL MATCH (p)-[:MERGED_INTO*1..50]->(t:Profile)
+WHERE NOT (t)-[:MERGED_INTO]->(:Profile)
+WITH pid, coalesce(t, p) AS target
+RETURN pid, properties(target) AS profile

@@ -1,0 +1,3 @@
+MATCH (r:Record)-[h:HAS_IDENTIFIER]->()
+WHERE h.refused IS NOT NULL
+RETURN DISTINCT r.rid AS rid

@@ -1,2 +1,0 @@
-MATCH (r:Record)
-RETURN r.rid AS rid

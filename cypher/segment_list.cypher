@@ -1,0 +1,3 @@
+MATCH (s:Segment)
+RETURN s {.*} AS segment
+ORDER BY s.id

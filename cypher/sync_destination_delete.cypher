@@ -1,0 +1,3 @@
+MATCH (d:Destination {id: $id})
+DETACH DELETE d
+RETURN count(*) AS deleted

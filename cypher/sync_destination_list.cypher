@@ -1,0 +1,3 @@
+MATCH (d:Destination)
+RETURN d {.*} AS destination
+ORDER BY d.id

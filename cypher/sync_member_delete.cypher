@@ -1,0 +1,3 @@
+UNWIND $pids AS pid
+MATCH (m:SyncMember {key: $state + '|' + pid})
+DELETE m

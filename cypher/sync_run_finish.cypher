@@ -1,0 +1,3 @@
+MATCH (r:SyncRun {id: $id})
+SET r += $props
+RETURN r {.*} AS run
