@@ -8,33 +8,61 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.runtime import console, with_graph
+from cli.runtime import console, settings, with_graph
 from graph import resolve_repo
 from graph.client import GraphClient
 from matching.config import load_config
 from matching.evaluate import Quality, evaluate
+from matching.linking import DEFAULT_THRESHOLD, ProbabilisticLinker
 from matching.resolve import Resolver, ResolveReport
 
 export_app = typer.Typer(help="Export resolution results.")
 
 
+def model_dir() -> Path:
+    return settings().data_dir / "models"
+
+
 def resolve(
     full: bool = typer.Option(False, "--full", help="Rebuild every profile, not only touched."),
     config: Path | None = typer.Option(None, "--config", help="Identity rules YAML."),
+    threshold: float = typer.Option(
+        DEFAULT_THRESHOLD, help="Match probability from which a probabilistic pair links."
+    ),
+    probabilistic: bool = typer.Option(
+        True, "--probabilistic/--deterministic-only", help="Use the trained model if any."
+    ),
 ) -> None:
     """Resolve records into golden profiles (incremental unless --full)."""
     cfg = load_config(config) if config else None
 
     async def work(g: GraphClient) -> ResolveReport:
-        return await Resolver(g, cfg).resolve(full=full)
+        linker = ProbabilisticLinker(g, model_dir(), threshold=threshold) if probabilistic else None
+        return await Resolver(g, cfg, linker=linker).resolve(full=full)
 
     with console.status("resolving identities..."):
         rep = with_graph(work)
     print_resolve_report(rep)
 
 
+def train() -> None:
+    """Train the probabilistic matching model on the records (EM; saved and versioned)."""
+
+    async def work(g: GraphClient) -> str:
+        model = await ProbabilisticLinker(g, model_dir()).train()
+        return model.version
+
+    with console.status("training the matching model (Splink, DuckDB)..."):
+        version = with_graph(work)
+    console.print(f"model {version} trained and saved in {model_dir()}; run `cdp resolve --full`")
+
+
 def print_resolve_report(rep: ResolveReport) -> None:
     t = Table("resolution", rep.mode)
+    if rep.matching is not None and rep.matching.model_version:
+        t.add_row("probabilistic model", rep.matching.model_version)
+        t.add_row("records scored", f"{rep.matching.scored:,}")
+        t.add_row("pairs above threshold", f"{rep.matching.pairs:,}")
     for k, v in [
         ("records considered", rep.records),
         ("profiles (components)", rep.components),

@@ -8,11 +8,13 @@ data the graph layer reads, in four steps:
    (`Protection.detect_generic`) or marked shared by an operator are dropped, and so are
    rejected matches; each dropped link is reported.
 2. Identifier links are applied in priority order (the configuration's `priority`, then type
-   name, then key), then matches, then forced links. A join through an identifier or a match
-   is refused when the merged profile would hold more distinct identifiers of some type than
-   `max_per_profile` (or, per source system, `max_per_profile_per_source`) and more than either
-   side held before: the identifier (or match) then does not join those two profiles, and a
-   `LimitViolation` says why. Forced links always join.
+   name, then key), then matches, then forced links. An identifier joins the profiles of its
+   records one at a time, in the order of their records' rids. A join through an identifier
+   or a match is refused when the merged profile would hold more distinct identifiers of some
+   type than `max_per_profile` (or, per source system, `max_per_profile_per_source`) and more
+   than either side held before: the identifier (or match) then does not join those two
+   profiles, and a `LimitViolation` says why. Forced links always join. Blocked, generic and
+   shared identifiers do not count towards limits; types that do not link still count.
 3. Only components that could break a limit need the ordered process: the components of the
    unrestricted graph are computed at once (scipy's `connected_components` on the bipartite
    record-identifier graph), and a component whose whole holds no more than each limit allows
@@ -23,10 +25,11 @@ data the graph layer reads, in four steps:
 
 Incremental use: the function may be given only the records of the touched components. When
 the input is closed (every record joined to an input record by a linking identifier, an
-accepted match or a forced link is in the input, with all of its identifiers), the result is
-the full result restricted to those records: the decisions inside one unrestricted component
-depend only on that component's records, identifiers and links, and on an order that does not
-depend on anything outside it.
+accepted match or a forced link is in the input, with all of its identifiers and links), the
+result is the full result restricted to those records: the decisions inside one unrestricted
+component depend only on that component's records, identifiers and links, and on an order
+that does not depend on anything outside it. A larger closed input (say, a closure that also
+followed blocked identifiers) gives the same components for the records it shares.
 
 No personal data is logged here; the report objects carry rids and identifier keys for the
 caller to store, not to log.
@@ -152,7 +155,7 @@ class LimitViolation:
     sizes: tuple[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Resolution:
     """The components, and every link that was left out and why.
 
@@ -160,7 +163,10 @@ class Resolution:
         records: Every input rid, sorted.
         labels: For each rid of `records`, the index of its component in `components`.
         components: The components, each sorted, listed by their first rid.
-        skipped_links: Identifier links dropped, sorted by (rid, identifier_key).
+        skipped_links: Identifier links dropped, sorted by (rid, identifier_key): blocked,
+            generic and shared identifiers carried by two or more input records, of types
+            that link, and links refused by a limit. An identifier on one record links
+            nothing and a type configured with `link: false` never links: neither is listed.
         skipped_matches: Matches dropped, sorted by (a, b).
         violations: Joins refused by a per-profile limit, in the order they were decided.
         unknown_types: Identifier types seen in the input but not configured (never link).
@@ -295,8 +301,10 @@ def _classify_keys(
     shared: Iterable[str],
     generic: Mapping[str, str],
     blocked: Mapping[str, str] | None,
-) -> tuple[IntArray, IntArray, dict[int, str], set[str]]:
-    """Per key: its status, its type index (-1 when unknown), the reason when dropped."""
+    carriers: IntArray,
+) -> tuple[IntArray, IntArray, dict[int, str], set[str], npt.NDArray[np.bool_]]:
+    """Per key: its status, its type index (-1 when unknown), the reason when dropped, and
+    whether the blocked-value check was left for later (see `_recheck_single_carriers`)."""
     type_index = {name: i for i, name in enumerate(slots.type_names)}
     links = np.array(
         [config.identifier_types[name].link for name in slots.type_names] + [False], dtype=bool
@@ -307,9 +315,14 @@ def _classify_keys(
     status = np.where(links[types], _LINK, _COUNT).astype(np.int64)
     status[types < 0] = _UNKNOWN
 
+    unchecked = np.zeros(len(data.keys), dtype=bool)
     if blocked is None:
-        configured = (k for k, t in zip(data.keys, types.tolist(), strict=True) if t >= 0)
-        blocked = protection.blocked_keys(configured)
+        # A key carried by one record joins nothing, so the check, the costliest step per
+        # key, only matters for limits, and only in risky components.
+        unchecked = (carriers < 2) & (types >= 0)
+        blocked = protection.blocked_keys(
+            data.keys[k] for k in np.flatnonzero((carriers >= 2) & (types >= 0)).tolist()
+        )
     reasons: dict[int, str] = {}
     # Later assignments win: blocked over shared over generic.
     for code, found in (
@@ -321,7 +334,29 @@ def _classify_keys(
             if types[k] >= 0:
                 status[k] = code if links[types[k]] else _IGNORED
                 reasons[k] = found[key]
-    return status, types, reasons, unknown
+    return status, types, reasons, unknown, unchecked
+
+
+def _recheck_single_carriers(
+    data: _Input,
+    members: IntArray,
+    status: IntArray,
+    unchecked: npt.NDArray[np.bool_],
+    protection: Protection,
+) -> IntArray:
+    """`status` with the single-carrier keys of the given records checked for blocked
+    values, so that blocked ones do not count towards limits."""
+    chosen = np.zeros(len(data.rids), dtype=bool)
+    chosen[members] = True
+    keys = _unique(data.pair_key[chosen[data.pair_rec]])
+    keys = keys[unchecked[keys]]
+    blocked = protection.blocked_keys(data.keys[k] for k in keys.tolist())
+    if not blocked:
+        return status
+    status = status.copy()
+    for k in data.key_ids(blocked).values():
+        status[k] = _IGNORED
+    return status
 
 
 def _unrestricted_labels(data: _Input, linking: npt.NDArray[np.bool_]) -> IntArray:
@@ -538,24 +573,25 @@ class _Ordered:
         ordered = sorted(self.linking, key=lambda k: (int(self.types[k]), keys[k]))
         uf, rids, member_list = self.uf, self.data.rids, self.members.tolist()
         for k in ordered:
-            local_records = sorted(self.linking[k])
-            roots: list[int] = []
-            for i in local_records:
-                root = uf.find(i)
-                if root not in roots:
-                    roots.append(root)
-            acc = roots[0]
-            for root in roots[1:]:
+            # The profiles this identifier touches, in the order of their first record.
+            by_root: dict[int, list[int]] = {}
+            for i in sorted(self.linking[k]):
+                by_root.setdefault(uf.find(i), []).append(i)
+            if len(by_root) < 2:
+                continue
+            roots = iter(by_root)
+            acc = next(roots)
+            for root in roots:
                 refused = uf.violation(acc, root)
                 if refused is None:
                     acc = uf.union(acc, root)
                     continue
                 sizes = (uf.records[acc], uf.records[root])
                 reason, detail = self._refusal(refused, sizes, identifier_key=keys[k])
-                for i in local_records:
-                    if uf.find(i) == root:
-                        rid = rids[member_list[i]]
-                        self.skipped.append(SkippedLink(rid, keys[k], reason, detail))
+                self.skipped.extend(
+                    SkippedLink(rids[member_list[i]], keys[k], reason, detail)
+                    for i in by_root[root]
+                )
 
     def link_matches(self) -> None:
         uf, rids = self.uf, self.data.rids
@@ -671,7 +707,8 @@ def _resolve(
 ) -> Resolution:
     data = _Input(records, record_identifiers, matches, forced_links, rejected_matches)
     slots = _type_table(config)
-    status, types, reasons, unknown = _classify_keys(
+    carriers = np.bincount(data.pair_key, minlength=len(data.keys))
+    status, types, reasons, unknown, unchecked = _classify_keys(
         data,
         protection,
         config,
@@ -679,6 +716,7 @@ def _resolve(
         shared_identifiers,
         generic_identifiers,
         blocked_identifiers,
+        carriers,
     )
     pair_status = status[data.pair_key]
     labels = _unrestricted_labels(data, pair_status == _LINK)
@@ -687,7 +725,8 @@ def _resolve(
 
     skipped: list[SkippedLink] = []
     category = {_BLOCKED: BLOCKED, _SHARED: SHARED, _GENERIC: GENERIC}
-    dropped = np.isin(pair_status, list(category))
+    # A key on one record links nothing, so dropping it is not worth a line.
+    dropped = np.isin(pair_status, list(category)) & (carriers[data.pair_key] > 1)
     for r, k in zip(data.pair_rec[dropped].tolist(), data.pair_key[dropped].tolist(), strict=True):
         skipped.append(
             SkippedLink(data.rids[r], data.keys[k], category[int(status[k])], reasons[k])
@@ -701,6 +740,7 @@ def _resolve(
         is_risky = np.zeros(int(labels.max()) + 1, dtype=bool)
         is_risky[risky] = True
         members = np.flatnonzero(is_risky[labels]).astype(np.int64)
+        status = _recheck_single_carriers(data, members, status, unchecked, protection)
         ordered = _Ordered(data, members, status, types, slots)
         ordered.link_identifiers()
         ordered.link_matches()

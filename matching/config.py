@@ -236,7 +236,13 @@ def merge_config(
     if overrides:
         extra = dict(overrides)
         blocked = extra.pop("blocked", None)
+        types = extra.get("identifier_types")
+        removed = [n for n, v in types.items() if v is None] if isinstance(types, dict) else []
         data = _merge(data, extra)
+        # Removing a type removes the default rules that name it.
+        for name in removed:
+            data.get("blocked", {}).pop(name, None)
+            data.get("generic", {}).get("by_type", {}).pop(name, None)
         if blocked is not None:
             data["blocked"] = _merge_blocked(data.get("blocked"), blocked, path)
     return _validate(data, path)

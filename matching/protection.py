@@ -269,7 +269,9 @@ class Protection:
         Returns:
             None when the value may link; otherwise the reason: "blank" for a value with no
             letter or digit, "blocked_value:<entry>" or "blocked_regex:<pattern>" naming the
-            configuration rule that matched.
+            configuration rule that matched. When several match, exact values are named
+            first, then "text*" and "*text" entries, then other patterns; each time the
+            type's own rules before the rules for all types.
         """
         return self._check(id_type, value)
 

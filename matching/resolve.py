@@ -24,6 +24,7 @@ from ingest.convert import content_hash
 from ingest.normalise import fold_name
 from matching.components import Resolution, resolve_components
 from matching.config import IdentityConfig, default_config
+from matching.linking import LinkReport, ProbabilisticLinker
 from matching.names import disagreeing_people
 from matching.protection import IdentifierStats, Protection
 from matching.stable_ids import assign_profile_ids
@@ -46,6 +47,7 @@ class ResolveReport:
     violations: Counter[str] = field(default_factory=Counter)
     largest_profile: int = 0
     seconds: float = 0.0
+    matching: LinkReport | None = None
 
 
 def new_pid() -> str:
@@ -65,6 +67,7 @@ class Resolver:
         config: IdentityConfig | None = None,
         survivorship: SurvivorshipConfig | None = None,
         household_types: Sequence[str] = ("phone", "email"),
+        linker: ProbabilisticLinker | None = None,
     ) -> None:
         """Args:
         graph: The graph client.
@@ -72,7 +75,10 @@ class Resolver:
         survivorship: Golden-value rules.
         household_types: Identifier types that do not link when the records carrying them
             name different people (a family's shared phone or email).
+        linker: Probabilistic matching; when given (and trained), new records are scored
+            against all others first and accepted pairs join like identifiers.
         """
+        self.linker = linker
         self.household_types = list(household_types)
         self.graph = graph
         self.config = config or default_config()
@@ -115,6 +121,11 @@ class Resolver:
         t0 = time.perf_counter()
         g = self.graph
         report = ResolveReport("full" if full else "incremental")
+        if self.linker is not None:
+            # Scores first: an accepted match marks both records dirty for this run.
+            scope_rids = None if full else await resolve_repo.dirty_records(g)
+            if full or scope_rids:
+                report.matching = await self.linker.link(scope_rids)
         if full:
             facts = await resolve_repo.record_facts(g, None)
             closure = sorted(f["rid"] for f in facts)

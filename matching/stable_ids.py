@@ -101,15 +101,17 @@ def _canonical(components: Sequence[Iterable[str]]) -> tuple[list[list[str]], li
     for position, members in enumerate(sorted_components):
         if not members:
             raise InvalidComponents(f"component {position} is empty")
-    total = sum(map(len, sorted_components))
-    if len(set(chain.from_iterable(sorted_components))) != total:
-        seen: set[str] = set()
-        for rid in chain.from_iterable(sorted_components):
-            if rid in seen:
-                raise InvalidComponents(f"record {rid!r} is in two components")
-            seen.add(rid)
     firsts = [members[0] for members in sorted_components]
     return sorted_components, sorted(range(len(firsts)), key=firsts.__getitem__)
+
+
+def _repeated(rids: Iterable[str]) -> str:
+    seen: set[str] = set()
+    for rid in rids:
+        if rid in seen:
+            return rid
+        seen.add(rid)
+    return ""
 
 
 @dataclass(slots=True)
@@ -137,7 +139,7 @@ class _Parts:
         sizes = np.fromiter(map(len, ordered), dtype=np.int64, count=len(ordered))
         component_of = np.repeat(np.arange(len(ordered), dtype=np.int64), sizes)
         previous_ids = list(map(previous.get, flat))
-        pids = list(dict.fromkeys(p for p in previous_ids if p is not None))
+        pids = [pid for pid in dict.fromkeys(previous_ids) if pid is not None]
         code_of: dict[str | None, int] = dict(zip(pids, count()))
         codes = np.fromiter(
             map(code_of.get, previous_ids, repeat(-1)), dtype=np.int64, count=len(flat)
@@ -251,7 +253,7 @@ def _assign(
 
     # Components in canonical order from here on; new ids are drawn in that order.
     profiles = [parts.pids[k] if k >= 0 else "" for k in keep.tolist()]
-    in_use = set(parts.pids) | set(previous.values())
+    in_use = set(previous.values())
     touched = np.bincount(parts.component, minlength=n) > 0
     for c in np.flatnonzero(keep < 0).tolist():
         pid = new_pid()
@@ -277,6 +279,8 @@ def _assign(
 
     per_record = np.repeat(np.array(profiles, dtype=object), parts.sizes).tolist()
     membership = dict(zip(parts.flat, per_record, strict=True))
+    if len(membership) != len(parts.flat):
+        raise InvalidComponents(f"record {_repeated(parts.flat)!r} is in two components")
     given_order = [""] * n
     for c, position in enumerate(order):
         given_order[position] = profiles[c]

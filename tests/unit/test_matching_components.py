@@ -20,6 +20,7 @@ from matching.components import (
     resolve_components,
 )
 from matching.config import (
+    BlockList,
     IdentifierType,
     IdentityConfig,
     default_config,
@@ -243,6 +244,18 @@ def test_a_profile_already_over_a_limit_may_still_grow() -> None:
     assert not together(result, "loyalty:dup", "pos:2")
 
 
+def test_blocked_identifier_on_one_record_does_not_count_towards_a_limit() -> None:
+    config = merge_config({"identifier_types": {"email": {"max_per_profile": 2}}})
+    data = (
+        Data()
+        .record("a:1", "email:e1@x.com", "email:noemail@x.com", "phone:+61491570001")
+        .record("b:1", "email:e2@x.com", "phone:+61491570001")
+    )
+    result = data.resolve(config)
+    assert result.components == [["a:1", "b:1"]]
+    assert result.skipped_links == [] and result.violations == []
+
+
 def test_rejected_match_does_not_join() -> None:
     data = Data().record("a:1").record("b:1").record("c:1")
     data.matches = [("a:1", "b:1"), ("c:1", "b:1")]
@@ -315,15 +328,19 @@ def test_empty_input() -> None:
 # Properties
 
 TYPES = ("email", "phone", "loyalty_id", "pos_customer_id", "ip")
+# Value "0" of every type is blocked, so blocked identifiers (on one record or several) mix
+# with the limits.
 LIMITED = IdentityConfig(
+    blocked={"*": BlockList(values=("0",))},
     identifier_types={
         "loyalty_id": IdentifierType(priority=10, max_per_profile=1),
         "pos_customer_id": IdentifierType(priority=20, max_per_profile_per_source=1),
         "email": IdentifierType(priority=40, max_per_profile=2),
         "phone": IdentifierType(priority=50, max_per_profile=2, max_per_profile_per_source=1),
         "ip": IdentifierType(priority=60, link=False, max_per_profile=2),
-    }
+    },
 )
+BLOCKED_VALUE = ":0"
 UNLIMITED = IdentityConfig(identifier_types={t: IdentifierType() for t in TYPES})
 
 
@@ -352,7 +369,7 @@ def reference(
     rids = sorted(set(data.records))
     held: dict[str, set[str]] = {r: set() for r in rids}
     for rid, key in data.identifiers:
-        if rid in held:
+        if rid in held and not key.endswith(BLOCKED_VALUE):
             held[rid].add(key)
     component = {r: frozenset({r}) for r in rids}
 
@@ -437,7 +454,8 @@ def test_profiles_respect_limits_their_records_respect(data: Data) -> None:
     result = data.resolve(LIMITED)
     held: dict[str, set[str]] = {}
     for rid, key in data.identifiers:
-        held.setdefault(rid, set()).add(key)
+        if not key.endswith(BLOCKED_VALUE):
+            held.setdefault(rid, set()).add(key)
     for members in result.components:
         for t in ("loyalty_id", "email", "phone", "ip"):
             limit = LIMITED.identifier_types[t].max_per_profile

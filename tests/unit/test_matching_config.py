@@ -92,6 +92,12 @@ blocked:
     assert "ip_address" not in config.identifier_types
 
 
+def test_removing_a_type_removes_the_default_rules_naming_it() -> None:
+    config = merge_config({"identifier_types": {"phone": None, "device_id": None}})
+    assert "phone" not in config.identifier_types and "phone" not in config.blocked
+    assert "device_id" not in config.generic.by_type
+
+
 def test_replace_drops_the_default_rules_of_a_scope() -> None:
     config = merge_config({"blocked": {"phone": {"replace": True, "values": ["+61491570006"]}}})
     assert config.blocked["phone"].values == ("+61491570006",)

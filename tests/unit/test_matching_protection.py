@@ -123,6 +123,33 @@ def test_user_rules_extend_the_defaults() -> None:
     assert protection.is_blocked("email", "test@test.com") is not None
 
 
+@pytest.mark.parametrize(
+    ("regex", "value", "blocked"),
+    [
+        (r"^abc|xyz$", "zzxyz", True),  # a top-level | means the pattern is not anchored
+        (r"^abc|xyz$", "abczz", True),
+        (r"^(abc|xyz)$", "zzxyz", False),
+        (r"^[|]x", "|x1", True),
+        (r"^[|]x", "a|x", False),
+        (r"^\|x", "a|x", False),
+        (r"(ab)\1$", "zabab", True),  # a group reference, tried on its own
+    ],
+)
+def test_user_regexes_keep_their_meaning(regex: str, value: str, blocked: bool) -> None:
+    config = merge_config({"blocked": {"loyalty_id": {"regex": [regex]}}})
+    reason = Protection.from_config(config).is_blocked("loyalty_id", value)
+    assert (reason == f"blocked_regex:{regex}") is blocked
+
+
+def test_blocked_keys_checks_in_bulk() -> None:
+    keys = ["email:noemail@x.com", "email:jo@x.com", "phone:", "nocolon", "crm:null"]
+    assert PROTECTION.blocked_keys(keys) == {
+        "email:noemail@x.com": "blocked_value:noemail@*",
+        "phone:": BLANK,
+        "crm:null": "blocked_value:null",
+    }
+
+
 def test_is_blocked_key_splits_the_key() -> None:
     assert PROTECTION.is_blocked_key("email:noemail@x.com") == "blocked_value:noemail@*"
     assert PROTECTION.is_blocked_key("phone:+61491570156") is None

@@ -1,0 +1,803 @@
+"""Probabilistic record matching with Splink on DuckDB.
+
+Pure Python over DataFrames and DuckDB: records come in as a pandas DataFrame (or a
+DuckDB relation) with `unique_id` and the columns a `MatchingSpec` reads; scored pairs
+go out as a DataFrame. Reading records from, and writing accepted pairs to, the graph
+is someone else's job.
+
+* `train` estimates a Fellegi-Sunter model: the prior from strict deterministic rules,
+  u by random sampling, m by expectation maximisation over a few blocking rules.
+* `predict` scores new records against themselves and against all existing records.
+* `MatchIndex` keeps the existing records in a DuckDB table (in memory or a file) so an
+  incremental batch is matched without reloading them.
+
+New-vs-existing matching is the `link_and_dedupe` of the two tables minus the
+existing-existing part, which was scored when those records were new. Splink 5 has a
+primitive for each remaining part: `predict_between(new, existing)` blocks only new x
+existing, and `predict_within(new)` dedupes the new batch. Both reuse the trained
+blocking rules, and neither touches existing-existing pairs, so an incremental batch
+costs O(batch) joins rather than O(existing^2).
+
+Records from the same `source` are compared like any others: duplicates inside one
+source system are real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import duckdb
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+from matching.errors import MatchingError
+from matching.splink_settings import (
+    UNIQUE_ID,
+    MatchingSpec,
+    blocking_key_columns,
+    blocking_keys_select_sql,
+    blocking_rule_sqls,
+    build_settings,
+    default_spec,
+    deterministic_blocking_rules,
+    em_blocking_rules,
+    hub_values_sql,
+    required_input_columns,
+)
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "DuplicateRecordIds",
+    "IndexModelMismatch",
+    "MatchIndex",
+    "MissingColumns",
+    "ProbabilisticMatchingError",
+    "TrainedModel",
+    "blocking_report",
+    "evidence_sql",
+    "predict",
+    "train",
+]
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_COLUMNS: Final = ("rid_l", "rid_r", "match_weight", "match_probability", "evidence")
+
+_RECORDS: Final = "cdp_records"
+_BATCH: Final = "cdp_batch"
+_INPUT: Final = "cdp_input"
+_META: Final = "cdp_meta"
+_DIALECT: Final = "duckdb"
+_INDEX_FORMAT: Final = 2
+"""Bumped when the index tables change shape, so an old index file is refused."""
+
+
+class ProbabilisticMatchingError(MatchingError):
+    """Root of the errors raised by probabilistic matching."""
+
+
+class MissingColumns(ProbabilisticMatchingError):
+    def __init__(self, columns: list[str]) -> None:
+        super().__init__(f"records lack columns the matching spec needs: {columns}")
+        self.columns = columns
+
+
+class DuplicateRecordIds(ProbabilisticMatchingError):
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} unique_id values occur more than once")
+        self.count = count
+
+
+class IndexModelMismatch(ProbabilisticMatchingError):
+    def __init__(self, index_version: str, model_version: str) -> None:
+        super().__init__(
+            f"the index file was built for model {index_version}, not {model_version}; "
+            "rebuild it from the records"
+        )
+        self.index_version = index_version
+        self.model_version = model_version
+
+
+class TrainedModel(BaseModel):
+    """A trained model: Splink settings with m/u/prior, and the spec that derives its
+    blocking keys.
+
+    Attributes:
+        settings_json: Splink's model JSON (`Linker(..., settings=json.loads(...))` loads it).
+        spec: The matching spec; prediction needs it to derive the same blocking keys.
+        version: A hash of the settings and the spec; same data, spec and seed give the
+            same version.
+        trained_at: When training finished (UTC).
+        record_count: How many records the model was trained on.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    settings_json: str
+    spec: MatchingSpec
+    version: str
+    trained_at: datetime
+    record_count: int = Field(ge=0)
+
+    @classmethod
+    def create(
+        cls, settings: dict[str, Any], spec: MatchingSpec, record_count: int
+    ) -> TrainedModel:
+        # The linker uid is random and parallel sums differ in the last bits from run to
+        # run: without both, the same data, spec and seed give the same version.
+        settings = _canonical({k: v for k, v in settings.items() if k != "linker_uid"})
+        settings_json = json.dumps(settings, sort_keys=True)
+        return cls(
+            settings_json=settings_json,
+            spec=spec,
+            version=model_version(settings_json, spec),
+            trained_at=datetime.now(UTC),
+            record_count=record_count,
+        )
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.settings_json)
+        return loaded
+
+    @property
+    def probability_two_random_records_match(self) -> float:
+        return float(self.settings["probability_two_random_records_match"])
+
+
+def _canonical(value: Any) -> Any:
+    """`value` with every float rounded to 12 significant digits."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def model_version(settings_json: str, spec: MatchingSpec) -> str:
+    digest = hashlib.sha256()
+    digest.update(settings_json.encode())
+    digest.update(spec.model_dump_json().encode())
+    return digest.hexdigest()[:16]
+
+
+# --- DuckDB workspace ----------------------------------------------------------------------
+
+
+def _hub_table(key_column: str) -> str:
+    return f"cdp_hub_{key_column}"
+
+
+def _as_relation(con: duckdb.DuckDBPyConnection, records: Any, name: str) -> None:
+    """Expose `records` (pandas DataFrame or DuckDB relation) to SQL as view `name`."""
+    if isinstance(records, duckdb.DuckDBPyRelation):
+        # A relation from another connection cannot be queried here; materialise it.
+        records = records.df()
+    if not isinstance(records, pd.DataFrame):
+        raise TypeError(f"records must be a pandas DataFrame or DuckDB relation: {type(records)}")
+    con.register(name, records)
+
+
+def _check_columns(con: duckdb.DuckDBPyConnection, view: str, spec: MatchingSpec) -> None:
+    present = {row[0] for row in con.execute(f"describe {view}").fetchall()}
+    missing = [c for c in (UNIQUE_ID, *required_input_columns(spec)) if c not in present]
+    if missing:
+        raise MissingColumns(missing)
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    records: Any,
+    target: str,
+    spec: MatchingSpec,
+    *,
+    hubs: Literal["learn", "batch", "known"],
+) -> int:
+    """Load `records` into table `target` with derived columns and hub-capped keys.
+
+    Key values in a hub table are always dropped. `hubs` says what else is:
+    "learn" adds the values too frequent among these records to the hub tables (a
+    fresh index); "batch" drops them for this batch only (a batch to match); "known"
+    drops nothing more (a batch to index: `MatchIndex.add` finds the new hubs once
+    the batch is in).
+
+    Returns:
+        The number of records loaded.
+    """
+    _as_relation(con, records, _INPUT)
+    try:
+        _check_columns(con, _INPUT, spec)
+        con.execute(
+            f"create or replace temp table {target}_raw as {blocking_keys_select_sql(spec, _INPUT)}"
+        )
+    finally:
+        con.unregister(_INPUT)
+    dupes = _scalar(
+        con,
+        f"select count(*) from (select {UNIQUE_ID} from {target}_raw "
+        f"group by {UNIQUE_ID} having count(*) > 1)",
+    )
+    if dupes:
+        con.execute(f"drop table {target}_raw")
+        raise DuplicateRecordIds(int(dupes))
+    selects = []
+    for col in _columns_of(con, f"{target}_raw"):
+        if col not in blocking_key_columns(spec):
+            selects.append(col)
+            continue
+        hub = _hub_table(col)
+        con.execute(f"create table if not exists {hub} (value varchar)")
+        found = hub_values_sql(col, f"{target}_raw", spec.max_block_size)
+        condition = f"{col} in (select value from {hub})"
+        if hubs == "learn":
+            con.execute(
+                f"insert into {hub} select value from ({found}) "
+                f"where value not in (select value from {hub})"
+            )
+        elif hubs == "batch":
+            con.execute(f"create or replace temp table {hub}_batch as {found}")
+            condition += f" or {col} in (select value from {hub}_batch)"
+        selects.append(f"case when {condition} then null else {col} end as {col}")
+    con.execute(
+        f"create or replace table {target} as select {', '.join(selects)} from {target}_raw"
+    )
+    con.execute(f"drop table {target}_raw")
+    return int(_scalar(con, f"select count(*) from {target}"))
+
+
+def _connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(database))
+    # DuckDB draws a progress bar on stdout for long queries; a library must not.
+    con.execute("set enable_progress_bar = false")
+    return con
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    # fetchall, not fetchone: DuckDB refuses new work while a result is partly fetched.
+    rows = con.execute(sql).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [str(row[0]) for row in con.execute(f"describe {table}").fetchall()]
+
+
+def _linker(db_api: DuckDBAPI, table: str, settings: dict[str, Any] | SettingsCreator) -> Linker:
+    # log_level=None: Splink's loggers propagate to ours rather than configuring handlers.
+    return Linker(db_api.register(table), settings, log_level=None)
+
+
+@contextmanager
+def _timed(step: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    logger.info("matching step %s took %.2fs", step, time.perf_counter() - start)
+
+
+def blocking_report(
+    records: pd.DataFrame | duckdb.DuckDBPyRelation,
+    spec: MatchingSpec | None = None,
+    *,
+    sample_proportion: float = 1.0,
+) -> pd.DataFrame:
+    """How many candidate pairs each blocking rule adds for a full dedupe of `records`.
+
+    Returns:
+        One row per rule: `rule`, `pairs` (new pairs, not found by an earlier rule) and
+        `cumulative_pairs`.
+    """
+    spec = spec or default_spec()
+    con = _connect()
+    try:
+        _prepare(con, records, _RECORDS, spec, hubs="learn")
+        db_api = _MatchingDuckDBAPI(con)
+        counts = count_comparisons_from_blocking_rules(
+            db_api.register(_RECORDS),
+            blocking_rules=blocking_rule_sqls(spec),
+            link_type="dedupe_only",
+            record_sample_proportion=sample_proportion,
+        )
+    finally:
+        con.close()
+    return pd.DataFrame(
+        {
+            "rule": [r.name for r in spec.all_blocking_rules],
+            "pairs": [int(c["marginal_comparison_count"]) for c in counts],
+            "cumulative_pairs": [int(c["cumulative_comparison_count"]) for c in counts],
+        }
+    )
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def train(
+    records: pd.DataFrame | duckdb.DuckDBPyRelation,
+    spec: MatchingSpec | None = None,
+    *,
+    seed: int = 42,
+    u_max_pairs: float = 3e6,
+    em_max_pairs: float = 1e6,
+) -> TrainedModel:
+    """Train a matching model on `records` (no labels needed).
+
+    1. Prior (probability two random records match): pairs found by the spec's strict
+       deterministic rules, divided by their assumed recall and by all possible pairs.
+    2. u (how often non-matches agree at each level): random pairs, seeded, capped at
+       `u_max_pairs`. Random pairs are almost all non-matches.
+    3. m (how often matches agree at each level): EM over each of the spec's `em_blocks`,
+       sampled down to about `em_max_pairs` pairs each. Each session estimates m for the
+       comparisons it does not block on; u and the prior stay fixed.
+
+    Args:
+        records: The records to learn from; see the module docstring for the columns.
+        spec: What to compare and block on; `default_spec()` when None.
+        seed: Seed for u sampling; with the same data and spec training is reproducible.
+        u_max_pairs: Random pairs for u estimation.
+        em_max_pairs: Blocked pairs per EM session.
+
+    Returns:
+        The trained model.
+    """
+    spec = spec or default_spec()
+    con = _connect()
+    try:
+        with _timed("train.load"):
+            count = _prepare(con, records, _RECORDS, spec, hubs="learn")
+        db_api = _MatchingDuckDBAPI(con)
+        linker = _linker(db_api, _RECORDS, build_settings(spec))
+        with _timed("train.prior"):
+            linker.training.estimate_probability_two_random_records_match(
+                deterministic_blocking_rules(spec), recall=spec.deterministic_recall
+            )
+        with _timed("train.u"):
+            # One chunk: Splink's chunks let u estimation stop early once every level
+            # has been seen 100 times, but levels as rare among random pairs as an
+            # exact date of birth never get there, so chunks only multiply queries.
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=u_max_pairs, seed=seed, num_chunks=1
+            )
+        for rule in em_blocking_rules(spec):
+            with _timed("train.em"):
+                # Without TF, EM iterates over counts of agreement patterns instead of
+                # every pair: minutes become seconds; TF still applies when predicting.
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
+                )
+        settings = linker.misc.save_model_to_json()
+    finally:
+        con.close()
+    model = TrainedModel.create(settings, spec, count)
+    logger.info("trained matching model %s on %d records", model.version, count)
+    return model
+
+
+# --- prediction ----------------------------------------------------------------------------
+
+
+def evidence_sql(settings: dict[str, Any], columns: set[str]) -> str:
+    """A SQL expression building the evidence JSON of one scored pair.
+
+    Per comparison: the label of the level the pair fell in and its Bayes factor (the
+    factor by which it multiplied the odds of a match, term-frequency adjustment
+    included). A null level has Bayes factor 1.
+
+    Args:
+        settings: The trained Splink settings.
+        columns: The columns of the predictions table (tells which comparisons have a
+            term-frequency adjustment column).
+    """
+    parts = []
+    for comparison in (
+        SettingsCreator.from_path_or_dict(settings).get_settings(_DIALECT).comparisons
+    ):
+        name = comparison.output_column_name
+        gamma = f"gamma_{name}"
+        whens = " ".join(
+            f"when {int(level.comparison_vector_value)} then {_sql_string(level.label_for_charts)}"
+            for level in comparison.comparison_levels
+        )
+        weight = f"mw_{name}"
+        if f"mw_tf_adj_{name}" in columns:
+            weight = f"({weight} + coalesce(mw_tf_adj_{name}, 0))"
+        parts.append(
+            f"{_sql_string(name)}, json_object('level', case {gamma} {whens} end, "
+            f"'bf', {_rounded_sql(f'pow(2, {weight})')})"
+        )
+    return f"cast(json_object({', '.join(parts)}) as varchar)"
+
+
+def _rounded_sql(expr: str, digits: int = 4) -> str:
+    """`expr` (positive) rounded to `digits` significant digits."""
+    positive = f"greatest({expr}, 1e-300)"
+    places = f"cast(least(300, greatest(0, {digits - 1} - floor(log10({positive})))) as integer)"
+    return f"round({expr}, {places})"
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+_PLAIN_CONCAT_CTE: Final = re.compile(r"\b(__splink__df_concat(?:_left|_right)?) as \(")
+
+
+def inline_plain_concat_ctes(sql: str) -> str:
+    """Mark Splink's plain input-concatenation CTEs `not materialized`.
+
+    Blocking refers to the concatenated input once per rule, so DuckDB materialises it:
+    a copy of every column of every record (a second or more at 1M records) just to
+    read one key column per rule. Inlined, each rule scans its key column from the
+    table. The CTEs are plain projections of the input tables, so the result is the
+    same; CTEs that join term frequencies stay materialised.
+    """
+    return _PLAIN_CONCAT_CTE.sub(r"\1 as not materialized (", sql)
+
+
+class _MatchingDuckDBAPI(DuckDBAPI):
+    """The `DuckDBAPI` Splink runs through here: inlines plain concat CTEs and can record
+    the SQL it runs.
+
+    Splink regenerates its SQL (through sqlglot) on every prediction call, about a
+    second for this model whatever the batch size. For fixed table names, schema and
+    threshold that SQL is identical every time, so `MatchIndex` records it once and
+    replays it for later batches.
+    """
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(connection=connection)
+        self._recorded: list[str] | None = None
+
+    @contextmanager
+    def recording(self) -> Iterator[list[str]]:
+        self._recorded = []
+        try:
+            yield self._recorded
+        finally:
+            self._recorded = None
+
+    def _execute_sql_against_backend(self, final_sql: str) -> duckdb.DuckDBPyRelation:
+        final_sql = inline_plain_concat_ctes(final_sql)
+        result = super()._execute_sql_against_backend(final_sql)
+        if self._recorded is not None:
+            self._recorded.append(final_sql)
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class _ScoringPlan:
+    """Splink's SQL for one kind of batch, recorded by `_MatchingDuckDBAPI`."""
+
+    statements: tuple[str, ...]
+    outputs: tuple[str, ...]
+    result_sql: str
+
+
+class MatchIndex:
+    """Existing records held in DuckDB, ready to match new batches against.
+
+    The records are loaded once, with their blocking keys, hub lists and term-frequency
+    counts; `match` then only joins the batch against them, replaying the SQL Splink
+    generated for the first batch. `add` indexes a batch in time proportional to the
+    batch, not the index.
+
+    In memory (the default) the index is fastest. With a file `database` it survives the
+    process: reopening the file with the same model skips the load, at the cost of
+    slower matches (the records are read from disk) and Splink's scratch tables being
+    written to the file.
+
+    Term frequencies count the indexed records; a batch's own values count too only
+    with `match(..., batch_term_frequencies=True)`. One index is one DuckDB connection:
+    use it from one thread at a time.
+    """
+
+    def __init__(
+        self,
+        model: TrainedModel,
+        records: pd.DataFrame | duckdb.DuckDBPyRelation | None = None,
+        *,
+        database: str | Path = ":memory:",
+    ) -> None:
+        self._model = model
+        self._spec = model.spec
+        self._con = _connect(database)
+        self._db_api = _MatchingDuckDBAPI(self._con)
+        self._tf_columns = _term_frequency_columns(model.settings)
+        self._plans: dict[tuple[float, bool], _ScoringPlan] = {}
+        try:
+            reopened = self._reopen()
+            if not reopened:
+                self._create(records)
+            self._linker = _linker(self._db_api, _RECORDS, model.settings)
+            if reopened and records is not None:
+                self.add(records)
+        except BaseException:
+            self._con.close()
+            raise
+
+    def _reopen(self) -> bool:
+        tables = {row[0] for row in self._con.execute("show tables").fetchall()}
+        if _META not in tables:
+            return False
+        version = str(_scalar(self._con, f"select model_version from {_META}") or "")
+        if version != self._index_version:
+            raise IndexModelMismatch(version, self._index_version)
+        return True
+
+    @property
+    def _index_version(self) -> str:
+        return f"{self._model.version}/{_INDEX_FORMAT}"
+
+    def _create(self, records: pd.DataFrame | duckdb.DuckDBPyRelation | None) -> None:
+        if records is None:
+            records = pd.DataFrame(
+                {
+                    c: pd.Series(dtype="object")
+                    for c in (UNIQUE_ID, *required_input_columns(self._spec))
+                }
+            )
+        with _timed("index.load"):
+            for key in blocking_key_columns(self._spec):
+                # Left over from a load that failed before it was recorded in the meta table.
+                self._con.execute(f"drop table if exists {_hub_table(key)}")
+            count = _prepare(self._con, records, _RECORDS, self._spec, hubs="learn")
+            self._count_term_frequencies()
+        self._con.execute(f"create or replace table {_META} (model_version varchar)")
+        self._con.execute(f"insert into {_META} values (?)", [self._index_version])
+        logger.info("match index loaded %d records", count)
+
+    def _count_term_frequencies(self) -> None:
+        # Counts, not frequencies: `add` then updates only the batch's values.
+        for col in self._tf_columns:
+            self._con.execute(
+                f"create or replace table cdp_tfc_{col} as select {col}, count(*) as n "
+                f"from {_RECORDS} where {col} is not null group by {col}"
+            )
+
+    def _adjust_term_frequencies(self, source: str, sign: int) -> None:
+        for col in self._tf_columns:
+            counts = f"cdp_tfc_{col}"
+            self._con.execute(
+                f"create or replace temp table cdp_tf_delta as select {col}, count(*) as n "
+                f"from {source} where {col} is not null group by {col}"
+            )
+            self._con.execute(
+                f"update {counts} set n = {counts}.n + {int(sign)} * d.n "
+                f"from cdp_tf_delta d where {counts}.{col} = d.{col}"
+            )
+            self._con.execute(
+                f"insert into {counts} select * from cdp_tf_delta "
+                f"where {col} not in (select {col} from {counts})"
+            )
+            self._con.execute(f"delete from {counts} where n <= 0")
+
+    def _batch_term_frequencies(self, *, with_batch: bool) -> None:
+        """Term frequencies of the batch's values, registered for Splink to join.
+
+        A TF adjustment only applies at levels where both records hold the same value,
+        and every pair has a record from the batch, so the batch's values are the only
+        ones needed: joining a table that small to the indexed records costs nothing.
+        Splink's definition: a value's share of the column's non-null values.
+        """
+        for col in self._tf_columns:
+            counts = f"cdp_tfc_{col}"
+            if with_batch:
+                counts = (
+                    f"(select {col}, sum(n) as n from (select * from {counts} union all "
+                    f"select {col}, count(*) from {_BATCH} where {col} is not null "
+                    f"group by {col}) group by {col})"
+                )
+            self._con.execute(
+                f"create or replace temp table cdp_tfb_{col} as with c as (select * from {counts}) "
+                f"select {col}, cast(n as double) / (select sum(n) from c) as tf_{col} "
+                f"from c where {col} in (select {col} from {_BATCH})"
+            )
+            self._linker.table_management.register_term_frequency_lookup(
+                self._db_api.register(f"cdp_tfb_{col}"), col
+            )
+
+    def __len__(self) -> int:
+        return int(_scalar(self._con, f"select count(*) from {_RECORDS}"))
+
+    def __enter__(self) -> MatchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._con.close()
+
+    @property
+    def model(self) -> TrainedModel:
+        return self._model
+
+    def add(self, records: pd.DataFrame | duckdb.DuckDBPyRelation) -> int:
+        """Index more records; a record whose id is already indexed is replaced.
+
+        Returns:
+            The number of records added or replaced.
+        """
+        with _timed("index.add"):
+            count = _prepare(self._con, records, _BATCH, self._spec, hubs="known")
+            is_replaced = f"{UNIQUE_ID} in (select {UNIQUE_ID} from {_BATCH})"
+            self._adjust_term_frequencies(f"(select * from {_RECORDS} where {is_replaced})", -1)
+            self._con.execute(f"delete from {_RECORDS} where {is_replaced}")
+            self._con.execute(f"insert into {_RECORDS} by name select * from {_BATCH}")
+            self._adjust_term_frequencies(_BATCH, +1)
+            for key in blocking_key_columns(self._spec):
+                self._cap_new_hubs(key)
+            self._con.execute(f"drop table {_BATCH}")
+        return count
+
+    def _cap_new_hubs(self, key: str) -> None:
+        # A value is either a hub (all its rows nulled) or not (none nulled), so the
+        # non-null count of a non-hub value is exact, and only values the batch brought
+        # can have crossed the limit.
+        hub = _hub_table(key)
+        self._con.execute(
+            f"create or replace temp table cdp_new_hubs as select {key} as value "
+            f"from {_RECORDS} where {key} in (select {key} from {_BATCH}) "
+            f"group by {key} having count(*) > {int(self._spec.max_block_size)}"
+        )
+        self._con.execute(f"insert into {hub} select value from cdp_new_hubs")
+        self._con.execute(
+            f"update {_RECORDS} set {key} = null where {key} in (select value from cdp_new_hubs)"
+        )
+
+    def match(
+        self,
+        new_records: pd.DataFrame | duckdb.DuckDBPyRelation,
+        *,
+        threshold_probability: float = 0.95,
+        batch_term_frequencies: bool = False,
+    ) -> pd.DataFrame:
+        """Score `new_records` against each other and against every indexed record.
+
+        The index is unchanged: call `add` to index the batch afterwards. A new record
+        whose id is already indexed supersedes the indexed version.
+
+        Args:
+            new_records: The batch.
+            threshold_probability: Keep pairs with at least this match probability.
+            batch_term_frequencies: Count the batch's values in the term frequencies
+                too: right for a batch as large as the index, pointless for a small one.
+
+        Returns:
+            Pairs `rid_l` (always a new record), `rid_r`, `match_weight`,
+            `match_probability` and `evidence` (JSON), sorted by `rid_l`, `rid_r`.
+        """
+        with _timed("index.match.load"):
+            _prepare(self._con, new_records, _BATCH, self._spec, hubs="batch")
+        try:
+            self._batch_term_frequencies(with_batch=batch_term_frequencies)
+            with _timed("index.match.score"):
+                scored = self._score(threshold_probability)
+        finally:
+            self._con.execute(f"drop table if exists {_BATCH}")
+        logger.info("matched a batch: %d pairs above threshold", len(scored))
+        return scored
+
+    def _score(self, threshold_probability: float) -> pd.DataFrame:
+        key = (threshold_probability, len(self) > 0)
+        plan = self._plans.get(key)
+        if plan is None:
+            scored, plan = self._score_with_splink(threshold_probability, with_existing=key[1])
+            self._plans[key] = plan
+            return scored
+        try:
+            for statement in plan.statements:
+                if _changes_database(statement):
+                    self._con.execute(statement).fetchall()
+            return self._con.execute(plan.result_sql).df()
+        finally:
+            for table in plan.outputs:
+                self._con.execute(f"drop table if exists {table}")
+
+    def _score_with_splink(
+        self, threshold_probability: float, *, with_existing: bool
+    ) -> tuple[pd.DataFrame, _ScoringPlan]:
+        inference = self._linker.inference
+        outputs = []
+        with self._db_api.recording() as statements:
+            batch = self._db_api.register(_BATCH)
+            outputs.append(
+                inference.predict_within(
+                    batch,
+                    link_type="dedupe_only",
+                    threshold_match_probability=threshold_probability,
+                    warning_mode="never",
+                )
+            )
+            if with_existing:
+                outputs.append(
+                    inference.predict_between(
+                        batch,
+                        self._db_api.register(_RECORDS),
+                        threshold_match_probability=threshold_probability,
+                        warning_mode="never",
+                    )
+                )
+        names = tuple(o.physical_name for o in outputs)
+        try:
+            columns = set(_columns_of(self._con, names[0]))
+            result_sql = _result_sql(names, evidence_sql(self._model.settings, columns))
+            scored = self._con.execute(result_sql).df()
+        finally:
+            for output in outputs:
+                output.drop_table_from_database_and_remove_from_cache()
+        return scored, _ScoringPlan(tuple(statements), names, result_sql)
+
+
+def _result_sql(outputs: tuple[str, ...], evidence: str) -> str:
+    """The final pairs from the within-batch and (optionally) batch-vs-index predictions."""
+    select = (
+        "select unique_id_l as rid_l, unique_id_r as rid_r, match_weight, match_probability, "
+        f"{evidence} as evidence from "
+    )
+    parts = [select + outputs[0]]
+    if len(outputs) > 1:
+        # The indexed version of a record that is also in the batch is superseded.
+        parts.append(
+            f"{select}{outputs[1]} where unique_id_r not in (select {UNIQUE_ID} from {_BATCH})"
+        )
+    return " union all ".join(parts) + " order by rid_l, rid_r"
+
+
+def _changes_database(sql: str) -> bool:
+    # Splink's reads (column lookups) informed its Python; only its writes need replaying.
+    return sql.lstrip().upper().startswith(("CREATE", "DROP", "INSERT", "DELETE", "UPDATE"))
+
+
+def _term_frequency_columns(settings: dict[str, Any]) -> list[str]:
+    columns = [
+        str(level["tf_adjustment_column"])
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column")
+    ]
+    return list(dict.fromkeys(columns))
+
+
+def predict(
+    model: TrainedModel,
+    new_records: pd.DataFrame | duckdb.DuckDBPyRelation,
+    existing_records: pd.DataFrame | duckdb.DuckDBPyRelation | None = None,
+    *,
+    threshold_probability: float = 0.95,
+) -> pd.DataFrame:
+    """Score new records against each other and against all existing records.
+
+    Pairs (new, new) and (new, existing) are scored; (existing, existing) pairs are not.
+    With `existing_records=None` this is a full dedupe of `new_records`. Term
+    frequencies count both sets.
+
+    Args:
+        model: A trained model.
+        new_records: Records to match.
+        existing_records: Records already matched earlier, or None.
+        threshold_probability: Keep pairs with at least this match probability.
+
+    Returns:
+        Columns `OUTPUT_COLUMNS`: `rid_l` is always a new record; `evidence` is a JSON
+        object mapping each comparison to its level label and Bayes factor.
+    """
+    with MatchIndex(model, existing_records) as index:
+        return index.match(
+            new_records,
+            threshold_probability=threshold_probability,
+            batch_term_frequencies=True,
+        )

@@ -1,0 +1,590 @@
+"""Probabilistic matching with Splink: training, prediction, incremental matching, the
+spec and the model store, on a small seeded synthetic population with known truth."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from matching.model_store import ModelNotFound, ModelStore, NoCurrentModel
+from matching.probabilistic import (
+    OUTPUT_COLUMNS,
+    DuplicateRecordIds,
+    IndexModelMismatch,
+    MatchIndex,
+    MissingColumns,
+    TrainedModel,
+    blocking_report,
+    inline_plain_concat_ctes,
+    predict,
+    train,
+)
+from matching.splink_settings import (
+    BlockingRuleSpec,
+    ComparisonSpec,
+    KeyPart,
+    MatchingSpec,
+    blocking_keys_select_sql,
+    build_settings,
+    default_spec,
+    hub_values_sql,
+)
+
+pytestmark = pytest.mark.unit
+
+# --- synthetic people with noisy duplicates ------------------------------------------------
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+GIVEN = _words(
+    "james john robert michael william david richard joseph thomas charles christopher "
+    "daniel matthew anthony mark steven paul andrew joshua kenneth kevin brian george "
+    "timothy ronald jason edward jeffrey ryan jacob gary nicholas eric jonathan stephen "
+    "larry justin scott brandon benjamin samuel gregory alexander patrick frank raymond jack "
+    "dennis jerry tyler aaron jose adam nathan henry douglas zachary peter kyle noah ethan "
+    "jeremy walter christian keith roger terry austin sean gerald carl harold dylan arthur "
+    "lawrence jordan jesse bryan mary patricia jennifer linda elizabeth barbara susan "
+    "jessica sarah karen lisa nancy betty sandra margaret ashley kimberly emily donna "
+    "michelle carol amanda melissa deborah stephanie dorothy rebecca sharon laura cynthia "
+    "amy kathleen angela shirley brenda emma anna pamela nicole samantha katherine christine "
+    "helen debra rachel carolyn janet maria catherine heather diane olivia julie joyce "
+    "victoria ruth virginia lauren kelly christina joan evelyn judith andrea hannah megan "
+    "cheryl jacqueline martha madison teresa gloria sara abigail sophia frances alice judy "
+    "isabella julia grace amber denise danielle charlotte natalie lachlan isla mia ava chloe "
+    "ruby zoe sienna matilda willow harper hamish angus callum declan liam oliver lucas leo "
+    "charlie archie cooper wei jun ming minh tuan priya"
+)
+NICKNAMES = {
+    "william": ("bill", "will", "liam"),
+    "robert": ("bob", "rob"),
+    "richard": ("rick", "rich"),
+    "james": ("jim", "jamie"),
+    "john": ("jack", "johnny"),
+    "michael": ("mike", "mick"),
+    "thomas": ("tom",),
+    "christopher": ("chris",),
+    "daniel": ("dan",),
+    "matthew": ("matt",),
+    "anthony": ("tony",),
+    "andrew": ("andy", "drew"),
+    "elizabeth": ("liz", "beth"),
+    "jennifer": ("jen", "jenny"),
+    "margaret": ("maggie", "peggy"),
+    "katherine": ("kate", "kathy"),
+    "rebecca": ("becky", "bec"),
+    "samantha": ("sam",),
+    "victoria": ("vicky", "tori"),
+    "deborah": ("deb", "debbie"),
+}
+_SYL1 = _words(
+    "bar ben bro car chal cor dal dun el far fen gar gil hal har hol kel ken lan lar mac mal "
+    "mar mor nor pal par pen ram ros sal san sel sta tal ter thor val war wes wil win york "
+    "ash bel bur cam cla dra ever fair grim hart kings lock mer ox pem quin red stan tre ul"
+)
+_SYL2 = _words(
+    "ton ley son ford well wood field man ham worth by more stone land brook hurst ridge "
+    "croft dale ling low wick cott mont ers ett ins kin sby bourne gate shaw ster"
+)
+COMMON_FAMILY = _words(
+    "smith jones williams brown wilson taylor johnson white martin anderson thompson nguyen "
+    "thomas walker harris lee ryan robinson kelly king davis wright evans roberts green hall "
+    "wood jackson clarke patel khan lewis james phillips mitchell turner campbell scott "
+    "edwards young hughes murphy cooper stewart baker wang li zhang chen liu tran le pham"
+)
+STREETS = ("st", "rd", "ave", "cres", "ct", "pl", "dr", "pde", "hwy", "lane")
+DOMAINS = ("gmail.com", "hotmail.com", "outlook.com", "yahoo.com.au", "bigpond.com")
+SOURCES = ("shop", "crm", "pos", "loyalty", "web")
+COLUMNS = _words(
+    "unique_id source given_name family_name dob postcode address city email email_local "
+    "phone membership_no person_id"
+)
+
+
+def _zipf(n: int, offset: float) -> np.ndarray:
+    weights = 1.0 / (np.arange(n) + offset)
+    return np.asarray(weights / weights.sum())
+
+
+def _family_names() -> list[str]:
+    tail = [a + b for a in _SYL1 for b in _SYL2]
+    tail += [a + v + b for v in "aeio" for a in _SYL1 for b in _SYL2]
+    return list(dict.fromkeys([*COMMON_FAMILY, *tail]))
+
+
+def _typo(rng: random.Random, s: str) -> str:
+    if len(s) < 3:
+        return s
+    i = rng.randrange(1, len(s) - 1)
+    op = rng.random()
+    if op < 0.33:
+        return s[:i] + s[i + 1 :]
+    if op < 0.66:
+        return s[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + s[i + 1 :]
+    return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
+
+
+def _noisy_dob(rng: random.Random, dob: str) -> str | None:
+    r = rng.random()
+    if r < 0.15:
+        return None
+    if r < 0.19:
+        pos = rng.choice((2, 3, 5, 6, 8, 9))
+        typo = dob[:pos] + str(rng.randrange(10)) + dob[pos + 1 :]
+        try:
+            return date.fromisoformat(typo).isoformat()
+        except ValueError:
+            return dob
+    if r < 0.21 and int(dob[8:10]) <= 12:
+        return f"{dob[:4]}-{dob[8:10]}-{dob[5:7]}"
+    return dob
+
+
+def _unique(email: str, taken: set[str]) -> str:
+    """An address nobody else has yet: mailbox providers do not hand one out twice."""
+    local, domain = email.split("@")
+    n = 1
+    while email in taken:
+        n += 1
+        email = f"{local}{n}@{domain}"
+    taken.add(email)
+    return email
+
+
+def make_people(n_records: int, seed: int = 42) -> pd.DataFrame:
+    """Records of synthetic people, 1-5 records each, with the true `person_id`.
+
+    Every record is a noisy view of its person: typos, nicknames, swapped given/family
+    names, missing or mistyped dates of birth, other or missing emails and phones,
+    moves. Email addresses are unique to a person, as real ones are. About a third of
+    the people share a household (family name, address, often the landline) with the
+    previous person: the hard non-matches.
+    """
+    rng = random.Random(seed)
+    nrng = np.random.default_rng(seed)
+    family = _family_names()
+    postcodes = [str(p) for p in sorted(nrng.choice(np.arange(2000, 8000), 2500, replace=False))]
+    p_postcode = _zipf(len(postcodes), 20.0)
+    cities = {
+        pc: _SYL1[int(pc) % len(_SYL1)] + _SYL2[int(pc) // 7 % len(_SYL2)] for pc in postcodes
+    }
+    n_people = n_records  # an upper bound: every person has at least one record
+    given_idx = nrng.choice(len(GIVEN), int(n_people), p=_zipf(len(GIVEN), 15.0))
+    family_idx = nrng.choice(len(family), int(n_people), p=_zipf(len(family), 60.0))
+    postcode_idx = nrng.choice(len(postcodes), int(n_people), p=p_postcode)
+    copies = nrng.choice((1, 2, 3, 4, 5), int(n_people), p=(0.55, 0.25, 0.12, 0.05, 0.03))
+    next_id = dict.fromkeys(SOURCES, 0)
+    rows: list[tuple[object, ...]] = []
+    household: tuple[str, str, str, str, str] | None = None
+    taken: set[str] = set()
+    person = 0
+    while len(rows) < n_records:
+        given, fam = GIVEN[given_idx[person]], family[family_idx[person]]
+        if household is not None and rng.random() < 0.5:
+            fam, pc, address, city, landline = household
+            phone = landline if rng.random() < 0.3 else f"+614{rng.randrange(10**8):08d}"
+            household = None
+        else:
+            pc = postcodes[postcode_idx[person]]
+            address = f"{rng.randint(1, 300)} {rng.choice(family)} {rng.choice(STREETS)}"
+            city = cities[pc]
+            phone = f"+614{rng.randrange(10**8):08d}"
+            household = (fam, pc, address, city, phone)
+        dob = (date(1940, 1, 1) + timedelta(days=rng.randrange(66 * 365))).isoformat()
+        style = rng.random()
+        if style < 0.4:
+            local = f"{given}{fam}"
+        elif style < 0.7:
+            local = f"{given[0]}{fam}{rng.randint(1, 99)}"
+        else:
+            local = f"{fam}{given[:3]}{rng.randint(1, 999)}"
+        email = _unique(f"{local}@{rng.choice(DOMAINS)}", taken)
+        for _ in range(int(copies[person])):
+            if len(rows) >= n_records:
+                break
+            source = rng.choice(SOURCES)
+            next_id[source] += 1
+            g, f = given, fam
+            r = rng.random()
+            if r < 0.06 and given in NICKNAMES:
+                g = rng.choice(NICKNAMES[given])
+            elif r < 0.14:
+                g = _typo(rng, g)
+            if rng.random() < 0.07:
+                f = _typo(rng, f)
+            if rng.random() < 0.025:
+                g, f = f, g
+            e: str | None = email
+            r = rng.random()
+            if r < 0.35:
+                e = None
+            elif r < 0.43:
+                e = _unique(f"{g}.{f}{rng.randint(1, 99)}@{rng.choice(DOMAINS)}", taken)
+            ph: str | None = phone
+            r = rng.random()
+            if r < 0.35:
+                ph = None
+            elif r < 0.42:
+                ph = f"+614{rng.randrange(10**8):08d}"
+            p_pc: str | None = pc
+            p_addr: str | None = address
+            p_city: str | None = city
+            r = rng.random()
+            if r < 0.12:
+                p_pc = postcodes[nrng.choice(len(postcodes), p=p_postcode)] if r < 0.1 else None
+                p_addr = f"{rng.randint(1, 300)} {rng.choice(family)} {rng.choice(STREETS)}"
+                p_city = cities.get(p_pc or "")
+            elif r < 0.25:
+                p_addr = None
+            elif r < 0.3:
+                p_addr = _typo(rng, address)
+            member = f"M{person:08d}" if rng.random() < 0.3 else None
+            rows.append(
+                (
+                    f"{source}:{next_id[source]}",
+                    source,
+                    g,
+                    f,
+                    _noisy_dob(rng, dob),
+                    p_pc,
+                    p_addr,
+                    p_city,
+                    e,
+                    e.split("@")[0] if e else None,
+                    ph,
+                    member,
+                    person,
+                )
+            )
+        person += 1
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def true_pairs(records: pd.DataFrame) -> set[tuple[str, str]]:
+    """Every pair of records of the same person, each as (smaller id, larger id)."""
+    pairs: set[tuple[str, str]] = set()
+    for ids in records.groupby("person_id")["unique_id"].agg(sorted):
+        pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    return pairs
+
+
+def pair_set(scored: pd.DataFrame) -> set[tuple[str, str]]:
+    return {(min(a, b), max(a, b)) for a, b in zip(scored.rid_l, scored.rid_r, strict=True)}
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+MEMBERSHIP = ComparisonSpec(column="membership_no", kind="exact", blocking=True)
+
+
+@pytest.fixture(scope="module")
+def people() -> pd.DataFrame:
+    return make_people(2000, seed=7)
+
+
+@pytest.fixture(scope="module")
+def model(people: pd.DataFrame) -> TrainedModel:
+    # Small u sample: the point is the mechanics, and it keeps the suite fast.
+    return train(people, default_spec(MEMBERSHIP), seed=42, u_max_pairs=2e5, em_max_pairs=5e5)
+
+
+@pytest.fixture(scope="module")
+def scored(model: TrainedModel, people: pd.DataFrame) -> pd.DataFrame:
+    return predict(model, people, threshold_probability=0.0)
+
+
+@pytest.fixture(scope="module")
+def batch(people: pd.DataFrame) -> pd.DataFrame:
+    """200 records picked at random: the new batch; the other 1800 are existing."""
+    return people.sample(200, random_state=3)
+
+
+@pytest.fixture
+def index(model: TrainedModel, people: pd.DataFrame, batch: pd.DataFrame) -> Iterator[MatchIndex]:
+    with MatchIndex(model, people.drop(batch.index)) as idx:
+        yield idx
+
+
+# --- training and full dedupe --------------------------------------------------------------
+
+
+def test_training_produces_a_versioned_model(model: TrainedModel) -> None:
+    assert len(model.version) == 16
+    assert model.record_count == 2000
+    names = [c["output_column_name"] for c in model.settings["comparisons"]]
+    assert names == [
+        "given_name_family_name",
+        "dob",
+        "address_postcode",
+        "email",
+        "phone",
+        "membership_no",
+    ]
+    assert 1e-5 < model.probability_two_random_records_match < 1e-2
+
+
+def test_training_is_reproducible(people: pd.DataFrame) -> None:
+    sample = people.iloc[:600]
+    first = train(sample, seed=1, u_max_pairs=5e4, em_max_pairs=1e5)
+    again = train(sample, seed=1, u_max_pairs=5e4, em_max_pairs=1e5)
+    assert first.version == again.version
+    assert first.settings_json == again.settings_json
+
+
+def test_known_duplicates_score_high_and_non_duplicates_low(
+    scored: pd.DataFrame, people: pd.DataFrame
+) -> None:
+    truth = true_pairs(people)
+    is_true = [p in truth for p in zip(scored.rid_l, scored.rid_r, strict=True)]
+    is_true = [
+        (min(a, b), max(a, b)) in truth for a, b in zip(scored.rid_l, scored.rid_r, strict=True)
+    ]
+    probability = scored.match_probability.to_numpy()
+    matches = probability[np.array(is_true)]
+    others = probability[~np.array(is_true)]
+    assert np.median(matches) > 0.99
+    assert np.median(others) < 0.01
+    accepted = pair_set(scored[scored.match_probability >= 0.95])
+    precision = len(accepted & truth) / len(accepted)
+    recall = len(accepted & truth) / len(truth)
+    assert precision > 0.85
+    assert recall > 0.85
+
+
+def test_full_dedupe_pairs_are_unique_and_never_self(scored: pd.DataFrame) -> None:
+    assert tuple(scored.columns) == OUTPUT_COLUMNS
+    assert not (scored.rid_l == scored.rid_r).any()
+    assert len(pair_set(scored)) == len(scored)
+
+
+def test_same_source_duplicates_are_matched(model: TrainedModel, people: pd.DataFrame) -> None:
+    record = people.iloc[0].to_dict()
+    twin = {
+        **record,
+        "unique_id": f"{record['source']}:dup",
+        "given_name": "x" + record["given_name"],
+    }
+    scored = predict(model, pd.DataFrame([record, twin]), people.iloc[1:])
+    pair = scored[(scored.rid_l == twin["unique_id"]) & (scored.rid_r == record["unique_id"])]
+    pair = pd.concat(
+        [pair, scored[(scored.rid_r == twin["unique_id"]) & (scored.rid_l == record["unique_id"])]]
+    )
+    assert len(pair) == 1
+    assert pair.match_probability.iloc[0] > 0.95
+
+
+def test_evidence_has_a_level_and_bayes_factor_per_comparison(
+    scored: pd.DataFrame, model: TrainedModel
+) -> None:
+    names = {c["output_column_name"] for c in model.settings["comparisons"]}
+    labels = {
+        c["output_column_name"]: {lvl["label_for_charts"] for lvl in c["comparison_levels"]}
+        for c in model.settings["comparisons"]
+    }
+    for raw in scored.evidence.head(200):
+        evidence = json.loads(raw)
+        assert set(evidence) == names
+        for name, item in evidence.items():
+            assert item["level"] in labels[name]
+            assert item["bf"] > 0
+    top = json.loads(scored.sort_values("match_weight").evidence.iloc[-1])
+    assert top["given_name_family_name"]["bf"] > 1
+
+
+def test_declared_extra_column_is_compared_and_blocked(
+    model: TrainedModel, people: pd.DataFrame
+) -> None:
+    assert "membership_no" not in json.dumps(
+        build_settings(default_spec()).create_settings_dict("duckdb")
+    )
+    base = {c: None for c in people.columns}
+    left = {
+        **base,
+        "unique_id": "crm:a",
+        "given_name": "zebedee",
+        "family_name": "quill",
+        "membership_no": "M-1",
+    }
+    right = {
+        **base,
+        "unique_id": "pos:b",
+        "given_name": "zeb",
+        "family_name": "quil",
+        "membership_no": "M-1",
+    }
+    scored = predict(model, pd.DataFrame([left, right]), threshold_probability=0.0)
+    assert len(scored) == 1
+    evidence = json.loads(scored.evidence.iloc[0])
+    assert evidence["membership_no"]["level"] == "Exact match"
+    assert evidence["membership_no"]["bf"] > 100
+
+
+# --- incremental matching ------------------------------------------------------------------
+
+
+def test_incremental_predict_pairs_new_with_new_and_existing_only(
+    model: TrainedModel, people: pd.DataFrame, batch: pd.DataFrame
+) -> None:
+    existing = people.drop(batch.index)
+    scored = predict(model, batch, existing, threshold_probability=0.5)
+    new_ids, old_ids = set(batch.unique_id), set(existing.unique_id)
+    pairs = list(zip(scored.rid_l, scored.rid_r, strict=True))
+    assert all(left in new_ids for left, _ in pairs)
+    assert any(right in old_ids for _, right in pairs)
+    assert any(right in new_ids for _, right in pairs)
+    # The pairs the full dedupe finds that touch the batch are found here too.
+    full = pair_set(predict(model, people, threshold_probability=0.5))
+    touching = {p for p in full if p[0] in new_ids or p[1] in new_ids}
+    assert len(touching & pair_set(scored)) >= 0.95 * len(touching)
+
+
+def test_match_index_matches_a_batch_and_then_indexes_it(
+    index: MatchIndex, model: TrainedModel, people: pd.DataFrame, batch: pd.DataFrame
+) -> None:
+    first = index.match(batch)
+    assert set(first.rid_l) <= set(batch.unique_id)
+    assert not first.rid_r.isin(batch.unique_id).all()
+    # The second batch replays the recorded SQL: same answer as the first.
+    pd.testing.assert_frame_equal(index.match(batch), first)
+    assert len(index) == 1800
+    assert index.add(batch) == 200
+    assert len(index) == 2000
+    resent = batch.assign(unique_id=batch.unique_id + "-again")
+    again = index.match(resent)
+    # Each re-sent record now finds its original among the indexed ones.
+    found = set(zip(again.rid_l, again.rid_r, strict=True))
+    originals = set(zip(resent.unique_id, batch.unique_id, strict=True))
+    assert len(found & originals) >= 0.95 * len(originals)
+
+
+def test_match_index_survives_in_a_file(
+    model: TrainedModel, people: pd.DataFrame, batch: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = tmp_path / "index.duckdb"
+    with MatchIndex(model, people.drop(batch.index), database=path) as idx:
+        before = idx.match(batch)
+    with MatchIndex(model, database=path) as idx:
+        assert len(idx) == 1800
+        after = idx.match(batch)
+    pd.testing.assert_frame_equal(before, after)
+    other = model.model_copy(update={"version": "0" * 16})
+    with pytest.raises(IndexModelMismatch):
+        MatchIndex(other, database=path)
+
+
+def test_indexing_junk_values_turns_them_into_hubs(index: MatchIndex, people: pd.DataFrame) -> None:
+    junk = make_people(300, seed=11).assign(
+        unique_id=lambda d: "junk:" + d.index.astype(str), phone="+61400000000"
+    )
+    index.add(junk)
+    probe = make_people(1, seed=12).assign(unique_id="probe:1", phone="+61400000000")
+    scored = index.match(probe, threshold_probability=0.0)
+    # Uncapped, the shared phone alone would make 300 candidate pairs.
+    assert scored.rid_r.str.startswith("junk:").sum() < 10
+
+
+def test_bad_input_is_refused(model: TrainedModel, people: pd.DataFrame) -> None:
+    with pytest.raises(MissingColumns) as missing:
+        predict(model, people.drop(columns=["dob"]))
+    assert missing.value.columns == ["dob"]
+    with pytest.raises(DuplicateRecordIds):
+        predict(model, pd.concat([people.iloc[:3], people.iloc[:1]]))
+
+
+# --- blocking ------------------------------------------------------------------------------
+
+
+def test_hub_values_do_not_explode_blocking(people: pd.DataFrame) -> None:
+    junk = people.iloc[:400].assign(phone="+61400000000", email_local="test", given_name="test")
+    report = blocking_report(pd.concat([people.iloc[400:], junk]))
+    by_rule = dict(zip(report.rule, report.pairs, strict=True))
+    # 400 records sharing a phone would be 79,800 pairs from that rule alone.
+    assert by_rule["phone8"] < 5000
+    assert by_rule["email_local"] < 5000
+    assert report.cumulative_pairs.iloc[-1] < 50_000
+
+
+def test_blocking_sql_is_built_from_checked_names() -> None:
+    spec = default_spec()
+    sql = blocking_keys_select_sql(spec, "input")
+    assert "right(nullif(trim(cast(phone as varchar)), ''), 8) as bk_phone8" in sql
+    assert "as bk_name_swapped_x" in sql
+    assert spec.blocking_rules[-1].rule_sql() == "l.bk_name_swapped = r.bk_name_swapped_x"
+    assert "having count(*) > 200" in hub_values_sql("bk_phone8", "t", 200)
+    with pytest.raises(ValueError):
+        hub_values_sql("phone; drop table t", "t", 200)
+    with pytest.raises(ValueError):
+        blocking_keys_select_sql(spec, "input; drop table x")
+
+
+def test_only_plain_concat_ctes_are_inlined() -> None:
+    sql = (
+        "with __splink__df_concat_left as (select * from a), "
+        "__splink__df_concat_right as (select * from b), "
+        "__splink__df_concat_with_tf_right as (select * from c) select 1"
+    )
+    assert inline_plain_concat_ctes(sql) == (
+        "with __splink__df_concat_left as not materialized (select * from a), "
+        "__splink__df_concat_right as not materialized (select * from b), "
+        "__splink__df_concat_with_tf_right as (select * from c) select 1"
+    )
+
+
+@pytest.mark.parametrize(
+    "column", ["Given_Name", "name; drop table x", "a b", "x'--", "unique_id", "bk_phone", ""]
+)
+def test_column_names_that_could_inject_sql_are_refused(column: str) -> None:
+    with pytest.raises(ValidationError):
+        ComparisonSpec(column=column, kind="exact")
+    with pytest.raises(ValidationError):
+        KeyPart(column=column)
+
+
+def test_spec_validation() -> None:
+    with pytest.raises(ValidationError):
+        ComparisonSpec(column="given_name", kind="forename_surname")
+    with pytest.raises(ValidationError):
+        ComparisonSpec(column="dob", kind="jaro_winkler", thresholds=(1.5,))
+    with pytest.raises(ValidationError):
+        ComparisonSpec(column="phone", kind="phone", thresholds=(8.5,))
+    with pytest.raises(ValidationError):
+        MatchingSpec(
+            comparisons=(ComparisonSpec(column="dob", kind="date"),),
+            blocking_rules=(BlockingRuleSpec(name="dob", parts=(KeyPart(column="dob"),)),),
+            em_blocks=(("dob",),),
+            deterministic_rules=(("dob",),),
+        )
+
+
+# --- model store ---------------------------------------------------------------------------
+
+
+def test_model_store_round_trip(model: TrainedModel, tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    assert store.versions() == []
+    with pytest.raises(NoCurrentModel):
+        store.load()
+    path = store.save(model)
+    assert path.name == f"model-{model.version}.json"
+    assert store.load() == model
+    assert store.load(model.version) == model
+    older = model.model_copy(update={"version": "0123456789abcdef"})
+    store.save(older, make_current=False)
+    assert store.current_version() == model.version
+    assert [v.version for v in store.versions()] == sorted([model.version, older.version])
+    store.set_current(older.version)
+    assert store.load().version == older.version
+    with pytest.raises(ModelNotFound):
+        store.load("../../etc/passwd")
+    with pytest.raises(ModelNotFound):
+        store.load("fedcba9876543210")
