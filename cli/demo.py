@@ -21,6 +21,7 @@ from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import BatchReport, Ingestor
 from matching.evaluate import Quality, evaluate
+from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver, ResolveReport
 
 
@@ -53,7 +54,12 @@ def demo(
         reports: list[BatchReport] = []
         for source in GENERATED_SOURCES:
             reports += await Ingestor(g, builtin_mapping(source)).ingest_path(data)
-        resolved = await Resolver(g).resolve()
+        await Resolver(g).resolve()
+        # With deterministic profiles in place, train the probabilistic model on the
+        # records and rebuild with it: pairs with no shared key now link too.
+        linker = ProbabilisticLinker(g, settings().data_dir / "models")
+        await linker.train()
+        resolved = await Resolver(g, linker=linker).resolve(full=True)
         predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(g) if pid}
         quality = evaluate(predicted, _truth(data / "truth" / "ground_truth.csv"))
         return reports, resolved, quality, await health.counts(g)
@@ -61,7 +67,7 @@ def demo(
     reports, resolved, quality, counts = with_graph(work)
     console.print(Rule("2. ingest the six sources"))
     print_reports(reports)
-    console.print(Rule("3. resolve identities into golden profiles"))
+    console.print(Rule("3. resolve identities (deterministic + Splink) into golden profiles"))
     print_resolve_report(resolved)
     console.print(Rule("4. quality against the generator's ground truth"))
     print_quality(quality)
