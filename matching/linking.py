@@ -21,7 +21,7 @@ from graph import matching_repo
 from graph.client import GraphClient
 from ingest.normalise import canonical_email, fold_name
 from matching.model_store import ModelStore, NoCurrentModel
-from matching.probabilistic import MatchIndex, TrainedModel, predict, train
+from matching.probabilistic import IndexModelMismatch, MatchIndex, TrainedModel, predict, train
 
 log = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 0.95
@@ -98,6 +98,19 @@ class ProbabilisticLinker:
             pass
         return model
 
+    async def _open_index(self, model: TrainedModel, batch: set[str]) -> MatchIndex:
+        """The persistent index of existing records, (re)built from the graph when it is
+        missing or was built for another model."""
+        if self.index_path.exists():
+            try:
+                return MatchIndex(model, None, database=self.index_path)
+            except IndexModelMismatch:
+                log.info("match index built for another model: rebuilding it")
+                self.index_path.unlink(missing_ok=True)
+        existing = to_frame(await matching_repo.matching_records(self.graph, None))
+        existing = existing[~existing["unique_id"].isin(batch)]
+        return MatchIndex(model, existing, database=self.index_path)
+
     async def link(self, rids: Sequence[str] | None) -> LinkReport:
         """Score these (new or changed) records against all others, or all records against
         each other when `rids` is None; write the accepted pairs. No model: nothing to do."""
@@ -117,11 +130,8 @@ class ProbabilisticLinker:
             if frame.empty:
                 rep.seconds = time.perf_counter() - t0
                 return rep
-            existing = None
-            if not self.index_path.exists():
-                existing = to_frame(await matching_repo.matching_records(self.graph, None))
-                existing = existing[~existing["unique_id"].isin(set(frame["unique_id"]))]
-            with MatchIndex(model, existing, database=self.index_path) as index:
+            index = await self._open_index(model, set(frame["unique_id"]))
+            with index:
                 pairs = index.match(frame, threshold_probability=self.threshold)
                 index.add(frame)
         rows = [

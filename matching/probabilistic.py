@@ -263,6 +263,10 @@ def _connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(database))
     # DuckDB draws a progress bar on stdout for long queries; a library must not.
     con.execute("set enable_progress_bar = false")
+    if str(database) != ":memory:":
+        # Every match scans the indexed records; decompressing them each time tripled
+        # its cost at 1M records. Uncompressed, the file is ~2.5x larger (~400 MB).
+        con.execute("set force_compression = 'uncompressed'")
     return con
 
 
@@ -494,10 +498,11 @@ class MatchIndex:
     generated for the first batch. `add` indexes a batch in time proportional to the
     batch, not the index.
 
-    In memory (the default) the index is fastest. With a file `database` it survives the
-    process: reopening the file with the same model skips the load, at the cost of
-    slower matches (the records are read from disk) and Splink's scratch tables being
-    written to the file.
+    By default the index lives in memory. With a file `database` it survives the
+    process: reopening the file with the same model skips the load (0.3 s instead of
+    about 8 s at 1M records). The file is stored uncompressed so that matching is as
+    fast as in memory once its pages are cached; Splink's scratch tables are written
+    to it and dropped.
 
     Term frequencies count the indexed records; a batch's own values count too only
     with `match(..., batch_term_frequencies=True)`. One index is one DuckDB connection:
@@ -557,6 +562,7 @@ class MatchIndex:
             self._count_term_frequencies()
         self._con.execute(f"create or replace table {_META} (model_version varchar)")
         self._con.execute(f"insert into {_META} values (?)", [self._index_version])
+        self._con.execute("checkpoint")
         logger.info("match index loaded %d records", count)
 
     def _count_term_frequencies(self) -> None:
@@ -585,7 +591,7 @@ class MatchIndex:
             self._con.execute(f"delete from {counts} where n <= 0")
 
     def _batch_term_frequencies(self, *, with_batch: bool) -> None:
-        """Term frequencies of the batch's values, registered for Splink to join.
+        """Term frequencies of the batch's values, for Splink to join (`cdp_tfb_*`).
 
         A TF adjustment only applies at levels where both records hold the same value,
         and every pair has a record from the batch, so the batch's values are the only
@@ -604,9 +610,6 @@ class MatchIndex:
                 f"create or replace temp table cdp_tfb_{col} as with c as (select * from {counts}) "
                 f"select {col}, cast(n as double) / (select sum(n) from c) as tf_{col} "
                 f"from c where {col} in (select {col} from {_BATCH})"
-            )
-            self._linker.table_management.register_term_frequency_lookup(
-                self._db_api.register(f"cdp_tfb_{col}"), col
             )
 
     def __len__(self) -> int:
@@ -628,6 +631,9 @@ class MatchIndex:
     def add(self, records: pd.DataFrame | duckdb.DuckDBPyRelation) -> int:
         """Index more records; a record whose id is already indexed is replaced.
 
+        Costs time in proportion to the batch: term-frequency counts and hub lists are
+        updated for the batch's values only.
+
         Returns:
             The number of records added or replaced.
         """
@@ -641,6 +647,8 @@ class MatchIndex:
             for key in blocking_key_columns(self._spec):
                 self._cap_new_hubs(key)
             self._con.execute(f"drop table {_BATCH}")
+            # Written out in the file's (uncompressed) layout now, not at some later match.
+            self._con.execute("checkpoint")
         return count
 
     def _cap_new_hubs(self, key: str) -> None:
@@ -711,6 +719,10 @@ class MatchIndex:
         self, threshold_probability: float, *, with_existing: bool
     ) -> tuple[pd.DataFrame, _ScoringPlan]:
         inference = self._linker.inference
+        for col in self._tf_columns:
+            self._linker.table_management.register_term_frequency_lookup(
+                self._db_api.register(f"cdp_tfb_{col}"), col
+            )
         outputs = []
         with self._db_api.recording() as statements:
             batch = self._db_api.register(_BATCH)

@@ -57,7 +57,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BK_PREFIX",
+    "DV_PREFIX",
     "IDENTIFIER",
+    "UNIQUE_ID",
     "BlockingRuleSpec",
     "ComparisonKind",
     "ComparisonSpec",
@@ -67,8 +69,10 @@ __all__ = [
     "blocking_keys_select_sql",
     "blocking_rule_sqls",
     "build_settings",
+    "comparison_for",
     "default_spec",
     "derived_columns",
+    "deterministic_blocking_rules",
     "em_blocking_rules",
     "hub_values_sql",
     "required_input_columns",
@@ -469,8 +473,8 @@ def _address_levels(
     address: str, postcode: str, thresholds: Sequence[float], tf: bool
 ) -> list[Any]:
     # Address and postcode are one piece of evidence: two records at the same address
-    # share the postcode too, and scoring both independently counts it twice, which is
-    # what makes household members look like the same person.
+    # share the postcode too, and scoring both independently would count it twice,
+    # which pushes household members (same surname, same address) over the threshold.
     same_address = cll.ExactMatchLevel(address)
     same_postcode = cll.ExactMatchLevel(postcode)
     both = cll.And(same_address, same_postcode).configure(

@@ -345,13 +345,11 @@ def test_known_duplicates_score_high_and_non_duplicates_low(
     scored: pd.DataFrame, people: pd.DataFrame
 ) -> None:
     truth = true_pairs(people)
-    is_true = [p in truth for p in zip(scored.rid_l, scored.rid_r, strict=True)]
-    is_true = [
-        (min(a, b), max(a, b)) in truth for a, b in zip(scored.rid_l, scored.rid_r, strict=True)
-    ]
+    is_true = np.array(
+        [(min(a, b), max(a, b)) in truth for a, b in zip(scored.rid_l, scored.rid_r, strict=True)]
+    )
     probability = scored.match_probability.to_numpy()
-    matches = probability[np.array(is_true)]
-    others = probability[~np.array(is_true)]
+    matches, others = probability[is_true], probability[~is_true]
     assert np.median(matches) > 0.99
     assert np.median(others) < 0.01
     accepted = pair_set(scored[scored.match_probability >= 0.95])
@@ -369,16 +367,15 @@ def test_full_dedupe_pairs_are_unique_and_never_self(scored: pd.DataFrame) -> No
 
 def test_same_source_duplicates_are_matched(model: TrainedModel, people: pd.DataFrame) -> None:
     record = people.iloc[0].to_dict()
+    # The same source, another id, a typo: a duplicate inside one source system.
     twin = {
         **record,
         "unique_id": f"{record['source']}:dup",
         "given_name": "x" + record["given_name"],
     }
     scored = predict(model, pd.DataFrame([record, twin]), people.iloc[1:])
-    pair = scored[(scored.rid_l == twin["unique_id"]) & (scored.rid_r == record["unique_id"])]
-    pair = pd.concat(
-        [pair, scored[(scored.rid_r == twin["unique_id"]) & (scored.rid_l == record["unique_id"])]]
-    )
+    pair = scored[scored.rid_l.isin([record["unique_id"], twin["unique_id"]])]
+    pair = pair[pair.rid_r.isin([record["unique_id"], twin["unique_id"]])]
     assert len(pair) == 1
     assert pair.match_probability.iloc[0] > 0.95
 
