@@ -6,11 +6,15 @@ Each step is the same function the operator's commands call; the demo grows as s
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.rule import Rule
+from rich.table import Table
 
+from activate.demo import DemoActivation, run_demo_activation
+from activate.settings import ActivationSettings
 from cli.ingest_cmd import print_reports
 from cli.resolve_cmd import print_quality, print_resolve_report
 from cli.runtime import console, settings, with_graph
@@ -47,7 +51,7 @@ def demo(
 
     async def work(
         g: GraphClient,
-    ) -> tuple[list[BatchReport], ResolveReport, Quality, dict[str, int]]:
+    ) -> tuple[list[BatchReport], ResolveReport, Quality, dict[str, int], DemoActivation]:
         if fresh:
             await g.write_batched("test_wipe_graph")
         await migrate(g)
@@ -62,14 +66,30 @@ def demo(
         resolved = await Resolver(g, linker=linker).resolve(full=True)
         predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(g) if pid}
         quality = evaluate(predicted, _truth(data / "truth" / "ground_truth.csv"))
-        return reports, resolved, quality, await health.counts(g)
+        today = datetime.now(UTC).date()
+        activation = await run_demo_activation(g, ActivationSettings(), today=today)
+        return reports, resolved, quality, await health.counts(g), activation
 
-    reports, resolved, quality, counts = with_graph(work)
+    reports, resolved, quality, counts, activation = with_graph(work)
     console.print(Rule("2. ingest the six sources"))
     print_reports(reports)
     console.print(Rule("3. resolve identities (deterministic + Splink) into golden profiles"))
     print_resolve_report(resolved)
     console.print(Rule("4. quality against the generator's ground truth"))
     print_quality(quality)
+    console.print(Rule("5. segments synced to a file destination and a webhook receiver"))
+    table = Table("segment", "destination", "members", "adds", "removes", "no consent", "status")
+    for r in activation.reports:
+        table.add_row(
+            r.segment,
+            r.destination,
+            f"{r.members:,}",
+            f"{r.adds:,}",
+            f"{r.removes:,}",
+            f"{r.no_consent:,}",
+            r.status,
+        )
+    console.print(table)
+    console.print(f"webhook receiver holds: {activation.received}")
     console.print(Rule("graph"))
     console.print(counts)

@@ -1,9 +1,10 @@
-// A segment's members with what a destination may be sent, and their consent.
+// A segment's members: [pid, identifiers..., consents..., [values of $attributes]], in
+// slices of $chunk members per record (per-record decoding dominates a 100k-member read).
+// `$attributes` are names from the engine's allow-list, read as keys, never as text.
 MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(p:Profile)
-RETURN p {
-  .pid, .email, .phone, .given_name, .family_name, .postcode, .country, .city,
-  .consent_email, .consent_sms, .unsubscribed,
-  .clv_12m, .clv_percentile, .churn_risk, .p_alive, .prob_purchase_30d, .loyalty_tier,
-  .loyalty_points, .top_category, .preferred_channel, .rfm_segment, .orders_count,
-  .total_spend, .avg_order_value, .first_purchase_at, .last_purchase_at
-} AS member
+WITH collect([
+  p.pid, p.email, p.phone, p.given_name, p.family_name, p.postcode, p.country, p.city,
+  p.consent_email, p.consent_sms, p.unsubscribed, [k IN $attributes | p[k]]
+]) AS members
+UNWIND range(0, size(members) - 1, $chunk) AS i
+RETURN members[i..i + $chunk] AS members

@@ -38,6 +38,8 @@ NODE_KEYS: tuple[NodeKey, ...] = (
     NodeKey("Segment", "id"),
     NodeKey("Destination", "id"),
     NodeKey("SyncRun", "id"),
+    NodeKey("SyncMember", "key"),
+    NodeKey("SyncState", "id"),
     NodeKey("ApiKey", "hash"),
     NodeKey("SegmentMessage", "message_id"),
 )
@@ -53,6 +55,8 @@ INDEXES: tuple[PropertyIndex, ...] = (
     PropertyIndex("Event", ("ts",)),
     PropertyIndex("Quarantine", ("batch_id",)),
     PropertyIndex("ProfileChange", ("at",)),
+    PropertyIndex("SyncMember", ("state",)),
+    PropertyIndex("SyncRun", ("segment", "destination")),
 )
 
 

@@ -1,0 +1,371 @@
+"""One sync run of a segment to a destination.
+
+1. Refresh the segment (incremental) and read its members with their consent.
+2. Diff them against what the destination last received (`SyncMember` state): adds,
+   updates (a synced field changed) and removes (left the segment, merged away, lost
+   consent, no longer valid for the destination).
+3. Unless it is a dry run, hand them over, removes first (a merged-away pid leaves before
+   its successor, who may carry the same email, arrives), in chunks the destination
+   splits into its own batches.
+4. Record the state of the rows delivered, and only those, once the destination has
+   finished the run: failed rows are retried next run, and a run that dies halfway loses
+   nothing (what it did deliver is sent again; adds and removes are idempotent).
+5. Keep the `SyncRun` with its counts, durations and per-row error log.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from activate.destinations.base import (
+    DeliveryResult,
+    Destination,
+    DestinationError,
+    Member,
+    RowError,
+    SegmentRef,
+)
+from activate.errors import SyncAlreadyRunning
+from activate.segments.service import get_segment, refresh_segment
+from activate.settings import ActivationSettings
+from activate.sync.destinations import get_spec, link, link_id
+from activate.sync.diff import Plan, plan_sync
+from activate.sync.members import from_snapshot, snapshot
+from activate.sync.registry import DestinationSpec, build_destination, required_consent
+from graph import sync_repo
+from graph.client import GraphClient
+
+log = logging.getLogger(__name__)
+
+Action = Literal["add", "update", "remove"]
+Status = Literal["succeeded", "partial", "failed", "dry_run"]
+DestinationFactory = Callable[[DestinationSpec], Destination]
+
+
+def _stamp(moment: datetime | None = None) -> str:
+    moment = moment or datetime.now(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class SyncReport:
+    run_id: str
+    segment: str
+    destination: str
+    dry_run: bool
+    status: Status = "succeeded"
+    members: int = 0
+    adds: int = 0
+    updates: int = 0
+    removes: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    invalid: int = 0
+    no_consent: int = 0
+    seconds: float = 0.0
+    refresh_seconds: float = 0.0
+    diff_seconds: float = 0.0
+    """Reading members and state, and computing adds, updates and removes."""
+    send_seconds: float = 0.0
+    record_seconds: float = 0.0
+    """Writing the sync state of what was delivered."""
+    error: str | None = None
+    errors: list[tuple[Action, RowError]] = field(default_factory=list, repr=False)
+
+    def props(self) -> dict[str, Any]:
+        """What the `SyncRun` node keeps."""
+        return {
+            "status": self.status,
+            "members": self.members,
+            "adds": self.adds,
+            "updates": self.updates,
+            "removes": self.removes,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "invalid": self.invalid,
+            "no_consent": self.no_consent,
+            "seconds": round(self.seconds, 3),
+            "refresh_seconds": round(self.refresh_seconds, 3),
+            "diff_seconds": round(self.diff_seconds, 3),
+            "send_seconds": round(self.send_seconds, 3),
+            "record_seconds": round(self.record_seconds, 3),
+            "error": self.error,
+        }
+
+
+@dataclass
+class _Outcome:
+    """What one action delivered, by pid."""
+
+    delivered: list[str] = field(default_factory=list)
+    done_invalid: list[str] = field(default_factory=list)
+    failed: list[RowError] = field(default_factory=list)
+    invalid: list[RowError] = field(default_factory=list)
+
+
+class SyncEngine:
+    """Runs syncs with one set of settings; destinations are built per run."""
+
+    def __init__(
+        self,
+        graph: GraphClient,
+        settings: ActivationSettings,
+        *,
+        factory: DestinationFactory | None = None,
+    ) -> None:
+        """Args:
+        graph: The graph client.
+        settings: Destination secrets and tuning.
+        factory: Builds a destination's client from its stored spec (tests hand in one
+            pointing at a fake server with instant retries).
+        """
+        self.graph = graph
+        self.settings = settings
+        self.factory: DestinationFactory = factory or (
+            lambda spec: build_destination(spec, settings)
+        )
+        self._schema_ready = False
+
+    async def _ensure_schema(self) -> None:
+        if not self._schema_ready:
+            await sync_repo.ensure_schema(self.graph)
+            self._schema_ready = True
+
+    async def sync(
+        self,
+        segment_id: str,
+        destination_id: str,
+        *,
+        today: date,
+        dry_run: bool = False,
+        refresh: bool = True,
+    ) -> SyncReport:
+        """Sync a segment to a destination (linking them on first use).
+
+        Raises:
+            SegmentNotFound, DestinationNotFound: No such segment or destination.
+            InvalidDestinationConfig: The destination cannot be built (missing secret).
+            SyncAlreadyRunning: Another live run of this link holds its lock.
+        """
+        t0 = time.perf_counter()
+        g = self.graph
+        await self._ensure_schema()
+        segment = await get_segment(g, segment_id)
+        spec = await get_spec(g, destination_id)
+        state_id = link_id(segment_id, destination_id)
+        state = await sync_repo.get_state(g, state_id)
+        if state is None:
+            await link(g, segment_id, destination_id)
+            state = await sync_repo.get_state(g, state_id) or {}
+        destination = self.factory(spec)
+        run_id = new_run_id()
+        report = SyncReport(run_id, segment_id, destination_id, dry_run)
+        started = _stamp()
+        if not dry_run:
+            stale = _stamp(datetime.now(UTC) - timedelta(seconds=self.settings.lock_timeout_s))
+            if not await sync_repo.lock(g, state_id, run_id, now=started, stale_before=stale):
+                await destination.aclose()
+                raise SyncAlreadyRunning(segment_id, destination_id)
+        try:
+            await sync_repo.start_run(
+                g,
+                {
+                    "id": run_id,
+                    "segment": segment_id,
+                    "destination": destination_id,
+                    "started_at": started,
+                    "dry_run": dry_run,
+                },
+            )
+        except BaseException:
+            await destination.aclose()
+            if not dry_run:
+                await sync_repo.release(
+                    g, state_id, run_id, started_at=started, finished_at=_stamp(), status="failed"
+                )
+            raise
+        try:
+            if refresh:
+                t_refresh = time.perf_counter()
+                await refresh_segment(g, segment_id, today=today)
+                report.refresh_seconds = time.perf_counter() - t_refresh
+            t_diff = time.perf_counter()
+            plan = await self._plan(state_id, spec, destination, segment_id)
+            report.diff_seconds = time.perf_counter() - t_diff
+            self._count_plan(report, plan)
+            if dry_run:
+                report.status = "dry_run"
+            else:
+                ref = SegmentRef(segment.id, segment.name, state.get("external_id"))
+                await self._deliver(state_id, run_id, destination, ref, plan, report)
+        except DestinationError as exc:
+            # Credentials or configuration: no row can go. Nothing is recorded as sent.
+            report.status = "failed"
+            report.error = str(exc)[:500]
+            report.failed = report.adds + report.updates + report.removes
+            report.adds = report.updates = report.removes = 0
+            log.warning("sync %s -> %s failed: %s", segment_id, destination_id, report.error)
+        except BaseException as exc:
+            report.status = "failed"
+            report.error = type(exc).__name__
+            await self._close_run(state_id, run_id, started, report, t0, destination)
+            raise
+        await self._close_run(state_id, run_id, started, report, t0, destination)
+        log.info(
+            "sync %s -> %s %s: %d adds, %d updates, %d removes, %d failed, %d invalid, "
+            "%d without consent, %.2f s",
+            segment_id,
+            destination_id,
+            report.status,
+            report.adds,
+            report.updates,
+            report.removes,
+            report.failed,
+            report.invalid,
+            report.no_consent,
+            report.seconds,
+        )
+        return report
+
+    async def _plan(
+        self, state_id: str, spec: DestinationSpec, destination: Destination, segment_id: str
+    ) -> Plan:
+        attributes = spec.options.attributes
+        rows = await sync_repo.segment_members(self.graph, segment_id, attributes)
+        synced = await sync_repo.synced_hashes(self.graph, state_id)
+        return plan_sync(
+            rows,
+            synced,
+            attributes=attributes,
+            required_consent=required_consent(spec, destination),
+            validate=destination.validate,
+        )
+
+    @staticmethod
+    def _count_plan(report: SyncReport, plan: Plan) -> None:
+        report.members = plan.members
+        report.adds, report.updates, report.removes = (
+            len(plan.adds),
+            len(plan.updates),
+            len(plan.removes),
+        )
+        report.unchanged = plan.unchanged
+        report.invalid = len(plan.invalid)
+        report.no_consent = plan.no_consent
+        report.errors.extend(("add", e) for e in plan.invalid)
+
+    async def _deliver(
+        self,
+        state_id: str,
+        run_id: str,
+        destination: Destination,
+        ref: SegmentRef,
+        plan: Plan,
+        report: SyncReport,
+    ) -> None:
+        t_send = time.perf_counter()
+        g = self.graph
+        snaps = await sync_repo.snapshots(g, state_id, plan.removes)
+        removals = [from_snapshot(pid, snaps.get(pid)) for pid in plan.removes]
+        await destination.begin(ref, run_id)
+        removed = await self._send(destination.remove, ref, removals)
+        added = await self._send(destination.add, ref, plan.adds)
+        updated = await self._send(destination.update, ref, plan.updates)
+        await destination.finish(ref, run_id)
+        report.send_seconds = time.perf_counter() - t_send
+
+        # Only now is the run delivered (a file destination commits in finish()).
+        t_record = time.perf_counter()
+        now = _stamp()
+        by_pid = {m.pid: m for m in (*plan.adds, *plan.updates)}
+        for delivered, new in ((added.delivered, True), (updated.delivered, False)):
+            sent = [
+                {"pid": pid, "hash": plan.hashes[pid], "snapshot": snapshot(by_pid[pid])}
+                for pid in delivered
+            ]
+            await sync_repo.record_sent(g, state_id, sent, now=now, run_id=run_id, new=new)
+        # A row the destination did not hold ("no such profile") has nothing left to remove.
+        await sync_repo.record_removed(g, state_id, [*removed.delivered, *removed.done_invalid])
+        report.record_seconds = time.perf_counter() - t_record
+
+        report.adds, report.updates, report.removes = (
+            len(added.delivered),
+            len(updated.delivered),
+            len(removed.delivered) + len(removed.done_invalid),
+        )
+        report.failed = len(added.failed) + len(updated.failed) + len(removed.failed)
+        report.invalid += len(added.invalid) + len(updated.invalid)
+        outcomes: list[tuple[Action, _Outcome]] = [
+            ("remove", removed),
+            ("add", added),
+            ("update", updated),
+        ]
+        for action, outcome in outcomes:
+            report.errors.extend((action, e) for e in (*outcome.failed, *outcome.invalid))
+        report.status = "partial" if report.failed else "succeeded"
+
+    async def _send(
+        self,
+        send: Callable[[SegmentRef, Sequence[Member]], Any],
+        ref: SegmentRef,
+        members: Sequence[Member],
+    ) -> _Outcome:
+        outcome = _Outcome()
+        size = self.settings.chunk_size
+        for start in range(0, len(members), size):
+            chunk = members[start : start + size]
+            result: DeliveryResult = await send(ref, chunk)
+            failed = {e.pid for e in result.failed}
+            invalid = {e.pid for e in result.invalid}
+            outcome.failed.extend(result.failed)
+            outcome.invalid.extend(result.invalid)
+            for m in chunk:
+                if m.pid in failed:
+                    continue
+                (outcome.done_invalid if m.pid in invalid else outcome.delivered).append(m.pid)
+        return outcome
+
+    async def _close_run(
+        self,
+        state_id: str,
+        run_id: str,
+        started: str,
+        report: SyncReport,
+        t0: float,
+        destination: Destination,
+    ) -> None:
+        try:
+            await destination.aclose()
+        finally:
+            report.seconds = time.perf_counter() - t0
+            finished = _stamp()
+            errors = [
+                {"pid": e.pid, "action": action, "reason": e.reason, "retryable": e.retryable}
+                for action, e in report.errors[: self.settings.max_logged_errors]
+            ]
+            if errors:
+                await sync_repo.log_errors(self.graph, run_id, errors)
+            await sync_repo.finish_run(
+                self.graph,
+                run_id,
+                {**report.props(), "finished_at": finished, "errors_logged": len(errors)},
+            )
+            if not report.dry_run:
+                await sync_repo.release(
+                    self.graph,
+                    state_id,
+                    run_id,
+                    started_at=started,
+                    finished_at=finished,
+                    status=report.status,
+                )

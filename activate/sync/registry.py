@@ -1,0 +1,213 @@
+"""Destinations as stored in the graph, and the clients built from them.
+
+A `(:Destination {id, kind, name, config_json})` holds the vendor configuration without
+its secret: the one secret a kind needs (API key, access token, signing secret) is named
+by `secret_ref` and read from `ActivationSettings.secrets` when the client is built.
+Besides the vendor's own fields, `config_json` may hold the engine's options:
+`attributes` (profile attributes to sync, from an allow-list) and `require_consent`
+(consents a member needs, default by the destination's channel).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from activate.delivery import RetryPolicy, SleepFn
+from activate.destinations.base import Destination
+from activate.errors import InvalidDestinationConfig
+from activate.settings import ActivationSettings
+from activate.sync.members import DEFAULT_CONSENT, ConsentName, SyncableAttribute
+
+Kind = Literal["file", "webhook", "klaviyo", "braze", "meta", "google"]
+KINDS: tuple[str, ...] = get_args(Kind)
+
+SECRET_FIELD: dict[str, str] = {
+    "webhook": "secret",
+    "klaviyo": "api_key",
+    "braze": "api_key",
+    "meta": "access_token",
+    "google": "access_token",
+}
+"""The field of each kind's vendor configuration that comes from the settings."""
+_SECRETISH = ("secret", "api_key", "access_token", "token", "password", "key")
+
+
+class EngineOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attributes: list[SyncableAttribute] = Field(default_factory=list)
+    require_consent: list[ConsentName] | None = None
+    secret_ref: str | None = Field(None, pattern=r"^[A-Za-z0-9_]{1,64}$")
+
+
+@dataclass(frozen=True)
+class DestinationSpec:
+    id: str
+    kind: Kind
+    name: str
+    options: EngineOptions
+    vendor: dict[str, Any]
+    """The vendor configuration, without secret and engine options."""
+
+    def public_config(self) -> dict[str, Any]:
+        """What is stored as `config_json`: no secret values, only their names."""
+        return {**self.vendor, **self.options.model_dump(exclude_defaults=True)}
+
+
+def _vendor_model(kind: str) -> type[BaseModel]:
+    # Imported lazily: the file destination loads pyarrow.
+    if kind == "file":
+        from activate.destinations.file import FileConfig
+
+        return FileConfig
+    if kind == "webhook":
+        from activate.destinations.webhook import WebhookConfig
+
+        return WebhookConfig
+    if kind == "klaviyo":
+        from activate.destinations.klaviyo import KlaviyoConfig
+
+        return KlaviyoConfig
+    if kind == "braze":
+        from activate.destinations.braze import BrazeConfig
+
+        return BrazeConfig
+    if kind == "meta":
+        from activate.destinations.meta import MetaConfig
+
+        return MetaConfig
+    from activate.destinations.google import GoogleConfig
+
+    return GoogleConfig
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
+        for e in exc.errors(include_input=False, include_url=False)[:5]
+    )
+
+
+def parse_spec(
+    destination_id: str, kind: str, config: Mapping[str, Any] | str, name: str | None = None
+) -> DestinationSpec:
+    """Check a destination's kind and configuration (without reading any secret).
+
+    Raises:
+        InvalidDestinationConfig: Unknown kind, unknown or invalid field, or a secret
+            value in the configuration instead of a `secret_ref`.
+    """
+    if kind not in KINDS:
+        raise InvalidDestinationConfig(destination_id, f"unknown kind {kind!r}")
+    if isinstance(config, str):
+        try:
+            config = json.loads(config)
+        except ValueError:
+            raise InvalidDestinationConfig(destination_id, "config is not JSON") from None
+    if not isinstance(config, Mapping):
+        raise InvalidDestinationConfig(destination_id, "config must be an object")
+    engine_keys = set(EngineOptions.model_fields)
+    try:
+        options = EngineOptions.model_validate(
+            {k: v for k, v in config.items() if k in engine_keys}
+        )
+    except ValidationError as exc:
+        raise InvalidDestinationConfig(destination_id, _problems(exc)) from None
+    vendor = {k: v for k, v in config.items() if k not in engine_keys}
+    model = _vendor_model(kind)
+    secret_field = SECRET_FIELD.get(kind)
+    for key in vendor:
+        if key == secret_field or (key not in model.model_fields and key.endswith(_SECRETISH)):
+            raise InvalidDestinationConfig(
+                destination_id,
+                f"{key!r} looks like a secret: name it with secret_ref and set it in the settings",
+            )
+        if key not in model.model_fields:
+            raise InvalidDestinationConfig(destination_id, f"unknown field {key!r}")
+    if secret_field is not None and options.secret_ref is None:
+        raise InvalidDestinationConfig(destination_id, f"a {kind} destination needs secret_ref")
+    probe = dict(vendor)
+    if secret_field is not None:
+        probe[secret_field] = SecretStr("placeholder-not-a-secret")
+    if kind == "file":
+        probe.setdefault("directory", ".")
+    try:
+        model.model_validate(probe)
+    except ValidationError as exc:
+        raise InvalidDestinationConfig(destination_id, _problems(exc)) from None
+    return DestinationSpec(destination_id, kind, name or destination_id, options, vendor)  # type: ignore[arg-type]
+
+
+def spec_from_row(row: Mapping[str, Any]) -> DestinationSpec:
+    return parse_spec(row["id"], row["kind"], row.get("config_json") or "{}", row.get("name"))
+
+
+def _file_directory(spec: DestinationSpec, settings: ActivationSettings) -> Path:
+    """The file destination's directory, kept inside `settings.file_root`."""
+    root = settings.file_root.resolve()
+    given = Path(str(spec.vendor.get("directory") or spec.id))
+    directory = (root / given).resolve()
+    if directory != root and root not in directory.parents:
+        raise InvalidDestinationConfig(spec.id, "directory must be inside the file root")
+    return directory
+
+
+def build_destination(
+    spec: DestinationSpec,
+    settings: ActivationSettings,
+    *,
+    client: httpx.AsyncClient | None = None,
+    policy: RetryPolicy | None = None,
+    sleep: SleepFn | None = None,
+) -> Destination:
+    """The client for a stored destination, with its secret from the settings.
+
+    Raises:
+        MissingSecret: The secret it names is not set.
+    """
+    config = dict(spec.vendor)
+    if spec.kind in SECRET_FIELD:
+        assert spec.options.secret_ref is not None
+        config[SECRET_FIELD[spec.kind]] = settings.secret(spec.id, spec.options.secret_ref)
+    http: dict[str, Any] = {"client": client, "policy": policy, "sleep": sleep}
+    if spec.kind == "file":
+        from activate.destinations.file import FileConfig, FileDestination
+
+        config["directory"] = _file_directory(spec, settings)
+        config.setdefault("attribute_columns", tuple(spec.options.attributes))
+        return FileDestination(FileConfig.model_validate(config))
+    if spec.kind == "webhook":
+        from activate.destinations.webhook import WebhookConfig, WebhookDestination
+
+        return WebhookDestination(WebhookConfig.model_validate(config), **http)
+    if spec.kind == "klaviyo":
+        from activate.destinations.klaviyo import KlaviyoConfig, KlaviyoDestination
+
+        return KlaviyoDestination(KlaviyoConfig.model_validate(config), **http)
+    if spec.kind == "braze":
+        from activate.destinations.braze import BrazeConfig, BrazeDestination
+
+        return BrazeDestination(BrazeConfig.model_validate(config), **http)
+    if spec.kind == "meta":
+        from activate.destinations.meta import MetaConfig, MetaDestination
+
+        return MetaDestination(MetaConfig.model_validate(config), **http)
+    from activate.destinations.google import GoogleConfig, GoogleDestination
+
+    return GoogleDestination(GoogleConfig.model_validate(config), **http)
+
+
+def required_consent(spec: DestinationSpec, destination: Destination) -> tuple[ConsentName, ...]:
+    """The consents a member needs for this destination: configured, or by channel."""
+    if spec.options.require_consent is not None:
+        configured = tuple(spec.options.require_consent)
+        # Configuration may add consents, never drop the one of the channel itself.
+        return tuple(dict.fromkeys((*DEFAULT_CONSENT[destination.channel], *configured)))
+    return DEFAULT_CONSENT[destination.channel]

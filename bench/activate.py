@@ -1,0 +1,159 @@
+"""Benchmark: diff and sync a 100,000-member segment to the file destination.
+
+Creates N synthetic profiles with one UNWIND (plus 10% that the segment leaves out),
+saves a segment and a CSV file destination, then times:
+
+1. the full refresh that materialises the membership;
+2. the first sync (every member an add): diff, file write, sync-state write;
+3. a second sync with nothing changed (the diff alone: it sends nothing);
+4. after 1% of members change a synced attribute and 0.5% merge away: an incremental
+   refresh and a sync of the updates, removes and adds.
+
+Uses the Neo4j named by the settings (NEO4J_URI, ...); it wipes it first. Files go to a
+temporary directory, removed afterwards.
+
+    python -m bench.activate --members 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from activate.segments import service
+from activate.segments.definition import all_of, attr, has_identifier
+from activate.settings import ActivationSettings
+from activate.sync import destinations as dest
+from activate.sync.engine import SyncEngine, SyncReport
+from graph.client import GraphClient
+from graph.schema import migrate
+from graph.settings import Settings
+
+TODAY = date(2024, 6, 1)
+_CHUNK = 20_000
+
+_PROFILES = """
+UNWIND range($start, $stop - 1) AS i
+WITH i, i < $members AS inside, toString(i) AS s
+CREATE (p:Profile {
+  pid: 'bench-' + s, given_name: 'Given' + s, family_name: 'Family' + s,
+  email: 'customer' + s + '@bench-mail.com', phone: '+614' + right('0000000' + s, 8),
+  postcode: toString(2000 + i % 900), country: 'AU', city: 'Sydney',
+  clv_12m: (i % 997) * 1.5, clv_percentile: (i % 100) / 100.0,
+  loyalty_tier: CASE WHEN inside THEN 'gold' ELSE 'none' END,
+  consent_email: i % 7 <> 0, sources: ['ecommerce', 'pos'],
+  last_purchase_at: '2024-0' + toString(1 + i % 5) + '-15T10:00:00Z',
+  resolved_at: $resolved_at
+})
+CREATE (r:Record {rid: 'bench:' + s, source: 'ecommerce'})-[:IN_PROFILE]->(p)
+CREATE (r)-[:HAS_IDENTIFIER]->(:Identifier {
+  key: 'email:customer' + s + '@bench-mail.com', type: 'email',
+  value: 'customer' + s + '@bench-mail.com'
+})
+"""
+
+_CHANGE = """
+MATCH (p:Profile) WHERE p.pid IN $pids
+SET p.clv_12m = p.clv_12m + 1, p.enriched_at = $now
+"""
+
+_MERGE = """
+UNWIND $pairs AS pair
+MATCH (o:Profile {pid: pair[0]}), (n:Profile {pid: pair[1]})
+SET o.retired = true, o.retired_at = $now, n.resolved_at = $now
+MERGE (o)-[:MERGED_INTO]->(n)
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def _timed(label: str, engine: SyncEngine) -> SyncReport:
+    """One sync, printed with its phases and the CPU time this Python process spent (on a
+    busy machine the wall-clock figures include waiting for a core)."""
+    cpu = time.process_time()
+    report = await engine.sync("bench", "bench-file", today=TODAY)
+    cpu = time.process_time() - cpu
+    print(
+        f"{label:32s} {report.seconds:7.2f} s  (refresh {report.refresh_seconds:.2f}, "
+        f"diff {report.diff_seconds:.2f}, send {report.send_seconds:.2f}, "
+        f"state {report.record_seconds:.2f}; python cpu {cpu:.2f})  adds {report.adds:,} "
+        f"updates {report.updates:,} removes {report.removes:,} unchanged {report.unchanged:,}"
+    )
+    return report
+
+
+async def run(members: int, fmt: str) -> None:
+    graph = GraphClient.from_settings(Settings())
+    with tempfile.TemporaryDirectory(prefix="cdp-bench-activate-") as out:
+        activation = ActivationSettings(file_root=Path(out))
+        try:
+            await graph.verify()
+            await graph.write_batched("test_wipe_graph")
+            await migrate(graph)
+            total = members + members // 10
+
+            t0 = time.perf_counter()
+            for start in range(0, total, _CHUNK):  # one UNWIND per chunk of 20,000
+                await graph.write_text(
+                    "bench_profiles",
+                    _PROFILES,
+                    {
+                        "start": start,
+                        "stop": min(total, start + _CHUNK),
+                        "members": members,
+                        "resolved_at": "2024-01-01T00:00:00Z",
+                    },
+                )
+            print(
+                f"{'create profiles (one UNWIND)':32s} {time.perf_counter() - t0:7.2f} s  {total:,}"
+            )
+
+            definition = all_of(attr("loyalty_tier", "eq", "gold"), has_identifier("email"))
+            await service.create_segment(graph, "bench", "Benchmark", definition)
+            t0 = time.perf_counter()
+            rep = await service.refresh_segment(graph, "bench", today=TODAY)
+            print(
+                f"{'full refresh (materialise)':32s} {time.perf_counter() - t0:7.2f} s  "
+                f"{rep.members:,} members"
+            )
+            await dest.create_destination(
+                graph,
+                "bench-file",
+                "file",
+                {"directory": "bench", "format": fmt, "attributes": ["clv_12m", "clv_percentile"]},
+            )
+            engine = SyncEngine(graph, activation)
+            await _timed("sync 1: everything is an add", engine)
+            second = await _timed("sync 2: nothing changed", engine)
+            assert second.adds == second.updates == second.removes == 0
+
+            changed = [f"bench-{i}" for i in range(0, members, 100)]
+            pairs = [[f"bench-{i}", f"bench-{i + 1}"] for i in range(50, members - 1, 200)]
+            await graph.write_text("bench_change", _CHANGE, {"pids": changed, "now": _now()})
+            await graph.write_text("bench_merge", _MERGE, {"pairs": pairs, "now": _now()})
+            await _timed("sync 3: 1% changed, 0.5% merged", engine)
+            print(f"machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak RSS of the Python process: {rss:,.0f} MB")
+        finally:
+            await graph.close()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--members", type=int, default=100_000)
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    a = p.parse_args()
+    asyncio.run(run(a.members, a.format))
+
+
+if __name__ == "__main__":
+    main()

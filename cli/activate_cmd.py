@@ -1,0 +1,412 @@
+"""`cdp segment ...`, `cdp destination ...`, `cdp sync`: step 4, activate.
+
+Register in `cli/main.py`:
+
+    app.add_typer(activate_cmd.segment_app, name="segment")
+    app.add_typer(activate_cmd.destination_app, name="destination")
+    app.command("sync")(activate_cmd.sync)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.table import Table
+
+from activate.errors import ActivationError
+from activate.segments import service
+from activate.segments.examples import create_examples
+from activate.settings import ActivationSettings
+from activate.sync import destinations as dest
+from activate.sync.engine import SyncEngine, SyncReport
+from activate.sync.scheduler import run_due
+from cli.runtime import console, with_graph
+from graph.client import GraphClient
+
+T = TypeVar("T")
+
+segment_app = typer.Typer(help="Segments: define, preview, refresh.", no_args_is_help=True)
+destination_app = typer.Typer(
+    help="Destinations, links of segments to them, sync history.", no_args_is_help=True
+)
+
+
+@cache
+def activation_settings() -> ActivationSettings:
+    """Read once per process (CDP_DEST_*)."""
+    return ActivationSettings()
+
+
+def _run(work: Callable[[GraphClient], Awaitable[T]]) -> T:
+    try:
+        return with_graph(work)
+    except ActivationError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+
+
+def _today(value: str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("--today takes YYYY-MM-DD") from None
+
+
+def _json_arg(value: str) -> Any:
+    """JSON text, or `@path` to a JSON file."""
+    text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise typer.BadParameter("not valid JSON") from None
+
+
+TODAY = typer.Option(None, "--today", help="Day relative conditions count from (YYYY-MM-DD).")
+
+
+# segments ----------------------------------------------------------------------------------
+
+
+@segment_app.command("create")
+def segment_create(
+    segment_id: str = typer.Argument(..., help="Id: lower-case letters, digits, '-', '_'."),
+    definition: str = typer.Option(..., "--definition", "-d", help="Filter tree JSON or @file."),
+    name: str = typer.Option(None, "--name", help="Display name (default: the id)."),
+    description: str = typer.Option("", "--description"),
+    refresh: bool = typer.Option(True, "--refresh/--no-refresh", help="Compute membership now."),
+    today: str | None = TODAY,
+) -> None:
+    """Save a segment."""
+    raw = _json_arg(definition)
+
+    async def work(g: GraphClient) -> service.Segment:
+        await service.create_segment(
+            g, segment_id, name or segment_id, raw, description=description
+        )
+        if refresh:
+            await service.refresh_segment(g, segment_id, today=_today(today))
+        return await service.get_segment(g, segment_id)
+
+    seg = _run(work)
+    console.print(f"segment {seg.id} saved: {seg.member_count:,} members")
+
+
+@segment_app.command("list")
+def segment_list() -> None:
+    """Saved segments with their member counts."""
+    segments = _run(service.list_segments)
+    t = Table("id", "name", "members", "refreshed", "relative to today")
+    for s in segments:
+        t.add_row(
+            s.id, s.name, f"{s.member_count:,}", s.refreshed_at or "never", str(s.time_relative)
+        )
+    console.print(t)
+
+
+@segment_app.command("preview")
+def segment_preview(
+    segment_id: str = typer.Argument(None, help="A saved segment (or give --definition)."),
+    definition: str = typer.Option(None, "--definition", "-d", help="Filter tree JSON or @file."),
+    sample: int = typer.Option(10, "--sample", min=0, max=100),
+    today: str | None = TODAY,
+) -> None:
+    """Count the profiles a definition selects now, and show a sample (no personal data)."""
+    if (segment_id is None) == (definition is None):
+        raise typer.BadParameter("give a segment id or --definition")
+
+    async def work(g: GraphClient) -> service.Preview:
+        raw: Any = (
+            _json_arg(definition)
+            if definition is not None
+            else (await service.get_segment(g, segment_id)).definition
+        )
+        return await service.preview(g, raw, today=_today(today), sample_size=sample)
+
+    prev = _run(work)
+    console.print(f"{prev.count:,} profiles")
+    t = Table("pid", "city", "loyalty tier", "clv percentile", "last purchase")
+    for m in prev.sample:
+        clv = m.get("clv_percentile")
+        t.add_row(
+            m["pid"],
+            str(m.get("city") or ""),
+            str(m.get("loyalty_tier") or ""),
+            "" if clv is None else f"{clv:.2f}",
+            str(m.get("last_purchase_at") or ""),
+        )
+    if prev.sample:
+        console.print(t)
+
+
+@segment_app.command("refresh")
+def segment_refresh(
+    segment_id: str = typer.Argument(None, help="One segment (default: every one)."),
+    full: bool = typer.Option(False, "--full", help="Evaluate every profile."),
+    today: str | None = TODAY,
+) -> None:
+    """Bring materialised membership up to date (incremental unless --full)."""
+
+    async def work(g: GraphClient) -> list[service.RefreshReport]:
+        day = _today(today)
+        if segment_id is None:
+            return await service.refresh_all(g, today=day, full=full)
+        return [await service.refresh_segment(g, segment_id, today=day, full=full)]
+
+    t = Table("segment", "mode", "evaluated", "joined", "left", "members", "seconds")
+    for r in _run(work):
+        t.add_row(
+            r.segment_id,
+            r.mode,
+            "all" if r.candidates is None else f"{r.candidates:,}",
+            f"{r.joined:,}",
+            f"{r.left:,}",
+            f"{r.members:,}",
+            f"{r.seconds:.2f}",
+        )
+    console.print(t)
+
+
+@segment_app.command("delete")
+def segment_delete(
+    segment_id: str,
+    force: bool = typer.Option(False, "--force", help="Also forget what destinations hold."),
+) -> None:
+    """Delete a segment and its membership."""
+
+    async def work(g: GraphClient) -> None:
+        await service.delete_segment(g, segment_id, force=force)
+
+    _run(work)
+    console.print(f"segment {segment_id} deleted")
+
+
+@segment_app.command("examples")
+def segment_examples(today: str | None = TODAY) -> None:
+    """Create the two worked examples and refresh them."""
+
+    async def work(g: GraphClient) -> list[service.Segment]:
+        made = await create_examples(g)
+        for s in made:
+            await service.refresh_segment(g, s.id, today=_today(today))
+        return [await service.get_segment(g, s.id) for s in made]
+
+    for s in _run(work):
+        console.print(f"{s.id}: {s.name} ({s.member_count:,} members)")
+
+
+# destinations ------------------------------------------------------------------------------
+
+
+@destination_app.command("add")
+def destination_add(
+    destination_id: str,
+    kind: str = typer.Option(..., "--kind", help="file, webhook, klaviyo, braze, meta, google"),
+    config: str = typer.Option(
+        "{}", "--config", help="JSON or @file; name secrets with secret_ref, never inline."
+    ),
+    name: str = typer.Option(None, "--name"),
+) -> None:
+    """Add a destination."""
+    raw = _json_arg(config)
+
+    async def work(g: GraphClient) -> dest.DestinationInfo:
+        return await dest.create_destination(g, destination_id, kind, raw, name=name)
+
+    made = _run(work)
+    console.print(f"destination {made.id} ({made.kind}) added")
+
+
+@destination_app.command("list")
+def destination_list() -> None:
+    """Destinations and the segments linked to them."""
+
+    async def work(g: GraphClient) -> tuple[list[dest.DestinationInfo], list[dest.Link]]:
+        return await dest.list_destinations(g), await dest.list_links(g)
+
+    destinations, links = _run(work)
+    t = Table("id", "kind", "config (no secrets)")
+    for d in destinations:
+        t.add_row(d.id, d.kind, json.dumps(d.config, sort_keys=True))
+    console.print(t)
+    if links:
+        lt = Table("segment", "destination", "every (s)", "holds", "last run", "status")
+        for link in links:
+            lt.add_row(
+                link.segment,
+                link.destination,
+                str(link.interval_seconds or "-"),
+                f"{link.members:,}",
+                link.last_started_at or "never",
+                link.last_status or "",
+            )
+        console.print(lt)
+
+
+@destination_app.command("link")
+def destination_link(
+    segment_id: str,
+    destination_id: str,
+    external_id: str = typer.Option(None, "--external-id", help="List or audience id there."),
+    every: int = typer.Option(None, "--every", help="Sync every this many seconds."),
+    no_schedule: bool = typer.Option(False, "--no-schedule", help="Remove the schedule."),
+    enabled: bool = typer.Option(None, "--enable/--pause", help="Resume or pause the schedule."),
+) -> None:
+    """Link a segment to a destination (where, and how often)."""
+    kwargs: dict[str, Any] = {"enabled": enabled}
+    if external_id is not None:
+        kwargs["external_id"] = external_id
+    if every is not None or no_schedule:
+        kwargs["interval_seconds"] = None if no_schedule else every
+
+    async def work(g: GraphClient) -> dest.Link:
+        return await dest.link(g, segment_id, destination_id, **kwargs)
+
+    link = _run(work)
+    schedule = f"every {link.interval_seconds} s" if link.interval_seconds else "unscheduled"
+    console.print(f"{link.segment} -> {link.destination}: {schedule}")
+
+
+@destination_app.command("runs")
+def destination_runs(
+    segment_id: str = typer.Option(None, "--segment"),
+    destination_id: str = typer.Option(None, "--destination"),
+    limit: int = typer.Option(20, "--limit", min=1, max=500),
+) -> None:
+    """Sync run history, newest first."""
+
+    async def work(g: GraphClient) -> list[dict[str, Any]]:
+        return await dest.list_runs(g, segment=segment_id, destination=destination_id, limit=limit)
+
+    t = Table(
+        "run",
+        "segment",
+        "destination",
+        "status",
+        "adds",
+        "updates",
+        "removes",
+        "failed",
+        "invalid",
+        "no consent",
+        "seconds",
+    )
+    for r in _run(work):
+        t.add_row(
+            r["id"],
+            r["segment"],
+            r["destination"],
+            r.get("status", ""),
+            *(
+                str(r.get(k) if r.get(k) is not None else "")
+                for k in (
+                    "adds",
+                    "updates",
+                    "removes",
+                    "failed",
+                    "invalid",
+                    "no_consent",
+                    "seconds",
+                )
+            ),
+        )
+    console.print(t)
+
+
+@destination_app.command("errors")
+def destination_errors(run_id: str, limit: int = typer.Option(50, "--limit", min=1)) -> None:
+    """A run's per-row error log (pids and reasons only)."""
+
+    async def work(g: GraphClient) -> list[dict[str, Any]]:
+        return await dest.run_errors(g, run_id, limit)
+
+    t = Table("pid", "action", "reason", "retried next run")
+    for e in _run(work):
+        t.add_row(e["pid"], e["action"], e["reason"], "yes" if e.get("retryable") else "no")
+    console.print(t)
+
+
+# sync --------------------------------------------------------------------------------------
+
+
+def print_report(r: SyncReport) -> None:
+    t = Table(
+        f"sync {r.segment} -> {r.destination}", r.status + (" (dry run)" if r.dry_run else "")
+    )
+    for k, v in [
+        ("run", r.run_id),
+        ("segment members", r.members),
+        ("adds", r.adds),
+        ("updates", r.updates),
+        ("removes", r.removes),
+        ("unchanged", r.unchanged),
+        ("failed (retried next run)", r.failed),
+        ("invalid for the destination", r.invalid),
+        ("without consent", r.no_consent),
+        ("diff seconds", f"{r.diff_seconds:.2f}"),
+        ("send seconds", f"{r.send_seconds:.2f}"),
+        ("total seconds", f"{r.seconds:.2f}"),
+    ]:
+        t.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
+    if r.error:
+        t.add_row("error", r.error)
+    console.print(t)
+
+
+def sync(
+    segment_id: str = typer.Argument(None, help="The segment."),
+    destination_id: str = typer.Argument(None, help="The destination."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Count adds, removes, invalid; send nothing."
+    ),
+    due: bool = typer.Option(False, "--due", help="Run every link whose interval has elapsed."),
+    watch: float = typer.Option(
+        None, "--watch", help="With --due: check again every this many seconds, until stopped."
+    ),
+    refresh: bool = typer.Option(True, "--refresh/--no-refresh", help="Refresh the segment first."),
+    today: str | None = TODAY,
+) -> None:
+    """Sync a segment to a destination: only the changes since what it last received."""
+    if due == (segment_id is not None):
+        raise typer.BadParameter("give SEGMENT DESTINATION, or --due")
+    if segment_id is not None and destination_id is None:
+        raise typer.BadParameter("give the DESTINATION too")
+    activation = activation_settings()
+
+    async def once(g: GraphClient) -> list[SyncReport]:
+        engine = SyncEngine(g, activation)
+        if due:
+            return await run_due(engine, today=lambda: _today(today))
+        return [
+            await engine.sync(
+                segment_id, destination_id, today=_today(today), dry_run=dry_run, refresh=refresh
+            )
+        ]
+
+    async def forever(g: GraphClient) -> list[SyncReport]:
+        while True:
+            for r in await once(g):
+                print_report(r)
+            await asyncio.sleep(watch)
+
+    if watch is not None and due:
+        try:
+            _run(forever)
+        except KeyboardInterrupt:
+            console.print("stopped")
+        return
+    reports = _run(once)
+    for r in reports:
+        print_report(r)
+    if due and not reports:
+        console.print("nothing due")
+    if any(r.status == "failed" for r in reports):
+        raise typer.Exit(2)

@@ -1,0 +1,101 @@
+"""Stored destination configurations: no secrets in the graph, secrets from settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from activate.destinations.file import FileDestination
+from activate.destinations.webhook import WebhookDestination
+from activate.errors import InvalidDestinationConfig, MissingSecret
+from activate.settings import ActivationSettings
+from activate.sync.registry import build_destination, parse_spec, required_consent
+
+pytestmark = pytest.mark.unit
+
+SECRET = "whsec-very-secret-value"
+
+
+def settings(tmp_path: Path) -> ActivationSettings:
+    return ActivationSettings(file_root=tmp_path, secrets={"hook": SecretStr(SECRET)})
+
+
+def test_secrets_are_named_never_stored() -> None:
+    spec = parse_spec("h", "webhook", {"url": "https://x.test/h", "secret_ref": "hook"})
+    assert spec.public_config() == {"url": "https://x.test/h", "secret_ref": "hook"}
+    for key in ("secret", "api_key", "access_token", "client_secret"):
+        with pytest.raises(InvalidDestinationConfig, match="looks like a secret"):
+            parse_spec("h", "webhook", {"url": "https://x.test/h", key: SECRET})
+    with pytest.raises(InvalidDestinationConfig, match="needs secret_ref"):
+        parse_spec("k", "klaviyo", {})
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "problem"),
+    [
+        ("ftp", {}, "unknown kind"),
+        ("file", {"format": "xlsx"}, "format"),
+        ("file", {"colour": "red"}, "unknown field"),
+        ("file", {"attributes": ["email"]}, "attributes"),
+        ("file", {"require_consent": ["fax"]}, "require_consent"),
+        ("webhook", {"secret_ref": "a b"}, "secret_ref"),
+        ("webhook", "not json", "not JSON"),
+    ],
+)
+def test_invalid_configs(kind: str, config: Any, problem: str) -> None:
+    with pytest.raises(InvalidDestinationConfig, match=problem):
+        parse_spec("d", kind, config)
+
+
+def test_build_reads_the_secret_from_settings(tmp_path: Path) -> None:
+    spec = parse_spec("h", "webhook", {"url": "https://x.test/h", "secret_ref": "HOOK"})
+    destination = build_destination(spec, settings(tmp_path))
+    assert isinstance(destination, WebhookDestination)
+    assert destination.config.secret.get_secret_value() == SECRET
+    missing = parse_spec("h", "webhook", {"url": "https://x.test/h", "secret_ref": "other"})
+    with pytest.raises(MissingSecret) as err:
+        build_destination(missing, settings(tmp_path))
+    assert "CDP_DEST_SECRETS__OTHER" in str(err.value) and SECRET not in str(err.value)
+
+
+def test_file_directories_stay_inside_the_root(tmp_path: Path) -> None:
+    spec = parse_spec("f", "file", {"directory": "exports", "attributes": ["clv_12m"]})
+    destination = build_destination(spec, settings(tmp_path))
+    assert isinstance(destination, FileDestination)
+    assert destination.config.directory == tmp_path / "exports"
+    assert destination.columns[-1] == "clv_12m"
+    for escape in ("../elsewhere", "/etc"):
+        bad = parse_spec("f", "file", {"directory": escape})
+        with pytest.raises(InvalidDestinationConfig, match="inside the file root"):
+            build_destination(bad, settings(tmp_path))
+
+
+def test_required_consent_by_channel(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    file_spec = parse_spec("f", "file", {})
+    assert required_consent(file_spec, build_destination(file_spec, s)) == ()
+    sms_file = parse_spec("f", "file", {"require_consent": ["sms"]})
+    assert required_consent(sms_file, build_destination(sms_file, s)) == ("sms",)
+    braze = parse_spec(
+        "b",
+        "braze",
+        {"base_url": "https://rest.test", "channel": "sms", "secret_ref": "hook"},
+    )
+    # configuration adds consents, it cannot drop the channel's own
+    braze_extra = parse_spec(
+        "b",
+        "braze",
+        {
+            "base_url": "https://rest.test",
+            "channel": "sms",
+            "secret_ref": "hook",
+            "require_consent": ["email"],
+        },
+    )
+    assert required_consent(braze, build_destination(braze, s)) == ("sms",)
+    assert required_consent(braze_extra, build_destination(braze_extra, s)) == ("sms", "email")
+    meta = parse_spec("m", "meta", {"secret_ref": "hook"})
+    assert required_consent(meta, build_destination(meta, s)) == ("email",)
