@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
 
-from api import __version__
+from api import __version__, metrics
 from api.auth import KeyCache
-from api.deps import get_context
+from api.context import Context, get_context
+from api.graphql.limits import BodySizeLimit
 from api.routes import health, ingest_http
 from api.schema import schema
 from graph.client import GraphClient
@@ -42,7 +43,10 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(ttl_s=settings.api_key_cache_ttl_s)
     app.include_router(health.router)
     app.include_router(ingest_http.router)
-    gql: GraphQLRouter[object, None] = GraphQLRouter(
+    app.include_router(metrics.router)
+    # GraphQL bodies over the limit are refused (413) before they are parsed.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    gql: GraphQLRouter[Context, None] = GraphQLRouter(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.environment == "development" else None,

@@ -1,35 +1,10 @@
-"""The GraphQL schema (Strawberry). Resolvers call `graph/` functions, never Cypher."""
+"""The GraphQL schema (Strawberry), composed in `api.graphql.schema`. Resolvers call
+DataLoaders and `graph/` functions, never Cypher."""
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.types import Info
+from api.graphql.schema import build_schema
 
-from api.context import Context
-from graph import health
+schema = build_schema()
 
-
-@strawberry.type
-class GraphStats:
-    records: int
-    identifiers: int
-    profiles: int
-    orders: int
-    events: int
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="The service's version.")
-    def version(self) -> str:
-        from api import __version__
-
-        return __version__
-
-    @strawberry.field(description="Counts of the main nodes of the identity graph.")
-    async def stats(self, info: Info[Context, None]) -> GraphStats:
-        c = await health.counts(info.context.graph)
-        return GraphStats(**c)
-
-
-schema = strawberry.Schema(query=Query)
+__all__ = ["schema"]

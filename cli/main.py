@@ -6,7 +6,16 @@ import logging
 
 import typer
 
-from cli import activate_cmd, apikey_cmd, audit_cmd, explain_cmd, ingest_cmd, neo4j_cmd, resolve_cmd
+from cli import (
+    activate_cmd,
+    apikey_cmd,
+    audit_cmd,
+    explain_cmd,
+    ingest_cmd,
+    neo4j_cmd,
+    resolve_cmd,
+    schema_cmd,
+)
 from cli.demo import demo
 from cli.runtime import console, settings, with_graph
 from graph.client import GraphClient
@@ -28,6 +37,7 @@ app.command()(audit_cmd.audit)
 app.add_typer(activate_cmd.segment_app, name="segment")
 app.add_typer(activate_cmd.destination_app, name="destination")
 app.command("sync")(activate_cmd.sync)
+app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(explain_cmd.override_app, name="override")
 
 

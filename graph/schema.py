@@ -55,6 +55,8 @@ INDEXES: tuple[PropertyIndex, ...] = (
     PropertyIndex("Event", ("ts",)),
     PropertyIndex("Quarantine", ("batch_id",)),
     PropertyIndex("ProfileChange", ("at",)),
+    PropertyIndex("ProfileChange", ("pid",)),
+    PropertyIndex("Profile", ("given_name",)),
     PropertyIndex("SyncMember", ("state",)),
     PropertyIndex("SyncRun", ("segment", "destination")),
 )

@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.auth import issue_key
 from graph.client import GraphClient
 from graph.settings import Settings
 
@@ -33,7 +34,12 @@ async def test_health_and_ready(client: httpx.AsyncClient) -> None:
 
 async def test_graphql_stats_reads_the_graph(client: httpx.AsyncClient, graph: GraphClient) -> None:
     await graph.write_text("t", "CREATE (:Record {rid: 'web:1'}), (:Record {rid: 'web:2'})")
-    r = await client.post("/graphql", json={"query": "{ version stats { records profiles } }"})
+    query = {"query": "{ version stats { records profiles } }"}
+    anonymous = await client.post("/graphql", json=query)
+    assert anonymous.json()["data"] is None
+    assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    key = await issue_key(graph, "basics", "analyst")
+    r = await client.post("/graphql", json=query, headers={"Authorization": f"Bearer {key}"})
     assert r.status_code == 200
     body = r.json()
     assert "errors" not in body

@@ -1,0 +1,107 @@
+"""Conversions of graph property values to the scalars of the schema. Properties are
+written by several engineers' code (ingestion, resolution, enrichment), so a resolver reads
+them defensively: a value of an unexpected type becomes None rather than an error."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+Props = Mapping[str, Any]
+
+
+def text(v: Any) -> str | None:
+    if v is None:
+        return None
+    iso = getattr(v, "iso_format", None)  # neo4j.time values
+    if callable(iso):
+        return str(iso())
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return str(v)
+
+
+def number(v: Any) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def integer(v: Any) -> int | None:
+    f = number(v)
+    return None if f is None else int(f)
+
+
+def boolean(v: Any) -> bool | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        low = v.strip().lower()
+        if low in {"true", "yes", "1", "y"}:
+            return True
+        if low in {"false", "no", "0", "n"}:
+            return False
+        return None
+    return bool(v)
+
+
+def texts(v: Any) -> list[str] | None:
+    if v is None:
+        return None
+    if isinstance(v, list | tuple):
+        return [str(x) for x in v if x is not None]
+    return [str(v)]
+
+
+def json_value(v: Any) -> Any:
+    """A JSON value: strings holding JSON are parsed (raw rows, event properties)."""
+    if isinstance(v, str):
+        try:
+            return json.loads(v)
+        except ValueError:
+            return v
+    return v
+
+
+def _parse_day(v: Any) -> date | None:
+    s = text(v)
+    if not s or len(s) < 10:
+        return None
+    try:
+        return date.fromisoformat(s[:10])
+    except ValueError:
+        return None
+
+
+@cache
+def _relative_days() -> Callable[[Props, date], Any] | None:
+    try:
+        relative = importlib.import_module("enrich.relative")
+    except ImportError:
+        return None
+    fn = getattr(relative, "days_since_last_purchase", None)
+    return fn if callable(fn) else None
+
+
+def days_since_last_purchase(props: Props, today: date | None = None) -> int | None:
+    """Days since the profile's last purchase, computed when read (it changes every day).
+
+    Uses `enrich.relative.days_since_last_purchase` when that module exists.
+    """
+    today = today or datetime.now(UTC).date()
+    fn = _relative_days()
+    if fn is not None:
+        return integer(fn(props, today))
+    last = _parse_day(props.get("last_purchase_at"))
+    return None if last is None else (today - last).days
