@@ -743,7 +743,7 @@ async def test_graphiql_only_in_development(graph: GraphClient) -> None:
         s = (
             Settings(environment=env, neo4j_password="a-real-secret")
             if env == "production"
-            else Settings()
+            else Settings(environment="development")
         )
         app = create_app(s, graph=graph)
         async with (
