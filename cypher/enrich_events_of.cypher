@@ -1,27 +1,23 @@
-// The events of the active profiles of $pids, as enrich_events_all returns them.
+// The events of the active profiles of $pids, as enrich_events_page returns them.
 UNWIND $pids AS pid
 MATCH (p:Profile {pid: pid})
 WHERE p.retired IS NULL
 CALL (p) {
   MATCH (p)<-[:IN_PROFILE]-(:Record)<-[:BY]-(e:Event)
-  WITH e.type AS type, coalesce($channel_by_source[e.source], e.source) AS channel,
-       left(e.ts, 10) AS day, max(e.ts) AS last
-  WITH collect({type: type, channel: channel, day: day, last: last}) AS cells
-  CALL (cells) {
-    UNWIND cells AS c
-    WITH c WHERE c.type IN $email_types
-    WITH c.type AS type, max(c.last) AS last
-    RETURN collect([type, last]) AS email
-  }
-  CALL (cells) {
-    UNWIND cells AS c
-    WITH c WHERE NOT c.type IN $passive_types
-    WITH c.channel AS channel, c.day AS day, max(c.last) AS last
-    WITH channel, count(day) AS days, max(last) AS last
-    RETURN collect([channel, days, last]) AS activity
-  }
-  RETURN size(cells) AS n, email, activity
+  WITH e.type AS type, e.ts AS ts,
+       CASE WHEN NOT e.type IN $passive_types
+            THEN coalesce($channel_by_source[e.source], e.source) END AS channel
+  // One row per (channel, UTC day); channel null for campaign sends and unsubscribes.
+  WITH channel, left(ts, 10) AS day, max(ts) AS last,
+       max(CASE WHEN type = $open_type THEN ts END) AS opened,
+       max(CASE WHEN type = $click_type THEN ts END) AS clicked,
+       max(CASE WHEN type = $unsubscribe_type THEN ts END) AS unsubscribed
+  WITH channel, count(day) AS days, max(last) AS last, max(opened) AS opened,
+       max(clicked) AS clicked, max(unsubscribed) AS unsubscribed
+  RETURN count(*) AS n, max(opened) AS opened, max(clicked) AS clicked,
+         max(unsubscribed) AS unsubscribed,
+         collect(CASE WHEN channel IS NOT NULL THEN [channel, days, last] END) AS activity
 }
-WITH p, n, email, activity
+WITH p, n, opened, clicked, unsubscribed, activity
 WHERE n > 0
-RETURN p.pid AS pid, email, activity
+RETURN collect([p.pid, opened, clicked, unsubscribed, activity]) AS rows

@@ -78,6 +78,8 @@ import pandas as pd
 # if scipy-stubs is installed later.
 from scipy.special import expit, hyp2f1  # type: ignore[import-untyped, unused-ignore]
 
+from enrich.errors import EnrichError
+
 logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
@@ -121,7 +123,7 @@ PREDICTION_COLUMNS: Final = (
 )
 
 
-class ClvError(Exception):
+class ClvError(EnrichError):
     """Root of every error raised by `enrich.clv`."""
 
 

@@ -43,6 +43,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from enrich.errors import EnrichError
+
 SCORES: Final = (1, 2, 3, 4, 5)
 N_QUANTILES: Final = len(SCORES)
 NEUTRAL_SCORE: Final = 3
@@ -77,7 +79,7 @@ SEGMENTS: Final = (
 SCORE_COLUMNS: Final = ("r_score", "f_score", "m_score", "rfm_cell", "segment")
 
 
-class RfmError(ValueError):
+class RfmError(EnrichError, ValueError):
     """Root of every error raised by `enrich.rfm`."""
 
 

@@ -1,0 +1,498 @@
+"""Enrichment of golden profiles: descriptive, predictive and external attributes.
+
+A run reads the facts of the profiles it works on in three streamed reads (profiles with
+their loyalty and consent attributes, orders, events: `graph.enrich_repo`), computes every
+attribute with numpy over all of them at once, and writes them back in large
+`UNWIND $rows` batches (`SET p += row.props`).
+
+Runs:
+
+- **full** (`cdp enrich --all`): every active profile. Also stores the population
+  reference (`enrich.reference`) that places profiles in incremental runs.
+- **fit** (`cdp enrich --fit`): fits the CLV models on the summary of every customer, stores
+  them as a new version of `(:Model {id: 'clv'})`, then runs a full enrichment with them
+  (a new model changes every prediction, and the summary is already read).
+- **incremental** (`cdp enrich`): the profiles resolution marked `enrich_dirty` (records
+  merged, split, changed) and those with orders or events later than the last run saw,
+  scored against the stored model and reference. The first run on a graph (no reference
+  yet) is a full one.
+
+Fitting is never part of an incremental run or of any request: without a fitted model the
+predictive attributes are null with `clv_reason = "no_model"`.
+
+Time: `as_of` (default now) is the end of the observation window of the CLV model, the
+reference of the RFM recency and of the category decay. Attributes that change with the
+calendar (days since the last purchase, engaged in the last 90 days) are not stored; see
+`enrich.relative`. Predictions are as of `enriched_at`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from enrich import reference as ref
+from enrich.affinity import HALF_LIFE_DAYS, category_affinity
+from enrich.channels import ChannelActivity, channel_attributes
+from enrich.clv import ClvDataError, ClvError, fit_clv
+from enrich.columns import Columns
+from enrich.demographics import demographic_columns
+from enrich.errors import ModelNotFitted
+from enrich.facts import (
+    CHANNEL_BY_SOURCE,
+    EMAIL_CLICK,
+    EMAIL_OPEN,
+    EMAIL_UNSUBSCRIBE,
+    PASSIVE_EVENT_TYPES,
+    EventFacts,
+    EventFactsBuilder,
+    OrderFacts,
+    OrderFactsBuilder,
+    ProfileFacts,
+)
+from enrich.memberships import with_unsubscribe_event
+from enrich.predictive import (
+    MODEL_ID,
+    PREDICTIVE_ATTRIBUTES,
+    StoredModel,
+    model_from_props,
+    model_props,
+    no_purchase_attributes,
+    predict,
+)
+from enrich.providers.base import AreaProvider
+from enrich.purchases import PurchaseAttributes, order_channel_cells, purchase_attributes
+from enrich.rfm import SCORES, rfm_scores, rfm_segment
+from enrich.timestamps import SECONDS_PER_DAY, to_iso
+from graph import enrich_repo
+from graph.client import GraphClient
+
+log = logging.getLogger(__name__)
+
+DESCRIPTIVE_ATTRIBUTES: Final = (
+    "orders_count",
+    "total_spend",
+    "avg_order_value",
+    "first_purchase_at",
+    "last_purchase_at",
+    "rfm_r",
+    "rfm_f",
+    "rfm_m",
+    "rfm_segment",
+    "channels",
+    "preferred_channel",
+    "category_affinity",
+    "top_category",
+    "last_email_open_at",
+    "last_email_click_at",
+    "unsubscribed",
+    "loyalty_tier",
+    "loyalty_points",
+    "consent_email",
+    "consent_sms",
+)
+ATTRIBUTES: Final = (*DESCRIPTIVE_ATTRIBUTES, *PREDICTIVE_ATTRIBUTES, "enriched_at")
+"""Every property a run writes on each profile (plus `demo_*` with a provider)."""
+
+_SEGMENT_BY_CELL: Final = {
+    r * 100 + f * 10 + m: rfm_segment(r, f, m) for r in SCORES for f in SCORES for m in SCORES
+}
+
+
+@dataclass
+class EnrichConfig:
+    """Rules of enrichment that a retailer may tune."""
+
+    half_life_days: float = HALF_LIFE_DAYS
+    channel_by_source: dict[str, str] = field(default_factory=lambda: dict(CHANNEL_BY_SOURCE))
+    passive_event_types: tuple[str, ...] = PASSIVE_EVENT_TYPES
+    write_batch: int = enrich_repo.WRITE_BATCH
+
+    def event_params(self) -> dict[str, Any]:
+        return {
+            "open_type": EMAIL_OPEN,
+            "click_type": EMAIL_CLICK,
+            "unsubscribe_type": EMAIL_UNSUBSCRIBE,
+            "passive_types": list(self.passive_event_types),
+            "channel_by_source": dict(self.channel_by_source),
+        }
+
+
+@dataclass
+class EnrichReport:
+    """What a run did. Counts and times only: no customer data."""
+
+    mode: str
+    profiles: int = 0
+    with_purchases: int = 0
+    predicted: int = 0
+    dirty: int = 0
+    active: int = 0
+    demographics_matched: int = 0
+    fitted: bool = False
+    model_version: str | None = None
+    full_reason: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+
+@dataclass
+class _Facts:
+    profiles: ProfileFacts
+    orders: OrderFacts
+    events: EventFacts
+
+
+def _now_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _index(pids: Sequence[str], master: dict[str, int]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Positions in the master profile list (-1: a profile that is not there)."""
+    return np.fromiter((master.get(p, -1) for p in pids), dtype=np.int64, count=len(pids))
+
+
+class Enricher:
+    """Computes and stores the enrichment attributes of golden profiles."""
+
+    def __init__(
+        self,
+        graph: GraphClient,
+        *,
+        provider: AreaProvider | None = None,
+        config: EnrichConfig | None = None,
+    ) -> None:
+        """Args:
+        graph: The graph client.
+        provider: The area provider for `demo_*` attributes; None leaves them as they are.
+        config: Tunable rules.
+        """
+        self.graph = graph
+        self.provider = provider
+        self.config = config or EnrichConfig()
+
+    async def run(
+        self, *, full: bool = False, fit: bool = False, as_of: datetime | None = None
+    ) -> EnrichReport:
+        """Enrich profiles (see the module docstring for the kinds of run).
+
+        Args:
+            full: Recompute every active profile.
+            fit: Fit and store the CLV models first (implies `full`).
+            as_of: The moment the attributes are computed for; default now.
+
+        Raises:
+            ModelNotFitted: `fit` on a base with too little history to fit the models.
+            StoredStateError: The stored model or reference is unreadable.
+            ProviderError: The area provider failed.
+        """
+        g = self.graph
+        clock = time.perf_counter()
+        moment = (as_of or datetime.now(UTC)).astimezone(UTC)
+        as_of_s = int(moment.timestamp())
+        started = _now_iso(datetime.now(UTC))
+        model = model_from_props(await enrich_repo.get_model(g, MODEL_ID))
+        state = await enrich_repo.get_model(g, ref.REFERENCE_ID)
+        reference = (
+            ref.PopulationReference.from_json(str(state["reference_json"]))
+            if state and state.get("reference_json")
+            else None
+        )
+        report = EnrichReport("full" if (full or fit) else "incremental")
+        if not (full or fit):
+            if reference is None:
+                report.mode, report.full_reason = "full", "no population reference yet"
+            elif model is not None and reference.model_version != model.version:
+                report.mode, report.full_reason = "full", "model changed since the last full run"
+        is_full = report.mode == "full"
+        orders_mark, events_mark = await enrich_repo.watermarks(g)
+        pids: list[str] | None = None
+        if not is_full:
+            state = state or {}
+            dirty = await enrich_repo.dirty_profiles(g)
+            active = await enrich_repo.active_since(
+                g,
+                str(state.get("orders_watermark") or ""),
+                str(state.get("events_watermark") or ""),
+            )
+            report.dirty, report.active = len(dirty), len(active)
+            pids = sorted(set(dirty) | set(active))
+        report.seconds["prepare"] = time.perf_counter() - clock
+
+        if pids is not None and not pids:
+            await self._save_watermarks(orders_mark, events_mark)
+            report.model_version = model.version if model else None
+            return report
+
+        clock = time.perf_counter()
+        facts = await self._read(pids)
+        report.seconds["read"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        purchases = purchase_attributes(facts.orders, as_of_s)
+        report.seconds["compute"] = time.perf_counter() - clock
+        if fit:
+            clock = time.perf_counter()
+            model = await self._fit(purchases.summary)
+            report.fitted = True
+            report.seconds["fit"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        columns, new_reference = self._compute(
+            facts, purchases, model, None if is_full else reference, moment
+        )
+        if self.provider is not None:
+            demo, report.demographics_matched = await demographic_columns(
+                self.provider, facts.profiles.postcodes, facts.profiles.countries
+            )
+            for name, values in demo.items():
+                columns.set_objects(name, values)
+        report.seconds["compute"] += time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        report.profiles = await enrich_repo.write_profiles(
+            g, self._batches(facts.profiles.pids, columns), started
+        )
+        if is_full:
+            await self._save_reference(new_reference, orders_mark, events_mark)
+        else:
+            await self._save_watermarks(orders_mark, events_mark)
+        report.seconds["write"] = time.perf_counter() - clock
+        report.with_purchases = len(purchases.summary)
+        report.predicted = new_reference.clv_count
+        report.model_version = model.version if model else None
+        log.info(
+            "enrichment %s: %d profiles (%d with purchases), %.1f s",
+            report.mode,
+            report.profiles,
+            report.with_purchases,
+            report.total_seconds,
+        )
+        return report
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def _read(self, pids: Sequence[str] | None) -> _Facts:
+        profiles = ProfileFacts()
+        orders = OrderFactsBuilder()
+        events = EventFactsBuilder()
+        await enrich_repo.read_facts(
+            self.graph,
+            pids,
+            {"events": self.config.event_params()},
+            {"profiles": profiles.add, "orders": orders.add, "events": events.add},
+        )
+        return _Facts(profiles, orders.build(), events.build())
+
+    # -- fitting ------------------------------------------------------------------------
+
+    async def _fit(self, summary: pd.DataFrame) -> StoredModel:
+        try:
+            # PyTensor compiles and optimises in C; a thread keeps the event loop free.
+            params = await asyncio.to_thread(fit_clv, summary)
+        except ClvDataError as exc:
+            raise ModelNotFitted(exc.problem, len(summary)) from exc
+        except ClvError as exc:
+            raise ModelNotFitted(str(exc), len(summary)) from exc
+        number = await enrich_repo.put_model(self.graph, MODEL_ID, model_props(params))
+        stored = StoredModel(params=params, number=number)
+        log.info("CLV models fitted on %d customers: %s", params.n_customers, stored.version)
+        return stored
+
+    # -- computing ----------------------------------------------------------------------
+
+    def _compute(
+        self,
+        facts: _Facts,
+        purchases: PurchaseAttributes,
+        model: StoredModel | None,
+        reference: ref.PopulationReference | None,
+        moment: datetime,
+    ) -> tuple[Columns, ref.PopulationReference]:
+        profiles, orders, events = facts.profiles, facts.orders, facts.events
+        n = len(profiles)
+        as_of_s = int(moment.timestamp())
+        master = {pid: i for i, pid in enumerate(profiles.pids)}
+        cols = Columns(n)
+
+        # Purchases: per profile of `orders.pids`, placed at `at` in the master list.
+        at = _index(orders.pids, master)
+        ok = at >= 0
+        dest = at[ok]
+        cols.numeric("orders_count", "int", fill=0.0)[dest] = purchases.orders_count[ok]
+        cols.numeric("total_spend", fill=0.0)[dest] = np.round(purchases.total_spend[ok], 2)
+        cols.numeric("avg_order_value")[dest] = np.round(purchases.avg_order_value[ok], 2)
+        ok_list = np.flatnonzero(ok).tolist()
+        dest_list = dest.tolist()
+        for name, seconds in (
+            ("first_purchase_at", purchases.first_purchase_s),
+            ("last_purchase_at", purchases.last_purchase_s),
+        ):
+            cols.scatter(name, dest_list, to_iso(seconds[ok]))
+        affinity = category_affinity(orders, as_of_s, self.config.half_life_days)
+        cols.scatter(
+            "category_affinity", dest_list, [affinity.category_affinity[i] for i in ok_list]
+        )
+        cols.scatter("top_category", dest_list, [affinity.top_category[i] for i in ok_list])
+
+        # RFM, for customers with purchases.
+        bought = np.flatnonzero(purchases.orders_count > 0)
+        buyer_pids = [orders.pids[i] for i in bought.tolist()]
+        r, f, m, bounds = self._rfm(
+            buyer_pids,
+            purchases.last_purchase_s[bought],
+            purchases.orders_count[bought],
+            purchases.total_spend[bought],
+            as_of_s,
+            reference,
+        )
+        buyer_at = at[bought]
+        keep = buyer_at >= 0
+        for name, scores in (("rfm_r", r), ("rfm_f", f), ("rfm_m", m)):
+            cols.numeric(name, "int")[buyer_at[keep]] = scores[keep]
+        cells = (r * 100 + f * 10 + m)[keep].tolist()
+        cols.scatter("rfm_segment", buyer_at[keep].tolist(), [_SEGMENT_BY_CELL[c] for c in cells])
+
+        # Predictions: profiles without purchases get the "no purchases" values.
+        no_purchase = no_purchase_attributes()
+        for name in PREDICTIVE_ATTRIBUTES:
+            cols.objects(name, no_purchase[name])
+        predicted = predict(purchases.summary, model, as_of_s // SECONDS_PER_DAY, reference)
+        pred_at = _index(predicted.customer_ids, master)
+        pkeep = (pred_at >= 0).tolist()
+        pred_dest = pred_at[pred_at >= 0].tolist()
+        for name in PREDICTIVE_ATTRIBUTES:
+            values = predicted.columns[name]
+            cols.scatter(name, pred_dest, (v for v, k in zip(values, pkeep, strict=True) if k))
+
+        # Channels: orders and events.
+        order_cells = order_channel_cells(orders)
+        order_cells.profile = at[order_cells.profile]
+        event_at = _index(events.pids, master)
+        event_cells = ChannelActivity(
+            profile=event_at[events.activity_profile],
+            channel=events.activity_channel,
+            names=events.channels,
+            days=events.activity_days,
+            last_s=events.activity_last,
+        )
+        listed, preferred = channel_attributes(n, [order_cells, event_cells])
+        cols.set_objects("channels", listed)
+        cols.set_objects("preferred_channel", preferred)
+
+        # Email engagement, loyalty and consent.
+        opened, clicked = cols.objects("last_email_open_at"), cols.objects("last_email_click_at")
+        memberships = list(profiles.memberships)
+        for i, position in enumerate(event_at.tolist()):
+            if position < 0:
+                continue
+            opened[position] = events.last_open[i]
+            clicked[position] = events.last_click[i]
+            if events.last_unsubscribe[i] is not None:
+                memberships[position] = with_unsubscribe_event(memberships[position])
+        unsubscribed = cols.numeric("unsubscribed", "bool", fill=0.0)
+        for name in ("loyalty_tier", "loyalty_points", "consent_email", "consent_sms"):
+            cols.objects(name)
+        tier, points = cols.objects("loyalty_tier"), cols.objects("loyalty_points")
+        email, sms = cols.objects("consent_email"), cols.objects("consent_sms")
+        for i, member in enumerate(memberships):
+            if member is None:
+                continue
+            tier[i], points[i] = member.loyalty_tier, member.loyalty_points
+            email[i], sms[i] = member.consent_email, member.consent_sms
+            unsubscribed[i] = 1.0 if member.unsubscribed else 0.0
+        cols.set_objects("enriched_at", [_now_iso(moment)] * n)
+
+        clv_values = predicted.clv_12m
+        new_reference = ref.PopulationReference(
+            computed_at=_now_iso(moment),
+            model_version=model.version if model else None,
+            customers=len(buyer_pids),
+            rfm_bounds=bounds,
+            clv_sorted=ref.clv_sample(clv_values),
+            clv_count=int(np.isfinite(clv_values).sum()),
+        )
+        return cols, new_reference
+
+    def _rfm(
+        self,
+        pids: list[str],
+        last_s: np.ndarray[Any, np.dtype[np.int64]],
+        counts: np.ndarray[Any, np.dtype[np.int64]],
+        spend: np.ndarray[Any, np.dtype[np.float64]],
+        as_of_s: int,
+        reference: ref.PopulationReference | None,
+    ) -> tuple[
+        np.ndarray[Any, np.dtype[np.int64]],
+        np.ndarray[Any, np.dtype[np.int64]],
+        np.ndarray[Any, np.dtype[np.int64]],
+        dict[str, list[ref.Bound]],
+    ]:
+        """R, F, M scores and the quintile boundaries (from the reference in incremental
+        runs, from the population in full ones)."""
+        keys = {
+            "r": last_s.astype(np.float64),
+            "f": counts.astype(np.float64),
+            "m": spend.astype(np.float64),
+        }
+        if reference is not None:
+            bounds = reference.rfm_bounds
+            r, f, m = (ref.score_by_bounds(keys[k], pids, bounds[k]) for k in ref.RFM_MEASURES)
+            return r, f, m, bounds
+        if not pids:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, {k: [None] * 4 for k in ref.RFM_MEASURES}
+        scored = rfm_scores(
+            pd.DataFrame(
+                {
+                    "customer_id": pids,
+                    "days_since_last_purchase": (as_of_s - last_s) / SECONDS_PER_DAY,
+                    "frequency": counts,
+                    "monetary": spend,
+                }
+            )
+        )
+        r = scored["r_score"].to_numpy(dtype=np.int64)
+        f = scored["f_score"].to_numpy(dtype=np.int64)
+        m = scored["m_score"].to_numpy(dtype=np.int64)
+        bounds = {
+            k: ref.rfm_bounds(keys[k], pids, s)
+            for k, s in zip(ref.RFM_MEASURES, (r, f, m), strict=True)
+        }
+        return r, f, m, bounds
+
+    # -- writing ------------------------------------------------------------------------
+
+    async def _batches(
+        self, pids: Sequence[str], columns: Columns
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        size = self.config.write_batch
+        for start in range(0, len(pids), size):
+            yield columns.rows(pids, start, min(start + size, len(pids)))
+            await asyncio.sleep(0)
+
+    async def _save_reference(
+        self, reference: ref.PopulationReference, orders_mark: str | None, events_mark: str | None
+    ) -> None:
+        props = ref.reference_props(
+            reference, {"orders_watermark": orders_mark, "events_watermark": events_mark}
+        )
+        await enrich_repo.put_model(self.graph, ref.REFERENCE_ID, props)
+
+    async def _save_watermarks(self, orders_mark: str | None, events_mark: str | None) -> None:
+        await enrich_repo.put_state(
+            self.graph,
+            ref.REFERENCE_ID,
+            {"orders_watermark": orders_mark, "events_watermark": events_mark},
+        )

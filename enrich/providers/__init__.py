@@ -1,0 +1,1 @@
+"""External enrichment providers: one module per implementation of `base.AreaProvider`."""

@@ -1,0 +1,170 @@
+"""A skeleton provider for a third-party area-demographics service over HTTP.
+
+The contract it speaks (adapt `_request_body` and `_parse` to a real vendor):
+
+``POST {base_url}/v1/areas/lookup`` with ``Authorization: Bearer <api key>`` and
+``{"areas": [{"country": "AU", "postcode": "2000"}, ...]}`` (at most `batch_size`
+areas), answered by ``{"results": [{"country", "postcode", "income_band", "age_band",
+"urbanity", "lifestyle_segment"}, ...]}`` listing the areas the service knows.
+
+Failures: 429 and 5xx answers and timeouts are retried `max_retries` times (honouring
+`Retry-After`, else exponential back-off); 401/403 and other 4xx fail at once. Every
+failure raises `ProviderError` with the status and no request content. Logs carry counts
+only: areas are location data about customers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from enrich.errors import ProviderError
+from enrich.providers.base import AreaKey, AreaProfile, AreaProvider
+
+log = logging.getLogger(__name__)
+
+LOOKUP_PATH: Final = "/v1/areas/lookup"
+MAX_BACKOFF_S: Final = 30.0
+
+
+class HttpProviderSettings(BaseModel):
+    """Where the service is and how to call it; built from the application's settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = "http"
+    base_url: str
+    api_key: SecretStr
+    timeout_s: float = Field(default=10.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    backoff_s: float = Field(default=0.5, ge=0)
+
+
+class HttpAreaProvider(AreaProvider):
+    """Area demographics from an HTTP service, asked in batches."""
+
+    def __init__(
+        self,
+        settings: HttpProviderSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Args:
+        settings: Base URL, API key, timeouts, batch size, retries.
+        transport: Replaces the network (tests).
+        sleep: Waits between retries (tests record the waits instead).
+        """
+        self.settings = settings
+        self.name = settings.name
+        self._sleep = sleep
+        self._client = httpx.AsyncClient(
+            base_url=settings.base_url.rstrip("/"),
+            headers={
+                "Authorization": f"Bearer {settings.api_key.get_secret_value()}",
+                "Accept": "application/json",
+            },
+            timeout=httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def lookup(self, areas: Sequence[AreaKey]) -> Mapping[AreaKey, AreaProfile]:
+        unique = list(dict.fromkeys(areas))
+        out: dict[AreaKey, AreaProfile] = {}
+        size = self.settings.batch_size
+        batches = 0
+        for start in range(0, len(unique), size):
+            batch = unique[start : start + size]
+            answer = await self._post(self._request_body(batch))
+            out.update(self._parse(batch, answer))
+            batches += 1
+        log.info(
+            "%s: %d areas asked in %d batches, %d known", self.name, len(unique), batches, len(out)
+        )
+        return out
+
+    def _request_body(self, batch: Sequence[AreaKey]) -> dict[str, Any]:
+        return {"areas": [{"country": k.country, "postcode": k.postcode} for k in batch]}
+
+    def _parse(self, batch: Sequence[AreaKey], answer: Any) -> dict[AreaKey, AreaProfile]:
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list):
+            raise ProviderError(self.name, "answer has no results list")
+        fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        asked: dict[tuple[str, str], list[AreaKey]] = {}
+        for key in batch:
+            asked.setdefault(((key.country or "").upper(), key.postcode.upper()), []).append(key)
+        by_postcode: dict[str, list[AreaKey]] = {}
+        for key in batch:
+            by_postcode.setdefault(key.postcode.upper(), []).append(key)
+        out: dict[AreaKey, AreaProfile] = {}
+        for item in results:
+            if not isinstance(item, dict) or not isinstance(item.get("postcode"), str):
+                raise ProviderError(self.name, "answer holds a malformed result")
+            country = str(item.get("country") or "").upper()
+            postcode = item["postcode"].upper()
+            area = AreaProfile(
+                income_band=_text(item.get("income_band")),
+                age_band=_text(item.get("age_band")),
+                urbanity=_text(item.get("urbanity")),
+                lifestyle=_text(item.get("lifestyle_segment")),
+                fetched_at=fetched_at,
+            )
+            # An area asked without a country is answered with the service's choice.
+            keys = asked.get((country, postcode), []) + [
+                k for k in by_postcode.get(postcode, []) if k.country is None
+            ]
+            for key in keys:
+                out.setdefault(key, area)
+        return out
+
+    async def _post(self, body: dict[str, Any]) -> Any:
+        attempt = 0
+        while True:
+            try:
+                response = await self._client.post(LOOKUP_PATH, json=body)
+            except httpx.TimeoutException as exc:
+                if attempt >= self.settings.max_retries:
+                    raise ProviderError(self.name, "timed out") from exc
+                await self._sleep(self._backoff(attempt, None))
+                attempt += 1
+                continue
+            except httpx.HTTPError as exc:
+                raise ProviderError(self.name, type(exc).__name__) from exc
+            status = response.status_code
+            if status == 200:
+                try:
+                    return response.json()
+                except ValueError as exc:
+                    raise ProviderError(self.name, "answer is not JSON", status) from exc
+            retryable = status == 429 or status >= 500
+            if not retryable or attempt >= self.settings.max_retries:
+                problem = "unauthorised" if status in (401, 403) else "request refused"
+                if retryable:
+                    problem = "unavailable"
+                raise ProviderError(self.name, problem, status)
+            await self._sleep(self._backoff(attempt, response.headers.get("Retry-After")))
+            attempt += 1
+
+    def _backoff(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after is not None:
+            try:
+                return min(max(float(retry_after), 0.0), MAX_BACKOFF_S)
+            except ValueError:
+                pass
+        return float(min(self.settings.backoff_s * 2**attempt, MAX_BACKOFF_S))
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
