@@ -24,7 +24,6 @@ from enrich.facts import OrderFacts
 from enrich.timestamps import SECONDS_PER_DAY
 
 HALF_LIFE_DAYS: Final = 180.0
-SHARE_DECIMALS: Final = 4
 
 
 @dataclass
@@ -68,23 +67,22 @@ def category_affinity(
     cell_cat = cells % n_cat
     totals = np.bincount(cell_profile, weights=sums, minlength=n)
     shares = sums / totals[cell_profile]
-    names = [json.dumps(c, ensure_ascii=False) for c in facts.categories]
+    names = np.array([json.dumps(c, ensure_ascii=False) + ":" for c in facts.categories])
     # Within each profile: largest share first, ties by category name.
     rank_by_name = np.argsort(np.argsort(np.asarray(facts.categories, dtype=object)))
-    rounded = np.round(shares, SHARE_DECIMALS)
     order_cells = np.lexsort((rank_by_name[cell_cat], -shares, cell_profile))
-    current = -1
-    parts: list[str] = []
-    for i in order_cells.tolist():
-        p = int(cell_profile[i])
-        if p != current:
-            if current >= 0:
-                affinity[current] = "{" + ",".join(parts) + "}"
-            current, parts = p, []
-            top[p] = facts.categories[int(cell_cat[i])]
-        parts.append(f"{names[int(cell_cat[i])]}:{float(rounded[i])!r}")
-    if current >= 0:
-        affinity[current] = "{" + ",".join(parts) + "}"
+    cell_profile, cell_cat = cell_profile[order_cells], cell_cat[order_cells]
+    # "0.4162", "0.5", "1": four decimals without trailing zeros.
+    text = np.char.rstrip(np.char.rstrip(np.char.mod("%.4f", shares[order_cells]), "0"), ".")
+    pairs = np.char.add(names[cell_cat], text).tolist()
+    bounds = np.flatnonzero(np.diff(cell_profile)) + 1
+    starts = np.concatenate(([0], bounds)).tolist()
+    stops = np.concatenate((bounds, [len(pairs)])).tolist()
+    owners = cell_profile[starts].tolist()
+    for owner, a, b in zip(owners, starts, stops, strict=True):
+        affinity[owner] = "{" + ",".join(pairs[a:b]) + "}"
+    for owner, c in zip(owners, cell_cat[starts].tolist(), strict=True):
+        top[owner] = facts.categories[c]
     return Affinity(affinity, top)
 
 

@@ -25,6 +25,7 @@ import numpy.typing as npt
 IntArray = npt.NDArray[np.int64]
 
 NEVER_PREFERRED: Final = frozenset({"service"})
+MAX_MASK_CHANNELS: Final = 62
 
 
 @dataclass
@@ -79,18 +80,32 @@ def channel_attributes(
     cell_profile = cells // width
     cell_code = cells % width
     eligible = np.array([name not in NEVER_PREFERRED for name in vocabulary])[cell_code]
-    # Cells come sorted by profile, then channel name (np.unique sorted their keys).
-    for p, c in zip(cell_profile.tolist(), cell_code.tolist(), strict=True):
-        listed = channels[p]
-        if listed is None:
-            channels[p] = [vocabulary[c]]
-        else:
-            listed.append(vocabulary[c])
+    if width <= MAX_MASK_CHANNELS:
+        # Each profile's set of channels as a bit mask, one list per distinct set (the
+        # lists are shared between profiles: read them, do not change them).
+        masks = np.zeros(n, dtype=np.int64)
+        np.bitwise_or.at(masks, cell_profile, np.left_shift(1, cell_code))
+        lists = {
+            int(m): [name for bit, name in enumerate(vocabulary) if m >> bit & 1]
+            for m in np.unique(masks)
+            if m
+        }
+        channels = [lists[m] if m else None for m in masks.tolist()]
+    else:
+        for p, c in zip(cell_profile.tolist(), cell_code.tolist(), strict=True):
+            listed = channels[p]
+            if listed is None:
+                channels[p] = [vocabulary[c]]
+            else:
+                listed.append(vocabulary[c])  # cells come sorted by profile, then name
     # Preferred: per profile, eligible first, most days, latest, then name.
     order = np.lexsort((cell_code, -cell_last, -cell_days, ~eligible, cell_profile))
     first = np.ones(len(order), dtype=bool)
     first[1:] = cell_profile[order][1:] != cell_profile[order][:-1]
-    for i in order[first].tolist():
-        if eligible[i]:
-            preferred[int(cell_profile[i])] = vocabulary[int(cell_code[i])]
+    best = order[first]
+    best = best[eligible[best]]
+    names = np.array([*vocabulary, None], dtype=object)
+    chosen = np.full(n, len(vocabulary), dtype=np.int64)
+    chosen[cell_profile[best]] = cell_code[best]
+    preferred = names[chosen].tolist()
     return channels, preferred

@@ -20,18 +20,31 @@ Runs:
 Fitting is never part of an incremental run or of any request: without a fitted model the
 predictive attributes are null with `clv_reason = "no_model"`.
 
+Dirty flags: a run clears `enrich_dirty` on the profiles it writes, unless resolution
+rewrote the profile after the second the run started in (resolution sets `resolved_at`,
+to the second, together with the flag), so a change made during a run is picked up by
+the next one. This compares the clocks of the resolving and the enriching process: run
+them on hosts whose clocks agree.
+
 Time: `as_of` (default now) is the end of the observation window of the CLV model, the
 reference of the RFM recency and of the category decay. Attributes that change with the
 calendar (days since the last purchase, engaged in the last 90 days) are not stored; see
-`enrich.relative`. Predictions are as of `enriched_at`.
+`enrich.relative`. `enriched_at` is when a profile was written.
+
+Scale: the reads are paged (one row per 10,000 profiles), the arithmetic is numpy over
+all orders, lines and activity cells, numeric attributes stay in arrays until a write
+batch needs them, and the cyclic garbage collector is paused while millions of small
+objects are built (see `bench/enrich.py` for the figures).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -43,7 +56,7 @@ from enrich import reference as ref
 from enrich.affinity import HALF_LIFE_DAYS, category_affinity
 from enrich.channels import ChannelActivity, channel_attributes
 from enrich.clv import ClvDataError, ClvError, fit_clv
-from enrich.columns import Columns
+from enrich.columns import Columns, object_array
 from enrich.demographics import demographic_columns
 from enrich.errors import ModelNotFitted
 from enrich.facts import (
@@ -154,13 +167,47 @@ class _Facts:
     events: EventFacts
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector.
+
+    Reading builds millions of small objects (none in reference cycles) while millions
+    more are alive; each full collection walks all of them, which made reading a million
+    profiles several times slower. Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def _start_second() -> str:
+    """The run's start, to the second, once that second is over.
+
+    Resolution stamps `resolved_at` (to the second) when it marks a profile dirty; a run
+    clears the flags of profiles resolved no later than its start. Reading only after the
+    start second has passed means every such resolution is visible to the run.
+    """
+    now = datetime.now(UTC)
+    await asyncio.sleep((1_000_000 - now.microsecond) / 1_000_000)
+    return _now_iso(now)
+
+
 def _now_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _index(pids: Sequence[str], master: dict[str, int]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Positions in the master profile list (-1: a profile that is not there)."""
-    return np.fromiter((master.get(p, -1) for p in pids), dtype=np.int64, count=len(pids))
+def _index(master: pd.Index, pids: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Positions of `pids` in the master profile list (-1: a profile that is not there)."""
+    if not len(pids):
+        return np.zeros(0, dtype=np.int64)
+    positions: np.ndarray[Any, np.dtype[np.int64]] = master.get_indexer(pd.Index(pids)).astype(
+        np.int64
+    )
+    return positions
 
 
 class Enricher:
@@ -201,7 +248,7 @@ class Enricher:
         clock = time.perf_counter()
         moment = (as_of or datetime.now(UTC)).astimezone(UTC)
         as_of_s = int(moment.timestamp())
-        started = _now_iso(datetime.now(UTC))
+        started = await _start_second()
         model = model_from_props(await enrich_repo.get_model(g, MODEL_ID))
         state = await enrich_repo.get_model(g, ref.REFERENCE_ID)
         reference = (
@@ -236,11 +283,13 @@ class Enricher:
             return report
 
         clock = time.perf_counter()
-        facts = await self._read(pids)
+        with _gc_paused():
+            facts = await self._read(pids)
         report.seconds["read"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        purchases = purchase_attributes(facts.orders, as_of_s)
+        with _gc_paused():
+            purchases = purchase_attributes(facts.orders, as_of_s)
         report.seconds["compute"] = time.perf_counter() - clock
         if fit:
             clock = time.perf_counter()
@@ -249,9 +298,10 @@ class Enricher:
             report.seconds["fit"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        columns, new_reference = self._compute(
-            facts, purchases, model, None if is_full else reference, moment
-        )
+        with _gc_paused():
+            columns, new_reference = self._compute(
+                facts, purchases, model, None if is_full else reference, moment
+            )
         if self.provider is not None:
             demo, report.demographics_matched = await demographic_columns(
                 self.provider, facts.profiles.postcodes, facts.profiles.countries
@@ -261,9 +311,10 @@ class Enricher:
         report.seconds["compute"] += time.perf_counter() - clock
 
         clock = time.perf_counter()
-        report.profiles = await enrich_repo.write_profiles(
-            g, self._batches(facts.profiles.pids, columns), started
-        )
+        with _gc_paused():
+            report.profiles = await enrich_repo.write_profiles(
+                g, self._batches(facts.profiles.pids, columns), started
+            )
         if is_full:
             await self._save_reference(new_reference, orders_mark, events_mark)
         else:
@@ -323,28 +374,27 @@ class Enricher:
         profiles, orders, events = facts.profiles, facts.orders, facts.events
         n = len(profiles)
         as_of_s = int(moment.timestamp())
-        master = {pid: i for i, pid in enumerate(profiles.pids)}
+        master = pd.Index(profiles.pids)
         cols = Columns(n)
 
         # Purchases: per profile of `orders.pids`, placed at `at` in the master list.
-        at = _index(orders.pids, master)
+        at = _index(master, orders.pids)
         ok = at >= 0
         dest = at[ok]
         cols.numeric("orders_count", "int", fill=0.0)[dest] = purchases.orders_count[ok]
         cols.numeric("total_spend", fill=0.0)[dest] = np.round(purchases.total_spend[ok], 2)
         cols.numeric("avg_order_value")[dest] = np.round(purchases.avg_order_value[ok], 2)
-        ok_list = np.flatnonzero(ok).tolist()
-        dest_list = dest.tolist()
         for name, seconds in (
             ("first_purchase_at", purchases.first_purchase_s),
             ("last_purchase_at", purchases.last_purchase_s),
         ):
-            cols.scatter(name, dest_list, to_iso(seconds[ok]))
+            cols.scatter(name, dest, to_iso(seconds[ok]))
         affinity = category_affinity(orders, as_of_s, self.config.half_life_days)
-        cols.scatter(
-            "category_affinity", dest_list, [affinity.category_affinity[i] for i in ok_list]
-        )
-        cols.scatter("top_category", dest_list, [affinity.top_category[i] for i in ok_list])
+        for name, values in (
+            ("category_affinity", affinity.category_affinity),
+            ("top_category", affinity.top_category),
+        ):
+            cols.scatter(name, dest, object_array(values, len(values))[ok])
 
         # RFM, for customers with purchases.
         bought = np.flatnonzero(purchases.orders_count > 0)
@@ -362,24 +412,23 @@ class Enricher:
         for name, scores in (("rfm_r", r), ("rfm_f", f), ("rfm_m", m)):
             cols.numeric(name, "int")[buyer_at[keep]] = scores[keep]
         cells = (r * 100 + f * 10 + m)[keep].tolist()
-        cols.scatter("rfm_segment", buyer_at[keep].tolist(), [_SEGMENT_BY_CELL[c] for c in cells])
+        cols.scatter("rfm_segment", buyer_at[keep], [_SEGMENT_BY_CELL[c] for c in cells])
 
         # Predictions: profiles without purchases get the "no purchases" values.
         no_purchase = no_purchase_attributes()
         for name in PREDICTIVE_ATTRIBUTES:
             cols.objects(name, no_purchase[name])
         predicted = predict(purchases.summary, model, as_of_s // SECONDS_PER_DAY, reference)
-        pred_at = _index(predicted.customer_ids, master)
-        pkeep = (pred_at >= 0).tolist()
-        pred_dest = pred_at[pred_at >= 0].tolist()
+        pred_at = _index(master, predicted.customer_ids)
+        pkeep = pred_at >= 0
         for name in PREDICTIVE_ATTRIBUTES:
             values = predicted.columns[name]
-            cols.scatter(name, pred_dest, (v for v, k in zip(values, pkeep, strict=True) if k))
+            cols.scatter(name, pred_at[pkeep], object_array(values, len(values))[pkeep])
 
         # Channels: orders and events.
         order_cells = order_channel_cells(orders)
         order_cells.profile = at[order_cells.profile]
-        event_at = _index(events.pids, master)
+        event_at = _index(master, events.pids)
         event_cells = ChannelActivity(
             profile=event_at[events.activity_profile],
             channel=events.activity_channel,
@@ -392,18 +441,17 @@ class Enricher:
         cols.set_objects("preferred_channel", preferred)
 
         # Email engagement, loyalty and consent.
-        opened, clicked = cols.objects("last_email_open_at"), cols.objects("last_email_click_at")
+        known = event_at >= 0
+        for name, values in (
+            ("last_email_open_at", events.last_open),
+            ("last_email_click_at", events.last_click),
+        ):
+            cols.scatter(name, event_at[known], object_array(values, len(values))[known])
         memberships = list(profiles.memberships)
         for i, position in enumerate(event_at.tolist()):
-            if position < 0:
-                continue
-            opened[position] = events.last_open[i]
-            clicked[position] = events.last_click[i]
-            if events.last_unsubscribe[i] is not None:
+            if position >= 0 and events.last_unsubscribe[i] is not None:
                 memberships[position] = with_unsubscribe_event(memberships[position])
         unsubscribed = cols.numeric("unsubscribed", "bool", fill=0.0)
-        for name in ("loyalty_tier", "loyalty_points", "consent_email", "consent_sms"):
-            cols.objects(name)
         tier, points = cols.objects("loyalty_tier"), cols.objects("loyalty_points")
         email, sms = cols.objects("consent_email"), cols.objects("consent_sms")
         for i, member in enumerate(memberships):
@@ -412,7 +460,6 @@ class Enricher:
             tier[i], points[i] = member.loyalty_tier, member.loyalty_points
             email[i], sms[i] = member.consent_email, member.consent_sms
             unsubscribed[i] = 1.0 if member.unsubscribed else 0.0
-        cols.set_objects("enriched_at", [_now_iso(moment)] * n)
 
         clv_values = predicted.clv_12m
         new_reference = ref.PopulationReference(
@@ -479,7 +526,10 @@ class Enricher:
     ) -> AsyncIterator[list[dict[str, Any]]]:
         size = self.config.write_batch
         for start in range(0, len(pids), size):
-            yield columns.rows(pids, start, min(start + size, len(pids)))
+            # `enriched_at` is when the batch is written (segment refreshes use it as a
+            # watermark), not the `as_of` the attributes were computed for.
+            now = {"enriched_at": _now_iso(datetime.now(UTC))}
+            yield columns.rows(pids, start, min(start + size, len(pids)), now)
             await asyncio.sleep(0)
 
     async def _save_reference(

@@ -9,8 +9,9 @@ for the day they ask about. Two forms give the same answer:
 - Cypher expression builders, for segment queries that filter on them in the database.
 
 Days are counted between UTC calendar dates: a purchase at 23:30 UTC yesterday is one day
-ago at 00:10 UTC today. `engaged_90d` means an email open or click on one of the last 91
-calendar days, today included (at most 90 days ago).
+ago at 00:10 UTC today. `engaged_90d` means an email open or click in the last 90 days:
+today and the 89 days before it (0 to 89 days ago), the convention of segment conditions
+("within the last N days", `activate.segments.compiler`).
 """
 
 from __future__ import annotations
@@ -70,11 +71,11 @@ def engaged_90d(profile: Mapping[str, Any], today: date) -> bool:
         today: The day asked about.
 
     Returns:
-        True when an open or a click is at most 90 days before `today` (and not after it).
+        True when an open or a click is 0 to 89 days before `today`.
     """
     for prop in ENGAGEMENT_PROPERTIES:
         day = _utc_date(profile.get(prop))
-        if day is not None and 0 <= (today - day).days <= ENGAGED_WINDOW_DAYS:
+        if day is not None and 0 <= (today - day).days < ENGAGED_WINDOW_DAYS:
             return True
     return False
 
@@ -115,7 +116,7 @@ def engaged_90d_cypher(var: str = "p", today_param: str = "today") -> str:
     v, t = _check("variable", var), _check("parameter", today_param)
     days = ENGAGED_WINDOW_DAYS
     checks = [
-        f"coalesce(date(datetime({v}.{prop})) >= date(${t}) - duration({{days: {days}}})"
+        f"coalesce(date(datetime({v}.{prop})) > date(${t}) - duration({{days: {days}}})"
         f" AND date(datetime({v}.{prop})) <= date(${t}), false)"
         for prop in ENGAGEMENT_PROPERTIES
     ]

@@ -4,6 +4,7 @@ the HTTP provider, and the time-relative Cypher against its Python twin."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -16,8 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import typer
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
+from cli import enrich_cmd
 from enrich.affinity import shares_of
 from enrich.clv import ClvParams, params_from_json, predict_clv
 from enrich.enricher import ATTRIBUTES, Enricher
@@ -250,6 +254,7 @@ async def test_attributes_match_hand_computed_values(
 ) -> None:
     await ingest_hand_data(graph, tmp_path)
     version = await store_params(graph)
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = await Enricher(graph, provider=PostcodeFileProvider(postcodes)).run(
         full=True, as_of=AS_OF
     )
@@ -321,17 +326,18 @@ async def test_attributes_match_hand_computed_values(
     assert sorted(a["sources"]) == ["esp", "shop"]
 
     # Predictions: the closed forms of the stored model on the hand summary.
+    # Probabilities, expected purchases and percentiles are stored to 4 decimals.
     expected = predict_clv(PARAMS, HAND_SUMMARY).set_index("customer_id")
     for name, p in {"A": a, "B": b, "D": d, "E": e, "F": f}.items():
         want = expected.loc[name]
         repeat = name != "B"
         assert p["clv_model_version"] == version
-        assert p.get("p_alive") == (pytest.approx(want["p_alive"]) if repeat else None)
+        assert p.get("p_alive") == (round(want["p_alive"], 4) if repeat else None)
         assert p.get("churn_risk") == (want["churn_risk"] if repeat else None)
         for attr in ("expected_purchases_90d", "expected_purchases_365d", "prob_purchase_30d"):
-            assert p[attr] == pytest.approx(want[attr]), (name, attr)
+            assert p[attr] == round(want[attr], 4), (name, attr)
         assert p["clv_12m"] == round(want["clv_12m"], 2)
-        assert p["clv_percentile"] == pytest.approx(want["clv_percentile"])
+        assert p["clv_percentile"] == round(want["clv_percentile"], 4)
         gap = want["expected_next_purchase_days"]
         next_at = (
             str(np.datetime64("2026-01-01") + np.timedelta64(round(gap), "D"))
@@ -342,7 +348,8 @@ async def test_attributes_match_hand_computed_values(
         assert p.get("clv_reason") == (None if repeat else "no_repeat_purchase")
     assert c.get("clv_reason") == "no_purchases" and c.get("p_alive") is None
     assert c.get("clv_12m") is None
-    assert a["enriched_at"] == "2026-01-01T00:00:00Z"
+    # When the profile was written, not the as-of moment of the figures.
+    assert a["enriched_at"] >= started
 
     # Demographics with provenance: A by (AU, 2000); B has no country and 6011 exists in
     # AU and NZ, so the default AU; D's 9999 is unknown.
@@ -443,19 +450,29 @@ async def test_new_activity_is_picked_up_without_resolution(
     assert (await enricher.run(as_of=AS_OF)).profiles == 0
 
 
-async def test_a_crashed_runs_claim_is_taken_up_again(graph: GraphClient, tmp_path: Path) -> None:
+async def test_a_profile_resolved_during_a_run_stays_dirty(
+    graph: GraphClient, tmp_path: Path
+) -> None:
     await ingest_hand_data(graph, tmp_path)
     await Enricher(graph).run(full=True, as_of=AS_OF)
-    pid = (await profile_of(graph, "shop:d1"))["pid"]
+    assert await dirty_count(graph) == 0
+    d, e = await profile_of(graph, "shop:d1"), await profile_of(graph, "shop:e1")
+    # d: marked by resolution before the run; e: rewritten by a resolution that finished
+    # after the run started (its resolved_at is later), so its new state is not read yet.
     await graph.write_text(
         "t",
-        "MATCH (p:Profile {pid: $pid}) SET p.enrich_dirty = 'enrich-crashed', p.orders_count = -1",
-        {"pid": pid},
+        "MATCH (p:Profile {pid: $d}) SET p.enrich_dirty = true, p.orders_count = -1 "
+        "WITH 1 AS one MATCH (q:Profile {pid: $e}) "
+        "SET q.enrich_dirty = true, q.resolved_at = '2999-01-01T00:00:00Z'",
+        {"d": d["pid"], "e": e["pid"]},
     )
     report = await Enricher(graph).run(as_of=AS_OF)
-    assert report.dirty == 1 and report.profiles == 1
+    assert (report.mode, report.dirty, report.profiles) == ("incremental", 2, 2)
     assert (await profile_of(graph, "shop:d1"))["orders_count"] == 2
-    assert await dirty_count(graph) == 0
+    remaining = await graph.read_text(
+        "t", "MATCH (p:Profile) WHERE p.enrich_dirty IS NOT NULL RETURN p.pid AS pid"
+    )
+    assert [r["pid"] for r in remaining] == [e["pid"]]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -471,7 +488,8 @@ def _differences(
 
 
 RELATIVE = ("rfm_r", "rfm_f", "rfm_m", "rfm_segment", "clv_percentile")
-ABSOLUTE = [n for n in ATTRIBUTES if n not in RELATIVE]
+COMPARED = [n for n in ATTRIBUTES if n != "enriched_at"]
+ABSOLUTE = [n for n in COMPARED if n not in RELATIVE]
 
 
 @pytest.fixture(scope="module")
@@ -514,7 +532,7 @@ async def test_fit_then_incremental_agrees_with_full(
     assert (report.mode, report.profiles) == ("incremental", len(some))
     again = await all_profiles(graph)
     for pid in some:
-        assert _differences(full[pid], again[pid], [*ATTRIBUTES, *DEMOGRAPHIC_ATTRIBUTES[:4]]) == []
+        assert _differences(full[pid], again[pid], [*COMPARED, *DEMOGRAPHIC_ATTRIBUTES[:4]]) == []
 
     # New orders for a few customers: the incremental run, then a full run, agree on every
     # absolute attribute; relative ones move at most a little with the population.
@@ -618,5 +636,42 @@ async def test_relative_cypher_agrees_with_python(graph: GraphClient, tmp_path: 
     # Days pass without a recompute: 30 days after 2025-12-02 on New Year's day, 90 later.
     assert days_since_last_purchase(a, date(2026, 1, 1)) == 30
     assert days_since_last_purchase(a, date(2026, 3, 2)) == 90
-    assert engaged_90d(a, date(2026, 2, 18)) is True  # open on 2025-11-20: 90 days
-    assert engaged_90d(a, date(2026, 2, 19)) is False
+    assert engaged_90d(a, date(2026, 2, 17)) is True  # open on 2025-11-20: 89 days
+    assert engaged_90d(a, date(2026, 2, 18)) is False
+
+
+# -- command line -------------------------------------------------------------------------
+
+
+async def test_cli_runs_reports_and_refuses_a_fit_without_history(
+    graph: GraphClient, tmp_path: Path, postcodes: Path
+) -> None:
+    app = typer.Typer()
+    app.command()(enrich_cmd.enrich)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, list(args))
+        return result.exit_code, " ".join(result.stdout.split())  # rich wraps lines
+
+    # One-time buyers only: nothing to fit the spend model on.
+    once = [
+        order(f"x{i}", f"s{i}", "2025-05-01T10:00:00Z", "online", ("Kids", 1, 9)) for i in (1, 2)
+    ]
+    await ingest_shop(graph, tmp_path, [{"id": "s1"}, {"id": "s2"}], once, source="solo")
+    await Resolver(graph).resolve()
+    code, out = await asyncio.to_thread(invoke, "--fit", "--as-of", "2026-01-01")
+    assert code == 1 and "cannot fit the CLV models" in out and "repeat customers" in out
+    assert await enrich_repo.get_model(graph, MODEL_ID) is None
+
+    await ingest_hand_data(graph, tmp_path)
+    code, out = await asyncio.to_thread(
+        invoke, "--all", "--as-of", "2026-01-01", "--postcodes", str(postcodes)
+    )
+    assert code == 0, out
+    assert "profiles written" in out and "none (run `cdp enrich --fit`)" in out
+    assert (await profile_of(graph, "shop:a1"))["demo_provider"] == "postcode_file:postcodes.csv"
+    code, out = await asyncio.to_thread(invoke, "--no-demographics", "--as-of", "2026-01-01")
+    assert code == 0 and "incremental" in out
+    code, _ = await asyncio.to_thread(invoke, "--as-of", "yesterday")
+    assert code == 2

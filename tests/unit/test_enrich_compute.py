@@ -218,7 +218,7 @@ def test_affinity_leaves_out_uncategorised_and_non_positive_lines() -> None:
     )
     b.add(order_row("y", [("2025-12-01T00:00:00Z", 10.0, "online", [("Kids", 2, 5.0)])]))
     affinity = category_affinity(b.build(), AS_OF)
-    assert affinity.category_affinity == [None, '{"Kids":1.0}']
+    assert affinity.category_affinity == [None, '{"Kids":1}']
     assert affinity.top_category == [None, "Kids"]
 
 
@@ -285,14 +285,10 @@ def test_preferred_channel_most_days_then_most_recent_never_service() -> None:
 # -- loyalty and consent ------------------------------------------------------------------
 
 
-def _record(seen: str, **attrs: str | None) -> list[object]:
-    return record_row(seen, **attrs)
-
-
-def test_loyalty_from_the_most_recent_record() -> None:
-    old = _record("2024-01-01", loyalty_tier="Gold", loyalty_points="5000.0")
-    new = _record("2025-01-01", loyalty_tier="Silver", loyalty_points="120.0")
-    tierless = _record("2026-01-01", loyalty_points="7.5")
+def test_loyalty_from_the_most_recentrecord_row() -> None:
+    old = record_row("2024-01-01", loyalty_tier="Gold", loyalty_points="5000.0")
+    new = record_row("2025-01-01", loyalty_tier="Silver", loyalty_points="120.0")
+    tierless = record_row("2026-01-01", loyalty_points="7.5")
     m = membership([old, new, tierless], unsubscribe_event=False)
     assert (m.loyalty_tier, m.loyalty_points) == ("Silver", 7.5)
     assert membership([old], False).loyalty_points == 5000
@@ -314,15 +310,15 @@ def test_loyalty_from_the_most_recent_record() -> None:
 def test_email_consent_rules(
     signals: list[dict[str, str]], unsubscribe_event: bool, consent: bool | None, unsubscribed: bool
 ) -> None:
-    records = [_record("2025-01-01", **s) for s in signals]
+    records = [record_row("2025-01-01", **s) for s in signals]
     m = membership(records, unsubscribe_event)
     assert (m.consent_email, m.unsubscribed) == (consent, unsubscribed)
 
 
 def test_sms_consent_is_its_own_channel() -> None:
-    m = membership([_record("x", consent_sms="yes", email_consent_status="UNSUBSCRIBED")], False)
+    m = membership([record_row("x", consent_sms="yes", email_consent_status="UNSUBSCRIBED")], False)
     assert (m.consent_sms, m.consent_email) == (True, False)
-    assert membership([_record("x", sms_consent_status="opted-out")], False).consent_sms is False
+    assert membership([record_row("x", sms_consent_status="opted-out")], False).consent_sms is False
 
 
 # -- events -------------------------------------------------------------------------------
@@ -513,7 +509,7 @@ def test_columns_turn_arrays_into_python_values_per_batch() -> None:
     cols.numeric("count", "int", fill=0.0)[[0, 2]] = [4, 7]
     cols.numeric("spend")[1] = 12.5
     cols.numeric("flag", "bool")[0] = 1.0
-    cols.scatter("name", [2], ["z"])
+    cols.scatter("name", np.array([2], dtype=np.int64), ["z"])
     rows = cols.rows(["a", "b", "c"], 1, 3)
     assert rows == [
         {"pid": "b", "props": {"count": 0, "spend": 12.5, "flag": None, "name": None}},

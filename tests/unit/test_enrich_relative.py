@@ -37,11 +37,11 @@ def test_days_since_move_with_the_calendar_without_recompute() -> None:
 @pytest.mark.parametrize(
     ("opened", "clicked", "today", "engaged"),
     [
-        ("2025-10-03T08:00:00Z", None, TODAY, True),  # 90 days before: inside
-        ("2025-10-02T23:00:00Z", None, TODAY, False),  # 91 days before
+        ("2025-10-04T08:00:00Z", None, TODAY, True),  # 89 days before: inside
+        ("2025-10-03T23:00:00Z", None, TODAY, False),  # 90 days before: outside
         (None, "2025-12-31T00:00:00Z", TODAY, True),
         ("2025-01-01T00:00:00Z", "2025-12-01T00:00:00Z", TODAY, True),
-        ("2025-10-03T08:00:00Z", None, date(2026, 1, 2), False),  # a day later: out
+        ("2025-10-04T08:00:00Z", None, date(2026, 1, 2), False),  # a day later: out
         (None, None, TODAY, False),
         ("2026-02-01T00:00:00Z", None, TODAY, False),  # after the day asked about
     ],
@@ -69,7 +69,7 @@ def test_cypher_builders_as_text() -> None:
         "duration.inDays(date(datetime(prof.last_purchase_at)), date($asOf)).days"
     )
     engaged = engaged_90d_cypher("q", "d")
-    assert engaged.startswith("(coalesce(date(datetime(q.last_email_open_at)) >= date($d)")
+    assert engaged.startswith("(coalesce(date(datetime(q.last_email_open_at)) > date($d)")
     assert "duration({days: 90})" in engaged
     assert "q.last_email_click_at" in engaged
     assert engaged.count("coalesce(") == 2
