@@ -6,6 +6,7 @@ Each step is the same function the operator's commands call; the demo grows as s
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,9 +16,12 @@ from rich.table import Table
 
 from activate.demo import DemoActivation, run_demo_activation
 from activate.settings import ActivationSettings
+from cli.enrich_cmd import print_enrich_report
 from cli.ingest_cmd import print_reports
 from cli.resolve_cmd import print_quality, print_resolve_report
 from cli.runtime import console, settings, with_graph
+from enrich.enricher import Enricher, EnrichReport
+from enrich.providers.postcode_file import PostcodeFileProvider
 from graph import health, resolve_repo
 from graph.client import GraphClient
 from graph.schema import migrate
@@ -32,6 +36,17 @@ from matching.resolve import Resolver, ResolveReport
 def _truth(path: Path) -> dict[str, str]:
     with open(path, newline="", encoding="utf-8") as fh:
         return {f"{r['source']}:{r['source_id']}": r["person_id"] for r in csv.DictReader(fh)}
+
+
+@dataclass
+class _DemoRun:
+    reports: list[BatchReport]
+    resolved: ResolveReport
+    quality: Quality
+    enriched: EnrichReport
+    provider: PostcodeFileProvider
+    counts: dict[str, int]
+    activation: DemoActivation
 
 
 def demo(
@@ -49,9 +64,7 @@ def demo(
     else:
         console.print(f"reusing {data}")
 
-    async def work(
-        g: GraphClient,
-    ) -> tuple[list[BatchReport], ResolveReport, Quality, dict[str, int], DemoActivation]:
+    async def work(g: GraphClient) -> _DemoRun:
         if fresh:
             await g.write_batched("test_wipe_graph")
         await migrate(g)
@@ -66,20 +79,31 @@ def demo(
         resolved = await Resolver(g, linker=linker).resolve(full=True)
         predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(g) if pid}
         quality = evaluate(predicted, _truth(data / "truth" / "ground_truth.csv"))
+        # Enrich every profile: fit the CLV models on the whole base, then descriptive,
+        # predictive and postcode-demographic attributes.
+        provider = PostcodeFileProvider(data / "reference" / "postcodes.csv")
+        try:
+            enriched = await Enricher(g, provider=provider).run(fit=True)
+        finally:
+            await provider.aclose()
         today = datetime.now(UTC).date()
         activation = await run_demo_activation(g, ActivationSettings(), today=today)
-        return reports, resolved, quality, await health.counts(g), activation
+        return _DemoRun(
+            reports, resolved, quality, enriched, provider, await health.counts(g), activation
+        )
 
-    reports, resolved, quality, counts, activation = with_graph(work)
+    run = with_graph(work)
     console.print(Rule("2. ingest the six sources"))
-    print_reports(reports)
+    print_reports(run.reports)
     console.print(Rule("3. resolve identities (deterministic + Splink) into golden profiles"))
-    print_resolve_report(resolved)
+    print_resolve_report(run.resolved)
     console.print(Rule("4. quality against the generator's ground truth"))
-    print_quality(quality)
-    console.print(Rule("5. segments synced to a file destination and a webhook receiver"))
+    print_quality(run.quality)
+    console.print(Rule("5. enrich profiles: RFM, channels, affinity, CLV, demographics"))
+    print_enrich_report(run.enriched, run.provider)
+    console.print(Rule("6. segments synced to a file destination and a webhook receiver"))
     table = Table("segment", "destination", "members", "adds", "removes", "no consent", "status")
-    for r in activation.reports:
+    for r in run.activation.reports:
         table.add_row(
             r.segment,
             r.destination,
@@ -90,6 +114,6 @@ def demo(
             r.status,
         )
     console.print(table)
-    console.print(f"webhook receiver holds: {activation.received}")
+    console.print(f"webhook receiver holds: {run.activation.received}")
     console.print(Rule("graph"))
-    console.print(counts)
+    console.print(run.counts)

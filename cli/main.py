@@ -10,6 +10,7 @@ from cli import (
     activate_cmd,
     apikey_cmd,
     audit_cmd,
+    enrich_cmd,
     explain_cmd,
     ingest_cmd,
     neo4j_cmd,
@@ -32,6 +33,7 @@ app.command()(resolve_cmd.resolve)
 app.command()(resolve_cmd.train)
 app.command("evaluate")(resolve_cmd.evaluate_cmd)
 app.add_typer(resolve_cmd.export_app, name="export")
+app.command()(enrich_cmd.enrich)
 app.command()(explain_cmd.explain)
 app.command()(audit_cmd.audit)
 app.add_typer(activate_cmd.segment_app, name="segment")

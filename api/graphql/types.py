@@ -368,6 +368,18 @@ class Enrichment:
     def days_since_last_purchase(self) -> int | None:
         return v.days_since_last_purchase(self._p)
 
+    @strawberry.field(description="Recency score, 1 (least recent) to 5.")
+    def rfm_r(self) -> int | None:
+        return v.integer(self._p.get("rfm_r"))
+
+    @strawberry.field(description="Frequency score, 1 to 5.")
+    def rfm_f(self) -> int | None:
+        return v.integer(self._p.get("rfm_f"))
+
+    @strawberry.field(description="Monetary score, 1 to 5.")
+    def rfm_m(self) -> int | None:
+        return v.integer(self._p.get("rfm_m"))
+
     @strawberry.field
     def rfm_segment(self) -> str | None:
         return v.text(self._p.get("rfm_segment"))
@@ -397,6 +409,10 @@ class Enrichment:
     def last_email_click_at(self) -> str | None:
         return v.text(self._p.get("last_email_click_at"))
 
+    @strawberry.field(description="An email open or click in the last 90 days; computed when read.")
+    def engaged_90d(self) -> bool | None:
+        return v.engaged_90d(self._p)
+
     @strawberry.field
     def unsubscribed(self) -> bool | None:
         return v.boolean(self._p.get("unsubscribed"))
@@ -421,9 +437,9 @@ class Enrichment:
     def p_alive(self) -> float | None:
         return v.number(self._p.get("p_alive"))
 
-    @strawberry.field
-    def churn_risk(self) -> float | None:
-        return v.number(self._p.get("churn_risk"))
+    @strawberry.field(description="High, Medium or Low, from P(alive).")
+    def churn_risk(self) -> str | None:
+        return v.text(self._p.get("churn_risk"))
 
     @strawberry.field
     def expected_purchases_90d(self) -> float | None:
@@ -449,9 +465,13 @@ class Enrichment:
     def expected_next_purchase_at(self) -> str | None:
         return v.text(self._p.get("expected_next_purchase_at"))
 
-    @strawberry.field
+    @strawberry.field(description="Why the predictions are null, when they are.")
     def clv_reason(self) -> str | None:
         return v.text(self._p.get("clv_reason"))
+
+    @strawberry.field(description="The CLV model version the predictions come from.")
+    def clv_model_version(self) -> str | None:
+        return v.text(self._p.get("clv_model_version"))
 
     @strawberry.field
     def enriched_at(self) -> str | None:

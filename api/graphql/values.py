@@ -4,13 +4,13 @@ them defensively: a value of an unexpected type becomes None rather than an erro
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any
+
+from enrich import relative
 
 Props = Mapping[str, Any]
 
@@ -74,34 +74,14 @@ def json_value(v: Any) -> Any:
     return v
 
 
-def _parse_day(v: Any) -> date | None:
-    s = text(v)
-    if not s or len(s) < 10:
-        return None
-    try:
-        return date.fromisoformat(s[:10])
-    except ValueError:
-        return None
-
-
-@cache
-def _relative_days() -> Callable[[Props, date], Any] | None:
-    try:
-        relative = importlib.import_module("enrich.relative")
-    except ImportError:
-        return None
-    fn = getattr(relative, "days_since_last_purchase", None)
-    return fn if callable(fn) else None
-
-
 def days_since_last_purchase(props: Props, today: date | None = None) -> int | None:
-    """Days since the profile's last purchase, computed when read (it changes every day).
+    """Days since the profile's last purchase, computed when read (it changes every day)."""
+    return relative.days_since_last_purchase(props, today or datetime.now(UTC).date())
 
-    Uses `enrich.relative.days_since_last_purchase` when that module exists.
-    """
-    today = today or datetime.now(UTC).date()
-    fn = _relative_days()
-    if fn is not None:
-        return integer(fn(props, today))
-    last = _parse_day(props.get("last_purchase_at"))
-    return None if last is None else (today - last).days
+
+def engaged_90d(props: Props, today: date | None = None) -> bool | None:
+    """An email open or click in the last 90 days, computed when read; None before the
+    profile is enriched."""
+    if props.get("enriched_at") is None:
+        return None
+    return relative.engaged_90d(props, today or datetime.now(UTC).date())

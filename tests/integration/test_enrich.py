@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,6 +22,8 @@ import typer
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from api.app import create_app
+from api.auth import issue_key
 from cli import enrich_cmd
 from enrich.affinity import shares_of
 from enrich.clv import ClvParams, params_from_json, predict_clv
@@ -38,6 +41,7 @@ from enrich.relative import (
 )
 from graph import enrich_repo
 from graph.client import GraphClient
+from graph.settings import Settings
 from ingest.generator import generate
 from ingest.mapping import builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
@@ -675,3 +679,86 @@ async def test_cli_runs_reports_and_refuses_a_fit_without_history(
     assert code == 0 and "incremental" in out
     code, _ = await asyncio.to_thread(invoke, "--as-of", "yesterday")
     assert code == 2
+
+
+# -- the GraphQL API ----------------------------------------------------------------------
+
+ENRICHMENT_FIELDS = {
+    "ordersCount": "orders_count",
+    "totalSpend": "total_spend",
+    "avgOrderValue": "avg_order_value",
+    "firstPurchaseAt": "first_purchase_at",
+    "lastPurchaseAt": "last_purchase_at",
+    "rfmR": "rfm_r",
+    "rfmF": "rfm_f",
+    "rfmM": "rfm_m",
+    "rfmSegment": "rfm_segment",
+    "channels": "channels",
+    "preferredChannel": "preferred_channel",
+    "topCategory": "top_category",
+    "lastEmailOpenAt": "last_email_open_at",
+    "lastEmailClickAt": "last_email_click_at",
+    "unsubscribed": "unsubscribed",
+    "loyaltyTier": "loyalty_tier",
+    "loyaltyPoints": "loyalty_points",
+    "consentEmail": "consent_email",
+    "consentSms": "consent_sms",
+    "pAlive": "p_alive",
+    "churnRisk": "churn_risk",
+    "expectedPurchases90d": "expected_purchases_90d",
+    "expectedPurchases365d": "expected_purchases_365d",
+    "clv12m": "clv_12m",
+    "clvPercentile": "clv_percentile",
+    "probPurchase30d": "prob_purchase_30d",
+    "expectedNextPurchaseAt": "expected_next_purchase_at",
+    "clvReason": "clv_reason",
+    "clvModelVersion": "clv_model_version",
+    "enrichedAt": "enriched_at",
+}
+
+
+async def test_graphql_serves_every_enrichment_attribute(
+    graph: GraphClient, settings: Settings, tmp_path: Path, postcodes: Path
+) -> None:
+    await ingest_hand_data(graph, tmp_path)
+    await store_params(graph)
+    await Enricher(graph, provider=PostcodeFileProvider(postcodes)).run(full=True, as_of=AS_OF)
+    key = await issue_key(graph, "test-analyst", "analyst")
+    fields = " ".join(ENRICHMENT_FIELDS)
+    query = f"""query($pid: ID!) {{ profile(pid: $pid) {{
+        enrichment {{ {fields} categoryAffinity daysSinceLastPurchase engaged90d }}
+        demographics {{ incomeBand ageBand urbanity lifestyle provider fetchedAt }} }} }}"""
+    app = create_app(settings, graph=graph)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            for rid in ("shop:a1", "esp:PC", "shop:f1"):
+                props = await profile_of(graph, rid)
+                r = await client.post(
+                    "/graphql",
+                    json={"query": query, "variables": {"pid": props["pid"]}},
+                    headers={"Authorization": f"Bearer {key}"},
+                )
+                body = r.json()
+                assert r.status_code == 200 and "errors" not in body, body
+                served = body["data"]["profile"]
+                e = served["enrichment"]
+                for name, prop in ENRICHMENT_FIELDS.items():
+                    assert _same(e[name], props.get(prop)), (rid, name, e[name], props.get(prop))
+                assert e["categoryAffinity"] == (
+                    None
+                    if props.get("category_affinity") is None
+                    else json.loads(props["category_affinity"])
+                )
+                today = datetime.now(UTC).date()
+                assert e["daysSinceLastPurchase"] == days_since_last_purchase(props, today)
+                assert e["engaged90d"] is engaged_90d(props, today)
+                demo = served["demographics"]
+                if props.get("demo_provider") is None:
+                    assert demo is None
+                else:
+                    assert demo["provider"] == props["demo_provider"]
+                    assert demo["incomeBand"] == props["demo_income_band"]
+                    assert demo["fetchedAt"] == props["demo_fetched_at"]
+    a = await profile_of(graph, "shop:a1")
+    assert a["churn_risk"] in {"High", "Medium", "Low"}  # served as text, not a number
