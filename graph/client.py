@@ -99,6 +99,36 @@ class GraphClient:
             async for record in result:
                 yield record.values()
 
+    async def pages(
+        self, name: str, params: Params | None = None, *, page: int = 10_000
+    ) -> AsyncIterator[list[Any]]:
+        """Read every node of a label a page at a time (keyset pagination), one row per page.
+
+        `cypher/<name>.cypher` takes `$after` (the last key of the previous page, "" first)
+        and `$page`, and returns one row: `last` (the page's last key), `scanned` (nodes in
+        the page) and `rows` (a list). Yields each page's `rows`. One Bolt record per page
+        rather than per row: the driver's per-record cost dominates large reads otherwise.
+        """
+        after = ""
+        query = cypher(name)
+        while True:
+            self.query_count += 1
+            log.debug("cypher %s (page after %r)", name, after)
+            result = await self.driver.execute_query(
+                query,  # query text comes from cypher/
+                parameters_={**(params or {}), "after": after, "page": page},
+                database_=self.database,
+                routing_=RoutingControl.READ,
+            )
+            # Values as decoded, not `Record.data()`: that walks every nested value again.
+            last, scanned, rows = result.records[0].values() if result.records else ("", 0, [])
+            if not scanned:
+                return
+            yield rows
+            if scanned < page:
+                return
+            after = last
+
     async def write_batched(self, name: str, params: Params | None = None) -> None:
         """Run `cypher/<name>.cypher` in an auto-commit transaction.
 

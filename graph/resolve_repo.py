@@ -40,9 +40,10 @@ async def links(
     pairs: list[tuple[str, str]] = []
     flags: dict[str, tuple[str | None, str | None]] = {}
     if rids is None:
-        async for rid, key, blocked, generic in graph.stream("resolve_all_links"):
-            pairs.append((rid, key))
-            flags[key] = (blocked, generic)
+        async for rows in graph.pages("resolve_links_page"):
+            for rid, key, blocked, generic in rows:
+                pairs.append((rid, key))
+                flags[key] = (blocked, generic)
         return pairs, flags
     for part in _chunks(rids):
         for r in await graph.read("resolve_links_of", {"rids": list(part)}):
@@ -55,7 +56,12 @@ async def identifier_stats(
     graph: GraphClient, keys: Sequence[str] | None, min_records: int
 ) -> list[dict[str, Any]]:
     if keys is None:
-        return await graph.read("resolve_all_identifier_stats", {"min_records": min_records})
+        params = {"min_records": min_records}
+        return [
+            row
+            async for rows in graph.pages("resolve_identifier_stats_page", params)
+            for row in rows
+        ]
     out: list[dict[str, Any]] = []
     for part in _chunks(keys):
         out.extend(
@@ -98,29 +104,7 @@ async def shared_identifiers(graph: GraphClient) -> set[str]:
 async def record_facts(graph: GraphClient, rids: Sequence[str] | None) -> list[dict[str, Any]]:
     """What survivorship and stable ids need of each record (all records when None)."""
     if rids is None:
-        cols = [
-            "rid",
-            "source",
-            "seen",
-            "given_name",
-            "family_name",
-            "email",
-            "phone",
-            "address",
-            "city",
-            "state",
-            "postcode",
-            "country",
-            "dob",
-            "pid",
-            "golden_hash",
-            "dirty",
-            "weight",
-        ]
-        return [
-            dict(zip(cols, row, strict=True))
-            async for row in graph.stream("resolve_all_record_facts")
-        ]
+        return [row async for rows in graph.pages("resolve_record_facts_page") for row in rows]
     out: list[dict[str, Any]] = []
     for part in _chunks(rids):
         out.extend(await graph.read("resolve_record_facts", {"rids": list(part)}))
@@ -176,7 +160,12 @@ async def household_names(
 ) -> list[tuple[str, list[list[str]]]]:
     """(key, [[given, family], ...]) of shared identifiers of the given types."""
     if keys is None:
-        rows = await graph.read("resolve_all_household_names", {"types": list(types)})
+        params = {"types": list(types)}
+        return [
+            (key, names)
+            async for rows in graph.pages("resolve_household_names_page", params)
+            for key, names in rows
+        ]
     else:
         rows = []
         for part in _chunks(keys):

@@ -9,6 +9,7 @@ is a union of whole components and the result equals a full rebuild restricted t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -127,10 +128,13 @@ class Resolver:
             if full or scope_rids:
                 report.matching = await self.linker.link(scope_rids)
         if full:
-            facts = await resolve_repo.record_facts(g, None)
+            # Neo4j works on the three reads at once while this process decodes pages.
+            facts, (pairs, stored), generic = await asyncio.gather(
+                resolve_repo.record_facts(g, None),
+                resolve_repo.links(g, None),
+                self._not_linking(None),
+            )
             closure = sorted(f["rid"] for f in facts)
-            pairs, stored = await resolve_repo.links(g, None)
-            generic = await self._not_linking(None)
             scope: list[str] | None = None
         else:
             dirty = await resolve_repo.dirty_records(g)

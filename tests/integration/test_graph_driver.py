@@ -51,3 +51,25 @@ async def test_health_reports_version(graph: GraphClient) -> None:
     assert h.ok
     assert h.version is not None and h.version.startswith("5.26")
     assert h.edition == "community"
+
+
+@pytest.mark.parametrize("page", [1, 3, 7, 50])
+async def test_pages_read_every_row_once_across_page_boundaries(
+    graph: GraphClient, page: int
+) -> None:
+    await migrate(graph)
+    await graph.write_text(
+        "test_create",
+        "UNWIND $rows AS row CREATE (r:Record {rid: row.rid})"
+        "-[:HAS_IDENTIFIER]->(:Identifier {key: row.key})",
+        {"rows": [{"rid": f"pos:{i}", "key": f"email:{i}@x.com"} for i in range(7)]},
+    )
+    # A record with no identifier still counts towards its page and moves the cursor.
+    await graph.write_text("test_create", "CREATE (:Record {rid: 'pos:3a'})", {})
+    before = graph.query_count
+    pages = [rows async for rows in graph.pages("resolve_links_page", page=page)]
+    seen = [(rid, key) for rows in pages for rid, key, _, _ in rows]
+    assert sorted(seen) == sorted((f"pos:{i}", f"email:{i}@x.com") for i in range(7))
+    assert len(seen) == len(set(seen))
+    # Eight records: one query per page, plus one that finds the last page full.
+    assert graph.query_count - before == 8 // page + 1

@@ -1,0 +1,23 @@
+// A page of identifiers in key order, one row per page: `rows` holds, for those carried by
+// at least $min_records records, what generic detection weighs (see
+// resolve_identifier_stats).
+MATCH (i:Identifier)
+WHERE i.key > $after
+WITH i
+ORDER BY i.key
+LIMIT $page
+WITH collect(i) AS page
+CALL (page) {
+  UNWIND page AS i
+  WITH i
+  WHERE COUNT { (i)<-[:HAS_IDENTIFIER]-() } >= $min_records
+  MATCH (i)<-[:HAS_IDENTIFIER]-(r:Record)
+  WITH i, count(r) AS records,
+       collect(DISTINCT r.given_name) AS given_names,
+       collect(DISTINCT r.family_name) AS family_names,
+       count(DISTINCT r.postcode) AS postcodes,
+       count(DISTINCT r.dob) AS dobs
+  RETURN collect({key: i.key, type: i.type, records: records, given_names: given_names,
+                  family_names: family_names, postcodes: postcodes, dobs: dobs}) AS rows
+}
+RETURN page[-1].key AS last, size(page) AS scanned, rows
