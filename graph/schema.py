@@ -59,6 +59,11 @@ INDEXES: tuple[PropertyIndex, ...] = (
     PropertyIndex("Profile", ("given_name",)),
     PropertyIndex("SyncMember", ("state",)),
     PropertyIndex("SyncRun", ("segment", "destination")),
+    # Work queues found without a label scan: records resolution must look at, profiles
+    # enrichment must recompute, identifiers an operator marked shared.
+    PropertyIndex("Record", ("dirty",)),
+    PropertyIndex("Profile", ("enrich_dirty",)),
+    PropertyIndex("Identifier", ("shared",)),
 )
 
 
