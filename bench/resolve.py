@@ -4,6 +4,11 @@
 2. An incremental batch: 1,000 ESP profiles held back from the initial load are ingested,
    then resolved incrementally into the existing graph.
 
+Matching is part of both: the Splink model is trained on the loaded records first (timed
+on its own: training is `cdp train`, not part of a resolution), then the full resolution
+scores every record and the incremental one scores the new records against all others.
+`--no-matching` times the deterministic resolution alone.
+
 It generates (once) and loads the data set itself, holding the batch back. Uses the Neo4j
 named by the settings, which it empties first.
 
@@ -25,6 +30,7 @@ from graph.settings import Settings
 from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
+from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
 
 
@@ -44,7 +50,7 @@ def split_esp(data: Path, held_out: int) -> tuple[Path, Path]:
     return first, later
 
 
-async def run(customers: int, data: Path, held_out: int) -> None:
+async def run(customers: int, data: Path, held_out: int, matching: bool) -> None:
     if not (data / "manifest.json").exists():
         generate(data, customers=customers, seed=42)
     first, later = split_esp(data, held_out)
@@ -58,11 +64,25 @@ async def run(customers: int, data: Path, held_out: int) -> None:
             target = first if source == "esp" else data
             await Ingestor(graph, builtin_mapping(source)).ingest_path(target)
         print(f"loaded in {time.perf_counter() - t0:.1f} s (held back {held_out} ESP profiles)")
-        resolver = Resolver(graph)
+        linker = None
+        if matching:
+            models = data.parent / f"{data.name}-models"
+            shutil.rmtree(models, ignore_errors=True)
+            linker = ProbabilisticLinker(graph, models)
+            t0 = time.perf_counter()
+            model = await linker.train()
+            print(f"matching model trained in {time.perf_counter() - t0:.1f} s ({model.version})")
+        resolver = Resolver(graph, linker=linker)
         rep = await resolver.resolve(full=True)
+        scored = (
+            f"; matching scored {rep.matching.scored:,} records, {rep.matching.pairs:,} pairs "
+            f"accepted in {rep.matching.seconds:.1f} s"
+            if rep.matching
+            else ""
+        )
         print(
             f"full resolution: {rep.records:,} records -> {rep.components:,} profiles in "
-            f"{rep.seconds:.1f} s; largest profile {rep.largest_profile} records"
+            f"{rep.seconds:.1f} s; largest profile {rep.largest_profile} records{scored}"
         )
         rep2 = await resolver.resolve(full=True)
         print(
@@ -75,7 +95,9 @@ async def run(customers: int, data: Path, held_out: int) -> None:
         print(
             f"incremental batch: {held_out:,} new records ingested in {t_ingest:.2f} s, resolved "
             f"in {inc.seconds:.2f} s (closure {inc.records:,} records, {inc.merged} merges, "
-            f"{inc.created} new profiles)"
+            f"{inc.created} new profiles"
+            + (f"; matching {inc.matching.seconds:.2f} s" if inc.matching else "")
+            + ")"
         )
         print(f"peak RSS of the Python process: {peak_rss_mb():,.0f} MB")
     finally:
@@ -87,9 +109,10 @@ def main() -> None:
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--data", type=Path, default=None)
     p.add_argument("--held-out", type=int, default=1_000)
+    p.add_argument("--no-matching", action="store_true", help="Deterministic links only.")
     a = p.parse_args()
     data = a.data or Path(f"var/bench/data-{a.customers}")
-    asyncio.run(run(a.customers, data, a.held_out))
+    asyncio.run(run(a.customers, data, a.held_out, not a.no_matching))
 
 
 if __name__ == "__main__":
