@@ -84,10 +84,12 @@ async def run(customers: int, data: Path, held_out: int, matching: bool) -> None
             f"full resolution: {rep.records:,} records -> {rep.components:,} profiles in "
             f"{rep.seconds:.1f} s; largest profile {rep.largest_profile} records{scored}"
         )
+        print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in rep.phases.items()))
         rep2 = await resolver.resolve(full=True)
         print(
             f"full resolution again (no changes): {rep2.seconds:.1f} s, moved {rep2.moved_records}"
         )
+        print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in rep2.phases.items()))
         t0 = time.perf_counter()
         await Ingestor(graph, builtin_mapping("esp")).ingest_path(later)
         t_ingest = time.perf_counter() - t0
@@ -99,6 +101,7 @@ async def run(customers: int, data: Path, held_out: int, matching: bool) -> None
             + (f"; matching {inc.matching.seconds:.2f} s" if inc.matching else "")
             + ")"
         )
+        print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in inc.phases.items()))
         print(f"peak RSS of the Python process: {peak_rss_mb():,.0f} MB")
     finally:
         await graph.close()

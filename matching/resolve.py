@@ -49,6 +49,14 @@ class ResolveReport:
     largest_profile: int = 0
     seconds: float = 0.0
     matching: LinkReport | None = None
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: matching, read, components, survivorship, write."""
+
+    def lap(self, phase: str, since: float) -> float:
+        """Add the time since `since` to `phase`; return now, the start of the next phase."""
+        now = time.perf_counter()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - since
+        return now
 
 
 def new_pid() -> str:
@@ -127,6 +135,7 @@ class Resolver:
             scope_rids = None if full else await resolve_repo.dirty_records(g)
             if full or scope_rids:
                 report.matching = await self.linker.link(scope_rids)
+        lap = report.lap("matching", t0)
         if full:
             # Neo4j works on the three reads at once while this process decodes pages.
             facts, (pairs, stored), generic = await asyncio.gather(
@@ -167,6 +176,7 @@ class Resolver:
         accepted, rejected = await resolve_repo.matches(g, scope)
         forced = await resolve_repo.forced_links(g, scope)
         shared = await resolve_repo.shared_identifiers(g)
+        lap = report.lap("read", lap)
         resolution = resolve_components(
             closure,
             pairs,
@@ -185,6 +195,7 @@ class Resolver:
             if stored[row["key"]] != (row["blocked"], row["generic"])
         ]
         refused_before = await resolve_repo.records_with_refused_links(g, scope)
+        report.lap("components", lap)
         await self._write(resolution, facts, changed_flags, refused_before, report)
         report.seconds = time.perf_counter() - t0
         log.info(
@@ -213,6 +224,7 @@ class Resolver:
         report: ResolveReport,
     ) -> None:
         g = self.graph
+        lap = time.perf_counter()
         previous = {f["rid"]: f["pid"] for f in facts if f["pid"]}
         history: dict[str, float] = defaultdict(float)
         for f in facts:
@@ -248,6 +260,7 @@ class Resolver:
             for s in resolution.skipped_links
             if s.reason.startswith("limit")
         ]
+        lap = report.lap("survivorship", lap)
         await resolve_repo.write_resolution(
             g,
             membership=membership,
@@ -261,6 +274,7 @@ class Resolver:
             run_id=uuid.uuid4().hex,
             now=_now(),
         )
+        report.lap("write", lap)
         report.records = len(facts)
         report.components = len(resolution.components)
         report.moved_records = len(membership)

@@ -12,9 +12,8 @@ Rules:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,8 +48,9 @@ class SurvivorshipConfig(BaseModel):
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """One record's value of a field (a tuple: millions are made in a full rebuild)."""
+
     value: Any
     source: str
     seen: str
@@ -63,25 +63,35 @@ def _rank(source: str, sources: Sequence[str]) -> int:
 def choose(candidates: Sequence[Candidate], rule: FieldRule) -> Candidate | None:
     """The surviving value among non-blank candidates, or None."""
     cands = [c for c in candidates if c.value not in (None, "")]
-    if not cands:
-        return None
+    if len(cands) <= 1:
+        return cands[0] if cands else None
     src = rule.sources
     if rule.rule == "most_recent":
-        return max(cands, key=lambda c: (c.seen or "", -_rank(c.source, src), str(c.value)))
-    if rule.rule == "source_priority":
-        return min(cands, key=lambda c: (_rank(c.source, src), _neg(c.seen), str(c.value)))
+        # Latest; then the most trusted source; then the greatest value.
+        cands = _keep_max(cands, lambda c: c.seen)
+        cands = _keep_max(cands, lambda c: -_rank(c.source, src))
+        return max(cands, key=lambda c: str(c.value))
     if rule.rule == "most_complete":
-        return max(cands, key=lambda c: (len(str(c.value)), c.seen or "", str(c.value)))
-    counts = Counter(str(c.value) for c in cands)
-    return min(
-        cands,
-        key=lambda c: (-counts[str(c.value)], _rank(c.source, src), _neg(c.seen), str(c.value)),
-    )
+        cands = _keep_max(cands, lambda c: len(str(c.value)))
+        cands = _keep_max(cands, lambda c: c.seen)
+        return max(cands, key=lambda c: str(c.value))
+    if rule.rule == "most_frequent":
+        counts = Counter(str(c.value) for c in cands)
+        cands = _keep_max(cands, lambda c: counts[str(c.value)])
+    # source_priority (and the ties of most_frequent): the most trusted source; then the
+    # latest; then the smallest value.
+    cands = _keep_max(cands, lambda c: -_rank(c.source, src))
+    cands = _keep_max(cands, lambda c: c.seen)
+    return min(cands, key=lambda c: str(c.value))
 
 
-def _neg(seen: str | None) -> tuple[int, ...]:
-    # Sort key that puts later timestamps first when minimising.
-    return tuple(-ord(ch) for ch in (seen or ""))
+def _keep_max(cands: list[Candidate], key: Callable[[Candidate], Any]) -> list[Candidate]:
+    """The candidates with the greatest key (all that tie)."""
+    if len(cands) == 1:
+        return cands
+    keys = [key(c) for c in cands]
+    top = max(keys)
+    return [c for c, k in zip(cands, keys, strict=True) if k == top]
 
 
 def golden_attributes(
@@ -89,9 +99,24 @@ def golden_attributes(
 ) -> dict[str, Any]:
     """Profile properties: each golden value and `<field>_source`; plus the sources."""
     props: dict[str, Any] = {}
+    if len(records) == 1:
+        # One record: each of its non-blank values survives (most profiles, and the fast
+        # path matters when a full rebuild goes through millions of them).
+        record = records[0]
+        source = str(record["source"])
+        for name in config.fields:
+            value = record.get(name)
+            blank = value is None or value == ""
+            props[name] = None if blank else value
+            props[f"{name}_source"] = None if blank else source
+        props["sources"] = [source]
+        props["record_count"] = 1
+        return props
     for name, rule in config.fields.items():
         cands = [
-            Candidate(r.get(name), str(r["source"]), str(r.get("seen") or "")) for r in records
+            Candidate(value, str(r["source"]), str(r.get("seen") or ""))
+            for r in records
+            if (value := r.get(name)) not in (None, "")
         ]
         best = choose(cands, rule)
         props[name] = best.value if best else None
