@@ -23,6 +23,7 @@ from graph import resolve_repo
 from graph.client import GraphClient
 from ingest.normalise import fold_name
 from matching.config import IdentityConfig, default_config
+from matching.protection import Protection
 
 NAME_EVIDENCE_FIELDS = ("dob", "postcode", "address", "email", "phone")
 """Attributes that, with the same full name, make two records directly identifiable."""
@@ -75,17 +76,17 @@ async def graph_evidence(
 ) -> dict[str, set[str]]:
     """rid -> `evidence_keys` of every record in the graph, under `config`'s types."""
     cfg = config or default_config()
+    protection = Protection.from_config(cfg)
     nonlinking = sorted(t for t, spec in cfg.identifier_types.items() if not spec.link)
-    rows = await resolve_repo.record_evidence(graph, nonlinking)
-    return {
-        r["rid"]: evidence_keys(
-            r["keys"],
-            r["given_name"],
-            r["family_name"],
-            **{f: r[f] for f in NAME_EVIDENCE_FIELDS},
-        )
-        for r in rows
-    }
+    out: dict[str, set[str]] = {}
+    for r in await resolve_repo.record_evidence(graph, nonlinking):
+        attributes = {f: r[f] for f in NAME_EVIDENCE_FIELDS}
+        for field in ("email", "phone"):
+            # A placeholder contact is no evidence, with a name or without.
+            if attributes[field] and protection.is_blocked(field, attributes[field]):
+                attributes[field] = None
+        out[r["rid"]] = evidence_keys(r["keys"], r["given_name"], r["family_name"], **attributes)
+    return out
 
 
 def identifiable_groups(

@@ -42,23 +42,29 @@ evelyn evie eve | emily em emmy | emma em | georgina george gina | louise lou | 
 """
 
 
-def _parse() -> dict[str, frozenset[int]]:
+def _parse() -> tuple[dict[str, frozenset[int]], list[str]]:
     """Name -> the numbers of the name families it belongs to: the groups above, then one
-    family per formal name of the `nicknames` package (the name and its nicknames)."""
+    family per formal name of the `nicknames` package (the name and its nicknames); and
+    each family's formal name (its root), by number."""
     groups: dict[str, set[int]] = {}
-    chunks = _GROUPS.replace("\n", " ").split("|")
-    for i, chunk in enumerate(chunks):
-        for name in chunk.split():
-            groups.setdefault(name, set()).add(i)
+    roots: list[str] = []
+    for chunk in _GROUPS.replace("\n", " ").split("|"):
+        names = chunk.split()
+        for name in names:
+            groups.setdefault(name, set()).add(len(roots))
+        roots.append(names[0])
     family: dict[str, int] = {}
     for triplet in name_triplets():
-        i = family.setdefault(triplet.name1, len(chunks) + len(family))
+        i = family.get(triplet.name1)
+        if i is None:
+            i = family[triplet.name1] = len(roots)
+            roots.append(triplet.name1)
         for name in (triplet.name1, triplet.name2):
             groups.setdefault(name, set()).add(i)
-    return {k: frozenset(v) for k, v in groups.items()}
+    return {k: frozenset(v) for k, v in groups.items()}, roots
 
 
-_NICK = _parse()
+_NICK, _ROOTS = _parse()
 _KNOWN_BY_LENGTH: dict[int, tuple[str, ...]] = {}
 for _name in sorted(_NICK):
     _KNOWN_BY_LENGTH.setdefault(len(_name), ())
@@ -196,3 +202,14 @@ def disagreeing_people(names: list[tuple[str, str]]) -> bool:
             if not people_compatible(x, y):
                 return True
     return False
+
+
+def nickname_roots() -> list[tuple[str, str]]:
+    """(given name, roots) for every name of a known name family, where roots are the
+    formal names of its families, sorted and joined with "|" ("bill" -> "william", "chris"
+    -> "christina|christine|christopher|..."). Two given names that share a root can be
+    one person's; matching looks names up here (exact names only, no typo correction)."""
+    return [
+        (name, "|".join(sorted({_ROOTS[i] for i in families})))
+        for name, families in sorted(_NICK.items())
+    ]

@@ -13,6 +13,7 @@ from ingest.generator import generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching import overrides
+from matching.evaluate import evaluate, graph_evidence
 from matching.explain import explain_pair, explain_profile
 from matching.resolve import Resolver
 from tests.factories.records import ingest_people
@@ -177,6 +178,30 @@ async def test_a_strong_match_joins_past_a_limit(
         )
         assert {r["rid"] for r in refused} == {"crm:3"}
         assert rep.violations == {"loyalty_id<=1": 1}
+
+
+async def test_identifiable_pairs_on_the_graph(graph: GraphClient, tmp_path: Path) -> None:
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "1", "first": "Ann", "last": "Lee", "email": "ann@x.com", "dob": "1990-01-02"},
+            {"id": "2", "first": "Ann", "last": "Lee", "dob": "1990-01-02"},
+            {"id": "3", "first": "Ann", "last": "Lee", "email": "noemail@shop.com"},
+            {"id": "4", "email": "noemail@shop.com"},
+        ],
+    )
+    await Resolver(graph).resolve()
+    evidence = await graph_evidence(graph)
+    assert evidence["crm:1"] == {"email:ann@x.com", "name+dob:ann lee|1990-01-02"}
+    assert evidence["crm:2"] == {"name+dob:ann lee|1990-01-02"}
+    assert evidence["crm:3"] == evidence["crm:4"] == set()
+    predicted = await membership(graph)
+    truth = dict.fromkeys(predicted, "P1")
+    q = evaluate(predicted, truth, evidence)
+    # 1 and 2 are identifiable (and found: same name and birthday is no identifier, so
+    # only the pair's evidence would join them; here nothing did).
+    assert q.true_pairs == 6 and q.identifiable_pairs == 1
 
 
 async def test_stable_ids_through_merge_and_split(graph: GraphClient, tmp_path: Path) -> None:
