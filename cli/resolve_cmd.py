@@ -37,7 +37,11 @@ def resolve(
     cfg = load_config(config) if config else None
 
     async def work(g: GraphClient) -> ResolveReport:
-        linker = ProbabilisticLinker(g, model_dir(), threshold=threshold) if probabilistic else None
+        linker = (
+            ProbabilisticLinker(g, model_dir(), threshold=threshold, config=cfg)
+            if probabilistic
+            else None
+        )
         return await Resolver(g, cfg, linker=linker).resolve(full=full)
 
     with console.status("resolving identities..."):

@@ -172,9 +172,10 @@ def given_names_compatible(a: str, b: str) -> bool:
 
 
 def _surname_only(x: tuple[str, str], other: tuple[str, str]) -> bool:
-    """Whether the "given name" of `x` is really a family name: the same as its own family
-    name, or as the other record's (a clerk who typed only the surname, or typed it twice)."""
-    return bool(x[0]) and (x[0] == x[1] or x[0] == other[1])
+    """Whether `x` names a family only: its given name is its own family name, or it has no
+    family name and its given name is the other record's family name (a clerk who typed
+    only the surname, or typed it twice). "walker, renee" is a swapped name, not this."""
+    return bool(x[0]) and (x[0] == x[1] or (not x[1] and x[0] == other[1]))
 
 
 def people_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:

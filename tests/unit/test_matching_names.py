@@ -82,6 +82,12 @@ def test_a_surname_typed_as_the_given_name_is_compatible() -> None:
     assert people_compatible(("lin", "sanjay"), ("sanjay", ""))
 
 
+def test_a_swapped_name_is_not_a_surname_alone() -> None:
+    # "Walker, Renée" and "Noah Walker" share a family, not a person.
+    assert not people_compatible(("walker", "renee"), ("noah", "walker"))
+    assert people_compatible(("walker", "renee"), ("renee", "walker"))
+
+
 def test_household_members_still_disagree() -> None:
     household = [("john", "smith"), ("smith", ""), ("jane", "smith")]
     assert disagreeing_people(household)
