@@ -28,7 +28,7 @@ from graph.schema import migrate
 from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import BatchReport, Ingestor
-from matching.evaluate import Quality, evaluate
+from matching.evaluate import Quality, evaluate, graph_evidence
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver, ResolveReport
 
@@ -78,7 +78,8 @@ def demo(
         await linker.train()
         resolved = await Resolver(g, linker=linker).resolve(full=True)
         predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(g) if pid}
-        quality = evaluate(predicted, _truth(data / "truth" / "ground_truth.csv"))
+        truth = _truth(data / "truth" / "ground_truth.csv")
+        quality = evaluate(predicted, truth, await graph_evidence(g))
         # Enrich every profile: fit the CLV models on the whole base, then descriptive,
         # predictive and postcode-demographic attributes.
         provider = PostcodeFileProvider(data / "reference" / "postcodes.csv")

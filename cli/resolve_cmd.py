@@ -12,7 +12,7 @@ from cli.runtime import console, settings, with_graph
 from graph import resolve_repo
 from graph.client import GraphClient
 from matching.config import load_config
-from matching.evaluate import Quality, evaluate
+from matching.evaluate import Quality, evaluate, graph_evidence
 from matching.linking import DEFAULT_THRESHOLD, ProbabilisticLinker
 from matching.resolve import Resolver, ResolveReport
 
@@ -37,7 +37,11 @@ def resolve(
     cfg = load_config(config) if config else None
 
     async def work(g: GraphClient) -> ResolveReport:
-        linker = ProbabilisticLinker(g, model_dir(), threshold=threshold) if probabilistic else None
+        linker = (
+            ProbabilisticLinker(g, model_dir(), threshold=threshold, config=cfg)
+            if probabilistic
+            else None
+        )
         return await Resolver(g, cfg, linker=linker).resolve(full=full)
 
     with console.status("resolving identities..."):
@@ -95,6 +99,10 @@ def print_quality(q: Quality) -> None:
     t.add_row("pairwise precision", f"{q.precision:.4f}")
     t.add_row("pairwise recall", f"{q.recall:.4f}")
     t.add_row("pairwise F1", f"{q.f1:.4f}")
+    if q.identifiable_pairs is not None and q.identifiable_recall is not None:
+        share = q.identifiable_pairs / q.true_pairs if q.true_pairs else 1.0
+        t.add_row("identifiable true pairs (share)", f"{q.identifiable_pairs:,} ({share:.1%})")
+        t.add_row("pairwise recall over identifiable pairs", f"{q.identifiable_recall:.4f}")
     t.add_row("profiles / true people", f"{q.clusters:,} / {q.true_clusters:,}")
     t.add_row("cluster precision (pure profiles)", f"{q.cluster_precision:.4f}")
     t.add_row("cluster recall (people found exactly)", f"{q.cluster_recall:.4f}")
@@ -104,14 +112,18 @@ def print_quality(q: Quality) -> None:
 
 def evaluate_cmd(
     truth: Path = typer.Argument(..., help="Ground truth CSV: source, source_id, person_id."),
+    config: Path | None = typer.Option(
+        None, "--config", help="Identity rules YAML (which identifiers count as evidence)."
+    ),
 ) -> None:
     """Compare the current profiles with a ground truth (pairwise and cluster figures)."""
 
-    async def work(g: GraphClient) -> dict[str, str]:
-        return {rid: pid for _, _, rid, pid in await resolve_repo.clusters(g) if pid}
+    async def work(g: GraphClient) -> tuple[dict[str, str], dict[str, set[str]]]:
+        predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(g) if pid}
+        return predicted, await graph_evidence(g, load_config(config) if config else None)
 
-    predicted = with_graph(work)
-    print_quality(evaluate(predicted, _load_truth(truth)))
+    predicted, evidence = with_graph(work)
+    print_quality(evaluate(predicted, _load_truth(truth), evidence))
 
 
 @export_app.command("clusters")

@@ -73,9 +73,11 @@ async def identifier_stats(
 
 
 async def matches(
-    graph: GraphClient, rids: Sequence[str] | None
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(accepted, rejected) MATCHES pairs touching the records (or all)."""
+    graph: GraphClient, rids: Sequence[str] | None, *, strong_from: float | None = None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """(accepted, rejected, strong) MATCHES pairs touching the records (or all); strong
+    pairs are the accepted ones whose probability is at least `strong_from` (none when
+    it is None)."""
     if rids is None:
         rows = await graph.read("resolve_all_matches")
     else:
@@ -84,7 +86,15 @@ async def matches(
             rows.extend(await graph.read("resolve_matches_of", {"rids": list(part)}))
     acc = [(r["a"], r["b"]) for r in rows if not r["rejected"]]
     rej = [(r["a"], r["b"]) for r in rows if r["rejected"]]
-    return acc, rej
+    strong = [
+        (r["a"], r["b"])
+        for r in rows
+        if not r["rejected"]
+        and strong_from is not None
+        and r["probability"] is not None
+        and r["probability"] >= strong_from
+    ]
+    return acc, rej, strong
 
 
 async def forced_links(graph: GraphClient, rids: Sequence[str] | None) -> list[tuple[str, str]]:
@@ -153,6 +163,12 @@ async def write_resolution(
 async def clusters(graph: GraphClient) -> list[tuple[str, str, str, str | None]]:
     """(source, source_id, rid, profile id) of every record, streamed."""
     return [(r[0], r[1], r[2], r[3]) async for r in graph.stream("export_clusters")]
+
+
+async def record_evidence(graph: GraphClient, nonlinking: Sequence[str]) -> list[dict[str, Any]]:
+    """Per record: its linkable identifier keys (`keys`) and its compared attributes."""
+    rows = await graph.read("evaluate_record_evidence", {"nonlinking": list(nonlinking)})
+    return [dict(r) for r in rows]
 
 
 async def household_names(

@@ -7,14 +7,18 @@ data the graph layer reads, in four steps:
 1. Links through identifiers that are blocked (`Protection.is_blocked`), generic
    (`Protection.detect_generic`) or marked shared by an operator are dropped, and so are
    rejected matches; each dropped link is reported.
-2. Identifier links are applied in priority order (the configuration's `priority`, then type
-   name, then key), then matches, then forced links. An identifier joins the profiles of its
-   records one at a time, in the order of their records' rids. A join through an identifier
-   or a match is refused when the merged profile would hold more distinct identifiers of some
-   type than `max_per_profile` (or, per source system, `max_per_profile_per_source`) and more
-   than either side held before: the identifier (or match) then does not join those two
-   profiles, and a `LimitViolation` says why. Forced links always join. Blocked, generic and
-   shared identifiers do not count towards limits; types that do not link still count.
+2. Strong matches are applied first, then identifier links in priority order (the
+   configuration's `priority`, then type name, then key), then matches, then forced links.
+   An identifier joins the profiles of its records one at a time, in the order of their
+   records' rids. A join through an identifier or a match is refused when the merged profile
+   would hold more distinct identifiers of some type than `max_per_profile` (or, per source
+   system, `max_per_profile_per_source`) and more than either side held before: the
+   identifier (or match) then does not join those two profiles, and a `LimitViolation` says
+   why. Strong matches (those the caller found probable enough, see
+   `IdentityConfig.strong_match_probability`) and forced links always join: the limits guard
+   against shared identifiers, and such a match is evidence about the people themselves.
+   Blocked, generic and shared identifiers do not count towards limits; types that do not
+   link still count.
 3. Only components that could break a limit need the ordered process: the components of the
    unrestricted graph are computed at once (scipy's `connected_components` on the bipartite
    record-identifier graph), and a component whose whole holds no more than each limit allows
@@ -238,6 +242,7 @@ class _Input:
         matches: Iterable[tuple[str, str]],
         forced_links: Iterable[tuple[str, str]],
         rejected_matches: Iterable[tuple[str, str]],
+        strong_matches: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.rids = sorted(set(records))
         self.index = dict(zip(self.rids, count()))
@@ -266,6 +271,7 @@ class _Input:
         rejected = {(min(a, b), max(a, b)) for a, b in rejected_matches}
         self.matches, self.rejected = self._pairs(matches, rejected)
         self.forced, _ = self._pairs(forced_links, set())
+        self.strong, _ = self._pairs(strong_matches, rejected)
 
     def key_ids(self, keys: Iterable[str]) -> dict[str, int]:
         """The numbers of those keys that occur in the input."""
@@ -364,7 +370,7 @@ def _unrestricted_labels(data: _Input, linking: npt.NDArray[np.bool_]) -> IntArr
     n = len(data.rids)
     rows = [data.pair_rec[linking]]
     cols = [data.pair_key[linking] + n]
-    for pairs in (data.matches, data.forced):
+    for pairs in (data.matches, data.strong, data.forced):
         if pairs:
             arr = np.array(pairs, dtype=np.int64)
             rows.append(arr[:, 0])
@@ -611,9 +617,10 @@ class _Ordered:
             reason, detail = self._refusal(refused, sizes, match=pair)
             self.skipped_matches.append(SkippedMatch(pair[0], pair[1], reason, detail))
 
-    def link_forced(self) -> None:
+    def link_forced(self, strong: bool = False) -> None:
+        """Join the forced links (or, with `strong`, the strong matches) whatever the limits."""
         uf = self.uf
-        for a, b in self.data.forced:
+        for a, b in self.data.strong if strong else self.data.forced:
             i, j = self.local.get(a), self.local.get(b)
             if i is None or j is None:
                 continue
@@ -657,6 +664,7 @@ def resolve_components(
     shared_identifiers: Collection[str] = (),
     generic_identifiers: Mapping[str, str] | None = None,
     blocked_identifiers: Mapping[str, str] | None = None,
+    strong_matches: Iterable[tuple[str, str]] = (),
 ) -> Resolution:
     """Resolve records into components (golden profiles) under merge protection.
 
@@ -667,6 +675,8 @@ def resolve_components(
         protection: The blocked-value checks.
         config: The identifier types: which link, their priority and limits.
         forced_links: (rid, rid) pairs an operator joined; they join whatever the limits.
+        strong_matches: Matches (rid, rid) so probable that they join whatever the limits,
+            unless an operator rejected them; usually also in `matches`.
         rejected_matches: (rid, rid) pairs an operator split; such matches never join.
         shared_identifiers: Keys an operator marked shared (a family email): never link.
         generic_identifiers: Key -> reason from `Protection.detect_generic`: never link.
@@ -690,6 +700,7 @@ def resolve_components(
             shared_identifiers,
             generic_identifiers or {},
             blocked_identifiers,
+            strong_matches,
         )
 
 
@@ -704,8 +715,11 @@ def _resolve(
     shared_identifiers: Collection[str],
     generic_identifiers: Mapping[str, str],
     blocked_identifiers: Mapping[str, str] | None,
+    strong_matches: Iterable[tuple[str, str]],
 ) -> Resolution:
-    data = _Input(records, record_identifiers, matches, forced_links, rejected_matches)
+    data = _Input(
+        records, record_identifiers, matches, forced_links, rejected_matches, strong_matches
+    )
     slots = _type_table(config)
     carriers = np.bincount(data.pair_key, minlength=len(data.keys))
     status, types, reasons, unknown, unchecked = _classify_keys(
@@ -742,6 +756,9 @@ def _resolve(
         members = np.flatnonzero(is_risky[labels]).astype(np.int64)
         status = _recheck_single_carriers(data, members, status, unchecked, protection)
         ordered = _Ordered(data, members, status, types, slots)
+        # Strong matches first: they join whatever the limits, and once they have, the
+        # identifiers the joined records share no longer count as refused.
+        ordered.link_forced(strong=True)
         ordered.link_identifiers()
         ordered.link_matches()
         ordered.link_forced()

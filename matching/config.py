@@ -129,6 +129,9 @@ class IdentityConfig(_Frozen):
     identifier_types: dict[str, IdentifierType] = Field(default_factory=dict)
     blocked: dict[str, BlockList] = Field(default_factory=dict)
     generic: GenericConfig = Field(default_factory=GenericConfig)
+    strong_match_probability: float | None = Field(default=None, gt=0.0, le=1.0)
+    """A probabilistic match at least this probable joins two profiles even where a
+    per-profile limit would refuse the join; None: limits hold for every match."""
 
     def type_of(self, id_type: str) -> IdentifierType | None:
         """The settings of an identifier type, or None when the type is not configured."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from nicknames import name_triplets
+
 # Common English given names and their usual short forms (a standard list, not tuned to any
 # data set). Each group is one name family.
 _GROUPS = """
@@ -40,15 +42,76 @@ evelyn evie eve | emily em emmy | emma em | georgina george gina | louise lou | 
 """
 
 
-def _parse() -> dict[str, frozenset[int]]:
+def _parse() -> tuple[dict[str, frozenset[int]], list[str]]:
+    """Name -> the numbers of the name families it belongs to: the groups above, then one
+    family per formal name of the `nicknames` package (the name and its nicknames); and
+    each family's formal name (its root), by number."""
     groups: dict[str, set[int]] = {}
-    for i, chunk in enumerate(_GROUPS.replace("\n", " ").split("|")):
-        for name in chunk.split():
+    roots: list[str] = []
+    for chunk in _GROUPS.replace("\n", " ").split("|"):
+        names = chunk.split()
+        for name in names:
+            groups.setdefault(name, set()).add(len(roots))
+        roots.append(names[0])
+    family: dict[str, int] = {}
+    for triplet in name_triplets():
+        i = family.get(triplet.name1)
+        if i is None:
+            i = family[triplet.name1] = len(roots)
+            roots.append(triplet.name1)
+        for name in (triplet.name1, triplet.name2):
             groups.setdefault(name, set()).add(i)
-    return {k: frozenset(v) for k, v in groups.items()}
+    return {k: frozenset(v) for k, v in groups.items()}, roots
 
 
-_NICK = _parse()
+_NICK, _ROOTS = _parse()
+_KNOWN_BY_LENGTH: dict[int, tuple[str, ...]] = {}
+for _name in sorted(_NICK):
+    _KNOWN_BY_LENGTH.setdefault(len(_name), ())
+    _KNOWN_BY_LENGTH[len(_name)] += (_name,)
+# A typo is only corrected to a known name in names this long: in shorter ones one edit
+# turns a name into another (ian/ivan, amy/ams).
+_MIN_TYPO_LENGTH = 5
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when `b` is `a` with one character inserted, deleted, replaced, or two adjacent
+    characters swapped (Damerau-Levenshtein distance 1)."""
+    if a == b:
+        return False
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+@lru_cache(maxsize=50_000)
+def _families(name: str) -> frozenset[int]:
+    """The name families of a given name, or of the known names one typo away from it."""
+    found = _NICK.get(name)
+    if found is not None or len(name) < _MIN_TYPO_LENGTH:
+        return found or frozenset()
+    out: set[int] = set()
+    for length in (len(name) - 1, len(name), len(name) + 1):
+        for known in _KNOWN_BY_LENGTH.get(length, ()):
+            if one_edit_apart(name, known):
+                out |= _NICK[known]
+    return frozenset(out)
 
 
 def jaro_winkler(a: str, b: str) -> float:
@@ -99,17 +162,34 @@ def given_names_compatible(a: str, b: str) -> bool:
     fa, fb = ta[0], tb[0]
     if len(fa) == 1 or len(fb) == 1:
         return fa[0] == fb[0]
-    if _NICK.get(fa, frozenset()) & _NICK.get(fb, frozenset()):
+    if _families(fa) & _families(fb):
         return True
     if len(fa) >= 3 and len(fb) >= 3 and (fa.startswith(fb) or fb.startswith(fa)):
+        return True
+    if min(len(fa), len(fb)) >= _MIN_TYPO_LENGTH and one_edit_apart(fa, fb):
         return True
     return jaro_winkler(fa, fb) >= 0.88
 
 
+def _surname_only(x: tuple[str, str], other: tuple[str, str]) -> bool:
+    """Whether `x` names a family only: its given name is its own family name, or it has no
+    family name and its given name is the other record's family name (a clerk who typed
+    only the surname, or typed it twice). "walker, renee" is a swapped name, not this."""
+    return bool(x[0]) and (x[0] == x[1] or (not x[1] and x[0] == other[1]))
+
+
 def people_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
-    """(given, family) pairs that can be one person, allowing swapped first and last names."""
+    """(given, family) pairs that can be one person, allowing swapped first and last names
+    and a record whose given-name field holds the family name."""
     if given_names_compatible(a[0], b[0]):
         return True
+    if _surname_only(a, b) or _surname_only(b, a):
+        return True
+    if a[0] and a[1] and b[0] and not b[1]:
+        # "lin, sanjay" and "sanjay": the one name given is the other's family name.
+        return given_names_compatible(a[1], b[0])
+    if b[0] and b[1] and a[0] and not a[1]:
+        return given_names_compatible(b[1], a[0])
     return bool(a[0] and a[1] and b[0] and b[1]) and (
         given_names_compatible(a[0], b[1]) and given_names_compatible(a[1], b[0])
     )
@@ -123,3 +203,14 @@ def disagreeing_people(names: list[tuple[str, str]]) -> bool:
             if not people_compatible(x, y):
                 return True
     return False
+
+
+def nickname_roots() -> list[tuple[str, str]]:
+    """(given name, roots) for every name of a known name family, where roots are the
+    formal names of its families, sorted and joined with "|" ("bill" -> "william", "chris"
+    -> "christina|christine|christopher|..."). Two given names that share a root can be
+    one person's; matching looks names up here (exact names only, no typo correction)."""
+    return [
+        (name, "|".join(sorted({_ROOTS[i] for i in families})))
+        for name, families in sorted(_NICK.items())
+    ]

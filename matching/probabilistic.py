@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -43,7 +44,9 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
 from matching.errors import MatchingError
+from matching.names import nickname_roots
 from matching.splink_settings import (
+    NICKNAME_TABLE,
     UNIQUE_ID,
     MatchingSpec,
     blocking_key_columns,
@@ -263,11 +266,19 @@ def _connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(database))
     # DuckDB draws a progress bar on stdout for long queries; a library must not.
     con.execute("set enable_progress_bar = false")
+    # The nickname lookup the name comparison reads, on every connection (a view of a
+    # frame, so it is never stored in an index file).
+    con.register(NICKNAME_TABLE, _nickname_frame())
     if str(database) != ":memory:":
         # Every match scans the indexed records; decompressing them each time tripled
         # its cost at 1M records. Uncompressed, the file is ~2.5x larger (~400 MB).
         con.execute("set force_compression = 'uncompressed'")
     return con
+
+
+@lru_cache(maxsize=1)
+def _nickname_frame() -> pd.DataFrame:
+    return pd.DataFrame(nickname_roots(), columns=["name", "roots"])
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:

@@ -173,7 +173,9 @@ class Resolver:
             generic = {k: gen for k, (_, gen) in stored.items() if gen is not None}
             scope = closure
             facts = await resolve_repo.record_facts(g, closure)
-        accepted, rejected = await resolve_repo.matches(g, scope)
+        accepted, rejected, strong = await resolve_repo.matches(
+            g, scope, strong_from=self.config.strong_match_probability
+        )
         forced = await resolve_repo.forced_links(g, scope)
         shared = await resolve_repo.shared_identifiers(g)
         lap = report.lap("read", lap)
@@ -187,6 +189,7 @@ class Resolver:
             rejected_matches=rejected,
             shared_identifiers=shared,
             generic_identifiers=generic,
+            strong_matches=strong,
         )
         # Flags are written only where they changed (a rebuild with nothing new writes none).
         changed_flags = [

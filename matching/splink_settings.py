@@ -59,6 +59,7 @@ __all__ = [
     "BK_PREFIX",
     "DV_PREFIX",
     "IDENTIFIER",
+    "NICKNAME_TABLE",
     "UNIQUE_ID",
     "BlockingRuleSpec",
     "ComparisonKind",
@@ -81,6 +82,8 @@ __all__ = [
 IDENTIFIER: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 """Column and rule names: lower-case SQL identifiers, nothing that needs quoting."""
 
+NICKNAME_TABLE: Final = "nickname_roots"
+"""The lookup table (name, roots) behind the nickname level; see `matching.names`."""
 BK_PREFIX: Final = "bk_"
 DV_PREFIX: Final = "dv_"
 UNIQUE_ID: Final = "unique_id"
@@ -135,7 +138,7 @@ class ComparisonSpec(BaseModel):
             `postcode` (exact, then equal first `thresholds` characters);
             `phone` (exact, then equal last `thresholds` digits);
             `forename_surname` (Splink's `ForenameSurnameComparison`: both exact, swapped,
-            both fuzzy, surname only, forename only);
+            both fuzzy, [nickname with the same surname,] surname only, forename only);
             `address` (address and postcode together, because one implies the other:
             same address and postcode, similar address and same postcode, same address
             only, same postcode with an address missing, same postcode only, same first
@@ -147,6 +150,9 @@ class ComparisonSpec(BaseModel):
             postcode for `address`; not used by other kinds.
         blocking: Also propose every pair that agrees exactly on this column (worth it for
             identifiers such as membership numbers).
+        nicknames: For `forename_surname`: a level for given names of one name family (a
+            formal name and its nicknames: "bill" and "william", "kate" and "katherine",
+            from `matching.names`) with the same family name, below the fuzzy levels.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -157,6 +163,7 @@ class ComparisonSpec(BaseModel):
     term_frequency: bool = False
     with_column: str | None = None
     blocking: bool = False
+    nicknames: bool = False
 
     _check_column = field_validator("column")(_identifier)
 
@@ -171,6 +178,8 @@ class ComparisonSpec(BaseModel):
             raise ValueError(
                 "with_column is required for, and only for, forename_surname and address"
             )
+        if self.nicknames and self.kind != "forename_surname":
+            raise ValueError("nicknames is only for forename_surname")
         if self.thresholds is not None:
             if self.kind in ("exact", "email"):
                 raise ValueError(f"{self.kind} comparisons take no thresholds")
@@ -403,6 +412,7 @@ def comparison_for(spec: ComparisonSpec) -> Any:
             spec.with_column,
             jaro_winkler_thresholds=list(thresholds),
             forename_surname_concat_col_name=_concat_column(spec) if tf else None,
+            nickname_roots_col_name=_roots_column(spec) if spec.nicknames else None,
         )
     if spec.kind == "address":
         assert spec.with_column is not None
@@ -451,7 +461,11 @@ def comparison_for(spec: ComparisonSpec) -> Any:
 
 class _ForenameSurname(cl.ForenameSurnameComparison):
     """Splink's `ForenameSurnameComparison` (swapped-names level, TF on each name) with
-    short level labels for the evidence JSON."""
+    short level labels for the evidence JSON, and optionally a nickname level."""
+
+    def __init__(self, *args: Any, nickname_roots_col_name: str | None = None, **kw: Any) -> None:
+        self.nickname_roots_col_name = nickname_roots_col_name
+        super().__init__(*args, **kw)
 
     def create_comparison_levels(self) -> list[Any]:
         levels: list[Any] = super().create_comparison_levels()
@@ -464,9 +478,20 @@ class _ForenameSurname(cl.ForenameSurnameComparison):
             "Given name only",
             "All other",
         ]
-        return [
+        out = [
             lvl.configure(label_for_charts=label) for lvl, label in zip(levels, labels, strict=True)
         ]
+        if self.nickname_roots_col_name is not None:
+            roots = self.nickname_roots_col_name
+            surname = self.col_expressions["surname"]
+            shared_root = (
+                f"list_has_any(string_split({roots}_l, '|'), string_split({roots}_r, '|'))"
+            )
+            nickname = cll.And(
+                cll.ExactMatchLevel(surname), cll.CustomLevel(shared_root)
+            ).configure(label_for_charts="Nickname, same family name")
+            out.insert(len(out) - 3, nickname)
+        return out
 
 
 def _address_levels(
@@ -505,6 +530,10 @@ def _address_levels(
     return levels
 
 
+def _roots_column(spec: ComparisonSpec) -> str:
+    return _helper(spec.column, "roots")
+
+
 def _concat_column(spec: ComparisonSpec) -> str:
     return _helper(f"{spec.column}_{spec.with_column}", "full")
 
@@ -527,9 +556,17 @@ def _helper_columns(spec: ComparisonSpec) -> dict[str, str]:
             _helper(spec.column, f"last{int(n)}"): f"nullif(right({digits}, {int(n)}), '')"
             for n in spec.effective_thresholds
         }
+    out: dict[str, str] = {}
+    if spec.kind == "forename_surname" and spec.nicknames:
+        # The name families of the first given name, from the lookup table every matching
+        # connection holds (see `matching.probabilistic`).
+        first = f"lower(split_part(trim({col}), ' ', 1))"
+        out[_roots_column(spec)] = (
+            f"(select n.roots from {NICKNAME_TABLE} n where n.name = {first})"
+        )
     if spec.kind == "forename_surname" and spec.term_frequency:
-        return {_concat_column(spec): f"{col} || ' ' || cast({spec.with_column} as varchar)"}
-    return {}
+        out[_concat_column(spec)] = f"{col} || ' ' || cast({spec.with_column} as varchar)"
+    return out
 
 
 def derived_columns(spec: MatchingSpec) -> dict[str, str]:
@@ -667,6 +704,7 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
             with_column="family_name",
             kind="forename_surname",
             term_frequency=True,
+            nicknames=True,
         ),
         ComparisonSpec(column="dob", kind="date"),
         ComparisonSpec(

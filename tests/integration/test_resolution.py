@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from graph import matching_repo
 from graph.client import GraphClient
 from ingest.generator import generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching import overrides
+from matching.evaluate import evaluate, graph_evidence
 from matching.explain import explain_pair, explain_profile
 from matching.resolve import Resolver
 from tests.factories.records import ingest_people
@@ -145,6 +147,61 @@ async def test_limit_refuses_a_join_and_records_why(graph: GraphClient, tmp_path
     assert len(refused) == 1 and refused[0]["why"].startswith("limit:loyalty_id")
     why = await explain_pair(graph, "crm:1", "crm:2")
     assert any(b.reason.startswith("refused: limit:loyalty_id") for b in why.barriers)
+
+
+@pytest.mark.parametrize(("probability", "joined"), [(0.99999, True), (0.97, False)])
+async def test_a_strong_match_joins_past_a_limit(
+    graph: GraphClient, tmp_path: Path, probability: float, joined: bool
+) -> None:
+    # A member's two loyalty cards under one name and email: the limit holds against the
+    # shared email and an ordinary match, a strong match joins them.
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "1", "first": "Kim", "last": "Ng", "loyalty": "LY1", "email": "kim@ng.com"},
+            {"id": "2", "first": "Kim", "last": "Ng", "loyalty": "LY2", "email": "kim@ng.com"},
+            {"id": "3", "first": "Kim", "last": "Ng", "loyalty": "LY3", "email": "kim@ng.com"},
+        ],
+    )
+    row = {"a": "crm:1", "b": "crm:2", "weight": 20.0, "probability": probability}
+    await matching_repo.write_matches(graph, [{**row, "evidence": "{}"}], "m1", "2024-01-01")
+    rep = await Resolver(graph).resolve(full=True)
+    m = await membership(graph)
+    assert (m["crm:1"] == m["crm:2"]) is joined
+    assert m["crm:3"] != m["crm:1"]
+    if joined:
+        # Only the third card's join was refused; the first two share the email freely.
+        refused = await graph.read_text(
+            "t",
+            "MATCH (r)-[h:HAS_IDENTIFIER]->() WHERE h.refused IS NOT NULL RETURN r.rid AS rid",
+        )
+        assert {r["rid"] for r in refused} == {"crm:3"}
+        assert rep.violations == {"loyalty_id<=1": 1}
+
+
+async def test_identifiable_pairs_on_the_graph(graph: GraphClient, tmp_path: Path) -> None:
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "1", "first": "Ann", "last": "Lee", "email": "ann@x.com", "dob": "1990-01-02"},
+            {"id": "2", "first": "Ann", "last": "Lee", "dob": "1990-01-02"},
+            {"id": "3", "first": "Ann", "last": "Lee", "email": "noemail@shop.com"},
+            {"id": "4", "email": "noemail@shop.com"},
+        ],
+    )
+    await Resolver(graph).resolve()
+    evidence = await graph_evidence(graph)
+    assert evidence["crm:1"] == {"email:ann@x.com", "name+dob:ann lee|1990-01-02"}
+    assert evidence["crm:2"] == {"name+dob:ann lee|1990-01-02"}
+    assert evidence["crm:3"] == evidence["crm:4"] == set()
+    predicted = await membership(graph)
+    truth = dict.fromkeys(predicted, "P1")
+    q = evaluate(predicted, truth, evidence)
+    # 1 and 2 are identifiable (and found: same name and birthday is no identifier, so
+    # only the pair's evidence would join them; here nothing did).
+    assert q.true_pairs == 6 and q.identifiable_pairs == 1
 
 
 async def test_stable_ids_through_merge_and_split(graph: GraphClient, tmp_path: Path) -> None:

@@ -283,6 +283,32 @@ def test_forced_link_joins_whatever_the_limits() -> None:
     assert result.violations == []
 
 
+def test_strong_match_joins_whatever_the_limits() -> None:
+    # Two loyalty cards of one member: the ordinary match is refused by the limit, the
+    # strong one joins, and the profile past the limit still refuses a third card.
+    data = (
+        Data()
+        .record("a:1", "loyalty_id:L1", "email:m@x.com")
+        .record("b:1", "loyalty_id:L2", "email:m@x.com")
+        .record("c:1", "loyalty_id:L3", "email:m@x.com")
+    )
+    data.matches = [("a:1", "b:1"), ("b:1", "c:1")]
+    result = data.resolve(strong_matches=[("b:1", "a:1")])
+    assert groups(result) == {frozenset({"a:1", "b:1"}), frozenset({"c:1"})}
+    assert [(v.identifier_key, v.match) for v in result.violations] == [
+        ("email:m@x.com", None),
+        (None, ("b:1", "c:1")),
+    ]
+    assert {s.rid for s in result.skipped_links} == {"c:1"}
+
+
+def test_rejected_strong_match_does_not_join() -> None:
+    data = Data().record("a:1", "loyalty_id:L1").record("b:1", "loyalty_id:L2")
+    data.matches = [("a:1", "b:1")]
+    result = data.resolve(strong_matches=[("a:1", "b:1")], rejected_matches=[("a:1", "b:1")])
+    assert len(result.components) == 2
+
+
 def test_type_that_does_not_link_still_counts_towards_its_limit() -> None:
     config = merge_config({"identifier_types": {"dob": {"link": False, "max_per_profile": 1}}})
     data = (

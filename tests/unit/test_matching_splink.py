@@ -380,6 +380,24 @@ def test_same_source_duplicates_are_matched(model: TrainedModel, people: pd.Data
     assert pair.match_probability.iloc[0] > 0.95
 
 
+def test_nicknames_with_the_same_family_name_have_a_level(
+    model: TrainedModel, people: pd.DataFrame
+) -> None:
+    record = {**people.iloc[0].to_dict(), "given_name": "william", "family_name": "zabriskie"}
+    others = [
+        {**record, "unique_id": "x:bill", "given_name": "bill"},  # the maintained list
+        {**record, "unique_id": "x:walter", "given_name": "walter"},
+    ]
+    scored = predict(model, pd.DataFrame([record, *others]), threshold_probability=0.0)
+    level = {
+        (r.rid_l, r.rid_r): json.loads(r.evidence)["given_name_family_name"]["level"]
+        for r in scored.itertuples()
+    }
+    rid = record["unique_id"]
+    assert level.get((rid, "x:bill"), level.get(("x:bill", rid))) == "Nickname, same family name"
+    assert level.get((rid, "x:walter"), level.get(("x:walter", rid))) == "Family name only"
+
+
 def test_evidence_has_a_level_and_bayes_factor_per_comparison(
     scored: pd.DataFrame, model: TrainedModel
 ) -> None:

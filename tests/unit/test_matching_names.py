@@ -1,0 +1,94 @@
+"""Tests for `matching.names`: which given names can be one person's (the household rule)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from matching.names import (
+    disagreeing_people,
+    given_names_compatible,
+    one_edit_apart,
+    people_compatible,
+)
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("stephen", "stephen", False),  # no edit
+        ("setphen", "stephen", True),  # swapped letters
+        ("wiliam", "william", True),  # one deleted
+        ("william", "wiliam", True),
+        ("susan", "suaan", True),  # one replaced
+        ("stephen", "stphen", True),
+        ("stephen", "stepehn", True),
+        ("stephen", "stehpen", True),
+        ("stephen", "steven", False),  # two edits
+        ("ab", "ba", True),
+        ("abc", "cab", False),
+        ("abc", "abcde", False),
+    ],
+)
+def test_one_edit_apart(a: str, b: str, expected: bool) -> None:
+    assert one_edit_apart(a, b) is expected
+
+
+@given(st.text(alphabet="abcdef", min_size=1, max_size=8), st.data())
+def test_one_edit_apart_finds_every_single_edit(name: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(name) - 1))
+    ch = data.draw(st.sampled_from("xyz"))
+    for edited in (
+        name[:i] + name[i + 1 :],
+        name[:i] + ch + name[i:],
+        name[:i] + ch + name[i + 1 :],
+    ):
+        assert one_edit_apart(name, edited) and one_edit_apart(edited, name)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("robert", "bob"),  # the built-in groups
+        ("kenneth", "kenny"),  # the maintained nickname list
+        ("gabrielle", "gabby"),
+        ("setphen", "steve"),  # a typo of a known name, then its nickname
+        ("aelxander", "alex"),
+        ("frnaces", "fran"),
+        ("wiliam", "bill"),
+        ("chris", "christopher"),  # a prefix
+        ("mary ann", "mary"),
+        ("j", "john"),  # an initial
+    ],
+)
+def test_compatible_given_names(a: str, b: str) -> None:
+    assert given_names_compatible(a, b) and given_names_compatible(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("john", "jane"), ("james", "jane"), ("sean", "sian"), ("david", "daniel"), ("j", "mary")],
+)
+def test_different_given_names(a: str, b: str) -> None:
+    assert not given_names_compatible(a, b)
+
+
+def test_a_surname_typed_as_the_given_name_is_compatible() -> None:
+    assert people_compatible(("turner", "turner"), ("frank", "turner"))
+    assert people_compatible(("brown", ""), ("steph", "brown"))
+    assert people_compatible(("lin", "sanjay"), ("sanjay", ""))
+
+
+def test_a_swapped_name_is_not_a_surname_alone() -> None:
+    # "Walker, Renée" and "Noah Walker" share a family, not a person.
+    assert not people_compatible(("walker", "renee"), ("noah", "walker"))
+    assert people_compatible(("walker", "renee"), ("renee", "walker"))
+
+
+def test_household_members_still_disagree() -> None:
+    household = [("john", "smith"), ("smith", ""), ("jane", "smith")]
+    assert disagreeing_people(household)
+    assert not disagreeing_people([("john", "smith"), ("smith", ""), ("johnny", "smith")])
