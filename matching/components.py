@@ -89,7 +89,7 @@ _IGNORED: Final = 6  # blocked, shared or generic, of a type that does not link 
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while millions of acyclic objects are built: its
     repeated scans of the growing heap otherwise cost about as much as the work itself."""
     enabled = gc.isenabled()
@@ -688,7 +688,7 @@ def resolve_components(
         The components with every dropped link and refused join. Pairs, matches and forced
         links naming a record outside `records` are ignored and counted.
     """
-    with _gc_paused():
+    with gc_paused():
         return _resolve(
             records,
             record_identifiers,

@@ -22,9 +22,7 @@ Everything is decided in the order of the components' smallest rids, including t
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, count, repeat
 from typing import Final, Literal
@@ -32,6 +30,7 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 
+from matching.components import gc_paused
 from matching.errors import InvalidComponents, ProfileIdCollision
 
 IntArray = npt.NDArray[np.int64]
@@ -42,19 +41,6 @@ ChangeKind = Literal["created", "merged", "split"]
 CREATED: Final = "created"
 MERGED: Final = "merged"
 SPLIT: Final = "split"
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of acyclic objects are built: its
-    repeated scans of the growing heap otherwise cost about as much as the work itself."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +191,7 @@ def assign_profile_ids(
         InvalidComponents: A component is empty or a record is in two components.
         ProfileIdCollision: `new_pid` returned an id already in use.
     """
-    with _gc_paused():
+    with gc_paused():
         return _assign(components, previous, history, new_pid)
 
 
