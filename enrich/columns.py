@@ -3,7 +3,7 @@
 A million profiles times forty attributes as Python objects would cost gigabytes and
 many seconds of per-value Python work; numeric columns stay float64 arrays (NaN meaning
 null), the others numpy object arrays, and both become Python values one write batch at
-a time, as positional rows (`(pid, value, value, ...)`, no per-row dict or key strings).
+a time, as positional rows (`[pid, value, value, ...]`, no per-row dict or key strings).
 
 `fingerprints` gives each profile a 64-bit hash of its values, stable across processes,
 so a run can leave profiles whose attributes did not change unwritten.
@@ -112,15 +112,16 @@ class Columns:
         result: list[Any] = out.tolist()
         return result
 
-    def tuples(
+    def rows(
         self,
         pids: Sequence[str],
         names: Sequence[str],
         positions: npt.NDArray[np.int64],
         constants: Mapping[str, Any] | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """Rows `(pid, *values of names)` of the profiles at `positions`; a name in
-        `constants` takes that value in every row."""
+    ) -> list[list[Any]]:
+        """Rows `[pid, *values of names]` of the profiles at `positions`; a name in
+        `constants` takes that value in every row. Lists rather than tuples: the driver
+        turns every tuple into a list through a Python hook before packing it."""
         extra = dict(constants or {})
         count = len(positions)
         values = [
@@ -128,7 +129,7 @@ class Columns:
             for name in names
         ]
         chosen = [pids[i] for i in positions.tolist()]
-        return list(zip(chosen, *values, strict=True))
+        return list(map(list, zip(chosen, *values, strict=True)))
 
     def values_at(self, name: str, positions: npt.NDArray[np.int64]) -> list[Any]:
         """Python values of the rows at `positions`: None for null."""

@@ -603,13 +603,13 @@ class Enricher:
         columns: Columns,
         names: Sequence[str],
         positions: npt.NDArray[np.int64],
-    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+    ) -> AsyncIterator[list[list[Any]]]:
         size = self.config.write_batch
         for start in range(0, len(positions), size):
             # `enriched_at` is when the batch is written (segment refreshes use it as a
             # watermark), not the `as_of` the attributes were computed for.
             now = {"enriched_at": _now_iso(datetime.now(UTC))}
-            yield columns.tuples(pids, names, positions[start : start + size], now)
+            yield columns.rows(pids, names, positions[start : start + size], now)
             await asyncio.sleep(0)
 
     async def _save_reference(

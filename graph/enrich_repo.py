@@ -117,6 +117,15 @@ async def read_fact(
             sink(row)
 
 
+class _Rows(list[Any]):
+    """A batch of rows that `repr` summarises: the driver formats the parameters of every
+    query for its debug log whether or not that is enabled, which cost about as much as
+    packing them (and would put customers' data in a debug log)."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
 def write_profiles_query(names: Sequence[str]) -> str:
     """The write of a batch of positional rows `[pid, value of names[0], ...]`.
 
@@ -146,10 +155,10 @@ def write_profiles_query(names: Sequence[str]) -> str:
 async def write_profiles(
     graph: GraphClient,
     names: Sequence[str],
-    batches: AsyncIterator[list[tuple[Any, ...]]],
+    batches: AsyncIterator[list[list[Any]]],
     started: str,
 ) -> int:
-    """Write batches of rows `(pid, *values of names)`, a few in flight; return the rows
+    """Write batches of rows `[pid, *values of names]`, a few in flight; return the rows
     written.
 
     Args:
@@ -166,7 +175,7 @@ async def write_profiles(
         async for batch in batches:
             if not batch:
                 continue
-            params = {"rows": batch, "started": started}
+            params = {"rows": _Rows(batch), "started": started}
             pending.append(
                 asyncio.create_task(graph.write_text("enrich_write_profiles", query, params))
             )

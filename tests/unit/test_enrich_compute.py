@@ -39,7 +39,7 @@ from enrich.reference import (
 )
 from enrich.rfm import RfmError, rfm_scores
 from enrich.timestamps import MISSING, to_epoch_seconds, to_iso, to_iso_date
-from graph.enrich_repo import write_profiles_query
+from graph.enrich_repo import _Rows, write_profiles_query
 from graph.errors import InvalidName
 
 pytestmark = pytest.mark.unit
@@ -514,11 +514,11 @@ def test_columns_turn_arrays_into_python_values_per_batch() -> None:
     cols.numeric("flag", "bool")[0] = 1.0
     cols.scatter("name", np.array([2], dtype=np.int64), ["z"])
     names = [*cols.names, "at"]
-    rows = cols.tuples(["a", "b", "c"], names, np.array([1, 2]), {"at": "now"})
-    assert rows == [("b", 0, 12.5, None, None, "now"), ("c", 7, None, None, "z", "now")]
+    rows = cols.rows(["a", "b", "c"], names, np.array([1, 2]), {"at": "now"})
+    assert rows == [["b", 0, 12.5, None, None, "now"], ["c", 7, None, None, "z", "now"]]
     assert isinstance(rows[1][1], int)
     assert cols.values("flag", 0, 1) == [True]
-    assert cols.tuples(["a", "b", "c"], names, np.zeros(0, dtype=np.int64), {"at": 1}) == []
+    assert cols.rows(["a", "b", "c"], names, np.zeros(0, dtype=np.int64), {"at": 1}) == []
     with pytest.raises(ValueError):
         cols.set_objects("short", [1])
 
@@ -561,3 +561,10 @@ def test_write_query_sets_each_name_from_its_row_position() -> None:
 def test_write_query_refuses_names_that_are_not_property_keys(bad: str) -> None:
     with pytest.raises(InvalidName):
         write_profiles_query(["orders_count", bad])
+
+
+def test_write_batches_do_not_show_their_rows_in_a_repr() -> None:
+    # The driver formats query parameters for its debug log: no customer data there.
+    batch = _Rows([["p-1", "jane@example.com"]])
+    assert repr({"rows": batch}) == "{'rows': <1 rows>}"
+    assert batch == [["p-1", "jane@example.com"]]
