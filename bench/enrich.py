@@ -9,6 +9,7 @@ cache). With `--incremental N` it then marks N profiles dirty and times a plain 
     python -m bench.enrich --no-fit             # full run with the stored model
     python -m bench.enrich --incremental 10000  # ... then 10,000 dirty profiles
     python -m bench.enrich --repeat             # ... a second full run (writes what changed)
+    python -m bench.enrich --rewrite-all        # write every profile, changed or not
 
 Besides wall time it prints the CPU seconds this process and the local Neo4j server (when
 `NEO4J_LOCAL_HOME` names a running one) spent in each run: on a shared machine the wall
@@ -26,7 +27,7 @@ import resource
 import time
 from pathlib import Path
 
-from enrich.enricher import Enricher, EnrichReport
+from enrich.enricher import EnrichConfig, Enricher, EnrichReport
 from enrich.providers.postcode_file import PostcodeFileProvider
 from graph import health
 from graph.client import GraphClient
@@ -82,14 +83,17 @@ def show(title: str, rep: EnrichReport, wall: float) -> None:
     print(f"  model {rep.model_version}")
 
 
-async def run(fit: bool, postcodes: Path | None, incremental: int, repeat: bool) -> None:
+async def run(
+    fit: bool, postcodes: Path | None, incremental: int, repeat: bool, rewrite_all: bool
+) -> None:
     settings = Settings()
     graph = GraphClient.from_settings(settings)
     provider = PostcodeFileProvider(postcodes) if postcodes else None
     try:
         await graph.verify()
         print(f"graph: {await health.counts(graph)}")
-        enricher = Enricher(graph, provider=provider)
+        config = EnrichConfig(skip_unchanged=not rewrite_all)
+        enricher = Enricher(graph, provider=provider, config=config)
         t0, cpu = time.perf_counter(), CpuClock(settings)
         rep = await enricher.run(full=True, fit=fit)
         show("fit + full run" if fit else "full run", rep, time.perf_counter() - t0)
@@ -124,9 +128,10 @@ def main() -> None:
     p.add_argument("--no-fit", action="store_true", help="Use the stored CLV model.")
     p.add_argument("--postcodes", type=Path, default=None, help="reference/postcodes.csv")
     p.add_argument("--repeat", action="store_true", help="Then time a second full run.")
+    p.add_argument("--rewrite-all", action="store_true", help="Write unchanged profiles too.")
     p.add_argument("--incremental", type=int, default=0, help="Then time N dirty profiles.")
     a = p.parse_args()
-    asyncio.run(run(not a.no_fit, a.postcodes, a.incremental, a.repeat))
+    asyncio.run(run(not a.no_fit, a.postcodes, a.incremental, a.repeat, a.rewrite_all))
 
 
 if __name__ == "__main__":
