@@ -9,4 +9,5 @@ RETURN collect([p.pid, p.postcode, p.country,
             OR r.consent_sms IS NOT NULL OR r.sms_consent_status IS NOT NULL
          | [r.source, coalesce(r.observed_at, r.updated_at, r.created_at), r.loyalty_tier,
             r.loyalty_points, r.consent_email, r.email_consent_status, r.consent_sms,
-            r.sms_consent_status]]]) AS rows
+            r.sms_consent_status]],
+        p.enrich_hash, p.enrich_dirty IS NOT NULL]) AS rows

@@ -20,6 +20,14 @@ Runs:
 Fitting is never part of an incremental run or of any request: without a fitted model the
 predictive attributes are null with `clv_reason = "no_model"`.
 
+Unchanged profiles: every profile gets a fingerprint of the attributes computed for it
+(`Columns.fingerprints`, stored as `enrich_hash`), and a run writes only the profiles whose
+fingerprint differs from the stored one, or that resolution marked dirty, so a repeated
+full run writes only what changed (and `enriched_at` says when a profile's attributes were
+last written). The fingerprint covers what the enricher wrote: anything else that changes
+those attributes on a profile must remove its `enrich_hash` or mark it dirty (or the run
+be made with `EnrichConfig(skip_unchanged=False)`).
+
 Dirty flags: a run clears `enrich_dirty` on the profiles it writes, unless resolution
 rewrote the profile after the second the run started in (resolution sets `resolved_at`,
 to the second, together with the flag), so a change made during a run is picked up by
@@ -31,9 +39,11 @@ reference of the RFM recency and of the category decay. Attributes that change w
 calendar (days since the last purchase, engaged in the last 90 days) are not stored; see
 `enrich.relative`. `enriched_at` is when a profile was written.
 
-Scale: the reads are paged (one row per 10,000 profiles), the arithmetic is numpy over
-all orders, lines and activity cells, numeric attributes stay in arrays until a write
-batch needs them, and the cyclic garbage collector is paused while millions of small
+Scale: the reads are paged (one row per 10,000 profiles) and run concurrently; a fit
+starts (in a thread) as soon as the orders are read, while Neo4j still works on the other
+reads; the arithmetic is numpy over all orders, lines and activity cells, numeric
+attributes stay in arrays until a write batch needs them, writes send positional rows
+(no per-row maps), and the cyclic garbage collector is paused while millions of small
 objects are built (see `bench/enrich.py` for the figures).
 """
 
@@ -50,6 +60,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from enrich import reference as ref
@@ -75,6 +86,7 @@ from enrich.memberships import with_unsubscribe_event
 from enrich.predictive import (
     MODEL_ID,
     PREDICTIVE_ATTRIBUTES,
+    PREDICTIVE_NUMBERS,
     StoredModel,
     model_from_props,
     model_props,
@@ -114,6 +126,8 @@ DESCRIPTIVE_ATTRIBUTES: Final = (
 )
 ATTRIBUTES: Final = (*DESCRIPTIVE_ATTRIBUTES, *PREDICTIVE_ATTRIBUTES, "enriched_at")
 """Every property a run writes on each profile (plus `demo_*` with a provider)."""
+HASH_PROPERTY: Final = "enrich_hash"
+"""The fingerprint of the attributes last written (`Columns.fingerprints`)."""
 
 _SEGMENT_BY_CELL: Final = {
     r * 100 + f * 10 + m: rfm_segment(r, f, m) for r in SCORES for f in SCORES for m in SCORES
@@ -128,6 +142,8 @@ class EnrichConfig:
     channel_by_source: dict[str, str] = field(default_factory=lambda: dict(CHANNEL_BY_SOURCE))
     passive_event_types: tuple[str, ...] = PASSIVE_EVENT_TYPES
     write_batch: int = enrich_repo.WRITE_BATCH
+    skip_unchanged: bool = True
+    """Leave profiles whose attributes did not change since the last run unwritten."""
 
     def event_params(self) -> dict[str, Any]:
         return {
@@ -141,10 +157,15 @@ class EnrichConfig:
 
 @dataclass
 class EnrichReport:
-    """What a run did. Counts and times only: no customer data."""
+    """What a run did. Counts and times only: no customer data.
+
+    `profiles` counts the profiles written, `unchanged` those computed to exactly what
+    they already had and left unwritten.
+    """
 
     mode: str
     profiles: int = 0
+    unchanged: int = 0
     with_purchases: int = 0
     predicted: int = 0
     dirty: int = 0
@@ -284,17 +305,13 @@ class Enricher:
 
         clock = time.perf_counter()
         with _gc_paused():
-            facts = await self._read(pids)
+            facts, purchases, fitting = await self._read(pids, as_of_s, fit)
         report.seconds["read"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        with _gc_paused():
-            purchases = purchase_attributes(facts.orders, as_of_s)
-        report.seconds["compute"] = time.perf_counter() - clock
-        if fit:
+        if fitting is not None:
             clock = time.perf_counter()
-            model = await self._fit(purchases.summary)
+            model = await fitting
             report.fitted = True
+            # What the fit took beyond the reads it ran alongside.
             report.seconds["fit"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -308,12 +325,21 @@ class Enricher:
             )
             for name, values in demo.items():
                 columns.set_objects(name, values)
-        report.seconds["compute"] += time.perf_counter() - clock
+        report.seconds["compute"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        names = columns.names
+        fingerprints = columns.fingerprints(names)
+        positions = self._changed(facts.profiles, fingerprints)
+        columns.set_objects(HASH_PROPERTY, fingerprints.view(np.int64).astype(object))
+        names = [*names, "enriched_at", HASH_PROPERTY]
+        report.unchanged = len(facts.profiles) - len(positions)
+        report.seconds["compare"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
         with _gc_paused():
             report.profiles = await enrich_repo.write_profiles(
-                g, self._batches(facts.profiles.pids, columns), started
+                g, names, self._batches(facts.profiles.pids, columns, names, positions), started
             )
         if is_full:
             await self._save_reference(new_reference, orders_mark, events_mark)
@@ -334,17 +360,39 @@ class Enricher:
 
     # -- reading ------------------------------------------------------------------------
 
-    async def _read(self, pids: Sequence[str] | None) -> _Facts:
+    async def _read(
+        self, pids: Sequence[str] | None, as_of_s: int, fit: bool
+    ) -> tuple[_Facts, PurchaseAttributes, asyncio.Task[StoredModel] | None]:
+        """Read the facts, the three fact types concurrently; with `fit`, start fitting
+        the CLV models (in a thread) as soon as the orders are in, while Neo4j still works
+        on the other reads.
+
+        Returns:
+            The facts, the purchase attributes, and the fit's task (None without `fit`).
+        """
+        g = self.graph
         profiles = ProfileFacts()
         orders = OrderFactsBuilder()
         events = EventFactsBuilder()
-        await enrich_repo.read_facts(
-            self.graph,
-            pids,
-            {"events": self.config.event_params()},
-            {"profiles": profiles.add, "orders": orders.add, "events": events.add},
-        )
-        return _Facts(profiles, orders.build(), events.build())
+        event_params = self.config.event_params()
+        reads = [
+            asyncio.create_task(enrich_repo.read_fact(g, "orders", pids, {}, orders.add)),
+            asyncio.create_task(enrich_repo.read_fact(g, "profiles", pids, {}, profiles.add)),
+            asyncio.create_task(enrich_repo.read_fact(g, "events", pids, event_params, events.add)),
+        ]
+        fitting: asyncio.Task[StoredModel] | None = None
+        try:
+            await reads[0]
+            order_facts = orders.build()
+            purchases = purchase_attributes(order_facts, as_of_s)
+            if fit:
+                fitting = asyncio.create_task(self._fit(purchases.summary))
+            await asyncio.gather(*reads[1:])
+        except BaseException:
+            for task in [*reads, *([fitting] if fitting else [])]:
+                task.cancel()
+            raise
+        return _Facts(profiles, order_facts, events.build()), purchases, fitting
 
     # -- fitting ------------------------------------------------------------------------
 
@@ -417,13 +465,20 @@ class Enricher:
         # Predictions: profiles without purchases get the "no purchases" values.
         no_purchase = no_purchase_attributes()
         for name in PREDICTIVE_ATTRIBUTES:
-            cols.objects(name, no_purchase[name])
+            if name in PREDICTIVE_NUMBERS:
+                cols.numeric(name)  # null without purchases
+            else:
+                cols.objects(name, no_purchase[name])
         predicted = predict(purchases.summary, model, as_of_s // SECONDS_PER_DAY, reference)
         pred_at = _index(master, predicted.customer_ids)
         pkeep = pred_at >= 0
         for name in PREDICTIVE_ATTRIBUTES:
             values = predicted.columns[name]
-            cols.scatter(name, pred_at[pkeep], object_array(values, len(values))[pkeep])
+            if name in PREDICTIVE_NUMBERS:
+                numbers = np.asarray(values, dtype=np.float64)  # None becomes NaN
+                cols.numeric(name)[pred_at[pkeep]] = numbers[pkeep]
+            else:
+                cols.scatter(name, pred_at[pkeep], object_array(values, len(values))[pkeep])
 
         # Channels: orders and events.
         order_cells = order_channel_cells(orders)
@@ -453,12 +508,13 @@ class Enricher:
                 memberships[position] = with_unsubscribe_event(memberships[position])
         unsubscribed = cols.numeric("unsubscribed", "bool", fill=0.0)
         tier, points = cols.objects("loyalty_tier"), cols.objects("loyalty_points")
-        email, sms = cols.objects("consent_email"), cols.objects("consent_sms")
+        email, sms = cols.numeric("consent_email", "bool"), cols.numeric("consent_sms", "bool")
         for i, member in enumerate(memberships):
             if member is None:
                 continue
             tier[i], points[i] = member.loyalty_tier, member.loyalty_points
-            email[i], sms[i] = member.consent_email, member.consent_sms
+            email[i] = np.nan if member.consent_email is None else float(member.consent_email)
+            sms[i] = np.nan if member.consent_sms is None else float(member.consent_sms)
             unsubscribed[i] = 1.0 if member.unsubscribed else 0.0
 
         clv_values = predicted.clv_12m
@@ -521,15 +577,39 @@ class Enricher:
 
     # -- writing ------------------------------------------------------------------------
 
+    def _changed(
+        self, profiles: ProfileFacts, fingerprints: npt.NDArray[np.uint64]
+    ) -> npt.NDArray[np.int64]:
+        """Positions of the profiles to write: those resolution marked dirty, and those
+        whose attributes differ from what the last run wrote (by their fingerprints).
+
+        A dirty profile is written even when its fingerprint matches: resolution may have
+        rebuilt it, and the write clears its flag.
+        """
+        n = len(profiles)
+        if not self.config.skip_unchanged:
+            return np.arange(n, dtype=np.int64)
+        known = np.fromiter((h is not None for h in profiles.stored_hash), dtype=bool, count=n)
+        stored = np.fromiter(
+            (0 if h is None else h for h in profiles.stored_hash), dtype=np.int64, count=n
+        )
+        same = known & (stored == fingerprints.view(np.int64))
+        dirty = np.fromiter(profiles.dirty, dtype=bool, count=n)
+        return np.flatnonzero(dirty | ~same).astype(np.int64)
+
     async def _batches(
-        self, pids: Sequence[str], columns: Columns
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+        self,
+        pids: Sequence[str],
+        columns: Columns,
+        names: Sequence[str],
+        positions: npt.NDArray[np.int64],
+    ) -> AsyncIterator[list[list[Any]]]:
         size = self.config.write_batch
-        for start in range(0, len(pids), size):
+        for start in range(0, len(positions), size):
             # `enriched_at` is when the batch is written (segment refreshes use it as a
             # watermark), not the `as_of` the attributes were computed for.
             now = {"enriched_at": _now_iso(datetime.now(UTC))}
-            yield columns.rows(pids, start, min(start + size, len(pids)), now)
+            yield columns.rows(pids, names, positions[start : start + size], now)
             await asyncio.sleep(0)
 
     async def _save_reference(

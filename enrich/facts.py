@@ -56,20 +56,26 @@ class ProfileFacts:
     """Active profiles, in the order read; their index is the profile's position.
 
     `memberships` holds, per profile, its loyalty and consent from its records (None when
-    no record carries any).
+    no record carries any). `stored_hash` is the fingerprint of the attributes the last
+    run wrote (`enrich_hash`, None before the first), `dirty` whether resolution marked
+    the profile.
     """
 
     pids: list[str] = field(default_factory=list)
     postcodes: list[str | None] = field(default_factory=list)
     countries: list[str | None] = field(default_factory=list)
     memberships: list[Membership | None] = field(default_factory=list)
+    stored_hash: list[int | None] = field(default_factory=list)
+    dirty: list[bool] = field(default_factory=list)
 
     def add(self, row: Sequence[Any]) -> None:
-        pid, postcode, country, records = row
+        pid, postcode, country, records, stored_hash, dirty = row
         self.pids.append(str(pid))
         self.postcodes.append(postcode)
         self.countries.append(country)
         self.memberships.append(record_membership(records) if records else None)
+        self.stored_hash.append(stored_hash if isinstance(stored_hash, int) else None)
+        self.dirty.append(bool(dirty))
 
     def __len__(self) -> int:
         return len(self.pids)

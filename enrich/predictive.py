@@ -61,6 +61,15 @@ PREDICTIVE_ATTRIBUTES: Final = (
     "clv_reason",
     "clv_model_version",
 )
+PREDICTIVE_NUMBERS: Final = (
+    "p_alive",
+    "expected_purchases_90d",
+    "expected_purchases_365d",
+    "clv_12m",
+    "clv_percentile",
+    "prob_purchase_30d",
+)
+"""The predictive attributes that are numbers (or null)."""
 
 
 @dataclass(frozen=True)

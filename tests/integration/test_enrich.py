@@ -27,7 +27,7 @@ from api.auth import issue_key
 from cli import enrich_cmd
 from enrich.affinity import shares_of
 from enrich.clv import ClvParams, params_from_json, predict_clv
-from enrich.enricher import ATTRIBUTES, Enricher
+from enrich.enricher import ATTRIBUTES, EnrichConfig, Enricher
 from enrich.predictive import MODEL_ID, model_props
 from enrich.providers.base import DEMOGRAPHIC_ATTRIBUTES
 from enrich.providers.http import HttpAreaProvider, HttpProviderSettings
@@ -477,6 +477,77 @@ async def test_a_profile_resolved_during_a_run_stays_dirty(
         "t", "MATCH (p:Profile) WHERE p.enrich_dirty IS NOT NULL RETURN p.pid AS pid"
     )
     assert [r["pid"] for r in remaining] == [e["pid"]]
+
+
+async def test_unchanged_profiles_are_not_rewritten(graph: GraphClient, tmp_path: Path) -> None:
+    await ingest_hand_data(graph, tmp_path)
+    await store_params(graph)
+    enricher = Enricher(graph)
+    first = await enricher.run(full=True, as_of=AS_OF)
+    assert first.profiles > 0 and first.unchanged == 0
+    before = await all_profiles(graph)
+    assert all(isinstance(p.get("enrich_hash"), int) for p in before.values())
+
+    # Same facts, same moment: every profile computes to what it has; none is written
+    # (enriched_at says when a profile's attributes were last written).
+    again = await enricher.run(full=True, as_of=AS_OF)
+    assert (again.profiles, again.unchanged) == (0, first.profiles)
+    assert await all_profiles(graph) == before
+
+    # A dirty profile is written (and its flag cleared) even when nothing changed; a
+    # profile whose stored fingerprint differs is written too.
+    d, e = await profile_of(graph, "shop:d1"), await profile_of(graph, "shop:e1")
+    await graph.write_text(
+        "t",
+        "MATCH (p:Profile {pid: $d}) SET p.enrich_dirty = true "
+        "WITH 1 AS one MATCH (q:Profile {pid: $e}) SET q.enrich_hash = 1, q.orders_count = -1",
+        {"d": d["pid"], "e": e["pid"]},
+    )
+    full = await enricher.run(full=True, as_of=AS_OF)
+    assert (full.profiles, full.unchanged) == (2, first.profiles - 2)
+    after = await all_profiles(graph)
+    assert after[e["pid"]]["orders_count"] == e["orders_count"]
+    assert after[e["pid"]]["enrich_hash"] == e["enrich_hash"]
+    assert await dirty_count(graph) == 0
+
+    # Without skipping, every profile is written.
+    everything = await Enricher(graph, config=EnrichConfig(skip_unchanged=False)).run(
+        full=True, as_of=AS_OF
+    )
+    assert (everything.profiles, everything.unchanged) == (first.profiles, 0)
+
+
+async def test_attributes_that_become_null_are_removed(graph: GraphClient, tmp_path: Path) -> None:
+    await ingest_hand_data(graph, tmp_path)
+    await store_params(graph)
+    enricher = Enricher(graph)
+    await enricher.run(full=True, as_of=AS_OF)
+    d = await profile_of(graph, "shop:d1")
+    assert d["orders_count"] == 2 and d["clv_12m"] is not None and d["rfm_segment"]
+
+    # d's orders disappear without resolution marking anything: a full run finds its
+    # fingerprint changed and removes every purchase attribute.
+    await graph.write_text(
+        "t",
+        "MATCH (:Profile {pid: $pid})<-[:IN_PROFILE]-(:Record)<-[:PLACED_BY]-(o:Order) "
+        "DETACH DELETE o",
+        {"pid": d["pid"]},
+    )
+    report = await enricher.run(full=True, as_of=AS_OF)
+    # d, and the other buyers, whose relative scores (RFM, CLV percentile) moved; the
+    # profile without purchases is left alone.
+    assert report.profiles == 5 and report.unchanged == 1
+    gone = await profile_of(graph, "shop:d1")
+    assert (gone["orders_count"], gone["total_spend"], gone["clv_reason"]) == (
+        0,
+        0.0,
+        "no_purchases",
+    )
+    for name in ("avg_order_value", "first_purchase_at", "last_purchase_at", "rfm_r"):
+        assert name not in gone, name
+    for name in ("rfm_segment", "top_category", "category_affinity", "clv_12m", "p_alive"):
+        assert name not in gone, name
+    assert "store" not in (gone.get("channels") or [])
 
 
 def _same(a: Any, b: Any) -> bool:

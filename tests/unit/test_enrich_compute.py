@@ -7,6 +7,7 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,8 @@ from enrich.reference import (
 )
 from enrich.rfm import RfmError, rfm_scores
 from enrich.timestamps import MISSING, to_epoch_seconds, to_iso, to_iso_date
+from graph.enrich_repo import _Rows, write_profiles_query
+from graph.errors import InvalidName
 
 pytestmark = pytest.mark.unit
 
@@ -510,12 +513,58 @@ def test_columns_turn_arrays_into_python_values_per_batch() -> None:
     cols.numeric("spend")[1] = 12.5
     cols.numeric("flag", "bool")[0] = 1.0
     cols.scatter("name", np.array([2], dtype=np.int64), ["z"])
-    rows = cols.rows(["a", "b", "c"], 1, 3)
-    assert rows == [
-        {"pid": "b", "props": {"count": 0, "spend": 12.5, "flag": None, "name": None}},
-        {"pid": "c", "props": {"count": 7, "spend": None, "flag": None, "name": "z"}},
-    ]
-    assert isinstance(rows[1]["props"]["count"], int)
+    names = [*cols.names, "at"]
+    rows = cols.rows(["a", "b", "c"], names, np.array([1, 2]), {"at": "now"})
+    assert rows == [["b", 0, 12.5, None, None, "now"], ["c", 7, None, None, "z", "now"]]
+    assert isinstance(rows[1][1], int)
     assert cols.values("flag", 0, 1) == [True]
+    assert cols.rows(["a", "b", "c"], names, np.zeros(0, dtype=np.int64), {"at": 1}) == []
     with pytest.raises(ValueError):
         cols.set_objects("short", [1])
+
+
+def _fingerprints(values: dict[str, list[Any]]) -> list[int]:
+    cols = Columns(len(next(iter(values.values()))))
+    for name, column in values.items():
+        if all(isinstance(v, float) for v in column):
+            cols.numeric(name)[:] = column
+        else:
+            cols.set_objects(name, column)
+    out: list[int] = cols.fingerprints(cols.names).tolist()
+    return out
+
+
+def test_fingerprints_tell_values_types_and_nulls_apart() -> None:
+    a, b, c, d, e, f = _fingerprints(
+        {"x": [None, "None", 1, 1.0, True, ["a", "b"]], "y": [2.0] * 6}
+    )
+    assert len({a, b, c, d, e, f}) == 6
+    # Equal values give equal fingerprints, in any process (no per-process seed).
+    same = _fingerprints({"x": ["s", "s", None, None], "y": [1.5, 1.5, float("nan"), float("nan")]})
+    assert same[0] == same[1] and same[2] == same[3] and same[0] != same[2]
+    assert _fingerprints({"x": ["s"]}) == _fingerprints({"x": ["s"]})
+    # The attribute names are part of it: a value moved to another attribute differs.
+    assert _fingerprints({"x": ["s"], "y": [None]}) != _fingerprints({"y": ["s"], "x": [None]})
+    # Numeric columns: NaN is null, and null differs from zero.
+    n0, n1, n2 = _fingerprints({"v": [0.0, float("nan"), -1.0]})
+    assert len({n0, n1, n2}) == 3
+
+
+def test_write_query_sets_each_name_from_its_row_position() -> None:
+    query = write_profiles_query(["orders_count", "clv_12m"])
+    assert query.startswith("UNWIND $rows AS row\nMATCH (p:Profile {pid: row[0]})\n")
+    assert "SET p.orders_count = row[1],\n    p.clv_12m = row[2]\n" in query
+    assert "SET p.enrich_dirty = null" in query and "$started" in query
+
+
+@pytest.mark.parametrize("bad", ["a b", "x}) DETACH DELETE p //", "p.x", "`x`", "", "1x"])
+def test_write_query_refuses_names_that_are_not_property_keys(bad: str) -> None:
+    with pytest.raises(InvalidName):
+        write_profiles_query(["orders_count", bad])
+
+
+def test_write_batches_do_not_show_their_rows_in_a_repr() -> None:
+    # The driver formats query parameters for its debug log: no customer data there.
+    batch = _Rows([["p-1", "jane@example.com"]])
+    assert repr({"rows": batch}) == "{'rows': <1 rows>}"
+    assert batch == [["p-1", "jane@example.com"]]
