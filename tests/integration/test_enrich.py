@@ -26,7 +26,7 @@ from api.app import create_app
 from api.auth import issue_key
 from cli import enrich_cmd
 from enrich.affinity import shares_of
-from enrich.clv import ClvParams, params_from_json, predict_clv
+from enrich.clv import params_from_json, predict_clv
 from enrich.enricher import ATTRIBUTES, EnrichConfig, Enricher
 from enrich.predictive import MODEL_ID, model_props
 from enrich.providers.base import DEMOGRAPHIC_ATTRIBUTES
@@ -46,17 +46,11 @@ from ingest.generator import generate
 from ingest.mapping import builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
 from matching.resolve import Resolver
+from tests.factories.clv import CDNOW_LIKE
 from tests.fakes.server import FakeApi, Reply, Request
 
 AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
-PARAMS = ClvParams(
-    bgnbd={"r": 0.243, "alpha": 30.9, "a": 0.793, "b": 2.426},
-    gamma_gamma={"p": 6.25, "q": 3.74, "v": 15.44},
-    fitted_at="2025-12-31T00:00:00+00:00",
-    version="clv-bgnbd-gg/1+pymc-marketing-0.19.2",
-    n_customers=2357,
-    n_repeat_customers=946,
-)
+PARAMS = CDNOW_LIKE
 
 SHOP_MAPPING = """
 source: shop

@@ -34,6 +34,7 @@ from enrich.clv import (
     predict_clv,
     probability_purchase,
 )
+from tests.factories.clv import CDNOW_LIKE
 
 pytestmark = pytest.mark.unit
 
@@ -47,15 +48,7 @@ PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 # Fader & Hardie (2013), "The Gamma-Gamma model of monetary value".
 PUBLISHED_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}
 
-# Parameters of roughly CDNOW's shape, in days, for tests that need no fit.
-PARAMS = ClvParams(
-    bgnbd={"r": 0.243, "alpha": 30.9, "a": 0.793, "b": 2.426},
-    gamma_gamma={"p": 6.25, "q": 3.74, "v": 15.44},
-    fitted_at="2026-01-01T00:00:00+00:00",
-    version="clv-bgnbd-gg/1+pymc-marketing-0.19.2",
-    n_customers=2357,
-    n_repeat_customers=946,
-)
+PARAMS = CDNOW_LIKE
 
 
 def _cdnow_days() -> pd.DataFrame:

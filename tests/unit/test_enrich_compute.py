@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from enrich.affinity import category_affinity, shares_of
 from enrich.channels import ChannelActivity, channel_attributes
-from enrich.clv import ClvParams, predict_clv
+from enrich.clv import predict_clv
 from enrich.columns import Columns
 from enrich.errors import EnrichError, StoredStateError
 from enrich.facts import EventFactsBuilder, OrderFactsBuilder
@@ -41,19 +41,13 @@ from enrich.rfm import RfmError, rfm_scores
 from enrich.timestamps import MISSING, to_epoch_seconds, to_iso, to_iso_date
 from graph.enrich_repo import _Rows, write_profiles_query
 from graph.errors import InvalidName
+from tests.factories.clv import CDNOW_LIKE
 
 pytestmark = pytest.mark.unit
 
 AS_OF = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
 DAY = 86_400
-PARAMS = ClvParams(
-    bgnbd={"r": 0.243, "alpha": 30.9, "a": 0.793, "b": 2.426},
-    gamma_gamma={"p": 6.25, "q": 3.74, "v": 15.44},
-    fitted_at="2026-01-01T00:00:00+00:00",
-    version="clv-bgnbd-gg/1+pymc-marketing-0.19.2",
-    n_customers=2357,
-    n_repeat_customers=946,
-)
+PARAMS = CDNOW_LIKE
 
 Line = tuple[str, float, float]
 
