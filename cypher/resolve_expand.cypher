@@ -15,4 +15,4 @@ CALL (r) {
   MATCH (r)-[:IN_PROFILE]->(:Profile)<-[:IN_PROFILE]-(o:Record)
   RETURN o
 }
-RETURN DISTINCT o.rid AS rid
+RETURN collect(DISTINCT o.rid) AS rows

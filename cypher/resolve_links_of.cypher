@@ -1,3 +1,4 @@
 UNWIND $rids AS rid
 MATCH (r:Record {rid: rid})-[:HAS_IDENTIFIER]->(i:Identifier)
-RETURN r.rid AS rid, i.key AS key, i.blocked AS blocked, i.generic AS generic
+// One row holding every [rid, key, blocked, generic]: one Bolt record, not one per link.
+RETURN collect([r.rid, i.key, i.blocked, i.generic]) AS rows

@@ -3,10 +3,11 @@
 UNWIND $rids AS rid
 MATCH (r:Record {rid: rid})
 OPTIONAL MATCH (r)-[:IN_PROFILE]->(p:Profile)
-RETURN r.rid AS rid, r.source AS source,
-       coalesce(r.observed_at, r.updated_at, r.created_at) AS seen,
-       r.given_name AS given_name, r.family_name AS family_name, r.email AS email,
-       r.phone AS phone, r.address AS address, r.city AS city, r.state AS state,
-       r.postcode AS postcode, r.country AS country, r.dob AS dob,
-       p.pid AS pid, p.golden_hash AS golden_hash, r.dirty AS dirty,
-       1 + COUNT { (r)<-[:PLACED_BY]-(:Order) } AS weight
+// One row holding a map per record: one Bolt record, not one per record.
+RETURN collect({
+  rid: r.rid, source: r.source, seen: coalesce(r.observed_at, r.updated_at, r.created_at),
+  given_name: r.given_name, family_name: r.family_name, email: r.email, phone: r.phone,
+  address: r.address, city: r.city, state: r.state, postcode: r.postcode,
+  country: r.country, dob: r.dob, pid: p.pid, golden_hash: p.golden_hash,
+  dirty: r.dirty, weight: 1 + COUNT { (r)<-[:PLACED_BY]-(:Order) }
+}) AS rows

@@ -99,6 +99,23 @@ class GraphClient:
             async for record in result:
                 yield record.values()
 
+    async def read_rows(self, name: str, params: Params | None = None) -> list[Any]:
+        """Run `cypher/<name>.cypher`, a read returning one row whose `rows` column holds
+        a list (`RETURN collect(...) AS rows`), and return that list as decoded.
+
+        For reads of thousands of rows: one Bolt record instead of one per row, and no
+        `Record.data()` walk over the values.
+        """
+        self.query_count += 1
+        log.debug("cypher %s (rows)", name)
+        result = await self.driver.execute_query(
+            cypher(name),
+            parameters_=dict(params or {}),
+            database_=self.database,
+            routing_=RoutingControl.READ,
+        )
+        return list(result.records[0]["rows"]) if result.records else []
+
     async def pages(
         self, name: str, params: Params | None = None, *, page: int = 10_000
     ) -> AsyncIterator[list[Any]]:

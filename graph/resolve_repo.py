@@ -24,11 +24,8 @@ async def expand(
 ) -> set[str]:
     out: set[str] = set()
     for part in _chunks(rids, 2_000):
-        rows = await graph.read(
-            "resolve_expand",
-            {"rids": list(part), "nonlinking": list(nonlinking), "rechecked": list(rechecked)},
-        )
-        out.update(r["rid"] for r in rows)
+        params = {"rids": list(part), "nonlinking": list(nonlinking), "rechecked": list(rechecked)}
+        out.update(await graph.read_rows("resolve_expand", params))
     return out
 
 
@@ -46,9 +43,11 @@ async def links(
                 flags[key] = (blocked, generic)
         return pairs, flags
     for part in _chunks(rids):
-        for r in await graph.read("resolve_links_of", {"rids": list(part)}):
-            pairs.append((r["rid"], r["key"]))
-            flags[r["key"]] = (r["blocked"], r["generic"])
+        for rid, key, blocked, generic in await graph.read_rows(
+            "resolve_links_of", {"rids": list(part)}
+        ):
+            pairs.append((rid, key))
+            flags[key] = (blocked, generic)
     return pairs, flags
 
 
@@ -117,7 +116,7 @@ async def record_facts(graph: GraphClient, rids: Sequence[str] | None) -> list[d
         return [row async for rows in graph.pages("resolve_record_facts_page") for row in rows]
     out: list[dict[str, Any]] = []
     for part in _chunks(rids):
-        out.extend(await graph.read("resolve_record_facts", {"rids": list(part)}))
+        out.extend(await graph.read_rows("resolve_record_facts", {"rids": list(part)}))
     return out
 
 
