@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from graph.client import GraphClient
+from graph.queries import safe_name
 
 CHUNK = 10_000
 
@@ -120,6 +121,30 @@ async def record_facts(graph: GraphClient, rids: Sequence[str] | None) -> list[d
     return out
 
 
+def write_profiles_query(names: Sequence[str]) -> str:
+    """The write of a batch of golden profiles as rows `[pid, value of names[0], ...]`.
+
+    Every name becomes a `SET p.<name> = row[i]` (a null removes the property). The
+    profile is marked for enrichment.
+
+    Raises:
+        InvalidName: A name is not a plain property key.
+    """
+    sets = "".join(
+        f"    p.{safe_name('property', name)} = row[{i}],\n"
+        for i, name in enumerate(names, start=1)
+    )
+    return (
+        "UNWIND $rows AS row\n"
+        "MERGE (p:Profile {pid: row[0]})\n"
+        "ON CREATE SET p.created_at = $now\n"
+        f"SET\n{sets}"
+        "    p.retired = null,\n"
+        "    p.resolved_at = $now,\n"
+        "    p.enrich_dirty = true"
+    )
+
+
 async def write_resolution(
     graph: GraphClient,
     *,
@@ -141,8 +166,13 @@ async def write_resolution(
     """
     for part in _chunks(identifier_flags):
         await graph.write("resolve_write_identifier_flags", {"rows": list(part)})
-    for part in _chunks(profiles):
-        await graph.write("resolve_write_profiles", {"rows": list(part), "now": now})
+    if profiles:
+        # Positional rows, not maps: one key string less per value for driver and server.
+        names = sorted(profiles[0]["props"])
+        query = write_profiles_query(names)
+        for part in _chunks(profiles):
+            rows = [[p["pid"], *(p["props"][n] for n in names)] for p in part]
+            await graph.write_text("resolve_write_profiles", query, {"rows": rows, "now": now})
     for part in _chunks(membership):
         await graph.write("resolve_write_membership", {"rows": list(part), "now": now})
     for part in _chunks(retired):
