@@ -27,9 +27,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,7 +71,9 @@ __all__ = [
     "TrainedModel",
     "blocking_report",
     "evidence_sql",
+    "fill_untrained_m",
     "predict",
+    "refit_prior",
     "train",
 ]
 
@@ -347,16 +350,25 @@ def train(
     seed: int = 42,
     u_max_pairs: float = 3e6,
     em_max_pairs: float = 1e6,
+    prior_max_records: int = 200_000,
 ) -> TrainedModel:
     """Train a matching model on `records` (no labels needed).
 
-    1. Prior (probability two random records match): pairs found by the spec's strict
-       deterministic rules, divided by their assumed recall and by all possible pairs.
+    1. A first prior (probability two random records match): pairs found by the spec's
+       strict deterministic rules, divided by their assumed recall and by all possible
+       pairs. It is only a starting point: the recall of strict rules is unknown and
+       depends on how complete the data is (a rule on date of birth finds nothing where
+       one source alone holds it).
     2. u (how often non-matches agree at each level): random pairs, seeded, capped at
        `u_max_pairs`. Random pairs are almost all non-matches.
     3. m (how often matches agree at each level): EM over each of the spec's `em_blocks`,
        sampled down to about `em_max_pairs` pairs each. Each session estimates m for the
        comparisons it does not block on; u and the prior stay fixed.
+    4. The prior, refitted with m and u fixed (`refit_prior`): the maximum-likelihood
+       share of matches among the pairs the prediction blocking rules propose, over
+       all possible pairs, on a seeded sample of at most `prior_max_records` records.
+       Before that, levels EM never saw take a value from the level below
+       (`fill_untrained_m`).
 
     Args:
         records: The records to learn from; see the module docstring for the columns.
@@ -364,6 +376,8 @@ def train(
         seed: Seed for u sampling; with the same data and spec training is reproducible.
         u_max_pairs: Random pairs for u estimation.
         em_max_pairs: Blocked pairs per EM session.
+        prior_max_records: Records sampled to refit the prior (a sample of records keeps
+            the share of matching pairs: both counts scale with the square of its size).
 
     Returns:
         The trained model.
@@ -394,11 +408,146 @@ def train(
                     rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
                 )
         settings = linker.misc.save_model_to_json()
+        fill_untrained_m(settings)
+        with _timed("train.prior_refit"):
+            settings["probability_two_random_records_match"] = _refit_prior_on_sample(
+                con, db_api, settings, count, max_records=prior_max_records, seed=seed
+            )
     finally:
         con.close()
     model = TrainedModel.create(settings, spec, count)
     logger.info("trained matching model %s on %d records", model.version, count)
     return model
+
+
+_PRIOR_SAMPLE: Final = "cdp_prior_sample"
+
+
+def fill_untrained_m(settings: dict[str, Any]) -> list[tuple[str, str]]:
+    """Give levels EM never trained the Bayes factor of the next trained level below.
+
+    A level no EM pair fell in (dates of birth that only one source holds never show a
+    typo) would otherwise keep Splink's default m, whatever its u: with a rare level
+    (day and month swapped, u ~2e-5) that is a Bayes factor in the hundreds learned
+    from nothing. Levels are ordered from most to least similar, so a level is at least
+    as good evidence of a match as any level below it; the next trained level below
+    gives a cautious value. A level with no trained level below it (the last) keeps the
+    default, as does a level without u. Changes `settings` in place.
+
+    Returns:
+        (comparison, level label) of each level filled in.
+    """
+    filled: list[tuple[str, str]] = []
+    for comparison in settings["comparisons"]:
+        levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+        for i, level in enumerate(levels):
+            if _trained(level, "m_probability") or not _trained(level, "u_probability"):
+                continue
+            below = next(
+                (
+                    lvl
+                    for lvl in levels[i + 1 :]
+                    if _trained(lvl, "m_probability") and _trained(lvl, "u_probability")
+                ),
+                None,
+            )
+            if below is None:
+                continue
+            bayes_factor = below["m_probability"] / below["u_probability"]
+            level["m_probability"] = min(1.0, level["u_probability"] * bayes_factor)
+            filled.append((str(comparison["output_column_name"]), str(level["label_for_charts"])))
+    return filled
+
+
+def _trained(level: dict[str, Any], key: str) -> bool:
+    value = level.get(key)
+    return isinstance(value, int | float) and value > 0
+
+
+def _refit_prior_on_sample(
+    con: duckdb.DuckDBPyConnection,
+    db_api: DuckDBAPI,
+    settings: dict[str, Any],
+    count: int,
+    *,
+    max_records: int,
+    seed: int,
+) -> float:
+    """The prior refitted (`refit_prior`) on all blocked pairs of (a sample of) the records."""
+    table = _RECORDS
+    if count > max_records:
+        table = _PRIOR_SAMPLE
+        con.execute(
+            f"create or replace temp table {table} as select * from {_RECORDS} "
+            f"using sample reservoir({int(max_records)} rows) repeatable ({int(seed)})"
+        )
+        count = max_records
+    if count < 2:
+        return float(settings["probability_two_random_records_match"])
+    # The prediction scores pairs at the current prior; the Bayes factors are what count.
+    predictions = _linker(db_api, table, settings).inference.predict()
+    try:
+        rows = con.execute(
+            f"select round(match_weight, 2) as w, count(*) from {predictions.physical_name} "
+            "group by 1"
+        ).fetchall()
+    finally:
+        predictions.drop_table_from_database_and_remove_from_cache()
+    prior = float(settings["probability_two_random_records_match"])
+    prior_weight = math.log2(prior / (1 - prior))
+    log2_bayes_factors = [float(w) - prior_weight for w, _ in rows if w is not None]
+    counts = [int(n) for w, n in rows if w is not None]
+    return refit_prior(log2_bayes_factors, counts, count * (count - 1) / 2, start=prior)
+
+
+def refit_prior(
+    log2_bayes_factors: Sequence[float],
+    counts: Sequence[int],
+    total_pairs: float,
+    *,
+    start: float = 1e-4,
+    tolerance: float = 1e-7,
+    max_iterations: int = 1000,
+) -> float:
+    """The prior that maximises the likelihood of the blocked pairs, m and u fixed.
+
+    EM on the mixing weight alone: the prior becomes the expected number of matches
+    (the sum of the pairs' match probabilities under the current prior) over all
+    possible pairs, until it settles. Pairs outside the blocking rules count as
+    non-matches; the rules are there to catch nearly every match, and the expected
+    number of matches among pairs they miss is the prior times the share of m outside
+    them, which that share leaves small.
+
+    Unlike deterministic rules with an assumed recall, this needs no guess about how
+    complete the data is; it is as good as m and u are.
+
+    Args:
+        log2_bayes_factors: The total log2 Bayes factor of each group of pairs (the
+            match weight without the prior).
+        counts: How many pairs have each Bayes factor.
+        total_pairs: All possible pairs (n(n-1)/2 for a dedupe of n records).
+        start: The first prior.
+        tolerance: Stop when the prior changes by less than this share.
+        max_iterations: Stop after this many updates.
+
+    Returns:
+        The refitted prior, in (0, 1).
+    """
+    if total_pairs <= 0 or not counts:
+        return start
+    floor = 1 / (total_pairs * 1e3)
+    prior = min(max(start, floor), 0.5)
+    for _ in range(max_iterations):
+        odds = math.log2(prior / (1 - prior))
+        expected = sum(
+            n / (1 + 2 ** min(-(odds + w), 1000.0))
+            for w, n in zip(log2_bayes_factors, counts, strict=True)
+        )
+        updated = min(max(expected / total_pairs, floor), 0.5)
+        if abs(updated - prior) <= tolerance * prior:
+            return updated
+        prior = updated
+    return prior
 
 
 # --- prediction ----------------------------------------------------------------------------

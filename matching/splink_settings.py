@@ -8,8 +8,8 @@ those declarations into the three things Splink needs:
 * **blocking rules** (`BlockingRuleSpec` -> derived key columns `bk_<name>` plus an
   equi-join rule `l.bk_<name> = r.bk_<name>`), which decide which pairs are scored at
   all;
-* **training recipe**: the rules EM estimates m on, and the strict rules that estimate
-  the prior (probability two random records match).
+* **training recipe**: the rules EM estimates m on, and the strict rules that give a
+  first prior (probability two random records match), refitted after training.
 
 Everything that reaches SQL is either a column name checked against `IDENTIFIER` or a
 number, so a mapping cannot inject SQL. The SQL text itself comes from plain functions
@@ -299,6 +299,8 @@ class MatchingSpec(BaseModel):
         deterministic_rules: Column groups so strict that agreeing on all of them is
             almost surely a match; they estimate the prior.
         deterministic_recall: The share of true matches those rules are assumed to find.
+            The prior they give is only EM's starting point: training refits it over the
+            blocked pairs once m and u are known (`matching.probabilistic.refit_prior`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

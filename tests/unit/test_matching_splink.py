@@ -8,6 +8,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,10 @@ from matching.probabilistic import (
     MissingColumns,
     TrainedModel,
     blocking_report,
+    fill_untrained_m,
     inline_plain_concat_ctes,
     predict,
+    refit_prior,
     train,
 )
 from matching.splink_settings import (
@@ -331,6 +334,76 @@ def test_training_produces_a_versioned_model(model: TrainedModel) -> None:
         "membership_no",
     ]
     assert 1e-5 < model.probability_two_random_records_match < 1e-2
+
+
+def test_trained_prior_is_near_the_true_share_of_matching_pairs(
+    model: TrainedModel, people: pd.DataFrame
+) -> None:
+    sizes = people.groupby("person_id").size()
+    n = len(people)
+    truth = float((sizes * (sizes - 1) / 2).sum()) / (n * (n - 1) / 2)
+    assert truth / 2 < model.probability_two_random_records_match < truth * 2
+
+
+def test_every_level_but_the_last_is_trained_or_filled(model: TrainedModel) -> None:
+    # Levels that no random pair reached have no u, and so no Bayes factor to fill.
+    for comparison in model.settings["comparisons"]:
+        levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+        for level in levels[:-1]:
+            if not isinstance(level.get("u_probability"), float):
+                continue
+            assert isinstance(level.get("m_probability"), float), (
+                comparison["output_column_name"],
+                level["label_for_charts"],
+            )
+
+
+def test_refit_prior_recovers_the_mixing_weight() -> None:
+    # 100 clear matches and 5000 clear non-matches among the blocked pairs of 1e6 pairs.
+    prior = refit_prior([20.0, -8.0], [100, 5000], 1e6, start=1e-6)
+    assert prior == pytest.approx(1e-4, rel=0.02)
+    # Pairs with no evidence either way count for their (small) match probability.
+    neutral = refit_prior([20.0, 0.0], [100, 100], 1e6, start=1e-2)
+    assert prior < neutral < prior * 1.001
+
+
+def test_refit_prior_without_pairs_keeps_the_start() -> None:
+    assert refit_prior([], [], 1e6, start=3e-5) == 3e-5
+
+
+def _level(label: str, m: float | str | None, u: float | None) -> dict[str, Any]:
+    level: dict[str, Any] = {"label_for_charts": label}
+    if m is not None:
+        level["m_probability"] = m
+    if u is not None:
+        level["u_probability"] = u
+    return level
+
+
+def test_untrained_levels_take_the_bayes_factor_of_the_next_trained_level_below() -> None:
+    settings: dict[str, Any] = {
+        "comparisons": [
+            {
+                "output_column_name": "dob",
+                "comparison_levels": [
+                    {"label_for_charts": "Null", "is_null_level": True},
+                    _level("Exact", 0.9, 0.001),
+                    _level("Swapped", None, 1e-5),
+                    _level("Typo", "level not observed", 0.002),
+                    _level("Within a year", 0.08, 0.04),
+                    _level("No u", None, None),
+                    _level("All other", None, 0.9),
+                ],
+            }
+        ]
+    }
+    filled = fill_untrained_m(settings)
+    assert filled == [("dob", "Swapped"), ("dob", "Typo")]
+    levels = settings["comparisons"][0]["comparison_levels"]
+    assert levels[2]["m_probability"] == pytest.approx(2e-5)
+    assert levels[3]["m_probability"] == pytest.approx(0.004)
+    assert "m_probability" not in levels[5]
+    assert "m_probability" not in levels[6]
 
 
 def test_training_is_reproducible(people: pd.DataFrame) -> None:
