@@ -9,6 +9,12 @@ on its own: training is `cdp train`, not part of a resolution), then the full re
 scores every record and the incremental one scores the new records against all others.
 `--no-matching` times the deterministic resolution alone.
 
+Figures (2 cores, 24 GB, load 1.5-2.5, 2026-11-28), 100,000 customers (1.69M rows,
+311,814 records -> 174,008 profiles): loaded through the pipeline in 246 s; model trained
+in 22.6 s; full resolution 90.2 s (matching 23.0, read 17.4, components 5.0, survivorship
+10.6, write 34.0); again with no changes 53.3 s; 1,000 new records ingested in 0.55 s and
+resolved incrementally in 2.81 s (matching 1.13, read 1.37); peak RSS 1.9 GB.
+
 It generates (once) and loads the data set itself, holding the batch back. Uses the Neo4j
 named by the settings, which it empties first.
 
