@@ -14,6 +14,7 @@ from cli import (
     explain_cmd,
     ingest_cmd,
     neo4j_cmd,
+    pipeline_cmd,
     resolve_cmd,
     schema_cmd,
 )
@@ -34,6 +35,7 @@ app.command()(resolve_cmd.train)
 app.command("evaluate")(resolve_cmd.evaluate_cmd)
 app.add_typer(resolve_cmd.export_app, name="export")
 app.command()(enrich_cmd.enrich)
+app.command("run")(pipeline_cmd.run)
 app.command()(explain_cmd.explain)
 app.command()(audit_cmd.audit)
 app.add_typer(activate_cmd.segment_app, name="segment")
