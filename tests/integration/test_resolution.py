@@ -260,6 +260,11 @@ async def test_stable_ids_through_merge_and_split(graph: GraphClient, tmp_path: 
     assert rep.split == 1
     assert m3["crm:a1"] == m3["crm:a2"] == m3["crm2:c1"] == pid_a
     assert m3["crm:b1"] != pid_a and m3["crm2:c2"] != pid_a
+    # Every move replaced the record's membership: one IN_PROFILE per record.
+    counts = await graph.read_text(
+        "t", "MATCH (r:Record) RETURN r.rid AS rid, COUNT { (r)-[:IN_PROFILE]->() } AS n"
+    )
+    assert {c["rid"]: c["n"] for c in counts} == dict.fromkeys(m3, 1)
     events = await graph.read_text(
         "t", "MATCH (c:ProfileChange) RETURN c.kind AS kind ORDER BY c.at, c.kind"
     )
