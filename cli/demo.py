@@ -18,7 +18,7 @@ from activate.demo import DemoActivation, run_demo_activation
 from activate.settings import ActivationSettings
 from cli.enrich_cmd import print_enrich_report
 from cli.ingest_cmd import print_reports
-from cli.resolve_cmd import print_quality, print_resolve_report
+from cli.resolve_cmd import model_dir, print_quality, print_resolve_report
 from cli.runtime import console, settings, with_graph
 from enrich.enricher import Enricher, EnrichReport
 from enrich.providers.postcode_file import PostcodeFileProvider
@@ -74,7 +74,7 @@ def demo(
         await Resolver(g).resolve()
         # With deterministic profiles in place, train the probabilistic model on the
         # records and rebuild with it: pairs with no shared key now link too.
-        linker = ProbabilisticLinker(g, settings().data_dir / "models")
+        linker = ProbabilisticLinker(g, model_dir())
         await linker.train()
         resolved = await Resolver(g, linker=linker).resolve(full=True)
         predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(g) if pid}

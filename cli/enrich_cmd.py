@@ -29,7 +29,9 @@ def _as_of(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _provider(postcodes: Path | None, demographics: bool) -> AreaProvider | None:
+def area_provider(postcodes: Path | None, demographics: bool) -> AreaProvider | None:
+    """The postcode file provider: `postcodes`, else the generated reference file when it
+    exists; None without demographics."""
     if not demographics:
         return None
     if postcodes is not None:
@@ -66,7 +68,7 @@ def enrich(
     `--all` recomputes every profile; `--fit` refits the CLV models first.
     """
     moment = _as_of(as_of)
-    provider = _provider(postcodes, demographics)
+    provider = area_provider(postcodes, demographics)
 
     async def work(g: GraphClient) -> EnrichReport:
         try:

@@ -26,11 +26,11 @@ from rich.table import Table
 from activate.settings import ActivationSettings
 from activate.sync.engine import SyncEngine, SyncReport
 from activate.sync.scheduler import run_due
-from cli.enrich_cmd import GENERATED_POSTCODES
-from cli.runtime import console, settings, with_graph
+from cli.enrich_cmd import area_provider
+from cli.resolve_cmd import model_dir
+from cli.runtime import console, with_graph
 from enrich.enricher import Enricher, EnrichReport
 from enrich.providers.base import AreaProvider
-from enrich.providers.postcode_file import PostcodeFileProvider
 from graph.client import GraphClient
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver, ResolveReport
@@ -83,12 +83,10 @@ def run(
     """Take new data through resolution, enrichment and due syncs (incrementally)."""
     if watch is not None and watch <= 0:
         raise typer.BadParameter("--watch takes a number of seconds above 0")
-    s = settings()
-    postcodes = s.data_dir / GENERATED_POSTCODES
-    models = s.data_dir / "models" if probabilistic else None
+    models = model_dir() if probabilistic else None
 
     async def cycle(g: GraphClient) -> CycleReport:
-        provider = PostcodeFileProvider(postcodes) if demographics and postcodes.is_file() else None
+        provider = area_provider(None, demographics)
         try:
             return await run_cycle(
                 g,

@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+from neo4j import (
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    Record,
+    RoutingControl,
+)
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from graph.errors import Neo4jUnavailable
@@ -76,6 +82,13 @@ class GraphClient:
     async def _execute(
         self, name: str, query: str, params: Params | None, routing: RoutingControl
     ) -> list[Row]:
+        return [r.data() for r in await self._records(name, query, params, routing)]
+
+    async def _records(
+        self, name: str, query: str, params: Params | None, routing: RoutingControl
+    ) -> list[Record]:
+        """Run a query in a managed transaction; its records as the driver decoded them.
+        Logs the query's name only: parameters hold customer data."""
         self.query_count += 1
         log.debug("cypher %s", name)
         result = await self.driver.execute_query(
@@ -84,7 +97,7 @@ class GraphClient:
             database_=self.database,
             routing_=routing,
         )
-        return [r.data() for r in result.records]
+        return list(result.records)
 
     async def stream(
         self, name: str, params: Params | None = None, *, fetch_size: int = 10_000
@@ -106,15 +119,8 @@ class GraphClient:
         For reads of thousands of rows: one Bolt record instead of one per row, and no
         `Record.data()` walk over the values.
         """
-        self.query_count += 1
-        log.debug("cypher %s (rows)", name)
-        result = await self.driver.execute_query(
-            cypher(name),
-            parameters_=dict(params or {}),
-            database_=self.database,
-            routing_=RoutingControl.READ,
-        )
-        return list(result.records[0]["rows"]) if result.records else []
+        records = await self._records(name, cypher(name), params, RoutingControl.READ)
+        return list(records[0]["rows"]) if records else []
 
     async def pages(
         self, name: str, params: Params | None = None, *, page: int = 10_000
@@ -129,16 +135,11 @@ class GraphClient:
         after = ""
         query = cypher(name)
         while True:
-            self.query_count += 1
-            log.debug("cypher %s (page after %r)", name, after)
-            result = await self.driver.execute_query(
-                query,  # query text comes from cypher/
-                parameters_={**(params or {}), "after": after, "page": page},
-                database_=self.database,
-                routing_=RoutingControl.READ,
+            records = await self._records(
+                name, query, {**(params or {}), "after": after, "page": page}, RoutingControl.READ
             )
             # Values as decoded, not `Record.data()`: that walks every nested value again.
-            last, scanned, rows = result.records[0].values() if result.records else ("", 0, [])
+            last, scanned, rows = records[0].values() if records else ("", 0, [])
             if not scanned:
                 return
             yield rows

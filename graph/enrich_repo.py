@@ -5,8 +5,8 @@ async driver spends tens of microseconds on every record it receives, which woul
 more than the queries themselves for millions of profiles. A full run walks the profiles
 in pid order through the uniqueness index (`enrich_*_page`, keyset pagination); an
 incremental run asks for its profiles in chunks (`enrich_*_of`). Rows come back as raw
-values (`GraphClient.stream`), not through `Record.data()`, whose recursive conversion of
-nested lists is as slow as the driver's per-record cost.
+values (`GraphClient.pages`, `GraphClient.stream`), not through `Record.data()`, whose
+recursive conversion of nested lists is as slow as the driver's per-record cost.
 
 Writes are `UNWIND $rows` batches of positional rows (`write_profiles_query`), a few in
 flight so Neo4j applies one while the next is encoded.
@@ -79,15 +79,8 @@ async def fact_pages(
         params: Extra parameters of the query (the events query's rules).
     """
     if pids is None:
-        after = ""
-        while True:
-            scanned = 0
-            query_params = {**params, "after": after, "page": PAGE}
-            async for last, count, rows in graph.stream(f"enrich_{fact}_page", query_params):
-                after, scanned = last, count
-                yield rows
-            if scanned < PAGE:
-                return
+        async for rows in graph.pages(f"enrich_{fact}_page", params, page=PAGE):
+            yield rows
     else:
         for start in range(0, len(pids), READ_CHUNK):
             chunk = list(pids[start : start + READ_CHUNK])

@@ -47,6 +47,7 @@ from ingest.mapping import builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
 from matching.resolve import Resolver
 from tests.factories.clv import CDNOW_LIKE
+from tests.factories.graphql import GraphQLClient
 from tests.fakes.server import FakeApi, Reply, Request
 
 AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
@@ -797,16 +798,11 @@ async def test_graphql_serves_every_enrichment_attribute(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            api = GraphQLClient(client, {"analyst": key})
             for rid in ("shop:a1", "esp:PC", "shop:f1"):
                 props = await profile_of(graph, rid)
-                r = await client.post(
-                    "/graphql",
-                    json={"query": query, "variables": {"pid": props["pid"]}},
-                    headers={"Authorization": f"Bearer {key}"},
-                )
-                body = r.json()
-                assert r.status_code == 200 and "errors" not in body, body
-                served = body["data"]["profile"]
+                data = await api.data(query, {"pid": props["pid"]}, role="analyst")
+                served = data["profile"]
                 e = served["enrichment"]
                 for name, prop in ENRICHMENT_FIELDS.items():
                     assert _same(e[name], props.get(prop)), (rid, name, e[name], props.get(prop))

@@ -20,6 +20,7 @@ from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from ingest.suppression import record_suppression_key, suppression_hash
 from matching.resolve import Resolver
+from tests.factories.graphql import GraphQLClient
 from tests.factories.records import ingest_people
 
 SARAH = [
@@ -80,29 +81,8 @@ async def load_sarah(graph: GraphClient, tmp: Path) -> None:
 
 
 @dataclass
-class Api:
-    client: httpx.AsyncClient
+class Api(GraphQLClient):
     graph: GraphClient
-    keys: dict[str, str]
-
-    async def gql(
-        self, query: str, variables: dict[str, Any] | None = None, role: str = "admin"
-    ) -> dict[str, Any]:
-        r = await self.client.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.keys[role]}"},
-        )
-        assert r.status_code == 200, r.text
-        body: dict[str, Any] = r.json()
-        return body
-
-    async def data(
-        self, query: str, variables: dict[str, Any] | None = None, role: str = "admin"
-    ) -> Any:
-        body = await self.gql(query, variables, role)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
 
     async def count(self, pattern: str, params: dict[str, Any] | None = None) -> int:
         rows = await self.graph.read_text(
@@ -135,7 +115,7 @@ async def api(graph: GraphClient, settings: Settings, tmp_path: Path) -> AsyncIt
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c,
     ):
-        yield Api(c, graph, keys)
+        yield Api(c, keys, graph)
 
 
 LOOKUP = (

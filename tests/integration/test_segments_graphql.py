@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,32 +16,10 @@ from api.auth import issue_key
 from api.graphql import segments as segments_api
 from graph.client import GraphClient
 from graph.settings import Settings
+from tests.factories.graphql import GraphQLClient
 from tests.integration.test_segments_support import add_profiles, profile
 
-
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    keys: dict[str, str]
-
-    async def post(
-        self, query: str, variables: dict[str, Any] | None = None, role: str = "admin"
-    ) -> dict[str, Any]:
-        r = await self.client.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.keys[role]}"},
-        )
-        assert r.status_code == 200, r.text
-        body: dict[str, Any] = r.json()
-        return body
-
-    async def data(
-        self, query: str, variables: dict[str, Any] | None = None, role: str = "admin"
-    ) -> Any:
-        body = await self.post(query, variables, role)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
+Api = GraphQLClient
 
 
 def codes(body: dict[str, Any]) -> list[str]:
@@ -117,18 +94,18 @@ async def test_segments_over_graphql(api: Api) -> None:
 
 async def test_writes_and_syncs_need_admin(api: Api) -> None:
     for role in ("analyst", "clienteling"):
-        body = await api.post(CREATE, {"d": GOLD_HIGH}, role=role)
+        body = await api.gql(CREATE, {"d": GOLD_HIGH}, role=role)
         assert codes(body) == ["FORBIDDEN"] and body["data"] is None
-    body = await api.post(PREVIEW, {"d": GOLD_HIGH}, role="clienteling")
+    body = await api.gql(PREVIEW, {"d": GOLD_HIGH}, role="clienteling")
     assert codes(body) == ["FORBIDDEN"]
 
 
 async def test_bad_definitions_are_bad_input(api: Api) -> None:
     bad = {"attribute": {"field": "loyalty_tier) DETACH DELETE p //", "op": "eq", "value": "x"}}
-    body = await api.post(PREVIEW, {"d": bad}, role="analyst")
+    body = await api.gql(PREVIEW, {"d": bad}, role="analyst")
     assert codes(body) == ["BAD_USER_INPUT"]
     two_keys = {"inSource": "esp", "consent": "email"}
-    body = await api.post(PREVIEW, {"d": two_keys}, role="analyst")
+    body = await api.gql(PREVIEW, {"d": two_keys}, role="analyst")
     assert body.get("errors")  # oneOf: exactly one field
 
 
@@ -143,7 +120,7 @@ async def test_destination_link_and_trigger_sync(api: Api) -> None:
         "directory": "gql",
         "attributes": ["clv_percentile"],
     }
-    secret = await api.post(
+    secret = await api.gql(
         """mutation { createDestination(id: "hook", kind: "webhook",
           config: {url: "https://h.test/x", secret: "plain-text-secret"}) { id } }"""
     )
