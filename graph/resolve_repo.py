@@ -21,11 +21,21 @@ async def dirty_records(graph: GraphClient) -> list[str]:
 
 
 async def expand(
-    graph: GraphClient, rids: Sequence[str], nonlinking: Sequence[str], rechecked: Sequence[str]
+    graph: GraphClient,
+    rids: Sequence[str],
+    nonlinking: Sequence[str],
+    rechecked: Sequence[str],
+    household_prefix: str,
 ) -> set[str]:
+    """One step of an incremental closure (see `cypher/resolve_expand.cypher`)."""
     out: set[str] = set()
     for part in _chunks(rids, 2_000):
-        params = {"rids": list(part), "nonlinking": list(nonlinking), "rechecked": list(rechecked)}
+        params = {
+            "rids": list(part),
+            "nonlinking": list(nonlinking),
+            "rechecked": list(rechecked),
+            "household": household_prefix,
+        }
         out.update(await graph.read_rows("resolve_expand", params))
     return out
 

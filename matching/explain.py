@@ -13,6 +13,7 @@ import networkx as nx
 from graph import explain_repo
 from graph.client import GraphClient
 from matching.errors import MatchingError
+from matching.households import is_household, member_groups
 
 
 class RecordNotFound(MatchingError):
@@ -63,18 +64,52 @@ def _link_barrier(info: dict[str, Any]) -> str | None:
     return None
 
 
-def _graph(rows: list[dict[str, Any]]) -> tuple[nx.Graph, dict[str, list[tuple[str, str]]]]:
-    """Record-record graph of the edges that join, and the identifiers that did not."""
+_Members = dict[str, dict[str, int]]
+"""Household identifier key -> rid -> member group (see `matching.households`)."""
+
+
+def _household_keys(rows: list[dict[str, Any]]) -> list[str]:
+    """Household identifiers among the rows that link within each member's records."""
+    return sorted(
+        {
+            r["target"]
+            for r in rows
+            if r["kind"] == "identifier"
+            and is_household((r["info"] or {}).get("generic"))
+            and not (r["info"] or {}).get("blocked")
+            and not (r["info"] or {}).get("shared")
+        }
+    )
+
+
+async def _links(graph: GraphClient, pids: list[str]) -> tuple[list[dict[str, Any]], _Members]:
+    rows = await explain_repo.profile_links(graph, pids)
+    carriers = await explain_repo.household_carriers(graph, _household_keys(rows))
+    return rows, {key: member_groups(found) for key, found in carriers.items()}
+
+
+def _graph(
+    rows: list[dict[str, Any]], members: _Members | None = None
+) -> tuple[nx.Graph, dict[str, list[tuple[str, str]]]]:
+    """Record-record graph of the edges that join, and the identifiers that did not.
+    A household identifier joins the carriers that are one member's (`members`)."""
     g: nx.Graph = nx.Graph()
-    by_identifier: dict[str, list[str]] = defaultdict(list)
+    by_identifier: dict[tuple[str, int | None], list[str]] = defaultdict(list)
     blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    members = members or {}
     for r in rows:
         g.add_node(r["rid"])
         info = r["info"] or {}
         if r["kind"] == "identifier":
             reason = _link_barrier(info)
+            group = members.get(r["target"], {}).get(r["rid"])
             if reason is None:
-                by_identifier[r["target"]].append(r["rid"])
+                by_identifier[(r["target"], None)].append(r["rid"])
+            elif group is not None and not info.get("refused"):
+                # One member's records at a household's identifier: joined, while the
+                # identifier still keeps the members apart.
+                by_identifier[(r["target"], group)].append(r["rid"])
+                blocked[r["target"]].append((r["rid"], reason))
             else:
                 blocked[r["target"]].append((r["rid"], reason))
         elif r["kind"] == "match" and not info.get("rejected"):
@@ -91,11 +126,12 @@ def _graph(rows: list[dict[str, Any]]) -> tuple[nx.Graph, dict[str, list[tuple[s
             )
         elif r["kind"] == "forced":
             g.add_edge(r["rid"], r["target"], via="forced", evidence=dict(info))
-    for key, rids in by_identifier.items():
+    for (key, group), rids in by_identifier.items():
         first = rids[0]
+        evidence = {} if group is None else {"household_member": True}
         for other in rids[1:]:
             if not g.has_edge(first, other):
-                g.add_edge(first, other, via="identifier", identifier=key, evidence={})
+                g.add_edge(first, other, via="identifier", identifier=key, evidence=evidence)
     return g, blocked
 
 
@@ -107,8 +143,8 @@ async def explain_pair(graph: GraphClient, a: str, b: str) -> Explanation:
             raise RecordNotFound(rid)
     pa, pb = profiles[a], profiles[b]
     pids = sorted({p for p in (pa, pb) if p})
-    rows = await explain_repo.profile_links(graph, pids)
-    g, blocked = _graph(rows)
+    rows, households = await _links(graph, pids)
+    g, blocked = _graph(rows, households)
     if pa is not None and pa == pb:
         nodes = nx.shortest_path(g, a, b) if a != b else [a]
         hops = []
@@ -172,8 +208,8 @@ class ProfileFormation:
 
 
 async def explain_profile(graph: GraphClient, pid: str) -> ProfileFormation:
-    rows = await explain_repo.profile_links(graph, [pid])
-    g, _ = _graph(rows)
+    rows, members = await _links(graph, [pid])
+    g, _ = _graph(rows, members)
     tree = nx.minimum_spanning_tree(g) if g.number_of_nodes() else g
     edges = [
         Hop(x, y, d["via"], d.get("identifier"), d.get("evidence", {}))

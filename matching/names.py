@@ -178,10 +178,30 @@ def _surname_only(x: tuple[str, str], other: tuple[str, str]) -> bool:
     return bool(x[0]) and (x[0] == x[1] or (not x[1] and x[0] == other[1]))
 
 
+def _short_typo(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """A typo in a short given name ("hugo" / "higo", "zoe" / "ze", "mei" / "mi") under the
+    same family name, give or take one typo there too. Short names one edit apart are only
+    taken for a typo when they are not two names of different known name families ("ian"
+    and "ivan"): two members of a household rarely bear names one letter apart."""
+    ga, gb = a[0].split()[0] if a[0] else "", b[0].split()[0] if b[0] else ""
+    if not ga or not gb or min(len(ga), len(gb)) < 2 or not one_edit_apart(ga, gb):
+        return False
+    known_a, known_b = _NICK.get(ga), _NICK.get(gb)
+    if known_a and known_b and not known_a & known_b:
+        return False
+    fa, fb = a[1], b[1]
+    return (
+        bool(fa)
+        and bool(fb)
+        and (fa == fb or (min(len(fa), len(fb)) >= 4 and one_edit_apart(fa, fb)))
+    )
+
+
 def people_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
-    """(given, family) pairs that can be one person, allowing swapped first and last names
-    and a record whose given-name field holds the family name."""
-    if given_names_compatible(a[0], b[0]):
+    """(given, family) pairs that can be one person, allowing swapped first and last names,
+    a record whose given-name field holds the family name, and a typo in a short given name
+    under the same family name."""
+    if given_names_compatible(a[0], b[0]) or _short_typo(a, b):
         return True
     if _surname_only(a, b) or _surname_only(b, a):
         return True

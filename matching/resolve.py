@@ -25,6 +25,7 @@ from ingest.convert import content_hash
 from ingest.normalise import fold_name
 from matching.components import Resolution, resolve_components
 from matching.config import IdentityConfig, default_config
+from matching.households import HOUSEHOLD_PREFIX, base_key, is_household, split_households
 from matching.linking import LinkReport, ProbabilisticLinker
 from matching.names import disagreeing_people
 from matching.protection import IdentifierStats, Protection
@@ -108,7 +109,7 @@ class Resolver:
             if key not in out:
                 folded = [(fold_name(n[0]), fold_name(n[1])) for n in names]
                 if disagreeing_people(folded):
-                    out[key] = "household:different_people"
+                    out[key] = f"{HOUSEHOLD_PREFIX}different_people"
         return out
 
     def _generic(self, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
@@ -165,7 +166,9 @@ class Resolver:
             closure_set = set(dirty)
             frontier = list(dirty)
             while frontier:
-                grown = await resolve_repo.expand(g, frontier, self.nonlinking, rechecked)
+                grown = await resolve_repo.expand(
+                    g, frontier, self.nonlinking, rechecked, HOUSEHOLD_PREFIX
+                )
                 frontier = sorted(grown - closure_set)
                 closure_set.update(frontier)
             closure = sorted(closure_set)
@@ -179,9 +182,15 @@ class Resolver:
         forced = await resolve_repo.forced_links(g, scope)
         shared = await resolve_repo.shared_identifiers(g)
         lap = report.lap("read", lap)
+        households = {
+            k: flag
+            for k, flag in generic.items()
+            if is_household(flag) and k not in shared and not self.protection.is_blocked_key(k)
+        }
+        names = {f["rid"]: (f["given_name"], f["family_name"]) for f in facts}
         resolution = resolve_components(
             closure,
-            pairs,
+            split_households(pairs, households, names),
             accepted,
             self.protection,
             self.config,
@@ -259,7 +268,7 @@ class Resolver:
             for e in assignment.events
         ]
         refused = [
-            {"rid": s.rid, "key": s.identifier_key, "reason": f"{s.reason} ({s.detail})"}
+            {"rid": s.rid, "key": base_key(s.identifier_key), "reason": f"{s.reason} ({s.detail})"}
             for s in resolution.skipped_links
             if s.reason.startswith("limit")
         ]

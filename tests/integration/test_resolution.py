@@ -126,6 +126,51 @@ async def test_household_phone_does_not_merge_but_nicknames_do(
     assert "household" in why.barriers[0].reason
 
 
+async def test_household_phone_links_each_members_own_records(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    """The phone keeps John and Mary apart but joins John's records, and Mary's, each to
+    their own; incrementally as in a full rebuild, and explained."""
+    phone = "0412 555 019"
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "j1", "first": "John", "last": "Smith", "phone": phone},
+            {"id": "j2", "first": "Jon", "last": "Smith", "phone": phone},
+            {"id": "m1", "first": "Mary", "last": "Smith", "phone": phone},
+            {"id": "x", "phone": phone, "email": "nobody@x.com"},
+        ],
+    )
+    await Resolver(graph).resolve()
+    m = await membership(graph)
+    assert m["crm:j1"] == m["crm:j2"] != m["crm:m1"]
+    assert m["crm:x"] not in (m["crm:j1"], m["crm:m1"]), "a nameless carrier is not placed"
+
+    later = tmp_path / "later"
+    later.mkdir()
+    await ingest_people(
+        graph, later, [{"id": "m2", "first": "Mary", "last": "Smith", "phone": "+61412555019"}]
+    )
+    await Resolver(graph).resolve()
+    incremental = await membership(graph)
+    assert incremental["crm:m1"] == incremental["crm:m2"] != incremental["crm:j1"]
+    assert incremental["crm:j1"] == incremental["crm:j2"]
+    await Resolver(graph).resolve(full=True)
+    assert partition(await membership(graph)) == partition(incremental)
+
+    same = await explain_pair(graph, "crm:m1", "crm:m2")
+    assert same.same_profile
+    assert [(h.via, h.identifier, h.evidence) for h in same.path] == [
+        ("identifier", "phone:+61412555019", {"household_member": True})
+    ]
+    apart = await explain_pair(graph, "crm:j1", "crm:m1")
+    assert not apart.same_profile
+    assert "household" in apart.barriers[0].reason
+    formed = await explain_profile(graph, incremental["crm:j1"])
+    assert sorted(formed.records) == ["crm:j1", "crm:j2"] and len(formed.edges) == 1
+
+
 async def test_limit_refuses_a_join_and_records_why(graph: GraphClient, tmp_path: Path) -> None:
     await ingest_people(
         graph,

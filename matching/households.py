@@ -1,0 +1,100 @@
+"""A household's shared phone or email links each member's own records, not the members.
+
+An identifier carried by records that name different people (a family's landline, a
+couple's email) must not merge those people; but it is still good evidence that two records
+naming *the same* person at that phone are one customer. So the carriers are grouped by
+person: names that can be one person's (`people_compatible`) join a group, and each group
+links through the identifier as if the identifier were its own. A group whose names do not
+all agree (a bridge name, such as "chris" between "christine" and "christopher") links
+nothing, and neither does a carrier with no given name: it cannot be placed with one member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from ingest.normalise import fold_name
+from matching.names import disagreeing_people, people_compatible
+
+HOUSEHOLD_PREFIX = "household:"
+"""How a household's shared identifier is flagged (its `generic` reason starts so)."""
+
+SUBKEY_SEPARATOR = "\x1f"
+"""Between an identifier key and a member group's number in the key a group links by;
+normalised identifier values never hold it."""
+
+
+def is_household(flag: str | None) -> bool:
+    return bool(flag) and str(flag).startswith(HOUSEHOLD_PREFIX)
+
+
+def member_key(key: str, group: int) -> str:
+    return f"{key}{SUBKEY_SEPARATOR}{group}"
+
+
+def base_key(key: str) -> str:
+    """The identifier key of a member key (any other key unchanged)."""
+    return key.partition(SUBKEY_SEPARATOR)[0]
+
+
+def member_groups(carriers: Iterable[tuple[str, str | None, str | None]]) -> dict[str, int]:
+    """rid -> member group, for the carriers (rid, given, family) of one shared identifier
+    that can be placed with one member. Groups are numbered by their smallest name, so the
+    same carriers always give the same numbers."""
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for rid, given, family in carriers:
+        folded = (fold_name(given or ""), fold_name(family or ""))
+        if folded[0]:
+            by_name.setdefault(folded, []).append(rid)
+    names = sorted(by_name)
+    parent = list(range(len(names)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(names):
+        for j in range(i + 1, len(names)):
+            if people_compatible(a, names[j]):
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    members: dict[int, list[tuple[str, str]]] = {}
+    for i, name in enumerate(names):
+        members.setdefault(find(i), []).append(name)
+    out: dict[str, int] = {}
+    for root, group in members.items():
+        if disagreeing_people(group):
+            continue
+        for name in group:
+            for rid in by_name[name]:
+                out[rid] = root
+    return out
+
+
+def split_households(
+    pairs: Sequence[tuple[str, str]],
+    flags: Mapping[str, str],
+    names: Mapping[str, tuple[str | None, str | None]],
+) -> list[tuple[str, str]]:
+    """`pairs` (rid, identifier key) with each household identifier's carriers that belong
+    to one member re-keyed to that member's key (`member_key`), so that resolution links
+    each member's records through it and nobody else's. Carriers that cannot be placed keep
+    the flagged key, which links nothing. `flags` maps keys to their generic reason; `names`
+    maps rids to (given, family)."""
+    households = {k for k, flag in flags.items() if is_household(flag)}
+    if not households:
+        return list(pairs)
+    carriers: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    for rid, key in pairs:
+        if key in households:
+            given, family = names.get(rid, (None, None))
+            carriers.setdefault(key, []).append((rid, given, family))
+    groups = {key: member_groups(found) for key, found in carriers.items()}
+    out: list[tuple[str, str]] = []
+    for rid, key in pairs:
+        group = groups[key].get(rid) if key in groups else None
+        out.append((rid, key) if group is None else (rid, member_key(key, group)))
+    return out
