@@ -17,6 +17,9 @@ data the graph layer reads, in four steps:
    why. Strong matches (those the caller found probable enough, see
    `IdentityConfig.strong_match_probability`) and forced links always join: the limits guard
    against shared identifiers, and such a match is evidence about the people themselves.
+   Likewise an identifier of a type in `IdentityConfig.duplicate_account_types` joins past a
+   limit when a record on each side carries it under the same full name (`same_person`):
+   one person's second POS customer id or web-shop account at one email or phone.
    Blocked, generic and shared identifiers do not count towards limits; types that do not
    link still count.
 3. Only components that could break a limit need the ordered process: the components of the
@@ -42,7 +45,7 @@ caller to store, not to log.
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -507,8 +510,10 @@ class _Ordered:
         status: IntArray,
         types: IntArray,
         slots: _Slots,
+        duplicates: tuple[Callable[[str, str], bool], set[str]] | None = None,
     ) -> None:
         self.data = data
+        self.duplicates = duplicates
         self.slots = slots
         self.members = members
         self.types = types
@@ -587,10 +592,12 @@ class _Ordered:
                 continue
             roots = iter(by_root)
             acc = next(roots)
+            joined = list(by_root[acc])
             for root in roots:
                 refused = uf.violation(acc, root)
-                if refused is None:
+                if refused is None or self._duplicate_accounts(k, joined, by_root[root]):
                     acc = uf.union(acc, root)
+                    joined.extend(by_root[root])
                     continue
                 sizes = (uf.records[acc], uf.records[root])
                 reason, detail = self._refusal(refused, sizes, identifier_key=keys[k])
@@ -598,6 +605,18 @@ class _Ordered:
                     SkippedLink(rids[member_list[i]], keys[k], reason, detail)
                     for i in by_root[root]
                 )
+
+    def _duplicate_accounts(self, k: int, one: list[int], other: list[int]) -> bool:
+        """Whether identifier k's carriers on the two sides include one person's records."""
+        if self.duplicates is None:
+            return False
+        same_person, types = self.duplicates
+        if self.slots.type_names[int(self.types[k])] not in types:
+            return False
+        rids, members = self.data.rids, self.members
+        return any(
+            same_person(rids[int(members[i])], rids[int(members[j])]) for i in one for j in other
+        )
 
     def link_matches(self) -> None:
         uf, rids = self.uf, self.data.rids
@@ -665,6 +684,7 @@ def resolve_components(
     generic_identifiers: Mapping[str, str] | None = None,
     blocked_identifiers: Mapping[str, str] | None = None,
     strong_matches: Iterable[tuple[str, str]] = (),
+    same_person: Callable[[str, str], bool] | None = None,
 ) -> Resolution:
     """Resolve records into components (golden profiles) under merge protection.
 
@@ -683,6 +703,10 @@ def resolve_components(
         blocked_identifiers: Key -> reason for the blocked identifiers, when the caller has
             them already (flags stored at ingest with `Protection.blocked_keys`); then
             `protection` is not consulted, which saves a check per distinct identifier.
+        same_person: Whether two records name one person (the same full name). A join
+            through an identifier of a type in `IdentityConfig.duplicate_account_types`
+            that a limit would refuse still happens when a record on each side carries the
+            identifier and `same_person` holds for them: one person's duplicate accounts.
 
     Returns:
         The components with every dropped link and refused join. Pairs, matches and forced
@@ -701,6 +725,7 @@ def resolve_components(
             generic_identifiers or {},
             blocked_identifiers,
             strong_matches,
+            same_person,
         )
 
 
@@ -716,6 +741,7 @@ def _resolve(
     generic_identifiers: Mapping[str, str],
     blocked_identifiers: Mapping[str, str] | None,
     strong_matches: Iterable[tuple[str, str]],
+    same_person: Callable[[str, str], bool] | None = None,
 ) -> Resolution:
     data = _Input(
         records, record_identifiers, matches, forced_links, rejected_matches, strong_matches
@@ -755,7 +781,10 @@ def _resolve(
         is_risky[risky] = True
         members = np.flatnonzero(is_risky[labels]).astype(np.int64)
         status = _recheck_single_carriers(data, members, status, unchecked, protection)
-        ordered = _Ordered(data, members, status, types, slots)
+        duplicates = None
+        if same_person is not None:
+            duplicates = (same_person, set(config.duplicate_account_types))
+        ordered = _Ordered(data, members, status, types, slots, duplicates)
         # Strong matches first: they join whatever the limits, and once they have, the
         # identifiers the joined records share no longer count as refused.
         ordered.link_forced(strong=True)

@@ -132,6 +132,10 @@ class IdentityConfig(_Frozen):
     strong_match_probability: float | None = Field(default=None, gt=0.0, le=1.0)
     """A probabilistic match at least this probable joins two profiles even where a
     per-profile limit would refuse the join; None: limits hold for every match."""
+    duplicate_account_types: tuple[str, ...] = ()
+    """Identifier types (contacts, such as email and phone) through which two records under
+    the same full name join even where a per-profile limit would refuse: one person's
+    duplicate accounts in one source."""
 
     def type_of(self, id_type: str) -> IdentifierType | None:
         """The settings of an identifier type, or None when the type is not configured."""
@@ -217,6 +221,9 @@ def _validate(data: Mapping[str, Any], path: str) -> IdentityConfig:
     for scope in config.generic.by_type:
         if scope not in config.identifier_types:
             raise ConfigError(path, f"generic.by_type.{scope}: no identifier type of that name")
+    for name in config.duplicate_account_types:
+        if name not in config.identifier_types:
+            raise ConfigError(path, f"duplicate_account_types: no identifier type {name!r}")
     return config
 
 
@@ -246,6 +253,8 @@ def merge_config(
         for name in removed:
             data.get("blocked", {}).pop(name, None)
             data.get("generic", {}).get("by_type", {}).pop(name, None)
+            if name in data.get("duplicate_account_types", []):
+                data["duplicate_account_types"].remove(name)
         if blocked is not None:
             data["blocked"] = _merge_blocked(data.get("blocked"), blocked, path)
     return _validate(data, path)

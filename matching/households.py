@@ -11,7 +11,7 @@ nothing, and neither does a carrier with no given name: it cannot be placed with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ingest.normalise import fold_name
 from matching.names import disagreeing_people, people_compatible
@@ -77,21 +77,20 @@ def member_groups(carriers: Iterable[tuple[str, str | None, str | None]]) -> dic
 def split_households(
     pairs: Sequence[tuple[str, str]],
     flags: Mapping[str, str],
-    names: Mapping[str, tuple[str | None, str | None]],
+    name_of: Callable[[str], tuple[str | None, str | None]],
 ) -> list[tuple[str, str]]:
     """`pairs` (rid, identifier key) with each household identifier's carriers that belong
     to one member re-keyed to that member's key (`member_key`), so that resolution links
     each member's records through it and nobody else's. Carriers that cannot be placed keep
-    the flagged key, which links nothing. `flags` maps keys to their generic reason; `names`
-    maps rids to (given, family)."""
+    the flagged key, which links nothing. `flags` maps keys to their generic reason;
+    `name_of` gives a record's (given, family)."""
     households = {k for k, flag in flags.items() if is_household(flag)}
     if not households:
         return list(pairs)
     carriers: dict[str, list[tuple[str, str | None, str | None]]] = {}
     for rid, key in pairs:
         if key in households:
-            given, family = names.get(rid, (None, None))
-            carriers.setdefault(key, []).append((rid, given, family))
+            carriers.setdefault(key, []).append((rid, *name_of(rid)))
     groups = {key: member_groups(found) for key, found in carriers.items()}
     out: list[tuple[str, str]] = []
     for rid, key in pairs:

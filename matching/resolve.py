@@ -187,10 +187,21 @@ class Resolver:
             for k, flag in generic.items()
             if is_household(flag) and k not in shared and not self.protection.is_blocked_key(k)
         }
-        names = {f["rid"]: (f["given_name"], f["family_name"]) for f in facts}
+        by_rid = {f["rid"]: f for f in facts}
+
+        def name_of(rid: str) -> tuple[str | None, str | None]:
+            f = by_rid.get(rid)
+            return (f["given_name"], f["family_name"]) if f else (None, None)
+
+        def same_person(a: str, b: str) -> bool:
+            x, y = name_of(a), name_of(b)
+            return bool(x[0] and x[1] and y[0] and y[1]) and (
+                fold_name(x[0]) == fold_name(y[0]) and fold_name(x[1]) == fold_name(y[1])
+            )
+
         resolution = resolve_components(
             closure,
-            split_households(pairs, households, names),
+            split_households(pairs, households, name_of),
             accepted,
             self.protection,
             self.config,
@@ -199,6 +210,7 @@ class Resolver:
             shared_identifiers=shared,
             generic_identifiers=generic,
             strong_matches=strong,
+            same_person=same_person,
         )
         # Flags are written only where they changed (a rebuild with nothing new writes none).
         changed_flags = [

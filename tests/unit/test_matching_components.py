@@ -217,6 +217,30 @@ def test_per_source_limit() -> None:
     assert result.skipped_links[0].detail == "max_per_profile_per_source=1 (pos)"
 
 
+def test_duplicate_accounts_under_one_name_join_past_a_per_source_limit() -> None:
+    # One regular with two POS ids at one phone, under one name; a third id at that phone
+    # under another name meets the limit; a shared loyalty id is no such evidence.
+    names = {"pos:C1": "ann lee", "pos:C2": "ann lee", "pos:C3": "bo lee", "pos:C4": "ann lee"}
+    data = (
+        Data()
+        .record("pos:C1", "pos_customer_id:C1", "phone:+61491570001")
+        .record("pos:C2", "pos_customer_id:C2", "phone:+61491570001")
+        .record("pos:C3", "pos_customer_id:C3", "phone:+61491570001", "loyalty_id:L9")
+        .record("pos:C4", "pos_customer_id:C4", "loyalty_id:L9")
+    )
+    result = data.resolve(same_person=lambda a, b: names[a] == names[b])
+    assert groups(result) == {
+        frozenset({"pos:C1", "pos:C2"}),
+        frozenset({"pos:C3"}),
+        frozenset({"pos:C4"}),
+    }
+    assert [v.identifier_key for v in result.violations] == ["loyalty_id:L9", "phone:+61491570001"]
+    # Without the check, or with no duplicate-account types, the limit holds for all.
+    assert len(groups(data.resolve())) == 4
+    no_types = merge_config({"duplicate_account_types": []})
+    assert len(groups(data.resolve(no_types, same_person=lambda a, b: True))) == 4
+
+
 def test_priority_decides_which_link_is_refused() -> None:
     # The email (priority 40) joins first; the phone (50) would add a second loyalty id.
     data = (

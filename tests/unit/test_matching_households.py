@@ -38,13 +38,19 @@ def test_group_numbers_do_not_depend_on_order() -> None:
 
 def test_only_household_keys_are_split() -> None:
     pairs = [("a", "phone:1"), ("b", "phone:1"), ("c", "phone:1"), ("a", "email:x")]
-    names = {"a": ("John", "Smith"), "b": ("John", "Smith"), "c": ("Mary", "Smith")}
-    out = split_households(pairs, {"phone:1": "household:different_people"}, names)
+    names: dict[str, tuple[str | None, str | None]] = {
+        "a": ("John", "Smith"),
+        "b": ("John", "Smith"),
+        "c": ("Mary", "Smith"),
+    }
+    out = split_households(pairs, {"phone:1": "household:different_people"}, names.__getitem__)
     assert out[3] == ("a", "email:x")
     keys = [k for _, k in out[:3]]
     assert keys[0] == keys[1] != keys[2]
     assert {base_key(k) for k in keys} == {"phone:1"}
-    assert split_households(pairs, {"phone:1": "generic:given_names=9>=8"}, names) == pairs
+    assert (
+        split_households(pairs, {"phone:1": "generic:given_names=9>=8"}, names.__getitem__) == pairs
+    )
 
 
 def test_member_key_round_trips() -> None:
