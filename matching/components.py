@@ -19,7 +19,9 @@ data the graph layer reads, in four steps:
    against shared identifiers, and such a match is evidence about the people themselves.
    Likewise an identifier of a type in `IdentityConfig.duplicate_account_types` joins past a
    limit when a record on each side carries it under the same full name (`same_person`):
-   one person's second POS customer id or web-shop account at one email or phone.
+   one person's second POS customer id or web-shop account at one email or phone; and, with
+   `IdentityConfig.duplicate_account_matches`, so does an accepted match between two records
+   under the same full name (the second account found by name, address and postcode).
    Blocked, generic and shared identifiers do not count towards limits; types that do not
    link still count.
 3. Only components that could break a limit need the ordered process: the components of the
@@ -510,10 +512,12 @@ class _Ordered:
         status: IntArray,
         types: IntArray,
         slots: _Slots,
-        duplicates: tuple[Callable[[str, str], bool], set[str]] | None = None,
+        duplicates: tuple[Callable[[str, str, bool], bool], set[str]] | None = None,
+        duplicate_matches: bool = False,
     ) -> None:
         self.data = data
         self.duplicates = duplicates
+        self.duplicate_matches = duplicate_matches
         self.slots = slots
         self.members = members
         self.types = types
@@ -615,8 +619,16 @@ class _Ordered:
             return False
         rids, members = self.data.rids, self.members
         return any(
-            same_person(rids[int(members[i])], rids[int(members[j])]) for i in one for j in other
+            same_person(rids[int(members[i])], rids[int(members[j])], False)
+            for i in one
+            for j in other
         )
+
+    def _duplicate_match(self, a: str, b: str) -> bool:
+        """Whether an accepted match pairs one person's records (the same full name)."""
+        if not self.duplicate_matches or self.duplicates is None:
+            return False
+        return self.duplicates[0](a, b, True)
 
     def link_matches(self) -> None:
         uf, rids = self.uf, self.data.rids
@@ -628,7 +640,7 @@ class _Ordered:
             if ra == rb:
                 continue
             refused = uf.violation(ra, rb)
-            if refused is None:
+            if refused is None or self._duplicate_match(rids[a], rids[b]):
                 uf.union(ra, rb)
                 continue
             pair = (rids[a], rids[b])
@@ -684,7 +696,7 @@ def resolve_components(
     generic_identifiers: Mapping[str, str] | None = None,
     blocked_identifiers: Mapping[str, str] | None = None,
     strong_matches: Iterable[tuple[str, str]] = (),
-    same_person: Callable[[str, str], bool] | None = None,
+    same_person: Callable[[str, str, bool], bool] | None = None,
 ) -> Resolution:
     """Resolve records into components (golden profiles) under merge protection.
 
@@ -703,10 +715,13 @@ def resolve_components(
         blocked_identifiers: Key -> reason for the blocked identifiers, when the caller has
             them already (flags stored at ingest with `Protection.blocked_keys`); then
             `protection` is not consulted, which saves a check per distinct identifier.
-        same_person: Whether two records name one person (the same full name). A join
+        same_person: Whether two records are one person's duplicate accounts, called with
+            True when a match (not a shared identifier) would join them. A join
             through an identifier of a type in `IdentityConfig.duplicate_account_types`
             that a limit would refuse still happens when a record on each side carries the
             identifier and `same_person` holds for them: one person's duplicate accounts.
+            With `IdentityConfig.duplicate_account_matches`, an accepted match between two
+            records for which `same_person` holds joins past a limit too.
 
     Returns:
         The components with every dropped link and refused join. Pairs, matches and forced
@@ -741,7 +756,7 @@ def _resolve(
     generic_identifiers: Mapping[str, str],
     blocked_identifiers: Mapping[str, str] | None,
     strong_matches: Iterable[tuple[str, str]],
-    same_person: Callable[[str, str], bool] | None = None,
+    same_person: Callable[[str, str, bool], bool] | None = None,
 ) -> Resolution:
     data = _Input(
         records, record_identifiers, matches, forced_links, rejected_matches, strong_matches
@@ -784,7 +799,9 @@ def _resolve(
         duplicates = None
         if same_person is not None:
             duplicates = (same_person, set(config.duplicate_account_types))
-        ordered = _Ordered(data, members, status, types, slots, duplicates)
+        ordered = _Ordered(
+            data, members, status, types, slots, duplicates, config.duplicate_account_matches
+        )
         # Strong matches first: they join whatever the limits, and once they have, the
         # identifiers the joined records share no longer count as refused.
         ordered.link_forced(strong=True)

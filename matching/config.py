@@ -136,6 +136,10 @@ class IdentityConfig(_Frozen):
     """Identifier types (contacts, such as email and phone) through which two records under
     the same full name join even where a per-profile limit would refuse: one person's
     duplicate accounts in one source."""
+    duplicate_account_matches: bool = False
+    """An accepted probabilistic match between two records under the same full name joins
+    even where a per-profile limit would refuse (a duplicate account found by name, address
+    and postcode rather than a shared contact)."""
 
     def type_of(self, id_type: str) -> IdentifierType | None:
         """The settings of an identifier type, or None when the type is not configured."""

@@ -193,11 +193,9 @@ class Resolver:
             f = by_rid.get(rid)
             return (f["given_name"], f["family_name"]) if f else (None, None)
 
-        def same_person(a: str, b: str) -> bool:
-            x, y = name_of(a), name_of(b)
-            return bool(x[0] and x[1] and y[0] and y[1]) and (
-                fold_name(x[0]) == fold_name(y[0]) and fold_name(x[1]) == fold_name(y[1])
-            )
+        def same_person(a: str, b: str, via_match: bool) -> bool:
+            x, y = by_rid.get(a), by_rid.get(b)
+            return x is not None and y is not None and self._duplicate_accounts(x, y, via_match)
 
         resolution = resolve_components(
             closure,
@@ -231,6 +229,28 @@ class Resolver:
             report.seconds,
         )
         return report
+
+    def _duplicate_accounts(self, x: dict[str, Any], y: dict[str, Any], via_match: bool) -> bool:
+        """Whether two records are one person's accounts: the same full name and, when a
+        match rather than a shared contact joins them, no email or phone on one that
+        differs from the other's (placeholders aside). A father and son of one name at one
+        address have their own email or mobile; a second account opened at the till or the
+        web shop usually lacks one, or repeats it."""
+        if not (x["given_name"] and x["family_name"] and y["given_name"] and y["family_name"]):
+            return False
+        if fold_name(x["given_name"]) != fold_name(y["given_name"]):
+            return False
+        if fold_name(x["family_name"]) != fold_name(y["family_name"]):
+            return False
+        if not via_match:
+            return True
+        for contact in ("email", "phone"):
+            a, b = x[contact], y[contact]
+            if a and b and a.casefold() != b.casefold():
+                blocked = self.protection.is_blocked
+                if not (blocked(contact, a) or blocked(contact, b)):
+                    return False
+        return True
 
     def _flags(self, key: str, generic: dict[str, str]) -> dict[str, Any]:
         return {

@@ -228,7 +228,7 @@ def test_duplicate_accounts_under_one_name_join_past_a_per_source_limit() -> Non
         .record("pos:C3", "pos_customer_id:C3", "phone:+61491570001", "loyalty_id:L9")
         .record("pos:C4", "pos_customer_id:C4", "loyalty_id:L9")
     )
-    result = data.resolve(same_person=lambda a, b: names[a] == names[b])
+    result = data.resolve(same_person=lambda a, b, _: names[a] == names[b])
     assert groups(result) == {
         frozenset({"pos:C1", "pos:C2"}),
         frozenset({"pos:C3"}),
@@ -238,7 +238,7 @@ def test_duplicate_accounts_under_one_name_join_past_a_per_source_limit() -> Non
     # Without the check, or with no duplicate-account types, the limit holds for all.
     assert len(groups(data.resolve())) == 4
     no_types = merge_config({"duplicate_account_types": []})
-    assert len(groups(data.resolve(no_types, same_person=lambda a, b: True))) == 4
+    assert len(groups(data.resolve(no_types, same_person=lambda a, b, _: True))) == 4
 
 
 def test_priority_decides_which_link_is_refused() -> None:
