@@ -8,6 +8,11 @@ person. They are ingested as a source we had never seen, through a custom mappin
 compared attributes), then the model is trained (`cdp train`'s code path), resolution
 runs in full, and the profiles are scored against the truth (`matching/evaluate.py`).
 
+Figures (2 cores shared with another benchmark, 2026-12-02): pairwise precision 1.0000
+everywhere; recall 0.9960 (dataset1), 0.9964 (dataset2), 0.9896 (dataset3), 0.9942
+(dataset4a+dataset4b linked); dataset4a alone (no duplicates) gives no pair. Training
+6-14 s, full resolution 4-10 s.
+
 Uses the Neo4j named by the settings, which it empties first.
 
     python -m bench.febrl dataset1 dataset2 dataset3 dataset4a
@@ -59,8 +64,8 @@ def febrl_file(name: str) -> Path:
     return Path(spec.origin).parent / "datasets" / "febrl" / f"{name}.csv"
 
 
-def febrl_mapping() -> SourceMapping:
-    return load_mapping(MAPPING)
+def febrl_mapping(path: Path = MAPPING) -> SourceMapping:
+    return load_mapping(path)
 
 
 def truth(paths: list[Path], source: str) -> dict[str, str]:
@@ -85,9 +90,11 @@ class Run:
     seconds: dict[str, float]
 
 
-async def ingest_train_resolve(graph: GraphClient, paths: list[Path], model_dir: Path) -> Run:
+async def ingest_train_resolve(
+    graph: GraphClient, paths: list[Path], model_dir: Path, mapping: SourceMapping | None = None
+) -> Run:
     """Ingest `paths` through the FEBRL mapping, train, resolve in full, evaluate."""
-    mapping = febrl_mapping()
+    mapping = mapping or febrl_mapping()
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     for path in paths:
@@ -122,7 +129,7 @@ def report(label: str, run: Run) -> str:
     )
 
 
-async def run(sets: list[str]) -> None:
+async def run(sets: list[str], mapping: SourceMapping) -> None:
     graph = GraphClient.from_settings(Settings())
     try:
         await graph.verify()
@@ -132,7 +139,7 @@ async def run(sets: list[str]) -> None:
             await migrate(graph)
             models = Path(tempfile.mkdtemp(prefix="febrl-models-"))
             try:
-                result = await ingest_train_resolve(graph, paths, models)
+                result = await ingest_train_resolve(graph, paths, models, mapping)
             finally:
                 shutil.rmtree(models, ignore_errors=True)
             print(report(label, result), flush=True)
@@ -148,7 +155,9 @@ def main() -> None:
         default=["dataset1", "dataset2", "dataset3", "dataset4a"],
         help="data sets; join with + to link files together (dataset4a+dataset4b)",
     )
-    asyncio.run(run(p.parse_args().sets))
+    p.add_argument("--mapping", type=Path, default=MAPPING, help="the source mapping")
+    a = p.parse_args()
+    asyncio.run(run(a.sets, febrl_mapping(a.mapping)))
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ async def test_febrl_dataset1_through_a_custom_mapping(graph: GraphClient, tmp_p
     assert [(r["name"], r["kind"]) for r in declared] == [
         ("soc_sec_id", "levenshtein"),
         ("state", "exact"),
-        ("street_number", "levenshtein"),
+        ("street_number", "exact"),
     ]
 
     linker = ProbabilisticLinker(graph, tmp_path / "models")
