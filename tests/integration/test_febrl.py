@@ -8,10 +8,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.febrl import febrl_file, febrl_mapping, truth
 from graph import resolve_repo
 from graph.client import GraphClient
+from ingest.mapping import SourceMapping, parse_mapping
 from ingest.pipeline import Ingestor
+from matching.errors import ConflictingComparisons
 from matching.evaluate import evaluate
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
@@ -67,3 +71,41 @@ async def test_febrl_dataset1_through_a_custom_mapping(graph: GraphClient, tmp_p
     evidence = [json.loads(r["e"]) for r in rows]
     assert evidence and all("soc_sec_id" in e for e in evidence)
     assert any(e["soc_sec_id"]["level"] == "Exact match" for e in evidence)
+
+
+async def test_declarations_follow_the_mapping_and_conflicts_fail_training(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("id,first,last,ssn\n1,Ann,Lee,123\n2,Bo,Wu,456\n", encoding="utf-8")
+
+    def mapping(source: str, ssn: str) -> SourceMapping:
+        return parse_mapping(
+            f"""
+source: {source}
+customers:
+  file: people.csv
+  key: id
+  attributes:
+    given_name: {{field: first, kind: name}}
+    family_name: {{field: last, kind: name}}
+    ssn: {{field: ssn{ssn}}}
+""",
+            "test",
+        )
+
+    async def declared() -> list[tuple[str, str, str]]:
+        rows = await graph.read_text(
+            "t",
+            "MATCH (c:ComparedAttribute) RETURN c.source AS s, c.name AS n, c.kind AS k ORDER BY s",
+        )
+        return [(r["s"], r["n"], r["k"]) for r in rows]
+
+    await Ingestor(graph, mapping("crm", ", compare: exact")).ingest_path(path)
+    await Ingestor(graph, mapping("shop", ", compare: levenshtein")).ingest_path(path)
+    assert await declared() == [("crm", "ssn", "exact"), ("shop", "ssn", "levenshtein")]
+    with pytest.raises(ConflictingComparisons):
+        await ProbabilisticLinker(graph, tmp_path / "models").train()
+    # A mapping that no longer compares the attribute takes its declaration back.
+    await Ingestor(graph, mapping("shop", "")).ingest_path(path)
+    assert await declared() == [("crm", "ssn", "exact")]
