@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graph.client import GraphClient
+from graph.matching_repo import checked_attributes
 
 Row = Mapping[str, Any]
 
@@ -68,6 +69,17 @@ async def write_records(
             "ingest_identifier_links", {"links": list(links), "batch_id": batch_id, "now": now}
         )
     return len(changed)
+
+
+async def record_comparisons(
+    graph: GraphClient, source: str, rows: Sequence[Row], now: str
+) -> None:
+    """Store the comparisons `source`'s mapping declares for its attributes (rows: name,
+    kind, thresholds, term_frequency, blocking); earlier ones it no longer makes go."""
+    checked_attributes([str(r["name"]) for r in rows])
+    await graph.write(
+        "ingest_compared_attributes", {"source": source, "rows": list(rows), "now": now}
+    )
 
 
 async def write_orders(graph: GraphClient, batch_id: str, rows: Sequence[Row], now: str) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graph.client import GraphClient
+from graph.queries import safe_name
 
 COLUMNS = (
     "rid",
@@ -21,17 +22,38 @@ COLUMNS = (
 )
 
 
-async def matching_records(graph: GraphClient, rids: Sequence[str] | None) -> list[list[Any]]:
-    """Rows (in `COLUMNS` order) of the records to score: all of them, or these."""
+def checked_attributes(names: Sequence[str]) -> list[str]:
+    """User-defined attribute names, each checked as a plain property key.
+
+    They reach Cypher only as `r[name]` with the name a parameter, so they never enter
+    query text; the check keeps anything but a mapping's attribute names out.
+
+    Raises:
+        InvalidName: A name is not a plain identifier.
+    """
+    return [safe_name("property key", name) for name in names]
+
+
+async def matching_records(
+    graph: GraphClient, rids: Sequence[str] | None, extra: Sequence[str] = ()
+) -> list[list[Any]]:
+    """Rows of the records to score, all of them or these: the values of `COLUMNS`, then
+    of the `extra` (user-defined) attributes, in that order."""
+    params: dict[str, Any] = {"extra": checked_attributes(extra)}
     if rids is None:
-        return [row async for row in graph.stream("matching_all_records")]
+        return [[*row[:-1], *row[-1]] async for row in graph.stream("matching_all_records", params)]
     out: list[list[Any]] = []
     for i in range(0, len(rids), 10_000):
         part = list(rids[i : i + 10_000])
-        out.extend(
-            [r[c] for c in COLUMNS] for r in await graph.read("matching_records_of", {"rids": part})
-        )
+        rows = await graph.read("matching_records_of", {**params, "rids": part})
+        out.extend([*(r[c] for c in COLUMNS), *r["extra"]] for r in rows)
     return out
+
+
+async def compared_attributes(graph: GraphClient) -> list[dict[str, Any]]:
+    """Every source's declared comparisons: source, name, kind, thresholds,
+    term_frequency, blocking."""
+    return await graph.read("matching_compared_attributes")
 
 
 async def write_matches(

@@ -42,6 +42,7 @@ NODE_KEYS: tuple[NodeKey, ...] = (
     NodeKey("SyncState", "id"),
     NodeKey("ApiKey", "hash"),
     NodeKey("SegmentMessage", "message_id"),
+    NodeKey("ComparedAttribute", "key"),
 )
 
 INDEXES: tuple[PropertyIndex, ...] = (

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ingest.errors import MappingError
 
@@ -22,6 +29,8 @@ FieldRef = str | list[str]
 """A field of a row: a dotted path into nested JSON, or a list of them (first non-blank)."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+COMPARE_RESERVED_PREFIXES = ("bk_", "dv_", "tf_", "gamma_", "bf_", "mw_")
+"""Column prefixes the matcher derives (blocking keys, helpers, Splink's outputs)."""
 RESERVED_ATTRIBUTES = frozenset(
     {
         "rid",
@@ -78,9 +87,59 @@ class IdentifierSpec(_Strict):
         return _check_name(v, "identifier type")
 
 
+CompareKind = Literal["exact", "jaro_winkler", "levenshtein", "date"]
+
+STANDARD_COMPARED = frozenset(
+    {"given_name", "family_name", "dob", "address", "postcode", "email", "phone"}
+)
+"""Attributes the default matching spec compares already, with tuned comparisons."""
+
+
+class CompareSpec(_Strict):
+    """How probabilistic matching compares a user-defined attribute.
+
+    `exact` (agree / disagree), `jaro_winkler` (similarity levels, thresholds in (0, 1)),
+    `levenshtein` (edit-distance levels, positive integers), `date` (exact, one typo,
+    day/month swapped, within N days). `term_frequency` discounts agreement on common
+    values; `blocking` also scores every pair that agrees exactly on the attribute.
+    """
+
+    kind: CompareKind
+    thresholds: tuple[float, ...] | None = None
+    term_frequency: bool = False
+    blocking: bool = False
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if v is not None and not v:
+            raise ValueError("thresholds must not be empty")
+        return v
+
+    @model_validator(mode="after")
+    def _thresholds_fit_kind(self) -> CompareSpec:
+        t = self.thresholds
+        if t is None:
+            return self
+        if self.kind == "exact":
+            raise ValueError("exact comparisons take no thresholds")
+        if self.kind == "jaro_winkler" and not all(0 < x < 1 for x in t):
+            raise ValueError("jaro_winkler thresholds must be between 0 and 1")
+        if self.kind != "jaro_winkler" and not all(x >= 1 and float(x).is_integer() for x in t):
+            raise ValueError(f"{self.kind} thresholds must be positive integers")
+        return self
+
+
 class AttributeSpec(_Strict):
     field: FieldRef
     kind: AttributeKind = "text"
+    compare: CompareSpec | None = None
+    """Compare this attribute in probabilistic matching (a kind, or kind with options)."""
+
+    @field_validator("compare", mode="before")
+    @classmethod
+    def _compare_shorthand(cls, v: Any) -> Any:
+        return {"kind": v} if isinstance(v, str) else v
 
 
 class CustomerSection(_Strict):
@@ -103,6 +162,14 @@ class CustomerSection(_Strict):
             _check_name(name, "attribute")
             if name in RESERVED_ATTRIBUTES:
                 raise ValueError(f"attribute name {name!r} is reserved")
+            if v[name].compare is not None:
+                if name in STANDARD_COMPARED:
+                    raise ValueError(
+                        f"attribute {name!r} is compared by the default matching spec; "
+                        "compare is for other attributes"
+                    )
+                if name.startswith(COMPARE_RESERVED_PREFIXES) or name == "unique_id":
+                    raise ValueError(f"attribute name {name!r} cannot be compared (reserved)")
         return v
 
 
@@ -177,6 +244,24 @@ class SourceMapping(_Strict):
         ]
         names = [s.file for s in sections]
         return list(dict.fromkeys(names))
+
+    @model_validator(mode="after")
+    def _one_comparison_per_attribute(self) -> SourceMapping:
+        seen: dict[str, CompareSpec] = {}
+        for sec in self.customers:
+            for name, spec in sec.attributes.items():
+                if spec.compare is not None and seen.setdefault(name, spec.compare) != spec.compare:
+                    raise ValueError(f"attribute {name!r} has different comparisons in two files")
+        return self
+
+    def compared_attributes(self) -> dict[str, CompareSpec]:
+        """Attribute name -> the comparison the mapping declares for it."""
+        return {
+            name: spec.compare
+            for sec in self.customers
+            for name, spec in sec.attributes.items()
+            if spec.compare is not None
+        }
 
     def customer_section(self, file: str) -> CustomerSection | None:
         return next((s for s in self.customers if s.file == file), None)

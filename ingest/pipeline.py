@@ -184,6 +184,10 @@ class Ingestor:
         await ingest_repo.start_batch(
             self.graph, batch_id, self.m.source, label, self.m.source, utc_now()
         )
+        # What the mapping asks matching to compare: training reads it from the graph.
+        await ingest_repo.record_comparisons(
+            self.graph, self.m.source, _comparison_rows(self.m), utc_now()
+        )
         cust = self.m.customer_section(name)
         accumulate = bool(cust and cust.accumulate)
         # Reading and converting rows (CPU in Python) overlaps with the writes (CPU in Neo4j):
@@ -358,6 +362,19 @@ def _accumulate(prev: SourceRecord, new: SourceRecord) -> SourceRecord:
         row=new.row,
         observed_at=observed,
     )
+
+
+def _comparison_rows(m: SourceMapping) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "kind": c.kind,
+            "thresholds": list(c.thresholds) if c.thresholds is not None else None,
+            "term_frequency": c.term_frequency,
+            "blocking": c.blocking,
+        }
+        for name, c in sorted(m.compared_attributes().items())
+    ]
 
 
 def _dumps(obj: Any) -> str:

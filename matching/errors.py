@@ -55,3 +55,15 @@ class ProfileIdCollision(MatchingError):
     def __init__(self, pid: str) -> None:
         super().__init__(f"new profile id {pid!r} is already in use")
         self.pid = pid
+
+
+class ConflictingComparisons(MatchingError):
+    """Two sources' mappings compare one attribute in different ways."""
+
+    def __init__(self, attribute: str, sources: tuple[str, str]) -> None:
+        super().__init__(
+            f"sources {sources[0]!r} and {sources[1]!r} declare different comparisons for "
+            f"attribute {attribute!r}; make their mappings agree"
+        )
+        self.attribute = attribute
+        self.sources = sources

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,58 +21,109 @@ from graph import matching_repo
 from graph.client import GraphClient
 from ingest.normalise import canonical_email, fold_name
 from matching.config import IdentityConfig, default_config
+from matching.errors import ConflictingComparisons
 from matching.model_store import ModelStore, NoCurrentModel
 from matching.probabilistic import IndexModelMismatch, MatchIndex, TrainedModel, predict, train
 from matching.protection import Protection
+from matching.splink_settings import (
+    ComparisonSpec,
+    MatchingSpec,
+    default_spec,
+    required_input_columns,
+)
 
 log = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 0.95
 
 
-def to_frame(rows: Sequence[Sequence[Any]], protection: Protection | None = None) -> pd.DataFrame:
+FRAME_COLUMNS = (
+    "unique_id",
+    "source",
+    "given_name",
+    "family_name",
+    "dob",
+    "postcode",
+    "address",
+    "city",
+    "email",
+    "email_local",
+    "phone",
+)
+"""The columns `to_frame` always builds; a model may read more (`extra_columns`)."""
+
+
+def to_frame(
+    rows: Sequence[Sequence[Any]],
+    protection: Protection | None = None,
+    extra: Sequence[str] = (),
+) -> pd.DataFrame:
     """Graph rows -> the columns the matching spec reads (names folded, emails canonical).
 
     With `protection`, blocked emails and phones (a store's `noemail@...` default, test
     addresses, `+61400000000`) are left out: two records agreeing on a placeholder are no
-    evidence of one person.
+    evidence of one person. `extra` names the user-defined attributes that follow the
+    standard ones in each row; they become columns as text, trimmed and lower-cased.
     """
     out = []
-    for rid, source, given, family, dob, postcode, address, city, email, phone in rows:
+    for row in rows:
+        rid, source, given, family, dob, postcode, address, city, email, phone = row[:10]
         canon = canonical_email(email) if email else None
         if protection is not None:
             if canon and protection.is_blocked("email", canon):
                 canon = None
             if phone and protection.is_blocked("phone", phone):
                 phone = None
-        out.append(
-            {
-                "unique_id": rid,
-                "source": source,
-                "given_name": fold_name(given) or None if given else None,
-                "family_name": fold_name(family) or None if family else None,
-                "dob": dob,
-                "postcode": postcode,
-                "address": address.lower() if address else None,
-                "city": city.lower() if city else None,
-                "email": canon,
-                "email_local": canon.split("@", 1)[0] if canon else None,
-                "phone": phone,
-            }
-        )
-    cols = [
-        "unique_id",
-        "source",
-        "given_name",
-        "family_name",
-        "dob",
-        "postcode",
-        "address",
-        "city",
-        "email",
-        "email_local",
-        "phone",
-    ]
+        values = {
+            "unique_id": rid,
+            "source": source,
+            "given_name": fold_name(given) or None if given else None,
+            "family_name": fold_name(family) or None if family else None,
+            "dob": dob,
+            "postcode": postcode,
+            "address": address.lower() if address else None,
+            "city": city.lower() if city else None,
+            "email": canon,
+            "email_local": canon.split("@", 1)[0] if canon else None,
+            "phone": phone,
+        }
+        for name, value in zip(extra, row[10:], strict=True):
+            values[name] = _text(value)
+        out.append(values)
+    cols = [*FRAME_COLUMNS, *extra]
     return pd.DataFrame(out, columns=cols).astype(object).where(lambda d: d.notna(), None)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value).strip().lower() or None
+
+
+def extra_columns(spec: MatchingSpec) -> tuple[str, ...]:
+    """The user-defined attributes a spec reads beyond `FRAME_COLUMNS`."""
+    return tuple(c for c in required_input_columns(spec) if c not in FRAME_COLUMNS)
+
+
+def declared_comparisons(rows: Sequence[Mapping[str, Any]]) -> tuple[ComparisonSpec, ...]:
+    """The comparisons sources declared for their attributes (`compare` in a mapping).
+
+    Raises:
+        ConflictingComparisons: Two sources compare one attribute differently.
+    """
+    by_name: dict[str, tuple[str, ComparisonSpec]] = {}
+    for r in rows:
+        thresholds = r.get("thresholds")
+        spec = ComparisonSpec(
+            column=r["name"],
+            kind=r["kind"],
+            thresholds=tuple(thresholds) if thresholds else None,
+            term_frequency=bool(r.get("term_frequency")),
+            blocking=bool(r.get("blocking")),
+        )
+        seen = by_name.setdefault(spec.column, (r["source"], spec))
+        if seen[1] != spec:
+            raise ConflictingComparisons(spec.column, (seen[0], r["source"]))
+    return tuple(spec for _, spec in by_name.values())
 
 
 @dataclass
@@ -114,9 +165,9 @@ class ProbabilisticLinker:
         self.index_path = model_dir / "match-index.duckdb"
         self.threshold = threshold
 
-    def _scored(self, rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    def _scored(self, rows: Sequence[Sequence[Any]], model: TrainedModel) -> pd.DataFrame:
         """Records as they are scored and indexed: without placeholder contacts."""
-        return to_frame(rows, self.protection)
+        return to_frame(rows, self.protection, extra_columns(model.spec))
 
     def current_model(self) -> TrainedModel | None:
         try:
@@ -125,14 +176,26 @@ class ProbabilisticLinker:
             return None
 
     async def train(self) -> TrainedModel:
-        """Train on every record, save as the current version, rebuild the index."""
-        rows = await matching_repo.matching_records(self.graph, None)
-        model = train(to_frame(rows))
+        """Train on every record, save as the current version, rebuild the index.
+
+        The spec is the default one plus the comparisons the sources' mappings declare
+        for their own attributes.
+        """
+        declared = declared_comparisons(await matching_repo.compared_attributes(self.graph))
+        spec = default_spec(*declared)
+        extra = extra_columns(spec)
+        rows = await matching_repo.matching_records(self.graph, None, extra)
+        model = train(to_frame(rows, extra=extra), spec)
         self.store.save(model)
         self.index_path.unlink(missing_ok=True)
-        with MatchIndex(model, self._scored(rows), database=self.index_path):
+        with MatchIndex(model, self._scored(rows, model), database=self.index_path):
             pass
         return model
+
+    async def _records(self, model: TrainedModel, rids: Sequence[str] | None) -> pd.DataFrame:
+        """Records as `model` scores them: its extra attributes too, no placeholders."""
+        extra = extra_columns(model.spec)
+        return self._scored(await matching_repo.matching_records(self.graph, rids, extra), model)
 
     async def _open_index(self, model: TrainedModel, batch: set[str]) -> MatchIndex:
         """The persistent index of existing records, (re)built from the graph when it is
@@ -143,7 +206,7 @@ class ProbabilisticLinker:
             except IndexModelMismatch:
                 log.info("match index built for another model: rebuilding it")
                 self.index_path.unlink(missing_ok=True)
-        existing = self._scored(await matching_repo.matching_records(self.graph, None))
+        existing = await self._records(model, None)
         existing = existing[~existing["unique_id"].isin(batch)]
         return MatchIndex(model, existing, database=self.index_path)
 
@@ -156,13 +219,13 @@ class ProbabilisticLinker:
         if model is None:
             return rep
         if rids is None:
-            frame = self._scored(await matching_repo.matching_records(self.graph, None))
+            frame = await self._records(model, None)
             pairs = predict(model, frame, None, threshold_probability=self.threshold)
             self.index_path.unlink(missing_ok=True)
             with MatchIndex(model, frame, database=self.index_path):
                 pass
         else:
-            frame = self._scored(await matching_repo.matching_records(self.graph, rids))
+            frame = await self._records(model, rids)
             if frame.empty:
                 rep.seconds = time.perf_counter() - t0
                 return rep

@@ -43,6 +43,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
+from splink.internals.exceptions import EMTrainingException
 
 from matching.errors import MatchingError
 from matching.names import nickname_roots
@@ -393,6 +394,13 @@ def train(
             linker.training.estimate_probability_two_random_records_match(
                 deterministic_blocking_rules(spec), recall=spec.deterministic_recall
             )
+            if linker._settings_obj._probability_two_random_records_match <= 0 and count > 1:
+                # No pair passes the strict rules (one source with no duplicates): start
+                # from one match among all pairs instead of a prior of 0, which has no
+                # match weight; the refit below then finds what the data says.
+                linker._settings_obj._probability_two_random_records_match = 2 / (
+                    count * (count - 1)
+                )
         with _timed("train.u"):
             # One chunk: Splink's chunks let u estimation stop early once every level
             # has been seen 100 times, but levels as rare among random pairs as an
@@ -402,11 +410,17 @@ def train(
             )
         for rule in em_blocking_rules(spec):
             with _timed("train.em"):
-                # Without TF, EM iterates over counts of agreement patterns instead of
-                # every pair: minutes become seconds; TF still applies when predicting.
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
-                )
+                try:
+                    # Without TF, EM iterates over counts of agreement patterns instead of
+                    # every pair: minutes become seconds; TF still applies when predicting.
+                    linker.training.estimate_parameters_using_expectation_maximisation(
+                        rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
+                    )
+                except EMTrainingException:
+                    # Data with no pair agreeing on this block (records of one source with
+                    # no duplicates, or without dates of birth): the other sessions and
+                    # `fill_untrained_m` provide these m values.
+                    logger.warning("EM session found no pairs to learn from; skipped")
         settings = linker.misc.save_model_to_json()
         fill_untrained_m(settings)
         with _timed("train.prior_refit"):

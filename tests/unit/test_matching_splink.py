@@ -414,6 +414,15 @@ def test_training_is_reproducible(people: pd.DataFrame) -> None:
     assert first.settings_json == again.settings_json
 
 
+def test_training_on_records_without_duplicates(people: pd.DataFrame) -> None:
+    # One record per person (a single clean source, FEBRL's dataset4a): no pair passes
+    # the strict rules or an EM block. Training still gives a usable model.
+    unique = people.drop_duplicates("person_id").iloc[:600]
+    model = train(unique, seed=1, u_max_pairs=5e4, em_max_pairs=1e5)
+    assert 0 < model.probability_two_random_records_match < 1e-3
+    assert predict(model, unique, threshold_probability=0.95).empty
+
+
 def test_known_duplicates_score_high_and_non_duplicates_low(
     scored: pd.DataFrame, people: pd.DataFrame
 ) -> None:
