@@ -25,20 +25,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import resource
 import shutil
 import time
 from pathlib import Path
 
-from graph import resolve_repo
 from graph.client import GraphClient
 from graph.schema import migrate
 from graph.settings import Settings
 from ingest.generator import GENERATED_SOURCES, generate
-from ingest.mapping import SourceMapping, builtin_mapping
+from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
-from matching.evaluate import evaluate, graph_evidence
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
 
@@ -59,73 +56,28 @@ def split_esp(data: Path, held_out: int) -> tuple[Path, Path]:
     return first, later
 
 
-def load_truth(data: Path) -> dict[str, str]:
-    with open(data / "truth" / "ground_truth.csv", newline="", encoding="utf-8") as fh:
-        return {f"{r['source']}:{r['source_id']}": r["person_id"] for r in csv.DictReader(fh)}
-
-
-async def report_quality(graph: GraphClient, data: Path) -> None:
-    """Pairwise and cluster figures of the current profiles against the generator's truth."""
-    t0 = time.perf_counter()
-    truth = load_truth(data)
-    predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph) if pid}
-    q = evaluate(predicted, truth, await graph_evidence(graph))
-    print(
-        f"quality: precision {q.precision:.4f}, recall {q.recall:.4f}, recall over "
-        f"identifiable pairs {q.identifiable_recall:.4f} ({q.identifiable_pairs:,} of "
-        f"{q.true_pairs:,} true pairs), cluster precision {q.cluster_precision:.4f}, cluster "
-        f"recall {q.cluster_recall:.4f}, largest profile {q.largest_cluster} "
-        f"({time.perf_counter() - t0:.0f} s to evaluate)"
-    )
-
-
-def mapping(source: str, activity: bool) -> SourceMapping:
-    """A built-in mapping; without `activity`, its customer sections only. Resolution reads
-    no order or event, and POS and web records are still built from their activity rows."""
-    m = builtin_mapping(source)
-    return m if activity else m.model_copy(update={"orders": [], "events": []})
-
-
-async def run(
-    customers: int,
-    data: Path,
-    held_out: int,
-    matching: bool,
-    activity: bool,
-    reuse: bool,
-    evaluate_truth: bool,
-) -> None:
+async def run(customers: int, data: Path, held_out: int, matching: bool) -> None:
     if not (data / "manifest.json").exists():
-        t0 = time.perf_counter()
         generate(data, customers=customers, seed=42)
-        print(f"generated in {time.perf_counter() - t0:.1f} s")
     first, later = split_esp(data, held_out)
     graph = GraphClient.from_settings(Settings())
-    models = data.parent / f"{data.name}-models"
     try:
         await graph.verify()
-        if not reuse:
-            await graph.write_batched("test_wipe_graph")
-            await migrate(graph)
-            t0 = time.perf_counter()
-            for source in GENERATED_SOURCES:
-                target = first if source == "esp" else data
-                await Ingestor(graph, mapping(source, activity)).ingest_path(target)
-            what = "all sections" if activity else "customer sections only"
-            print(
-                f"loaded ({what}) in {time.perf_counter() - t0:.1f} s "
-                f"(held back {held_out} ESP profiles)"
-            )
+        await graph.write_batched("test_wipe_graph")
+        await migrate(graph)
+        t0 = time.perf_counter()
+        for source in GENERATED_SOURCES:
+            target = first if source == "esp" else data
+            await Ingestor(graph, builtin_mapping(source)).ingest_path(target)
+        print(f"loaded in {time.perf_counter() - t0:.1f} s (held back {held_out} ESP profiles)")
         linker = None
         if matching:
+            models = data.parent / f"{data.name}-models"
+            shutil.rmtree(models, ignore_errors=True)
             linker = ProbabilisticLinker(graph, models)
-            if not reuse or linker.current_model() is None:
-                shutil.rmtree(models, ignore_errors=True)
-                linker = ProbabilisticLinker(graph, models)
-                t0 = time.perf_counter()
-                model = await linker.train()
-                took = time.perf_counter() - t0
-                print(f"matching model trained in {took:.1f} s ({model.version})")
+            t0 = time.perf_counter()
+            model = await linker.train()
+            print(f"matching model trained in {time.perf_counter() - t0:.1f} s ({model.version})")
         resolver = Resolver(graph, linker=linker)
         rep = await resolver.resolve(full=True)
         scored = (
@@ -139,17 +91,13 @@ async def run(
             f"{rep.seconds:.1f} s; largest profile {rep.largest_profile} records{scored}"
         )
         print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in rep.phases.items()))
-        if evaluate_truth:
-            await report_quality(graph, data)
-        core = rep.phases.get("matching", 0.0) + rep.phases.get("components", 0.0)
-        print(f"  matching + components: {core:.1f} s; peak RSS so far {peak_rss_mb():,.0f} MB")
         rep2 = await resolver.resolve(full=True)
         print(
             f"full resolution again (no changes): {rep2.seconds:.1f} s, moved {rep2.moved_records}"
         )
         print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in rep2.phases.items()))
         t0 = time.perf_counter()
-        await Ingestor(graph, mapping("esp", activity)).ingest_path(later)
+        await Ingestor(graph, builtin_mapping("esp")).ingest_path(later)
         t_ingest = time.perf_counter() - t0
         inc = await resolver.resolve()
         print(
@@ -171,27 +119,9 @@ def main() -> None:
     p.add_argument("--data", type=Path, default=None)
     p.add_argument("--held-out", type=int, default=1_000)
     p.add_argument("--no-matching", action="store_true", help="Deterministic links only.")
-    p.add_argument(
-        "--with-activity",
-        action="store_true",
-        help="Load orders and events too (resolution reads neither; about 6x the rows).",
-    )
-    p.add_argument(
-        "--reuse",
-        action="store_true",
-        help="Keep the graph and model a previous run loaded and trained (the held-out "
-        "batch must not have been ingested yet).",
-    )
-    p.add_argument(
-        "--evaluate",
-        action="store_true",
-        help="After the full resolution, score the profiles against the generator's truth.",
-    )
     a = p.parse_args()
     data = a.data or Path(f"var/bench/data-{a.customers}")
-    asyncio.run(
-        run(a.customers, data, a.held_out, not a.no_matching, a.with_activity, a.reuse, a.evaluate)
-    )
+    asyncio.run(run(a.customers, data, a.held_out, not a.no_matching))
 
 
 if __name__ == "__main__":
