@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -218,7 +218,7 @@ class Resolver:
         ]
         refused_before = await resolve_repo.records_with_refused_links(g, scope)
         report.lap("components", lap)
-        await self._write(resolution, facts, changed_flags, refused_before, report)
+        await self._write(resolution, facts, by_rid, changed_flags, refused_before, report)
         report.seconds = time.perf_counter() - t0
         log.info(
             "resolution %s: %d records, %d components, %d moved, %.1f s",
@@ -263,6 +263,7 @@ class Resolver:
         self,
         resolution: Resolution,
         facts: Sequence[dict[str, Any]],
+        by_rid: Mapping[str, dict[str, Any]],
         identifier_flags: list[dict[str, Any]],
         refused_before: Sequence[str],
         report: ResolveReport,
@@ -275,7 +276,6 @@ class Resolver:
             if f["pid"]:
                 history[f["pid"]] += float(f["weight"])
         assignment = assign_profile_ids(resolution.components, previous, history, new_pid)
-        by_rid = {f["rid"]: f for f in facts}
         golden_hash = {f["pid"]: f["golden_hash"] for f in facts if f["pid"]}
         profiles = []
         for pid, comp in zip(assignment.profiles, resolution.components, strict=True):
