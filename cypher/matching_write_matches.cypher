@@ -1,5 +1,6 @@
 // Accepted probabilistic pairs, with their weight, probability and per-field evidence. An
-// operator's rejection is kept: scoring again never brings a rejected link back.
+// operator's rejection is kept: scoring again never brings a rejected link back. `run`
+// names the scoring run, so that the links it did not accept again can be removed.
 UNWIND $rows AS row
 MATCH (a:Record {rid: row.a}), (b:Record {rid: row.b})
 MERGE (a)-[m:MATCHES]-(b)
@@ -8,7 +9,8 @@ SET m.match_weight = row.weight,
     m.match_probability = row.probability,
     m.evidence = row.evidence,
     m.model_version = $version,
-    m.scored_at = $now
+    m.scored_at = $now,
+    m.run = $run
 WITH a, b, m
 WHERE m.rejected IS NULL
 SET a.dirty = true, b.dirty = true

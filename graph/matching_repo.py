@@ -57,10 +57,27 @@ async def compared_attributes(graph: GraphClient) -> list[dict[str, Any]]:
 
 
 async def write_matches(
-    graph: GraphClient, rows: Sequence[Mapping[str, Any]], version: str, now: str
+    graph: GraphClient,
+    rows: Sequence[Mapping[str, Any]],
+    version: str,
+    now: str,
+    run: str | None = None,
 ) -> None:
+    """Write accepted pairs; `run` names the scoring run (see `prune_matches`)."""
     for i in range(0, len(rows), 5_000):
         await graph.write(
             "matching_write_matches",
-            {"rows": list(rows[i : i + 5_000]), "version": version, "now": now},
+            {"rows": list(rows[i : i + 5_000]), "version": version, "now": now, "run": run},
+        )
+
+
+async def prune_matches(graph: GraphClient, rids: Sequence[str] | None, run: str) -> None:
+    """Remove the MATCHES links of these records (all records when None) that scoring run
+    `run` did not accept again, marking their records for resolution; rejections stay."""
+    if rids is None:
+        await graph.write_batched("matching_prune_matches_all", {"run": run})
+        return
+    for i in range(0, len(rids), 10_000):
+        await graph.write(
+            "matching_prune_matches_of", {"rids": list(rids[i : i + 10_000]), "run": run}
         )

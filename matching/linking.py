@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -227,6 +228,8 @@ class ProbabilisticLinker:
         else:
             frame = await self._records(model, rids)
             if frame.empty:
+                # Nothing to score (no record names anyone): their old links still go.
+                await matching_repo.prune_matches(self.graph, list(rids), uuid.uuid4().hex)
                 rep.seconds = time.perf_counter() - t0
                 return rep
             index = await self._open_index(model, set(frame["unique_id"]))
@@ -245,7 +248,10 @@ class ProbabilisticLinker:
             if r.rid_l != r.rid_r
         ]
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        await matching_repo.write_matches(self.graph, rows, model.version, now)
+        run = uuid.uuid4().hex
+        await matching_repo.write_matches(self.graph, rows, model.version, now, run)
+        # Links the model no longer accepts (it was retrained, or a record changed) go.
+        await matching_repo.prune_matches(self.graph, None if rids is None else list(rids), run)
         rep.scored, rep.pairs = len(frame), len(rows)
         rep.seconds = time.perf_counter() - t0
         return rep

@@ -134,7 +134,7 @@ class ComparisonSpec(BaseModel):
             `exact` (agree / disagree); `jaro_winkler`, `levenshtein` (string similarity
             levels at `thresholds`); `name` (exact, then Jaro-Winkler levels);
             `date` (exact, one typo, day/month swapped, then within `thresholds` days);
-            `email` (exact address, exact local part, fuzzy address, fuzzy local part);
+            `email` (exact address, then the same local part);
             `postcode` (exact, then equal first `thresholds` characters);
             `phone` (exact, then equal last `thresholds` digits);
             `forename_surname` (Splink's `ForenameSurnameComparison`: both exact, swapped,
@@ -421,14 +421,15 @@ def comparison_for(spec: ComparisonSpec) -> Any:
         return _custom(spec, _address_levels(col, spec.with_column, thresholds, tf))
     levels: list[Any] = [_null(col), _exact(col, tf)]
     if spec.kind == "email":
-        # Splink's EmailComparison levels, with TF optional and short labels.
+        # Exact address, then the same local part at another domain. Splink's
+        # EmailComparison also has Jaro-Winkler levels on the address and the local part;
+        # they are left out because local parts are mostly made of the person's name
+        # ("emily.johnson", "ejohnson"), so two namesakes' addresses are similar by
+        # construction: the level repeated the name's evidence (a Bayes factor of 46 on
+        # top of it) and joined namesakes at the 50,000-customer scale.
         local = _helper(col, "local")
         levels += [
             cll.ExactMatchLevel(local).configure(label_for_charts="Same local part"),
-            cll.JaroWinklerLevel(col, 0.88).configure(label_for_charts="Jaro-Winkler >= 0.88"),
-            cll.JaroWinklerLevel(local, 0.88).configure(
-                label_for_charts="Local part Jaro-Winkler >= 0.88"
-            ),
         ]
     if spec.kind in ("jaro_winkler", "name"):
         levels += [
@@ -687,8 +688,8 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
     * address + postcode, one comparison: same address and postcode (TF-adjusted:
       apartment blocks), similar address in the same postcode, same postcode with an
       address missing, same postcode only, same first 3 postcode digits.
-    * email: exact (TF-adjusted), same local part, Jaro-Winkler >= 0.88 on the address,
-      then on the local part (Splink's `EmailComparison` levels).
+    * email: exact (TF-adjusted), same local part (no fuzzy levels: local parts repeat
+      the name).
     * phone: exact (TF-adjusted: shared landlines), same last 8 digits.
 
     City is not compared: it is implied by the postcode.

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from graph import matching_repo
 from graph.client import GraphClient
 from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
+from matching import overrides
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
 from tests.factories.records import ingest_people
@@ -58,8 +60,31 @@ async def test_train_link_and_match_a_new_batch(graph: GraphClient, tmp_path: Pa
         ],
         source="crm",
     )
+    # A link the model would not make (left by an older model, or before the record
+    # changed) goes when the record is scored again; an operator's rejection stays.
+    stranger = await graph.read_text(
+        "t",
+        "MATCH (r:Record {source: 'ecommerce'}) WHERE r.given_name <> $g AND r.family_name <> $f "
+        "RETURN r.rid AS rid LIMIT 2",
+        {"g": m["g"], "f": m["f"]},
+    )
+    stale = {"a": "crm:new1", "b": stranger[0]["rid"], "weight": 9.0, "probability": 0.999}
+    rejected = {**stale, "b": stranger[1]["rid"]}
+    await matching_repo.write_matches(
+        graph, [{**stale, "evidence": "{}"}, {**rejected, "evidence": "{}"}], "old", "2024-01-01"
+    )
+    await overrides.reject_match(graph, "crm:new1", stranger[1]["rid"], by="test")
     inc = await Resolver(graph, linker=linker).resolve()
-    assert inc.matching is not None and inc.matching.scored == 1
+    # The new record, and the two that writing the links marked changed.
+    assert inc.matching is not None and inc.matching.scored == 3
+    left = await graph.read_text(
+        "t",
+        "MATCH (:Record {rid: 'crm:new1'})-[m:MATCHES]-(o) RETURN o.rid AS o, m.rejected AS r",
+    )
+    assert {(r["o"], r["r"]) for r in left if r["o"] in (stale["b"], rejected["b"])} == {
+        (rejected["b"], True)
+    }
+    assert all(r["o"] != stale["b"] for r in left)
     same = await graph.read_text(
         "t",
         "MATCH (a:Record {rid: 'crm:new1'})-[:IN_PROFILE]->(p)<-[:IN_PROFILE]-(b:Record {rid: $b}) "
