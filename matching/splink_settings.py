@@ -134,7 +134,7 @@ class ComparisonSpec(BaseModel):
             `exact` (agree / disagree); `jaro_winkler`, `levenshtein` (string similarity
             levels at `thresholds`); `name` (exact, then Jaro-Winkler levels);
             `date` (exact, one typo, day/month swapped, then within `thresholds` days);
-            `email` (exact address, then the same local part);
+            `email` (exact address, the same local part, a fuzzy address);
             `postcode` (exact, then equal first `thresholds` characters);
             `phone` (exact, then equal last `thresholds` digits);
             `forename_surname` (Splink's `ForenameSurnameComparison`: both exact, swapped,
@@ -421,15 +421,16 @@ def comparison_for(spec: ComparisonSpec) -> Any:
         return _custom(spec, _address_levels(col, spec.with_column, thresholds, tf))
     levels: list[Any] = [_null(col), _exact(col, tf)]
     if spec.kind == "email":
-        # Exact address, then the same local part at another domain. Splink's
-        # EmailComparison also has Jaro-Winkler levels on the address and the local part;
-        # they are left out because local parts are mostly made of the person's name
-        # ("emily.johnson", "ejohnson"), so two namesakes' addresses are similar by
-        # construction: the level repeated the name's evidence (a Bayes factor of 46 on
-        # top of it) and joined namesakes at the 50,000-customer scale.
+        # Exact address, the same local part at another domain, then a typo in the
+        # address. Splink's EmailComparison also has a Jaro-Winkler level on the local part
+        # alone; it is left out because local parts are mostly made of the person's name
+        # ("emily.johnson", "ejohnson"), so two namesakes' local parts at different
+        # providers are similar by construction: that level repeated the name's evidence (a
+        # Bayes factor of 46 on top of it) and joined namesakes at 50,000 customers.
         local = _helper(col, "local")
         levels += [
             cll.ExactMatchLevel(local).configure(label_for_charts="Same local part"),
+            cll.JaroWinklerLevel(col, 0.88).configure(label_for_charts="Jaro-Winkler >= 0.88"),
         ]
     if spec.kind in ("jaro_winkler", "name"):
         levels += [
@@ -688,8 +689,8 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
     * address + postcode, one comparison: same address and postcode (TF-adjusted:
       apartment blocks), similar address in the same postcode, same postcode with an
       address missing, same postcode only, same first 3 postcode digits.
-    * email: exact (TF-adjusted), same local part (no fuzzy levels: local parts repeat
-      the name).
+    * email: exact (TF-adjusted), same local part, Jaro-Winkler >= 0.88 on the address
+      (no fuzzy level on the local part alone: local parts repeat the name).
     * phone: exact (TF-adjusted: shared landlines), same last 8 digits.
 
     City is not compared: it is implied by the postcode.
