@@ -25,91 +25,205 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import shutil
 import time
 from pathlib import Path
 
+import matching.linking as linking
+import matching.resolve as resolve_module
+from bench.timing import StepTimer, format_steps
+from graph import health, matching_repo, resolve_repo
 from graph.client import GraphClient
 from graph.schema import migrate
 from graph.settings import Settings
 from ingest.generator import GENERATED_SOURCES, generate
-from ingest.mapping import builtin_mapping
+from ingest.mapping import SourceMapping, builtin_mapping
 from ingest.pipeline import Ingestor
 from matching.linking import ProbabilisticLinker
-from matching.resolve import Resolver
+from matching.resolve import Resolver, ResolveReport
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def split_esp(data: Path, held_out: int) -> tuple[Path, Path]:
-    """Copy esp/profiles.csv into an initial part and a held-out part of `held_out` rows."""
+def split_esp(data: Path, held_out: int, batches: int) -> tuple[Path, list[Path]]:
+    """Copy esp/profiles.csv into an initial part and `batches` held-out parts of
+    `held_out` rows each (beside `data`)."""
     lines = (data / "esp" / "profiles.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     header, rows = lines[0], lines[1:]
-    first, later = data.parent / f"{data.name}-esp-initial", data.parent / f"{data.name}-esp-later"
-    for folder, part in ((first, rows[:-held_out]), (later, rows[-held_out:])):
+    kept = len(rows) - held_out * batches
+    first = data.parent / f"{data.name}-esp-initial"
+    later = [data.parent / f"{data.name}-esp-later-{i + 1}" for i in range(batches)]
+    parts = [(first, rows[:kept])] + [
+        (folder, rows[kept + i * held_out : kept + (i + 1) * held_out])
+        for i, folder in enumerate(later)
+    ]
+    for folder, part in parts:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         (folder / "profiles.csv").write_text(header + "".join(part), encoding="utf-8")
     return first, later
 
 
-async def run(customers: int, data: Path, held_out: int, matching: bool) -> None:
+# Sources whose records accumulate (POS, web) load first. A non-accumulating source's first
+# chunk plans `ingest_unlink_stale_identifiers` while the database holds no identifiers, and
+# the cached plan (a scan of the identifiers, then a filter on the record's rid, per row) is
+# reused for the next chunk before Neo4j replans it: on a freshly started server that chunk
+# took minutes. With identifiers already loaded the plan is the index seek on the rid.
+LOAD_ORDER = ("pos", "web", "ecommerce", "esp", "loyalty", "service")
+
+
+class Progress:
+    """Prints every million rows read while a source loads."""
+
+    def __init__(self, source: str, start: float, every: int = 1_000_000) -> None:
+        self.source, self.start, self.every, self.rows = source, start, every, 0
+
+    def __call__(self, rows: int) -> None:
+        before, self.rows = self.rows, self.rows + rows
+        if self.rows // self.every > before // self.every:
+            print(
+                f"    {self.source}: {self.rows:,} rows read, "
+                f"{time.perf_counter() - self.start:.0f} s [{load_avg()}]",
+                flush=True,
+            )
+
+
+def load_avg() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def mapping_for(source: str, with_activity: bool) -> SourceMapping:
+    """The built-in mapping, by default without its orders and events: resolution reads
+    records and identifiers only. Files that build records from activity rows (POS
+    transactions, web events) are still read; only the order and event writes go."""
+    mapping = builtin_mapping(source)
+    if with_activity:
+        return mapping
+    return mapping.model_copy(update={"orders": [], "events": []})
+
+
+def instrument(timer: StepTimer) -> None:
+    """Time the graph reads and writes, matching's steps and the in-process work."""
+    for name in ("matching_records", "write_matches"):
+        timer.wrap(matching_repo, name, f"graph {name}")
+    for name in (
+        "dirty_records",
+        "expand",
+        "links",
+        "record_facts",
+        "identifier_stats",
+        "household_names",
+        "matches",
+        "forced_links",
+        "shared_identifiers",
+        "records_with_refused_links",
+    ):
+        timer.wrap(resolve_repo, name, f"graph {name}")
+    timer.wrap_queries(GraphClient)
+    timer.wrap(linking, "to_frame", "python to_frame")
+    timer.wrap(linking, "predict", "splink predict (full)")
+    timer.wrap(resolve_module, "resolve_components", "python resolve_components")
+    timer.wrap(resolve_module, "assign_profile_ids", "python assign_profile_ids")
+
+
+def print_resolution(title: str, rep: ResolveReport, timer: StepTimer, digits: int) -> None:
+    scored = (
+        f"; matching scored {rep.matching.scored:,} records, {rep.matching.pairs:,} pairs "
+        f"accepted in {rep.matching.seconds:.{digits}f} s"
+        if rep.matching
+        else ""
+    )
+    print(
+        f"{title}: {rep.records:,} records -> {rep.components:,} profiles in "
+        f"{rep.seconds:.{digits}f} s; largest profile {rep.largest_profile} records; "
+        f"moved {rep.moved_records:,}, {rep.created:,} created, {rep.merged:,} merges, "
+        f"{rep.split:,} splits{scored} [{load_avg()}]"
+    )
+    print("  phases: " + ", ".join(f"{k} {v:.{digits}f} s" for k, v in rep.phases.items()))
+    print("  steps: " + format_steps(timer.take()))
+
+
+async def run(
+    customers: int,
+    data: Path,
+    held_out: int,
+    batches: int,
+    matching: bool,
+    with_activity: bool,
+) -> None:
     if not (data / "manifest.json").exists():
+        t0 = time.perf_counter()
         generate(data, customers=customers, seed=42)
-    first, later = split_esp(data, held_out)
+        print(f"generated {data} in {time.perf_counter() - t0:.0f} s [{load_avg()}]")
+    first, later = split_esp(data, held_out, batches)
+    timer = StepTimer()
     graph = GraphClient.from_settings(Settings())
     try:
         await graph.verify()
         await graph.write_batched("test_wipe_graph")
         await migrate(graph)
         t0 = time.perf_counter()
-        for source in GENERATED_SOURCES:
+        rows = 0
+        assert sorted(LOAD_ORDER) == sorted(GENERATED_SOURCES)
+        for source in LOAD_ORDER:
+            t1 = time.perf_counter()
             target = first if source == "esp" else data
-            await Ingestor(graph, builtin_mapping(source)).ingest_path(target)
-        print(f"loaded in {time.perf_counter() - t0:.1f} s (held back {held_out} ESP profiles)")
+            ingestor = Ingestor(
+                graph, mapping_for(source, with_activity), progress=Progress(source, t1)
+            )
+            reports = await ingestor.ingest_path(target)
+            rows += sum(r.rows_read for r in reports)
+            print(
+                f"  {source}: {sum(r.rows_read for r in reports):,} rows in "
+                f"{time.perf_counter() - t1:.1f} s"
+            )
+        counts = await health.counts(graph)
+        what = "customers, orders and events" if with_activity else "customer sections only"
+        print(
+            f"loaded ({what}) in {time.perf_counter() - t0:.1f} s: {rows:,} rows -> "
+            f"{counts['records']:,} records, {counts['identifiers']:,} identifiers, "
+            f"{counts['orders']:,} orders, {counts['events']:,} events "
+            f"(held back {batches} x {held_out:,} ESP profiles) [{load_avg()}]"
+        )
+        instrument(timer)
         linker = None
         if matching:
             models = data.parent / f"{data.name}-models"
             shutil.rmtree(models, ignore_errors=True)
             linker = ProbabilisticLinker(graph, models)
             t0 = time.perf_counter()
-            model = await linker.train()
-            print(f"matching model trained in {time.perf_counter() - t0:.1f} s ({model.version})")
+            with timer.listen():
+                model = await linker.train()
+            print(
+                f"matching model trained in {time.perf_counter() - t0:.1f} s "
+                f"({model.version}) [{load_avg()}]"
+            )
+            print("  steps: " + format_steps(timer.take()))
         resolver = Resolver(graph, linker=linker)
-        rep = await resolver.resolve(full=True)
-        scored = (
-            f"; matching scored {rep.matching.scored:,} records, {rep.matching.pairs:,} pairs "
-            f"accepted in {rep.matching.seconds:.1f} s"
-            if rep.matching
-            else ""
-        )
-        print(
-            f"full resolution: {rep.records:,} records -> {rep.components:,} profiles in "
-            f"{rep.seconds:.1f} s; largest profile {rep.largest_profile} records{scored}"
-        )
-        print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in rep.phases.items()))
-        rep2 = await resolver.resolve(full=True)
-        print(
-            f"full resolution again (no changes): {rep2.seconds:.1f} s, moved {rep2.moved_records}"
-        )
-        print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in rep2.phases.items()))
-        t0 = time.perf_counter()
-        await Ingestor(graph, builtin_mapping("esp")).ingest_path(later)
-        t_ingest = time.perf_counter() - t0
-        inc = await resolver.resolve()
-        print(
-            f"incremental batch: {held_out:,} new records ingested in {t_ingest:.2f} s, resolved "
-            f"in {inc.seconds:.2f} s (closure {inc.records:,} records, {inc.merged} merges, "
-            f"{inc.created} new profiles"
-            + (f"; matching {inc.matching.seconds:.2f} s" if inc.matching else "")
-            + ")"
-        )
-        print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in inc.phases.items()))
-        print(f"peak RSS of the Python process: {peak_rss_mb():,.0f} MB")
+        with timer.listen():
+            rep = await resolver.resolve(full=True)
+            print_resolution("full resolution", rep, timer, 1)
+            print(f"  peak RSS of the Python process so far: {peak_rss_mb():,.0f} MB")
+            rep2 = await resolver.resolve(full=True)
+            print_resolution("full resolution again (no changes)", rep2, timer, 1)
+            for n, folder in enumerate(later, start=1):
+                t0 = time.perf_counter()
+                await Ingestor(graph, mapping_for("esp", with_activity)).ingest_path(folder)
+                t_ingest = time.perf_counter() - t0
+                print(
+                    f"incremental batch {n}: {held_out:,} new records ingested in "
+                    f"{t_ingest:.2f} s [{load_avg()}]"
+                )
+                timer.take()
+                inc = await resolver.resolve()
+                print_resolution(f"incremental batch {n} resolved", inc, timer, 2)
+        print(f"peak RSS of the Python process: {peak_rss_mb():,.0f} MB [{load_avg()}]")
     finally:
+        timer.restore()
         await graph.close()
 
 
@@ -117,11 +231,23 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--data", type=Path, default=None)
-    p.add_argument("--held-out", type=int, default=1_000)
+    p.add_argument("--held-out", type=int, default=1_000, help="ESP profiles per batch.")
+    p.add_argument(
+        "--batches",
+        type=int,
+        default=2,
+        help="Incremental batches, one after the other (the first after a server start "
+        "also pays the planning of the incremental queries).",
+    )
     p.add_argument("--no-matching", action="store_true", help="Deterministic links only.")
+    p.add_argument(
+        "--with-activity",
+        action="store_true",
+        help="Load orders and events too (the whole data set, as the pipeline does).",
+    )
     a = p.parse_args()
     data = a.data or Path(f"var/bench/data-{a.customers}")
-    asyncio.run(run(a.customers, data, a.held_out, not a.no_matching))
+    asyncio.run(run(a.customers, data, a.held_out, a.batches, not a.no_matching, a.with_activity))
 
 
 if __name__ == "__main__":
