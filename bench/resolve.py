@@ -1,21 +1,35 @@
 """Benchmark: identity resolution.
 
-1. Full resolution of the whole graph (`resolve --full`): time and peak memory.
-2. An incremental batch: 1,000 ESP profiles held back from the initial load are ingested,
-   then resolved incrementally into the existing graph.
+1. Full resolution of the whole graph (`resolve --full`): time and peak memory, then again
+   with nothing changed.
+2. Incremental batches: `--batches` x 1,000 ESP profiles held back from the initial load
+   are ingested and resolved incrementally into the existing graph, one after the other
+   (the first after a server start also pays the planning of the incremental queries).
 
 Matching is part of both: the Splink model is trained on the loaded records first (timed
 on its own: training is `cdp train`, not part of a resolution), then the full resolution
 scores every record and the incremental one scores the new records against all others.
-`--no-matching` times the deterministic resolution alone.
+`--no-matching` times the deterministic resolution alone. Each stage prints its phases and
+where their time went, per step: the graph reads and writes by query name, matching's
+Splink steps and the in-process work (steps run concurrently overlap; see `bench.timing`).
 
-Figures (2 cores, 24 GB, load 1.5-2.5, 2026-11-28), 100,000 customers (1.69M rows,
-311,814 records -> 174,008 profiles): loaded through the pipeline in 246 s; model trained
-in 22.6 s; full resolution 90.2 s (matching 23.0, read 17.4, components 5.0, survivorship
-10.6, write 34.0); again with no changes 53.3 s; 1,000 new records ingested in 0.55 s and
-resolved incrementally in 2.81 s (matching 1.13, read 1.37); peak RSS 1.9 GB.
+By default only the customer sections of the mappings are loaded: resolution reads records
+and identifiers, not orders or events. Web events and POS transactions are still read (they
+build records); only their order and event writes are skipped. `--with-activity` loads
+everything, as the pipeline does.
 
-It generates (once) and loads the data set itself, holding the batch back. Uses the Neo4j
+Figures (2 cores, 24 GB shared with another developer's tests, fresh Neo4j with 6g heap and
+6g page cache, 2026-12-02), 200,000 customers, customer sections only (2.22M rows, 626,297
+records -> 346,095 profiles, largest 39): loaded in 773 s (load 2.9-3.7); model trained in
+99.8 s (reading the records from the graph 61.6 s); full resolution 469.4 s (matching 121.8,
+read 112.2, components 30.1, survivorship 55.4, write 148.5; load 2.7-3.0); again with no
+changes 291.2 s (load 3.4); 1,000 new records ingested in 2.37 s and resolved in 12.42 s,
+the next 1,000 in 0.94 s and 6.92 s (matching 3.43, read 2.77; load 3.0-3.3); peak RSS of
+this process 3.2 GB, of Neo4j 9.0 GB. At 20,000 customers (61,514 records, load 4-5): full
+resolution 92.0 s, incremental 21.2 s on a fresh server. Earlier (2026-11-28, load 1.5-2.5,
+everything loaded), 100,000 customers: full resolution 90.2 s, incremental 2.81 s.
+
+It generates (once) and loads the data set itself, holding the batches back. Uses the Neo4j
 named by the settings, which it empties first.
 
     python -m bench.resolve --customers 1000000
