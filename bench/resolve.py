@@ -25,7 +25,7 @@ records -> 346,095 profiles, largest 39): loaded in 773 s (load 2.9-3.7); model 
 read 112.2, components 30.1, survivorship 55.4, write 148.5; load 2.7-3.0); again with no
 changes 291.2 s (load 3.4); 1,000 new records ingested in 2.37 s and resolved in 12.42 s,
 the next 1,000 in 0.94 s and 6.92 s (matching 3.43, read 2.77; load 3.0-3.3); peak RSS of
-this process 3.2 GB, of Neo4j 9.0 GB. At 20,000 customers (61,514 records, load 4-5): full
+this process 3,178 MB, of Neo4j 8,863 MB (ps). At 20,000 customers (61,514 records, load 4-5): full
 resolution 92.0 s, incremental 21.2 s on a fresh server. Earlier (2026-11-28, load 1.5-2.5,
 everything loaded), 100,000 customers: full resolution 90.2 s, incremental 2.81 s.
 
