@@ -1,4 +1,4 @@
+// Every MATCHES link touching these records, as one row of [a, b, rejected, probability].
 UNWIND $rids AS rid
 MATCH (a:Record {rid: rid})-[m:MATCHES]-(b:Record)
-RETURN a.rid AS a, b.rid AS b, m.rejected = true AS rejected,
-       m.match_probability AS probability
+RETURN collect([a.rid, b.rid, m.rejected = true, m.match_probability]) AS rows

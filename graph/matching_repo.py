@@ -41,7 +41,13 @@ async def matching_records(
     of the `extra` (user-defined) attributes, in that order."""
     params: dict[str, Any] = {"extra": checked_attributes(extra)}
     if rids is None:
-        return [[*row[:-1], *row[-1]] async for row in graph.stream("matching_all_records", params)]
+        # A page per Bolt record: streaming one record per row cost 5x the time at 600k
+        # records, nearly all of it the driver's per-record work in Python.
+        return [
+            [*row[:-1], *row[-1]]
+            async for rows in graph.pages("matching_all_records_page", params)
+            for row in rows
+        ]
     out: list[list[Any]] = []
     for i in range(0, len(rids), 10_000):
         part = list(rids[i : i + 10_000])

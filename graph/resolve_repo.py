@@ -88,21 +88,20 @@ async def matches(
     """(accepted, rejected, strong) MATCHES pairs touching the records (or all); strong
     pairs are the accepted ones whose probability is at least `strong_from` (none when
     it is None)."""
+    # Rows of [a, b, rejected, probability], a page (or a chunk) per Bolt record.
+    rows: list[list[Any]] = []
     if rids is None:
-        rows = await graph.read("resolve_all_matches")
+        async for page in graph.pages("resolve_all_matches_page"):
+            rows.extend(page)
     else:
-        rows = []
         for part in _chunks(rids):
-            rows.extend(await graph.read("resolve_matches_of", {"rids": list(part)}))
-    acc = [(r["a"], r["b"]) for r in rows if not r["rejected"]]
-    rej = [(r["a"], r["b"]) for r in rows if r["rejected"]]
+            rows.extend(await graph.read_rows("resolve_matches_of", {"rids": list(part)}))
+    acc = [(a, b) for a, b, rejected, _ in rows if not rejected]
+    rej = [(a, b) for a, b, rejected, _ in rows if rejected]
     strong = [
-        (r["a"], r["b"])
-        for r in rows
-        if not r["rejected"]
-        and strong_from is not None
-        and r["probability"] is not None
-        and r["probability"] >= strong_from
+        (a, b)
+        for a, b, rejected, p in rows
+        if not rejected and strong_from is not None and p is not None and p >= strong_from
     ]
     return acc, rej, strong
 

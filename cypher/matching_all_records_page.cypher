@@ -1,0 +1,17 @@
+// A page of records in rid order, one row per page: `rows` holds, for each record worth
+// scoring probabilistically (it names a person), the columns of `matching_all_records`
+// as a list, then the user-defined attributes a model compares, in $extra's order.
+MATCH (r:Record)
+WHERE r.rid > $after
+WITH r
+ORDER BY r.rid
+LIMIT $page
+WITH collect(r) AS page
+CALL (page) {
+  UNWIND page AS r
+  WITH r
+  WHERE r.stub IS NULL AND (r.given_name IS NOT NULL OR r.family_name IS NOT NULL)
+  RETURN collect([r.rid, r.source, r.given_name, r.family_name, r.dob, r.postcode,
+                  r.address, r.city, r.email, r.phone, [name IN $extra | r[name]]]) AS rows
+}
+RETURN page[-1].rid AS last, size(page) AS scanned, rows
