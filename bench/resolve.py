@@ -161,6 +161,42 @@ def print_resolution(title: str, rep: ResolveReport, timer: StepTimer, digits: i
     print("  steps: " + format_steps(timer.take()))
 
 
+async def load(
+    graph: GraphClient,
+    data: Path,
+    first: Path,
+    held_out: int,
+    batches: int,
+    with_activity: bool,
+) -> None:
+    """Empty the graph and load the data set, the held-out ESP batches apart."""
+    await graph.write_batched("test_wipe_graph")
+    await migrate(graph)
+    t0 = time.perf_counter()
+    rows = 0
+    assert sorted(LOAD_ORDER) == sorted(GENERATED_SOURCES)
+    for source in LOAD_ORDER:
+        t1 = time.perf_counter()
+        target = first if source == "esp" else data
+        ingestor = Ingestor(
+            graph, mapping_for(source, with_activity), progress=Progress(source, t1)
+        )
+        reports = await ingestor.ingest_path(target)
+        rows += sum(r.rows_read for r in reports)
+        print(
+            f"  {source}: {sum(r.rows_read for r in reports):,} rows in "
+            f"{time.perf_counter() - t1:.1f} s"
+        )
+    counts = await health.counts(graph)
+    what = "customers, orders and events" if with_activity else "customer sections only"
+    print(
+        f"loaded ({what}) in {time.perf_counter() - t0:.1f} s: {rows:,} rows -> "
+        f"{counts['records']:,} records, {counts['identifiers']:,} identifiers, "
+        f"{counts['orders']:,} orders, {counts['events']:,} events "
+        f"(held back {batches} x {held_out:,} ESP profiles) [{load_avg()}]"
+    )
+
+
 async def run(
     customers: int,
     data: Path,
@@ -168,6 +204,7 @@ async def run(
     batches: int,
     matching: bool,
     with_activity: bool,
+    reuse: bool = False,
 ) -> None:
     if not (data / "manifest.json").exists():
         t0 = time.perf_counter()
@@ -178,35 +215,12 @@ async def run(
     graph = GraphClient.from_settings(Settings())
     try:
         await graph.verify()
-        await graph.write_batched("test_wipe_graph")
-        await migrate(graph)
-        t0 = time.perf_counter()
-        rows = 0
-        assert sorted(LOAD_ORDER) == sorted(GENERATED_SOURCES)
-        for source in LOAD_ORDER:
-            t1 = time.perf_counter()
-            target = first if source == "esp" else data
-            ingestor = Ingestor(
-                graph, mapping_for(source, with_activity), progress=Progress(source, t1)
-            )
-            reports = await ingestor.ingest_path(target)
-            rows += sum(r.rows_read for r in reports)
-            print(
-                f"  {source}: {sum(r.rows_read for r in reports):,} rows in "
-                f"{time.perf_counter() - t1:.1f} s"
-            )
-        counts = await health.counts(graph)
-        what = "customers, orders and events" if with_activity else "customer sections only"
-        print(
-            f"loaded ({what}) in {time.perf_counter() - t0:.1f} s: {rows:,} rows -> "
-            f"{counts['records']:,} records, {counts['identifiers']:,} identifiers, "
-            f"{counts['orders']:,} orders, {counts['events']:,} events "
-            f"(held back {batches} x {held_out:,} ESP profiles) [{load_avg()}]"
-        )
+        if not reuse:
+            await load(graph, data, first, held_out, batches, with_activity)
         instrument(timer)
         linker = None
+        models = data.parent / f"{data.name}-models"
         if matching:
-            models = data.parent / f"{data.name}-models"
             shutil.rmtree(models, ignore_errors=True)
             linker = ProbabilisticLinker(graph, models)
             t0 = time.perf_counter()
@@ -224,7 +238,7 @@ async def run(
             print(f"  peak RSS of the Python process so far: {peak_rss_mb():,.0f} MB")
             rep2 = await resolver.resolve(full=True)
             print_resolution("full resolution again (no changes)", rep2, timer, 1)
-            for n, folder in enumerate(later, start=1):
+            for n, folder in enumerate([] if reuse else later, start=1):
                 t0 = time.perf_counter()
                 await Ingestor(graph, mapping_for("esp", with_activity)).ingest_path(folder)
                 t_ingest = time.perf_counter() - t0
@@ -255,13 +269,29 @@ def main() -> None:
     )
     p.add_argument("--no-matching", action="store_true", help="Deterministic links only.")
     p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep the graph an earlier run loaded: train, then full resolutions only (its "
+        "held-out batches are in already).",
+    )
+    p.add_argument(
         "--with-activity",
         action="store_true",
         help="Load orders and events too (the whole data set, as the pipeline does).",
     )
     a = p.parse_args()
     data = a.data or Path(f"var/bench/data-{a.customers}")
-    asyncio.run(run(a.customers, data, a.held_out, a.batches, not a.no_matching, a.with_activity))
+    asyncio.run(
+        run(
+            a.customers,
+            data,
+            a.held_out,
+            a.batches,
+            not a.no_matching,
+            a.with_activity,
+            a.reuse,
+        )
+    )
 
 
 if __name__ == "__main__":
