@@ -28,6 +28,11 @@ the next 1,000 in 0.94 s and 6.92 s (matching 3.43, read 2.77; load 3.0-3.3); pe
 this process 3,178 MB, of Neo4j 8,863 MB (ps). At 20,000 customers (61,514 records, load 4-5): full
 resolution 92.0 s, incremental 21.2 s on a fresh server. Earlier (2026-11-28, load 1.5-2.5,
 everything loaded), 100,000 customers: full resolution 90.2 s, incremental 2.81 s.
+Then, on the same 200k graph with `--reuse`, after the paged reads of records to score and
+of matches and the household and duplicate-account rules (load 3-4): trained in 70.5 s;
+full resolution 257.0 s, moving 4,596 records (matching 97.7, read 62.2, components 26.7,
+survivorship 30.7, write 39.5); again with no changes 251.2 s (matching 92.1, read 69.6,
+components 33.8, survivorship 41.4, write 14.2); peak RSS 2,594 MB.
 
 It generates (once) and loads the data set itself, holding the batches back. Uses the Neo4j
 named by the settings, which it empties first.
