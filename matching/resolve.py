@@ -83,8 +83,9 @@ class Resolver:
         graph: The graph client.
         config: Identifier types, blocked values, generic thresholds.
         survivorship: Golden-value rules.
-        household_types: Identifier types that do not link when the records carrying them
-            name different people (a family's shared phone or email).
+        household_types: Identifier types that, when the records carrying them name
+            different people (a family's shared phone or email), link each person's own
+            records and not the people (`matching.households`).
         linker: Probabilistic matching; when given (and trained), new records are scored
             against all others first and accepted pairs join like identifiers.
         """
