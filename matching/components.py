@@ -512,11 +512,13 @@ class _Ordered:
         status: IntArray,
         types: IntArray,
         slots: _Slots,
-        duplicates: tuple[Callable[[str, str, bool], bool], set[str]] | None = None,
+        same_person: Callable[[str, str, bool], bool] | None = None,
+        duplicate_types: Collection[str] = (),
         duplicate_matches: bool = False,
     ) -> None:
         self.data = data
-        self.duplicates = duplicates
+        self.same_person = same_person
+        self.duplicate_types = frozenset(duplicate_types)
         self.duplicate_matches = duplicate_matches
         self.slots = slots
         self.members = members
@@ -612,10 +614,10 @@ class _Ordered:
 
     def _duplicate_accounts(self, k: int, one: list[int], other: list[int]) -> bool:
         """Whether identifier k's carriers on the two sides include one person's records."""
-        if self.duplicates is None:
-            return False
-        same_person, types = self.duplicates
-        if self.slots.type_names[int(self.types[k])] not in types:
+        same_person = self.same_person
+        if same_person is None or self.slots.type_names[int(self.types[k])] not in (
+            self.duplicate_types
+        ):
             return False
         rids, members = self.data.rids, self.members
         return any(
@@ -626,9 +628,9 @@ class _Ordered:
 
     def _duplicate_match(self, a: str, b: str) -> bool:
         """Whether an accepted match pairs one person's records (the same full name)."""
-        if not self.duplicate_matches or self.duplicates is None:
-            return False
-        return self.duplicates[0](a, b, True)
+        return (
+            self.duplicate_matches and self.same_person is not None and self.same_person(a, b, True)
+        )
 
     def link_matches(self) -> None:
         uf, rids = self.uf, self.data.rids
@@ -796,11 +798,15 @@ def _resolve(
         is_risky[risky] = True
         members = np.flatnonzero(is_risky[labels]).astype(np.int64)
         status = _recheck_single_carriers(data, members, status, unchecked, protection)
-        duplicates = None
-        if same_person is not None:
-            duplicates = (same_person, set(config.duplicate_account_types))
         ordered = _Ordered(
-            data, members, status, types, slots, duplicates, config.duplicate_account_matches
+            data,
+            members,
+            status,
+            types,
+            slots,
+            same_person,
+            config.duplicate_account_types,
+            config.duplicate_account_matches,
         )
         # Strong matches first: they join whatever the limits, and once they have, the
         # identifiers the joined records share no longer count as refused.

@@ -70,16 +70,13 @@ _Members = dict[str, dict[str, int]]
 
 def _household_keys(rows: list[dict[str, Any]]) -> list[str]:
     """Household identifiers among the rows that link within each member's records."""
-    return sorted(
-        {
-            r["target"]
-            for r in rows
-            if r["kind"] == "identifier"
-            and is_household((r["info"] or {}).get("generic"))
-            and not (r["info"] or {}).get("blocked")
-            and not (r["info"] or {}).get("shared")
-        }
-    )
+    keys = set()
+    for r in rows:
+        info = r["info"] or {}
+        household = r["kind"] == "identifier" and is_household(info.get("generic"))
+        if household and not info.get("blocked") and not info.get("shared"):
+            keys.add(r["target"])
+    return sorted(keys)
 
 
 async def _links(graph: GraphClient, pids: list[str]) -> tuple[list[dict[str, Any]], _Members]:
