@@ -29,10 +29,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -41,8 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.json as pj
 
-from graph.localserver import LocalNeo4j
-from graph.settings import Settings
+from bench.admin_import import admin_import
 
 T0 = time.perf_counter()
 
@@ -302,39 +297,6 @@ def to_csv(src: Path, out: Path) -> None:
     log("events", len(events))
 
 
-def admin_import(folder: Path, home: Path) -> None:
-    """Import the CSVs in `folder` into the `neo4j` database of the LocalNeo4j `home`."""
-    settings = Settings(neo4j_local_home=home)
-    lib = LocalNeo4j(settings).project / "target" / "lib"
-    java = shutil.which("java")
-    if java is None or not lib.is_dir():
-        sys.exit("needs java and the local Neo4j's jars (python -m cli.main neo4j start once)")
-    conf = home / "conf-import"
-    conf.mkdir(parents=True, exist_ok=True)
-    (conf / "neo4j.conf").touch()
-    files = {
-        "nodes": ["profiles", "records", "orders", "events"],
-        "relationships": ["in_profile", "placed_by", "by"],
-    }
-    args = [f"--{kind}={folder / name}.csv" for kind, names in files.items() for name in names]
-    command = [
-        java,
-        "-Xmx3g",
-        "-cp",
-        f"{lib}/*",
-        "org.neo4j.cli.AdminTool",
-        "database",
-        "import",
-        "full",
-        "neo4j",
-        "--overwrite-destination=true",
-        "--high-parallel-io=on",
-        *args,
-    ]
-    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(conf)}
-    subprocess.run(command, env=env, check=True)
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="step", required=True)
@@ -348,7 +310,12 @@ def main() -> None:
     if a.step == "csv":
         to_csv(a.data, a.out)
     else:
-        admin_import(a.csv, a.home)
+        admin_import(
+            a.csv,
+            a.home,
+            nodes=["profiles", "records", "orders", "events"],
+            relationships=["in_profile", "placed_by", "by"],
+        )
 
 
 if __name__ == "__main__":

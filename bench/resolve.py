@@ -210,17 +210,27 @@ async def run(
     matching: bool,
     with_activity: bool,
     reuse: bool = False,
+    imported: bool = False,
+    generate_only: bool = False,
 ) -> None:
     if not (data / "manifest.json").exists():
         t0 = time.perf_counter()
         generate(data, customers=customers, seed=42)
         print(f"generated {data} in {time.perf_counter() - t0:.0f} s [{load_avg()}]")
     first, later = split_esp(data, held_out, batches)
+    if generate_only:
+        return
     timer = StepTimer()
     graph = GraphClient.from_settings(Settings())
     try:
         await graph.verify()
-        if not reuse:
+        if imported:
+            counts = await health.counts(graph)
+            print(
+                f"imported graph (bench.resolve_graph): {counts['records']:,} records, "
+                f"{counts['identifiers']:,} identifiers [{load_avg()}]"
+            )
+        elif not reuse:
             await load(graph, data, first, held_out, batches, with_activity)
         instrument(timer)
         linker = None
@@ -280,6 +290,15 @@ def main() -> None:
         "held-out batches are in already).",
     )
     p.add_argument(
+        "--imported",
+        action="store_true",
+        help="The graph was built offline by bench.resolve_graph (everything but the "
+        "held-out batches): train, full resolutions, then the incremental batches.",
+    )
+    p.add_argument(
+        "--generate-only", action="store_true", help="Generate and split the data set, then stop."
+    )
+    p.add_argument(
         "--with-activity",
         action="store_true",
         help="Load orders and events too (the whole data set, as the pipeline does).",
@@ -295,6 +314,8 @@ def main() -> None:
             not a.no_matching,
             a.with_activity,
             a.reuse,
+            a.imported,
+            a.generate_only,
         )
     )
 
