@@ -12,9 +12,9 @@ no profile exists yet. Checked at 2,000 customers against a graph loaded by the 
 the same 6,003 records with the same properties and the same 12,481 links with the same
 first and last seen times; only the batch ids and load times differ, and a record without
 value issues has no `issues` property instead of an empty list (neo4j-admin writes no empty
-arrays; resolution does not read it). Quarantined rows and ingest batches are not written (resolution reads
-neither). The held-out ESP batches of `bench.resolve` are left out, so the bench ingests
-them through the pipeline into the imported graph.
+arrays; resolution does not read it). Quarantined rows and ingest batches are not written
+(resolution reads neither). The held-out ESP batches of `bench.resolve` are left out, so
+the bench ingests them through the pipeline into the imported graph.
 
     # 1. the generator's data (about 18 minutes)
     python -m bench.resolve --customers 1000000 --generate-only

@@ -18,7 +18,8 @@ data the graph layer reads, in four steps:
    `IdentityConfig.strong_match_probability`) and forced links always join: the limits guard
    against shared identifiers, and such a match is evidence about the people themselves.
    Likewise an identifier of a type in `IdentityConfig.duplicate_account_types` joins past a
-   limit when a record on each side carries it under the same full name (`same_person`):
+   limit when a record on each side carries it under names that can be one person's
+   (`same_person`; the resolver asks `matching.names.duplicate_account_names`):
    one person's second POS customer id or web-shop account at one email or phone; and, with
    `IdentityConfig.duplicate_account_matches`, so does an accepted match between two records
    under the same full name (the second account found by name, address and postcode).

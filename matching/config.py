@@ -133,9 +133,10 @@ class IdentityConfig(_Frozen):
     """A probabilistic match at least this probable joins two profiles even where a
     per-profile limit would refuse the join; None: limits hold for every match."""
     duplicate_account_types: tuple[str, ...] = ()
-    """Identifier types (contacts, such as email and phone) through which two records under
-    the same full name join even where a per-profile limit would refuse: one person's
-    duplicate accounts in one source."""
+    """Identifier types (contacts, such as email and phone) through which two records whose
+    names can be one person's under one family name (`matching.names.duplicate_account_names`)
+    join even where a per-profile limit would refuse: one person's duplicate accounts in one
+    source."""
     duplicate_account_matches: bool = False
     """An accepted probabilistic match between two records under the same full name joins
     even where a per-profile limit would refuse (a duplicate account found by name, address

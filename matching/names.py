@@ -215,6 +215,26 @@ def people_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
     )
 
 
+def duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether folded (given, family) names of two records that share a personal email or
+    phone can be one person's two accounts: the same family name and given names that can
+    be one person's (an initial, a nickname, a typo: "j chambers" / "jacqueline chambers",
+    "judy liu" / "judith liu"); or one family name missing and two given names of more than
+    an initial that can be one person's ("kevin" / "kevin brown"). Two given names of
+    different people never pass ("john" / "jacqueline"), nor a family name alone."""
+    (ga, fa), (gb, fb) = a, b
+    if not ga or not gb:
+        return False
+    if fa and fb:
+        return fa == fb and (given_names_compatible(ga, gb) or _short_typo(a, b))
+    if fa or fb:
+        first_a, first_b = ga.split()[0], gb.split()[0]
+        if min(len(first_a), len(first_b)) < 2 or _surname_only(a, b) or _surname_only(b, a):
+            return False
+        return given_names_compatible(ga, gb)
+    return False
+
+
 def disagreeing_people(names: list[tuple[str, str]]) -> bool:
     """True when the (given, family) names of several records cannot all be one person."""
     known = sorted({n for n in names if n[0]})

@@ -27,7 +27,7 @@ from matching.components import Resolution, resolve_components
 from matching.config import IdentityConfig, default_config
 from matching.households import HOUSEHOLD_PREFIX, base_key, is_household, split_households
 from matching.linking import LinkReport, ProbabilisticLinker
-from matching.names import disagreeing_people
+from matching.names import disagreeing_people, duplicate_account_names
 from matching.protection import IdentifierStats, Protection
 from matching.stable_ids import assign_profile_ids
 from matching.survivorship import SurvivorshipConfig, golden_attributes
@@ -232,19 +232,23 @@ class Resolver:
         return report
 
     def _duplicate_accounts(self, x: dict[str, Any], y: dict[str, Any], via_match: bool) -> bool:
-        """Whether two records are one person's accounts: the same full name and, when a
-        match rather than a shared contact joins them, no email or phone on one that
-        differs from the other's (placeholders aside). A father and son of one name at one
-        address have their own email or mobile; a second account opened at the till or the
-        web shop usually lacks one, or repeats it."""
+        """Whether two records are one person's accounts. When they share a contact: names
+        that can be one person's under one family name (`duplicate_account_names`). When a
+        match rather than a shared contact joins them: the same full name and no email or
+        phone on one that differs from the other's (placeholders aside). A father and son
+        of one name at one address have their own email or mobile; a second account opened
+        at the till or the web shop usually lacks one, or repeats it."""
+        if not via_match:
+            return duplicate_account_names(
+                (fold_name(x["given_name"] or ""), fold_name(x["family_name"] or "")),
+                (fold_name(y["given_name"] or ""), fold_name(y["family_name"] or "")),
+            )
         if not (x["given_name"] and x["family_name"] and y["given_name"] and y["family_name"]):
             return False
         if fold_name(x["given_name"]) != fold_name(y["given_name"]):
             return False
         if fold_name(x["family_name"]) != fold_name(y["family_name"]):
             return False
-        if not via_match:
-            return True
         for contact in ("email", "phone"):
             a, b = x[contact], y[contact]
             if a and b and a.casefold() != b.casefold():

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from matching.names import (
     disagreeing_people,
+    duplicate_account_names,
     given_names_compatible,
     one_edit_apart,
     people_compatible,
@@ -92,3 +93,33 @@ def test_household_members_still_disagree() -> None:
     household = [("john", "smith"), ("smith", ""), ("jane", "smith")]
     assert disagreeing_people(household)
     assert not disagreeing_people([("john", "smith"), ("smith", ""), ("johnny", "smith")])
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("j", "chambers"), ("jacqueline", "chambers")),
+        (("judy", "liu"), ("judith", "liu")),
+        (("kim", "ng"), ("kimberly", "ng")),
+        (("hugo", "ray"), ("higo", "ray")),
+        (("kevin", ""), ("kevin", "brown")),
+        (("jacqueline", "chambers"), ("jacqueline", "chambers")),
+    ],
+)
+def test_duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> None:
+    assert duplicate_account_names(a, b) and duplicate_account_names(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("john", "chambers"), ("jacqueline", "chambers")),  # two people of one family
+        (("kim", "ng"), ("kim", "tan")),  # another family name
+        (("j", ""), ("jacqueline", "chambers")),  # an initial without a family name
+        (("chambers", ""), ("jacqueline", "chambers")),  # a family name alone
+        (("", "chambers"), ("jacqueline", "chambers")),
+        (("kevin", ""), ("kevin", "")),  # no family name on either
+    ],
+)
+def test_not_duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> None:
+    assert not duplicate_account_names(a, b) and not duplicate_account_names(b, a)

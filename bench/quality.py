@@ -1,0 +1,111 @@
+"""Quality of resolution against the generator's ground truth, with what is missed.
+
+Trains the matching model on the graph named by the settings (unless `--no-train`),
+resolves it in full and prints pairwise and cluster figures (`matching.evaluate`), then
+the identifiable pairs that were missed, by the kind of evidence two of the person's
+records share while sitting in different profiles (an identifier type, or "name+postcode"
+for the same full name at one postcode, ...), and the impure profiles by size.
+
+The graph is the generator's data set loaded as `bench.resolve` loads it (customer
+sections), for instance offline:
+
+    python -m bench.resolve --customers 10000 --generate-only
+    python -m bench.resolve_graph csv var/bench/data-10000 var/bench/resolve-import-10000
+    python -m bench.resolve_graph import var/bench/resolve-import-10000 var/bench/neo4j-q10k
+    # start a LocalNeo4j on that home, `cdp migrate`, then
+    python -m bench.quality --data var/bench/data-10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from graph import resolve_repo
+from graph.client import GraphClient
+from graph.settings import Settings
+from matching.evaluate import evaluate, graph_evidence
+from matching.linking import ProbabilisticLinker
+from matching.resolve import Resolver
+
+
+def load_truth(data: Path) -> dict[str, str]:
+    with (data / "truth" / "ground_truth.csv").open(newline="", encoding="utf-8") as fh:
+        return {f"{r['source']}:{r['source_id']}": r["person_id"] for r in csv.DictReader(fh)}
+
+
+def missed_by_kind(
+    predicted: dict[str, str], truth: dict[str, str], evidence: dict[str, set[str]]
+) -> Counter[str]:
+    """Pairs of one person's records that share an evidence key but sit in different
+    profiles, counted by the key's kind (one count per record pair and kind)."""
+    by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for rid, keys in evidence.items():
+        person = truth.get(rid)
+        if person is None or rid not in predicted:
+            continue
+        for key in keys:
+            by_key[(person, key)].append(rid)
+    out: Counter[str] = Counter()
+    for (_, key), rids in by_key.items():
+        if len(rids) < 2:
+            continue
+        kind = key.split(":", 1)[0]
+        profiles = Counter(predicted[r] for r in rids)
+        together = sum(n * (n - 1) // 2 for n in profiles.values())
+        out[kind] += len(rids) * (len(rids) - 1) // 2 - together
+    return out
+
+
+async def run(data: Path, train: bool) -> None:
+    graph = GraphClient.from_settings(Settings())
+    try:
+        linker = ProbabilisticLinker(graph, data.parent / f"{data.name}-models")
+        if train:
+            t0 = time.perf_counter()
+            model = await linker.train()
+            print(f"trained {model.version} in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        rep = await Resolver(graph, linker=linker).resolve(full=True)
+        print(
+            f"full resolution: {rep.records:,} records -> {rep.components:,} profiles, "
+            f"moved {rep.moved_records:,}, in {time.perf_counter() - t0:.1f} s"
+        )
+        predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph) if pid}
+        evidence = await graph_evidence(graph)
+    finally:
+        await graph.close()
+    truth = load_truth(data)
+    q = evaluate(predicted, truth, evidence)
+    print(
+        f"precision {q.precision:.4f}  recall {q.recall:.4f}  identifiable recall "
+        f"{q.identifiable_recall:.4f} ({q.identifiable_pairs:,} of {q.true_pairs:,} true "
+        f"pairs)  cluster P/R {q.cluster_precision:.4f}/{q.cluster_recall:.4f}  largest "
+        f"{q.largest_cluster}  false pairs {q.predicted_pairs - q.true_positive_pairs:,}"
+    )
+    missed = missed_by_kind(predicted, truth, evidence)
+    print("directly identifiable pairs apart, by shared evidence:")
+    for kind, n in missed.most_common():
+        print(f"  {kind:24} {n:6,}")
+    people: dict[str, set[str]] = defaultdict(set)
+    for rid, pid in predicted.items():
+        if rid in truth:
+            people[pid].add(truth[rid])
+    impure = Counter(len(p) for p in people.values() if len(p) > 1)
+    print("profiles holding several people, by number of people: " + str(dict(impure)))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--data", type=Path, required=True, help="The generator's data folder.")
+    p.add_argument("--no-train", action="store_true", help="Keep the current model.")
+    a = p.parse_args()
+    asyncio.run(run(a.data, not a.no_train))
+
+
+if __name__ == "__main__":
+    main()
