@@ -61,24 +61,33 @@ def to_frame(
     """Graph rows -> the columns the matching spec reads (names folded, emails canonical).
 
     With `protection`, blocked emails and phones (a store's `noemail@...` default, test
-    addresses, `+61400000000`) are left out: two records agreeing on a placeholder are no
-    evidence of one person. `extra` names the user-defined attributes that follow the
-    standard ones in each row; they become columns as text, trimmed and lower-cased.
+    addresses, `+61400000000`) are left out, and so are given and family names that the
+    rules for all identifier types block ("test", "unknown", "customer"): two records
+    agreeing on a placeholder are no evidence of one person. `extra` names the user-defined
+    attributes that follow the standard ones in each row; they become columns as text,
+    trimmed and lower-cased.
     """
     out = []
     for row in rows:
         rid, source, given, family, dob, postcode, address, city, email, phone = row[:10]
         canon = canonical_email(email) if email else None
+        given = fold_name(given) or None if given else None
+        family = fold_name(family) or None if family else None
         if protection is not None:
             if canon and protection.is_blocked("email", canon):
                 canon = None
             if phone and protection.is_blocked("phone", phone):
                 phone = None
+            # Placeholder names ("Test", "Unknown", "Customer"): the rules for all types.
+            if given and protection.is_blocked("name", given):
+                given = None
+            if family and protection.is_blocked("name", family):
+                family = None
         values = {
             "unique_id": rid,
             "source": source,
-            "given_name": fold_name(given) or None if given else None,
-            "family_name": fold_name(family) or None if family else None,
+            "given_name": given,
+            "family_name": family,
             "dob": dob,
             "postcode": postcode,
             "address": address.lower() if address else None,

@@ -30,3 +30,17 @@ def test_blocked_emails_and_phones_are_left_out_with_protection() -> None:
     # +61412345678 is the placeholder mobile everyone types.
     assert frame["phone"].tolist() == [None, None, "+61491570156"]
     assert frame["given_name"].tolist() == ["ann", "ann", "bo"]
+
+
+def test_placeholder_names_are_left_out_with_protection() -> None:
+    rows = [
+        ("loyalty:1", "loyalty", "Test", "Test", None, "0000", None, None, None, None),
+        ("loyalty:2", "loyalty", "Guest", "Customer", None, None, None, None, None, None),
+        ("loyalty:3", "loyalty", "Unknown", "Nguyen", None, None, None, None, None, None),
+        ("loyalty:4", "loyalty", "Tess", "Testa", None, None, None, None, None, None),
+    ]
+    frame = to_frame(rows, Protection.from_config(default_config()))
+    assert frame["given_name"].tolist() == [None, None, None, "tess"]
+    assert frame["family_name"].tolist() == [None, None, "nguyen", "testa"]
+    # Without protection (training) the names are what the records say.
+    assert to_frame(rows)["given_name"].tolist() == ["test", "guest", "unknown", "tess"]
