@@ -127,7 +127,7 @@ def mapping_for(source: str, with_activity: bool) -> SourceMapping:
 
 def instrument(timer: StepTimer) -> None:
     """Time the graph reads and writes, matching's steps and the in-process work."""
-    for name in ("matching_records", "write_matches"):
+    for name in ("matching_records", "existing_matches", "write_matches", "delete_matches"):
         timer.wrap(matching_repo, name, f"graph {name}")
     for name in (
         "dirty_records",
@@ -152,7 +152,8 @@ def instrument(timer: StepTimer) -> None:
 def print_resolution(title: str, rep: ResolveReport, timer: StepTimer, digits: int) -> None:
     scored = (
         f"; matching scored {rep.matching.scored:,} records, {rep.matching.pairs:,} pairs "
-        f"accepted in {rep.matching.seconds:.{digits}f} s"
+        f"accepted ({rep.matching.written:,} links written, {rep.matching.removed:,} removed) "
+        f"in {rep.matching.seconds:.{digits}f} s"
         if rep.matching
         else ""
     )

@@ -67,6 +67,9 @@ def print_resolve_report(rep: ResolveReport) -> None:
         t.add_row("probabilistic model", rep.matching.model_version)
         t.add_row("records scored", f"{rep.matching.scored:,}")
         t.add_row("pairs above threshold", f"{rep.matching.pairs:,}")
+        t.add_row(
+            "match links written / removed", f"{rep.matching.written:,} / {rep.matching.removed:,}"
+        )
     for k, v in [
         ("records considered", rep.records),
         ("profiles (components)", rep.components),

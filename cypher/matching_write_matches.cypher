@@ -1,6 +1,6 @@
-// Accepted probabilistic pairs, with their weight, probability and per-field evidence. An
-// operator's rejection is kept: scoring again never brings a rejected link back. `run`
-// names the scoring run, so that the links it did not accept again can be removed.
+// Accepted probabilistic pairs, with their weight, probability and per-field evidence: new
+// links and links whose score changed (scoring leaves unchanged ones alone). An operator's
+// rejection is kept: scoring again never brings a rejected link back.
 UNWIND $rows AS row
 MATCH (a:Record {rid: row.a}), (b:Record {rid: row.b})
 MERGE (a)-[m:MATCHES]-(b)
@@ -9,8 +9,7 @@ SET m.match_weight = row.weight,
     m.match_probability = row.probability,
     m.evidence = row.evidence,
     m.model_version = $version,
-    m.scored_at = $now,
-    m.run = $run
+    m.scored_at = $now
 WITH a, b, m
 WHERE m.rejected IS NULL
 SET a.dirty = true, b.dirty = true

@@ -1,5 +1,6 @@
 // The attributes survivorship chooses from, the current profile and the history weight of
-// each record (itself and its orders).
+// each record (itself and its orders); with what matching scores (stub, and the $extra
+// attributes the model compares), so that a full resolution reads the records once.
 UNWIND $rids AS rid
 MATCH (r:Record {rid: rid})
 OPTIONAL MATCH (r)-[:IN_PROFILE]->(p:Profile)
@@ -9,5 +10,6 @@ RETURN collect({
   given_name: r.given_name, family_name: r.family_name, email: r.email, phone: r.phone,
   address: r.address, city: r.city, state: r.state, postcode: r.postcode,
   country: r.country, dob: r.dob, pid: p.pid, golden_hash: p.golden_hash,
-  dirty: r.dirty, weight: 1 + COUNT { (r)<-[:PLACED_BY]-(:Order) }
+  dirty: r.dirty, weight: 1 + COUNT { (r)<-[:PLACED_BY]-(:Order) },
+  stub: r.stub, extra: [name IN $extra | r[name]]
 }) AS rows

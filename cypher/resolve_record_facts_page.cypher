@@ -1,5 +1,6 @@
 // A page of records in rid order (through the uniqueness index), one row per page: `rows`
-// holds what survivorship and stable ids need of each record; `last` is the next cursor.
+// holds what survivorship and stable ids need of each record, and what matching scores
+// (stub, and the $extra attributes the model compares); `last` is the next cursor.
 // One row per page rather than per record: the driver's per-record cost would dominate.
 MATCH (r:Record)
 WHERE r.rid > $after
@@ -15,7 +16,8 @@ CALL (page) {
     given_name: r.given_name, family_name: r.family_name, email: r.email, phone: r.phone,
     address: r.address, city: r.city, state: r.state, postcode: r.postcode,
     country: r.country, dob: r.dob, pid: p.pid, golden_hash: p.golden_hash,
-    dirty: r.dirty, weight: 1 + COUNT { (r)<-[:PLACED_BY]-(:Order) }
+    dirty: r.dirty, weight: 1 + COUNT { (r)<-[:PLACED_BY]-(:Order) },
+  stub: r.stub, extra: [name IN $extra | r[name]]
   }) AS rows
 }
 RETURN page[-1].rid AS last, size(page) AS scanned, rows

@@ -63,27 +63,35 @@ async def compared_attributes(graph: GraphClient) -> list[dict[str, Any]]:
 
 
 async def write_matches(
-    graph: GraphClient,
-    rows: Sequence[Mapping[str, Any]],
-    version: str,
-    now: str,
-    run: str | None = None,
+    graph: GraphClient, rows: Sequence[Mapping[str, Any]], version: str, now: str
 ) -> None:
-    """Write accepted pairs; `run` names the scoring run (see `prune_matches`)."""
+    """Write accepted pairs (rows: a, b, weight, probability, evidence), new or changed."""
     for i in range(0, len(rows), 5_000):
         await graph.write(
             "matching_write_matches",
-            {"rows": list(rows[i : i + 5_000]), "version": version, "now": now, "run": run},
+            {"rows": list(rows[i : i + 5_000]), "version": version, "now": now},
         )
 
 
-async def prune_matches(graph: GraphClient, rids: Sequence[str] | None, run: str) -> None:
-    """Remove the MATCHES links of these records (all records when None) that scoring run
-    `run` did not accept again, marking their records for resolution; rejections stay."""
+async def existing_matches(graph: GraphClient, rids: Sequence[str] | None) -> list[list[Any]]:
+    """Rows [a, b, rejected, weight, model version] of the MATCHES links touching these
+    records (all links when None), a and b as stored."""
     if rids is None:
-        await graph.write_batched("matching_prune_matches_all", {"run": run})
-        return
+        return [row async for rows in graph.pages("matching_existing_matches_page") for row in rows]
+    out: list[list[Any]] = []
     for i in range(0, len(rids), 10_000):
+        out.extend(
+            await graph.read_rows(
+                "matching_existing_matches_of", {"rids": list(rids[i : i + 10_000])}
+            )
+        )
+    return out
+
+
+async def delete_matches(graph: GraphClient, pairs: Sequence[tuple[str, str]]) -> None:
+    """Remove these MATCHES links unless an operator rejected them, marking both records
+    for resolution."""
+    for i in range(0, len(pairs), 10_000):
         await graph.write(
-            "matching_prune_matches_of", {"rids": list(rids[i : i + 10_000]), "run": run}
+            "matching_delete_matches", {"pairs": [list(p) for p in pairs[i : i + 10_000]]}
         )

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from graph.client import GraphClient
+from graph.matching_repo import checked_attributes
 from graph.queries import safe_name
 
 CHUNK = 10_000
@@ -120,13 +121,19 @@ async def shared_identifiers(graph: GraphClient) -> set[str]:
     return {r["key"] for r in await graph.read("resolve_shared_identifiers")}
 
 
-async def record_facts(graph: GraphClient, rids: Sequence[str] | None) -> list[dict[str, Any]]:
-    """What survivorship and stable ids need of each record (all records when None)."""
+async def record_facts(
+    graph: GraphClient, rids: Sequence[str] | None, extra: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """What survivorship and stable ids need of each record (all records when None), and
+    what matching scores: `stub`, and `extra` as the list of these attributes' values."""
+    params = {"extra": checked_attributes(extra)}
     if rids is None:
-        return [row async for rows in graph.pages("resolve_record_facts_page") for row in rows]
+        return [
+            row async for rows in graph.pages("resolve_record_facts_page", params) for row in rows
+        ]
     out: list[dict[str, Any]] = []
     for part in _chunks(rids):
-        out.extend(await graph.read_rows("resolve_record_facts", {"rids": list(part)}))
+        out.extend(await graph.read_rows("resolve_record_facts", {**params, "rids": list(part)}))
     return out
 
 

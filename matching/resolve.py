@@ -132,22 +132,32 @@ class Resolver:
         t0 = time.perf_counter()
         g = self.graph
         report = ResolveReport("full" if full else "incremental")
-        if self.linker is not None:
-            # Scores first: an accepted match marks both records dirty for this run.
-            scope_rids = None if full else await resolve_repo.dirty_records(g)
-            if full or scope_rids:
-                report.matching = await self.linker.link(scope_rids)
-        lap = report.lap("matching", t0)
         if full:
-            # Neo4j works on the three reads at once while this process decodes pages.
+            # Neo4j works on the three reads at once while this process decodes pages. The
+            # records are read once, for matching too.
+            extra = self.linker.scored_attributes() if self.linker is not None else ()
             facts, (pairs, stored), generic = await asyncio.gather(
-                resolve_repo.record_facts(g, None),
+                resolve_repo.record_facts(g, None, extra),
                 resolve_repo.links(g, None),
                 self._not_linking(None),
             )
             closure = sorted(f["rid"] for f in facts)
             scope: list[str] | None = None
+            lap = report.lap("read", t0)
+            if self.linker is not None:
+                report.matching = await self.linker.link(None, records=facts)
+                # The links it wrote marked their records; this resolution covers them.
+                for f in facts:
+                    if f["rid"] in report.matching.touched:
+                        f["dirty"] = True
+            lap = report.lap("matching", lap)
         else:
+            if self.linker is not None:
+                # Scores first: an accepted match marks both records dirty for this run.
+                scope_rids = await resolve_repo.dirty_records(g)
+                if scope_rids:
+                    report.matching = await self.linker.link(scope_rids)
+            lap = report.lap("matching", t0)
             dirty = await resolve_repo.dirty_records(g)
             if not dirty:
                 report.seconds = time.perf_counter() - t0
