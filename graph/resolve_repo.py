@@ -8,6 +8,7 @@ from typing import Any
 from graph.client import GraphClient
 from graph.matching_repo import checked_attributes
 from graph.queries import safe_name
+from graph.record_facts import RecordFacts, StringPool
 
 CHUNK = 10_000
 
@@ -48,18 +49,20 @@ async def links(
     stored (blocked, generic) flags of each identifier."""
     pairs: list[tuple[str, str]] = []
     flags: dict[str, tuple[str | None, str | None]] = {}
+    # Most identifiers carry no flag: one (blocked, generic) tuple per distinct value.
+    shared: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
     if rids is None:
-        async for rows in graph.pages("resolve_links_page"):
-            for rid, key, blocked, generic in rows:
-                pairs.append((rid, key))
-                flags[key] = (blocked, generic)
-        return pairs, flags
-    for part in _chunks(rids):
-        for rid, key, blocked, generic in await graph.read_rows(
-            "resolve_links_of", {"rids": list(part)}
-        ):
+        pages = (rows async for rows in graph.pages("resolve_links_page"))
+    else:
+        pages = (
+            await graph.read_rows("resolve_links_of", {"rids": list(part)})
+            for part in _chunks(rids)
+        )
+    async for rows in pages:
+        for rid, key, blocked, generic in rows:
             pairs.append((rid, key))
-            flags[key] = (blocked, generic)
+            flag = (blocked, generic)
+            flags[key] = shared.setdefault(flag, flag)
     return pairs, flags
 
 
@@ -123,17 +126,21 @@ async def shared_identifiers(graph: GraphClient) -> set[str]:
 
 async def record_facts(
     graph: GraphClient, rids: Sequence[str] | None, extra: Sequence[str] = ()
-) -> list[dict[str, Any]]:
+) -> list[RecordFacts]:
     """What survivorship and stable ids need of each record (all records when None), and
-    what matching scores: `stub`, and `extra` as the list of these attributes' values."""
+    what matching scores: `stub`, and `extra` as the tuple of these attributes' values."""
     params = {"extra": checked_attributes(extra)}
+    pool = StringPool()
     if rids is None:
         return [
-            row async for rows in graph.pages("resolve_record_facts_page", params) for row in rows
+            RecordFacts(row, pool)
+            async for rows in graph.pages("resolve_record_facts_page", params)
+            for row in rows
         ]
-    out: list[dict[str, Any]] = []
+    out: list[RecordFacts] = []
     for part in _chunks(rids):
-        out.extend(await graph.read_rows("resolve_record_facts", {**params, "rids": list(part)}))
+        rows = await graph.read_rows("resolve_record_facts", {**params, "rids": list(part)})
+        out.extend(RecordFacts(row, pool) for row in rows)
     return out
 
 
@@ -164,8 +171,9 @@ def write_profiles_query(names: Sequence[str]) -> str:
 async def write_resolution(
     graph: GraphClient,
     *,
-    membership: Sequence[Mapping[str, str]],
-    profiles: Sequence[Mapping[str, Any]],
+    membership: Sequence[tuple[str, str]],
+    profile_names: Sequence[str],
+    profiles: Sequence[Sequence[Any]],
     retired: Sequence[Mapping[str, str]],
     events: Sequence[Mapping[str, Any]],
     identifier_flags: Sequence[Mapping[str, Any]],
@@ -177,6 +185,9 @@ async def write_resolution(
 ) -> None:
     """Write a resolution: profiles, moved records, retired ids, events and flags.
 
+    `membership` holds (rid, pid) pairs; `profiles` rows `[pid, value of
+    profile_names[0], ...]`.
+
     Profiles are written before the records that move into them, and a retired profile is
     redirected only once its successor exists.
     """
@@ -184,11 +195,11 @@ async def write_resolution(
         await graph.write("resolve_write_identifier_flags", {"rows": list(part)})
     if profiles:
         # Positional rows, not maps: one key string less per value for driver and server.
-        names = sorted(profiles[0]["props"])
-        query = write_profiles_query(names)
+        query = write_profiles_query(profile_names)
         for part in _chunks(profiles):
-            rows = [[p["pid"], *(p["props"][n] for n in names)] for p in part]
-            await graph.write_text("resolve_write_profiles", query, {"rows": rows, "now": now})
+            await graph.write_text(
+                "resolve_write_profiles", query, {"rows": list(part), "now": now}
+            )
     for part in _chunks(membership):
         await graph.write("resolve_write_membership", {"rows": list(part), "now": now})
     for part in _chunks(retired):

@@ -267,6 +267,7 @@ class ProbabilisticLinker:
             else:
                 records_rows = scoring_rows(records)
             frame = self._scored(records_rows, model)
+            del records_rows  # the frame holds what is scored; a full graph's rows are GBs
             # DuckDB works in its own threads while Neo4j reads the links there are.
             pairs, existing = await asyncio.gather(
                 asyncio.to_thread(

@@ -21,6 +21,7 @@ from typing import Any
 
 from graph import resolve_repo
 from graph.client import GraphClient
+from graph.record_facts import RecordFacts
 from ingest.convert import content_hash
 from ingest.normalise import fold_name
 from matching.components import Resolution, resolve_components
@@ -228,6 +229,8 @@ class Resolver:
             if stored[row["key"]] != (row["blocked"], row["generic"])
         ]
         refused_before = await resolve_repo.records_with_refused_links(g, scope)
+        # The links are in the components now; a full graph's take GBs the write needs.
+        del pairs, stored, accepted, rejected, forced
         report.lap("components", lap)
         await self._write(resolution, facts, by_rid, changed_flags, refused_before, report)
         report.seconds = time.perf_counter() - t0
@@ -241,7 +244,9 @@ class Resolver:
         )
         return report
 
-    def _duplicate_accounts(self, x: dict[str, Any], y: dict[str, Any], via_match: bool) -> bool:
+    def _duplicate_accounts(
+        self, x: Mapping[str, Any], y: Mapping[str, Any], via_match: bool
+    ) -> bool:
         """Whether two records are one person's accounts. When they share a contact: names
         that can be one person's under one family name (`duplicate_account_names`). When a
         match rather than a shared contact joins them: the same full name and no email or
@@ -277,8 +282,8 @@ class Resolver:
     async def _write(
         self,
         resolution: Resolution,
-        facts: Sequence[dict[str, Any]],
-        by_rid: Mapping[str, dict[str, Any]],
+        facts: Sequence[RecordFacts],
+        by_rid: Mapping[str, RecordFacts],
         identifier_flags: list[dict[str, Any]],
         refused_before: Sequence[str],
         report: ResolveReport,
@@ -292,17 +297,19 @@ class Resolver:
                 history[f["pid"]] += float(f["weight"])
         assignment = assign_profile_ids(resolution.components, previous, history, new_pid)
         golden_hash = {f["pid"]: f["golden_hash"] for f in facts if f["pid"]}
-        profiles = []
+        # Positional rows [pid, value of names[0], ...]: a first full resolution holds
+        # every profile at once, and a list is a fraction of a dict's size.
+        names: list[str] = []
+        profiles: list[list[Any]] = []
         for pid, comp in zip(assignment.profiles, resolution.components, strict=True):
             props = golden_attributes([by_rid[r] for r in comp], self.survivorship)
             props["golden_hash"] = content_hash(props)
             # Unchanged profiles are not rewritten (nor marked for enrichment).
             if golden_hash.get(pid) != props["golden_hash"]:
-                profiles.append({"pid": pid, "props": props})
+                names = names or sorted(props)
+                profiles.append([pid, *(props[n] for n in names)])
         membership = [
-            {"rid": rid, "pid": pid}
-            for rid, pid in assignment.membership.items()
-            if previous.get(rid) != pid
+            (rid, pid) for rid, pid in assignment.membership.items() if previous.get(rid) != pid
         ]
         events = [
             {
@@ -323,6 +330,7 @@ class Resolver:
         await resolve_repo.write_resolution(
             g,
             membership=membership,
+            profile_names=names,
             profiles=profiles,
             retired=[{"old": o, "new": n} for o, n in sorted(assignment.retired.items())],
             events=events,
