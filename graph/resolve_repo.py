@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graph.client import GraphClient
@@ -66,11 +67,26 @@ async def links(
     return pairs, flags
 
 
+@dataclass(frozen=True)
+class GenericCaps:
+    """The record counts from which an identifier is generic by its count alone: per type
+    (`by_type`), else `default`. The reads below do not read the records of such an
+    identifier (a store's default email is carried by tens of thousands)."""
+
+    by_type: Mapping[str, int]
+    default: int
+
+    def params(self) -> dict[str, Any]:
+        return {"max_records": dict(self.by_type), "max_records_default": self.default}
+
+
 async def identifier_stats(
-    graph: GraphClient, keys: Sequence[str] | None, min_records: int
+    graph: GraphClient, keys: Sequence[str] | None, min_records: int, caps: GenericCaps
 ) -> list[dict[str, Any]]:
+    """What generic detection weighs per identifier carried by `min_records` records or
+    more; one at or above its cap comes with its count and no names."""
+    params = {"min_records": min_records, **caps.params()}
     if keys is None:
-        params = {"min_records": min_records}
         return [
             row
             async for rows in graph.pages("resolve_identifier_stats_page", params)
@@ -78,11 +94,7 @@ async def identifier_stats(
         ]
     out: list[dict[str, Any]] = []
     for part in _chunks(keys):
-        out.extend(
-            await graph.read(
-                "resolve_identifier_stats", {"keys": list(part), "min_records": min_records}
-            )
-        )
+        out.extend(await graph.read("resolve_identifier_stats", {"keys": list(part), **params}))
     return out
 
 
@@ -228,24 +240,20 @@ async def record_evidence(graph: GraphClient, nonlinking: Sequence[str]) -> list
 
 
 async def household_names(
-    graph: GraphClient, keys: Sequence[str] | None, types: Sequence[str]
+    graph: GraphClient, keys: Sequence[str] | None, types: Sequence[str], caps: GenericCaps
 ) -> list[tuple[str, list[list[str]]]]:
-    """(key, [[given, family], ...]) of shared identifiers of the given types."""
+    """(key, [[given, family], ...]) of shared identifiers of the given types, those
+    generic by their count (`caps`) left out."""
+    params = {"types": list(types), **caps.params()}
     if keys is None:
-        params = {"types": list(types)}
         return [
             (key, names)
             async for rows in graph.pages("resolve_household_names_page", params)
             for key, names in rows
         ]
-    else:
-        rows = []
-        for part in _chunks(keys):
-            rows.extend(
-                await graph.read(
-                    "resolve_household_names", {"keys": list(part), "types": list(types)}
-                )
-            )
+    rows = []
+    for part in _chunks(keys):
+        rows.extend(await graph.read("resolve_household_names", {"keys": list(part), **params}))
     return [(r["key"], r["names"]) for r in rows if len(r["names"]) >= 2]
 
 

@@ -102,12 +102,23 @@ class Resolver:
             [self.config.generic_for(t).min_records for t in types]
             or [self.config.generic.min_records]
         )
+        self.caps = resolve_repo.GenericCaps(
+            {
+                t: self.config.generic_for(t).max_records
+                for t in {*types, *self.config.generic.by_type}
+            },
+            self.config.generic.max_records,
+        )
 
     async def _not_linking(self, keys: Sequence[str] | None) -> dict[str, str]:
         """Identifiers that must not link: generic ones and households' shared ones."""
         g = self.graph
-        out = self._generic(await resolve_repo.identifier_stats(g, keys, self.min_records))
-        for key, names in await resolve_repo.household_names(g, keys, self.household_types):
+        stats = await resolve_repo.identifier_stats(g, keys, self.min_records, self.caps)
+        out = self._generic(stats)
+        if keys is not None:
+            keys = [k for k in keys if k not in out]
+        households = await resolve_repo.household_names(g, keys, self.household_types, self.caps)
+        for key, names in households:
             if key not in out:
                 folded = [(fold_name(n[0]), fold_name(n[1])) for n in names]
                 if disagreeing_people(folded):

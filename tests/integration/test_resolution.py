@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import matching_repo
+from graph import matching_repo, resolve_repo
 from graph.client import GraphClient
 from ingest.generator import generate
 from ingest.mapping import builtin_mapping
@@ -103,6 +103,46 @@ async def test_generic_identifier_is_flagged_and_does_not_link(
         "t", "MATCH (i:Identifier {key: 'email:orders@shopfront.com'}) RETURN i.generic AS g"
     )
     assert flag[0]["g"].startswith("generic:")
+
+
+async def test_identifier_at_its_types_cap_is_generic_by_count_without_reading_names(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    # One person's email on six records is generic by count alone once email's cap is six;
+    # a phone on five records of one name is below it and links them.
+    rows = [
+        {"id": str(i), "first": "Ann", "last": "Lee", "email": "ann@lee.com", "phone": phone}
+        for i, phone in enumerate(["0412 000 111"] * 5 + ["0413 222 333"])
+    ]
+    await ingest_people(graph, tmp_path, rows)
+    config = merge_config({"generic": {"by_type": {"email": {"max_records": 6}}}})
+    resolver = Resolver(graph, config=config)
+    assert resolver.caps.by_type["email"] == 6
+    keys = ["email:ann@lee.com", "phone:+61412000111"]
+    for stats in (
+        await resolve_repo.identifier_stats(graph, keys, 2, resolver.caps),
+        [
+            r
+            for r in await resolve_repo.identifier_stats(graph, None, 2, resolver.caps)
+            if r["key"] in keys
+        ],
+    ):
+        by_key = {r["key"]: r for r in stats}
+        assert by_key["email:ann@lee.com"]["records"] == 6
+        assert by_key["email:ann@lee.com"]["given_names"] == []
+        assert by_key["phone:+61412000111"]["records"] == 5
+        assert by_key["phone:+61412000111"]["given_names"] == ["Ann"]
+    for scope in (keys, None):
+        names = await resolve_repo.household_names(graph, scope, ["email", "phone"], resolver.caps)
+        assert "email:ann@lee.com" not in {k for k, _ in names}
+    await resolver.resolve(full=True)
+    flag = await graph.read_text(
+        "t", "MATCH (i:Identifier {key: 'email:ann@lee.com'}) RETURN i.generic AS g"
+    )
+    assert flag[0]["g"] == "generic:records=6>=6"
+    m = await membership(graph)
+    assert len({m[f"crm:{i}"] for i in range(5)}) == 1
+    assert m["crm:5"] != m["crm:0"]
 
 
 async def test_household_phone_does_not_merge_but_nicknames_do(
