@@ -49,6 +49,7 @@ def admin_import(
         "neo4j",
         "--overwrite-destination=true",
         "--high-parallel-io=on",
+        f"--report-file={home / 'import.report'}",
         *extra,
         *args,
     ]
