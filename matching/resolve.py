@@ -102,12 +102,14 @@ class Resolver:
             [self.config.generic_for(t).min_records for t in types]
             or [self.config.generic.min_records]
         )
+        # Generic by count alone takes the type's max_records and the min_records the stats
+        # read starts from; the household read skips exactly those.
         self.caps = resolve_repo.GenericCaps(
             {
-                t: self.config.generic_for(t).max_records
+                t: max(self.config.generic_for(t).max_records, self.min_records)
                 for t in {*types, *self.config.generic.by_type}
             },
-            self.config.generic.max_records,
+            max(self.config.generic.max_records, self.min_records),
         )
 
     async def _not_linking(self, keys: Sequence[str] | None) -> dict[str, str]:

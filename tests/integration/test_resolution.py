@@ -145,6 +145,27 @@ async def test_identifier_at_its_types_cap_is_generic_by_count_without_reading_n
     assert m["crm:5"] != m["crm:0"]
 
 
+async def test_cap_below_min_records_still_reads_household_names(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    # A phone on three records is not generic when no identifier under five records can be,
+    # even with phone's max_records at three: its carriers' names are still read, and the
+    # household it holds does not merge.
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "w", "first": "Willow", "last": "Simon", "phone": "0412 419 562"},
+            {"id": "v", "first": "Willow", "last": "Simon", "phone": "0412419562"},
+            {"id": "l", "first": "Lucas", "last": "Simon", "phone": "0412 419 562"},
+        ],
+    )
+    config = merge_config({"generic": {"min_records": 5, "by_type": {"phone": {"max_records": 3}}}})
+    await Resolver(graph, config=config).resolve(full=True)
+    m = await membership(graph)
+    assert m["crm:w"] == m["crm:v"] != m["crm:l"]
+
+
 async def test_household_phone_does_not_merge_but_nicknames_do(
     graph: GraphClient, tmp_path: Path
 ) -> None:
