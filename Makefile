@@ -8,7 +8,9 @@ JAR := neo4j-local/target/neo4j-local-1.0.0.jar
 
 # The tests get their own local Neo4j (port and data directory), so running them never
 # touches the data of the demo/development server on 7687.
-TEST_ENV := ENVIRONMENT=test NEO4J_URI=bolt://127.0.0.1:7688 NEO4J_LOCAL_PORT=7688 \
+# TEST_PORT lets several checkouts (git worktrees) test side by side, each on its own server.
+TEST_PORT ?= 7688
+TEST_ENV := ENVIRONMENT=test NEO4J_URI=bolt://127.0.0.1:$(TEST_PORT) NEO4J_LOCAL_PORT=$(TEST_PORT) \
 	NEO4J_LOCAL_HOME=$(CURDIR)/var/neo4j-test NEO4J_LOCAL_HEAP=1g NEO4J_LOCAL_PAGECACHE=512m
 
 .PHONY: install neo4j-build neo4j-start neo4j-stop lint format test test-unit test-integration demo serve bench clean
