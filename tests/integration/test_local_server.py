@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from graph.localserver import LAUNCHER_CLASS, LocalNeo4j
-from graph.settings import Settings
 
 
 def _free_port() -> int:
