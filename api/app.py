@@ -15,9 +15,9 @@ from api.bounds import BodySizeLimit, Deadline, ResponseSizeLimit
 from api.context import Context, get_context
 from api.routes import health, ingest_http
 from api.schema import schema
+from core.settings import Settings
 from graph.client import GraphClient
 from graph.schema import migrate
-from graph.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from fastapi import Request
 from strawberry.fastapi import BaseContext
 
 from api.graphql.loaders import Loaders
+from core.settings import Settings
 from graph.client import GraphClient
 from graph.errors import GraphError
-from graph.settings import Settings
 
 if TYPE_CHECKING:
     # api.auth imports api.deps, which imports this module: import it lazily.

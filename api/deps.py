@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.context import Context
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 
 
 def get_graph(request: Request) -> GraphClient:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ingest.normalise import normalise_timestamp
+from core.normalise import normalise_timestamp
 
 IDENTIFY = "identify"
 """The mapping section (file name) of identify rows."""

@@ -32,10 +32,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.settings import Settings
 from graph import resolve_repo
 from graph.client import GraphClient
 from graph.schema import migrate
-from graph.settings import Settings
 from ingest.mapping import SourceMapping, load_mapping
 from ingest.model import record_id
 from ingest.pipeline import Ingestor

@@ -14,11 +14,11 @@ import resource
 import time
 from pathlib import Path
 
+from core.settings import Settings
+from generator import GENERATED_SOURCES, generate
 from graph import health
 from graph.client import GraphClient
 from graph.schema import migrate
-from graph.settings import Settings
-from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 

@@ -50,11 +50,9 @@ objects are built (see `bench/enrich.py` for the figures).
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -63,6 +61,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from core.clock import utc_now, utc_stamp
+from core.memory import gc_paused
 from enrich import reference as ref
 from enrich.affinity import HALF_LIFE_DAYS, category_affinity
 from enrich.channels import ChannelActivity, channel_attributes
@@ -188,23 +188,6 @@ class _Facts:
     events: EventFacts
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector.
-
-    Reading builds millions of small objects (none in reference cycles) while millions
-    more are alive; each full collection walks all of them, which made reading a million
-    profiles several times slower. Reference counting still frees everything.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 async def _start_second() -> str:
     """The run's start, to the second, once that second is over.
 
@@ -212,13 +195,9 @@ async def _start_second() -> str:
     clears the flags of profiles resolved no later than its start. Reading only after the
     start second has passed means every such resolution is visible to the run.
     """
-    now = datetime.now(UTC)
+    now = utc_now()
     await asyncio.sleep((1_000_000 - now.microsecond) / 1_000_000)
-    return _now_iso(now)
-
-
-def _now_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_stamp(now)
 
 
 def _index(master: pd.Index, pids: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -267,7 +246,7 @@ class Enricher:
         """
         g = self.graph
         clock = time.perf_counter()
-        moment = (as_of or datetime.now(UTC)).astimezone(UTC)
+        moment = (as_of or utc_now()).astimezone(UTC)
         as_of_s = int(moment.timestamp())
         started = await _start_second()
         model = model_from_props(await enrich_repo.get_model(g, MODEL_ID))
@@ -304,7 +283,7 @@ class Enricher:
             return report
 
         clock = time.perf_counter()
-        with _gc_paused():
+        with gc_paused():
             facts, purchases, fitting = await self._read(pids, as_of_s, fit)
         report.seconds["read"] = time.perf_counter() - clock
         if fitting is not None:
@@ -315,7 +294,7 @@ class Enricher:
             report.seconds["fit"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        with _gc_paused():
+        with gc_paused():
             columns, new_reference = self._compute(
                 facts, purchases, model, None if is_full else reference, moment
             )
@@ -337,7 +316,7 @@ class Enricher:
         report.seconds["compare"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        with _gc_paused():
+        with gc_paused():
             report.profiles = await enrich_repo.write_profiles(
                 g, names, self._batches(facts.profiles.pids, columns, names, positions), started
             )
@@ -519,7 +498,7 @@ class Enricher:
 
         clv_values = predicted.clv_12m
         new_reference = ref.PopulationReference(
-            computed_at=_now_iso(moment),
+            computed_at=utc_stamp(moment),
             model_version=model.version if model else None,
             customers=len(buyer_pids),
             rfm_bounds=bounds,
@@ -608,7 +587,7 @@ class Enricher:
         for start in range(0, len(positions), size):
             # `enriched_at` is when the batch is written (segment refreshes use it as a
             # watermark), not the `as_of` the attributes were computed for.
-            now = {"enriched_at": _now_iso(datetime.now(UTC))}
+            now = {"enriched_at": utc_stamp()}
             yield columns.rows(pids, names, positions[start : start + size], now)
             await asyncio.sleep(0)
 

@@ -16,9 +16,9 @@ from neo4j import (
 )
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
+from core.settings import Settings
 from graph.errors import Neo4jUnavailable
 from graph.queries import cypher
-from graph.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

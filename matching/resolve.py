@@ -16,14 +16,14 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from core.clock import utc_stamp
+from core.hashing import content_hash
+from core.normalise import fold_name
 from graph import resolve_repo
 from graph.client import GraphClient
 from graph.record_facts import RecordFacts
-from ingest.convert import content_hash
-from ingest.normalise import fold_name
 from matching.components import Resolution, resolve_components
 from matching.config import IdentityConfig, default_config
 from matching.households import HOUSEHOLD_PREFIX, base_key, is_household, split_households
@@ -63,10 +63,6 @@ class ResolveReport:
 
 def new_pid() -> str:
     return f"p-{uuid.uuid4().hex[:20]}"
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Resolver:
@@ -352,7 +348,7 @@ class Resolver:
             refused_before=refused_before,
             dirty=[f["rid"] for f in facts if f["dirty"]],
             run_id=uuid.uuid4().hex,
-            now=_now(),
+            now=utc_stamp(),
         )
         report.lap("write", lap)
         report.records = len(facts)

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from core.settings import Settings
 from graph.client import GraphClient
 from graph.schema import migrate
-from graph.settings import Settings
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,8 +14,9 @@ from activate.errors import (
     InvalidDestinationConfig,
     SegmentNotFound,
 )
-from activate.segments.service import get_segment, utc_now
+from activate.segments.service import get_segment
 from activate.sync.registry import DestinationSpec, parse_spec, spec_from_row
+from core.clock import utc_stamp
 from graph import sync_repo
 from graph.client import GraphClient
 
@@ -110,7 +111,7 @@ async def create_destination(
     row = await sync_repo.create_destination(
         graph,
         {"id": spec.id, "kind": spec.kind, "name": spec.name, "config_json": _config_json(spec)},
-        utc_now(),
+        utc_stamp(),
     )
     if row is None:
         raise InvalidDestinationConfig(destination_id, "the id is taken")
@@ -137,7 +138,7 @@ async def update_destination(
             "name": name.strip()[:200] if name else None,
             "config_json": _config_json(spec) if config is not None else None,
         },
-        utc_now(),
+        utc_stamp(),
     )
     if row is None:
         raise DestinationNotFound(destination_id)
@@ -231,7 +232,7 @@ async def link(
             "set_interval": interval_seconds is not _UNSET,
             "interval_seconds": None if interval_seconds is _UNSET else interval_seconds,
             "enabled": enabled,
-            "now": utc_now(),
+            "now": utc_stamp(),
         },
     )
     if row is None:  # pragma: no cover - both were just read

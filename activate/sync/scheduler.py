@@ -11,17 +11,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 
 from activate.errors import ActivationError
 from activate.sync.engine import SyncEngine, SyncReport
+from core.clock import utc_stamp_ms, utc_today
 from graph import sync_repo
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def run_due(
@@ -32,9 +29,9 @@ async def run_due(
     A link that fails to run (its destination lacks a secret, another worker holds it) is
     logged and skipped; the others still run.
     """
-    day = today or (lambda: datetime.now(UTC).date())
+    day = today or utc_today
     reports: list[SyncReport] = []
-    for state in await sync_repo.due_states(engine.graph, _now()):
+    for state in await sync_repo.due_states(engine.graph, utc_stamp_ms()):
         try:
             reports.append(await engine.sync(state["segment"], state["destination"], today=day()))
         except ActivationError as exc:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 
 from api.graphql.errors import bad_input
-from ingest.identifiers import normalise_identifier
-from ingest.model import identifier_key
+from core.normalise.identifiers import identifier_key, normalise_identifier
 
 _TYPE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _REGION = re.compile(r"^[A-Z]{2}$")

@@ -18,10 +18,10 @@ from api.graphql.errors import bad_input, not_found, unavailable
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.graphql.permissions import CanLookUp, CanRead
 from api.graphql.types import IngestBatch, Profile, QuarantinedRow
+from core.normalise import normalise_name, normalise_postcode
 from graph import ingest_repo, profile_repo
 from graph.errors import GraphError
 from graph.profile_repo import SearchFilter
-from ingest.normalise import normalise_name, normalise_postcode
 from matching.explain import RecordNotFound, explain_pair
 
 Ctx = Info[Context, None]

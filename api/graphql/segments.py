@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -38,6 +38,7 @@ from api.graphql.errors import ApiError, Code, unavailable
 from api.graphql.masking import mask_email, mask_phone
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.graphql.permissions import CanRead, principal
+from core.clock import utc_today
 from graph.errors import GraphError
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def _activation_settings(info: Ctx) -> ActivationSettings:
 
 
 def _today(given: date | None) -> date:
-    return given or datetime.now(UTC).date()
+    return given or utc_today()
 
 
 # the definition as an input ----------------------------------------------------------------

@@ -9,10 +9,10 @@ import logging
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from api.graphql.errors import ApiError, Code, bad_input, not_found
+from core.clock import utc_stamp
 from graph import forget_repo, profile_repo
 from graph.client import GraphClient
 from graph.forget_repo import Erased
@@ -36,10 +36,6 @@ def resolution_lock() -> asyncio.Lock:
     if lock is None:
         lock = _locks[loop] = asyncio.Lock()
     return lock
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def resolve(graph: GraphClient) -> ResolveReport:
@@ -95,7 +91,7 @@ async def forget(graph: GraphClient, key: str, pid: str | None) -> Forgotten:
         hashes = [suppression_hash(k) for k in sorted(keys)] + [
             suppression_hash(record_suppression_key(r)) for r in scope.rids
         ]
-        erased = await forget_repo.erase(graph, scope, hashes, _now())
+        erased = await forget_repo.erase(graph, scope, hashes, utc_stamp())
         report = await Resolver(graph).resolve() if erased.neighbours else None
     log.info(
         "erasure: %d profiles, %d records, %d identifiers, %d events removed",

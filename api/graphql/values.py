@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
+from core.clock import utc_today
 from enrich import relative
 
 Props = Mapping[str, Any]
@@ -76,7 +77,7 @@ def json_value(v: Any) -> Any:
 
 def days_since_last_purchase(props: Props, today: date | None = None) -> int | None:
     """Days since the profile's last purchase, computed when read (it changes every day)."""
-    return relative.days_since_last_purchase(props, today or datetime.now(UTC).date())
+    return relative.days_since_last_purchase(props, today or utc_today())
 
 
 def engaged_90d(props: Props, today: date | None = None) -> bool | None:
@@ -84,4 +85,4 @@ def engaged_90d(props: Props, today: date | None = None) -> bool | None:
     profile is enriched."""
     if props.get("enriched_at") is None:
         return None
-    return relative.engaged_90d(props, today or datetime.now(UTC).date())
+    return relative.engaged_90d(props, today or utc_today())

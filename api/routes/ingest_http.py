@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any
 
@@ -34,9 +33,10 @@ from pydantic import BaseModel
 from api import segment, shopify
 from api.auth import Principal, Role, principal_of, require_roles
 from api.deps import GraphDep, SettingsDep
+from core.clock import utc_stamp
+from core.settings import Settings
 from graph.client import GraphClient
 from graph.errors import GraphError
-from graph.settings import Settings
 from ingest.errors import IngestError
 from ingest.mapping import SourceMapping, builtin_mapping
 from ingest.pipeline import BatchReport, Ingestor
@@ -66,10 +66,6 @@ class IngestResult(BaseModel):
 @cache
 def _mapping(source: str) -> SourceMapping:
     return builtin_mapping(source)
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _error(code: int, error: str, message: str, **extra: Any) -> HTTPException:
@@ -190,7 +186,7 @@ async def _remember_messages(
     if messages:
         await graph.write(
             "segment_message_record",
-            {"rows": messages, "batch_id": batch_id, "now": _utc_now()},
+            {"rows": messages, "batch_id": batch_id, "now": utc_stamp()},
         )
 
 
@@ -205,7 +201,7 @@ async def _ingest_segment(
         seen = await _seen_message_ids(graph, segment.message_ids(messages))
     except GraphError as exc:
         raise _error(503, "unavailable", "the graph is unavailable; retry later") from exc
-    rows = segment.to_rows(messages, _utc_now(), seen)
+    rows = segment.to_rows(messages, utc_stamp(), seen)
     reports = await _ingest(
         graph,
         "segment",

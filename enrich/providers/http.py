@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from core.clock import utc_stamp
 from enrich.errors import ProviderError
 from enrich.providers.base import AreaKey, AreaProfile, AreaProvider
 
@@ -101,7 +101,7 @@ class HttpAreaProvider(AreaProvider):
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list):
             raise ProviderError(self.name, "answer has no results list")
-        fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fetched_at = utc_stamp()
         asked: dict[tuple[str, str], list[AreaKey]] = {}
         for key in batch:
             asked.setdefault(((key.country or "").upper(), key.postcode.upper()), []).append(key)

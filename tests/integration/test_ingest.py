@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from generator import GENERATED_SOURCES, generate
 from graph import health
 from graph.client import GraphClient
 from ingest.errors import MappingError, SourceFileError
-from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
 

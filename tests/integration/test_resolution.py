@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from generator import generate
 from graph import matching_repo, resolve_repo
 from graph.client import GraphClient
-from ingest.generator import generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching import overrides

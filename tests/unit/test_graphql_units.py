@@ -26,9 +26,9 @@ from api.graphql.pagination import decode_cursor, encode_cursor, page_size
 from api.graphql.shape import estimate_cost
 from api.metrics import operation_label
 from cli.schema_cmd import DEFAULT_PATH, schema_sdl
+from core.settings import Settings
 from graph.client import GraphClient
 from graph.queries import cypher, query_names
-from graph.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

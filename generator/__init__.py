@@ -5,8 +5,8 @@ file mapping every source record to its true person, a postcode reference table 
 manifest. See `FORMATS.md` in this package for every file's columns and keys.
 """
 
-from ingest.generator.errors import GeneratorError
-from ingest.generator.run import VERSION, GenerationSummary, generate
+from generator.errors import GeneratorError
+from generator.run import VERSION, GenerationSummary, generate
 
 #: The source systems the generator writes, each with a built-in mapping of that name.
 GENERATED_SOURCES = ("ecommerce", "pos", "esp", "loyalty", "service", "web")

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ingest.generator import emails, names, places
-from ingest.generator.clock import Window
-from ingest.generator.ids import AffinePermutation, SeenSet
-from ingest.generator.phones import Phone, mobile
-from ingest.generator.places import Address
+from generator import emails, names, places
+from generator.clock import Window
+from generator.ids import AffinePermutation, SeenSet
+from generator.phones import Phone, mobile
+from generator.places import Address
 
 _DOB_FIRST = date(1950, 1, 1).toordinal()
 _DOB_LAST = date(2006, 12, 31).toordinal()

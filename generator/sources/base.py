@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from ingest.generator.behaviour import Activity
-from ingest.generator.clock import Window
-from ingest.generator.ids import Ids
-from ingest.generator.people import Person
-from ingest.generator.presence import Presence
-from ingest.generator.sinks import Sinks
-from ingest.generator.truth import Truth
+from generator.behaviour import Activity
+from generator.clock import Window
+from generator.ids import Ids
+from generator.people import Person
+from generator.presence import Presence
+from generator.sinks import Sinks
+from generator.truth import Truth
 
 
 @dataclass(slots=True)

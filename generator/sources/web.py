@@ -12,14 +12,14 @@ import random
 from datetime import datetime, timedelta
 from json.encoder import encode_basestring
 
-from ingest.generator import catalogue
-from ingest.generator.behaviour import Activity
-from ingest.generator.clock import utc_millis_z
-from ingest.generator.ids import uuid4
-from ingest.generator.people import Person
-from ingest.generator.presence import Presence
-from ingest.generator.sources.base import Context, Trail
-from ingest.generator.stores import WEB_HOST
+from generator import catalogue
+from generator.behaviour import Activity
+from generator.clock import utc_millis_z
+from generator.ids import uuid4
+from generator.people import Person
+from generator.presence import Presence
+from generator.sources.base import Context, Trail
+from generator.stores import WEB_HOST
 
 NAME = "web"
 PATH = "web/events.jsonl"

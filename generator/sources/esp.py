@@ -11,16 +11,16 @@ from __future__ import annotations
 import bisect
 from datetime import datetime, timedelta
 
-from ingest.generator import campaigns, emails, junk, noise
-from ingest.generator.behaviour import Activity
-from ingest.generator.clock import utc_ts
-from ingest.generator.emails import EmailMess
-from ingest.generator.ids import ulid
-from ingest.generator.noise import NameMess
-from ingest.generator.people import Person
-from ingest.generator.phones import StyleMix
-from ingest.generator.presence import Presence
-from ingest.generator.sources.base import Context, Trail
+from generator import campaigns, emails, junk, noise
+from generator.behaviour import Activity
+from generator.clock import utc_ts
+from generator.emails import EmailMess
+from generator.ids import ulid
+from generator.noise import NameMess
+from generator.people import Person
+from generator.phones import StyleMix
+from generator.presence import Presence
+from generator.sources.base import Context, Trail
 
 NAME = "esp"
 PROFILES = "esp/profiles.csv"

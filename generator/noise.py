@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from ingest.generator.places import ABBREVIATION, Address
+from generator.places import ABBREVIATION, Address
 
 _NEIGHBOURS = {
     "a": "sqz",

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ingest.generator import junk, noise
-from ingest.generator.behaviour import Activity
-from ingest.generator.clock import dmy
-from ingest.generator.emails import EmailMess
-from ingest.generator.noise import NameMess
-from ingest.generator.people import Person
-from ingest.generator.phones import StyleMix
-from ingest.generator.presence import Presence
-from ingest.generator.sources.base import Context, Trail
+from generator import junk, noise
+from generator.behaviour import Activity
+from generator.clock import dmy
+from generator.emails import EmailMess
+from generator.noise import NameMess
+from generator.people import Person
+from generator.phones import StyleMix
+from generator.presence import Presence
+from generator.sources.base import Context, Trail
 
 NAME = "loyalty"
 PATH = "loyalty/members.csv"

@@ -8,16 +8,16 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from ingest.generator import junk
-from ingest.generator.behaviour import Activity
-from ingest.generator.catalogue import ALL_PRODUCTS
-from ingest.generator.clock import utc_z
-from ingest.generator.emails import EmailMess
-from ingest.generator.noise import NameMess
-from ingest.generator.people import Person
-from ingest.generator.phones import StyleMix
-from ingest.generator.presence import Presence
-from ingest.generator.sources.base import Context, Trail
+from generator import junk
+from generator.behaviour import Activity
+from generator.catalogue import ALL_PRODUCTS
+from generator.clock import utc_z
+from generator.emails import EmailMess
+from generator.noise import NameMess
+from generator.people import Person
+from generator.phones import StyleMix
+from generator.presence import Presence
+from generator.sources.base import Context, Trail
 
 NAME = "service"
 PATH = "service/tickets.csv"

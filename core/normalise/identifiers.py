@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalise import (
-    Normalised,
-    canonical_email,
-    is_blank,
-    normalise_email,
-    normalise_phone,
-)
+from core.normalise.email import canonical_email, normalise_email
+from core.normalise.phone import normalise_phone
+from core.normalise.text import Normalised, is_blank
 
 _SPACES = re.compile(r"\s+")
 # Types whose values are codes printed on cards or receipts: case is noise.
 _UPPERCASE_TYPES = frozenset({"loyalty_id"})
+
+
+def identifier_key(id_type: str, value: str) -> str:
+    """The `Identifier.key`: `type:normalised value`."""
+    return f"{id_type}:{value}"
 
 
 def normalise_identifier(id_type: str, raw: object, region: str = "AU") -> Normalised:

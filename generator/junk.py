@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from ingest.generator.stores import STAFF_DOMAIN
+from generator.stores import STAFF_DOMAIN
 
 NAMES: tuple[tuple[str, str], ...] = (
     ("Test", "Test"),

@@ -14,11 +14,11 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ingest.generator import catalogue, stores
-from ingest.generator.catalogue import Product
-from ingest.generator.clock import Window, at_local_hour
-from ingest.generator.people import Person
-from ingest.generator.stores import Store
+from generator import catalogue, stores
+from generator.catalogue import Product
+from generator.clock import Window, at_local_hour
+from generator.people import Person
+from generator.stores import Store
 
 # BG/NBD and Gamma-Gamma parameters (rates per year, money in dollars).
 R, ALPHA = 0.75, 0.33

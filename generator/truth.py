@@ -20,7 +20,7 @@ every junk record, so junk never links to anything).
 
 from __future__ import annotations
 
-from ingest.generator.sinks import CsvSink, Sinks
+from generator.sinks import CsvSink, Sinks
 
 PATH = "truth/ground_truth.csv"
 HEADER = ("source", "source_id", "person_id")

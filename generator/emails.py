@@ -9,7 +9,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 
-from ingest.generator.ids import SeenSet
+from generator.ids import SeenSet
 
 _FOLD = str.maketrans({"ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "đ": "d", "ı": "i"})
 

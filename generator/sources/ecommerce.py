@@ -11,17 +11,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from ingest.generator import emails, junk, noise
-from ingest.generator.behaviour import Activity, Purchase
-from ingest.generator.catalogue import Product, money
-from ingest.generator.clock import shopify_ts
-from ingest.generator.emails import EmailMess
-from ingest.generator.noise import NameMess
-from ingest.generator.people import Person
-from ingest.generator.phones import StyleMix
-from ingest.generator.places import STATE_NAMES, Address
-from ingest.generator.presence import Presence
-from ingest.generator.sources.base import Account, Context, Trail
+from generator import emails, junk, noise
+from generator.behaviour import Activity, Purchase
+from generator.catalogue import Product, money
+from generator.clock import shopify_ts
+from generator.emails import EmailMess
+from generator.noise import NameMess
+from generator.people import Person
+from generator.phones import StyleMix
+from generator.places import STATE_NAMES, Address
+from generator.presence import Presence
+from generator.sources.base import Account, Context, Trail
 
 NAME = "ecommerce"
 CUSTOMERS = "ecommerce/customers.jsonl"

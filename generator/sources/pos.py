@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import random
 
-from ingest.generator import junk
-from ingest.generator.behaviour import Activity, Purchase
-from ingest.generator.catalogue import ALL_PRODUCTS, money
-from ingest.generator.clock import at_local_hour, local_ts, ymd
-from ingest.generator.emails import EmailMess
-from ingest.generator.noise import NameMess
-from ingest.generator.people import Person
-from ingest.generator.phones import StyleMix
-from ingest.generator.presence import Presence
-from ingest.generator.sources.base import Context, Trail
-from ingest.generator.stores import Store, any_store
+from generator import junk
+from generator.behaviour import Activity, Purchase
+from generator.catalogue import ALL_PRODUCTS, money
+from generator.clock import at_local_hour, local_ts, ymd
+from generator.emails import EmailMess
+from generator.noise import NameMess
+from generator.people import Person
+from generator.phones import StyleMix
+from generator.presence import Presence
+from generator.sources.base import Context, Trail
+from generator.stores import Store, any_store
 
 NAME = "pos"
 CUSTOMERS = "pos/customers.csv"

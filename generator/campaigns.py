@@ -6,8 +6,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ingest.generator.catalogue import CATEGORIES
-from ingest.generator.clock import Window, at_local_hour
+from generator.catalogue import CATEGORIES
+from generator.clock import Window, at_local_hour
 
 _EVERGREEN = (
     "VIP Early Access",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ingest.generator.behaviour import Activity
+from generator.behaviour import Activity
 
 
 @dataclass(slots=True)

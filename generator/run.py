@@ -16,24 +16,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ingest.generator import reference
-from ingest.generator.behaviour import simulate
-from ingest.generator.clock import Window
-from ingest.generator.errors import InvalidCount, InvalidWindow
-from ingest.generator.ids import Ids, SeenSet
-from ingest.generator.people import Person, Population, chunked
-from ingest.generator.presence import decide
-from ingest.generator.sinks import Sinks
-from ingest.generator.sources.base import Context, Source, Trail
-from ingest.generator.sources.ecommerce import Ecommerce
-from ingest.generator.sources.esp import Esp
-from ingest.generator.sources.loyalty import Loyalty
-from ingest.generator.sources.pos import Pos
-from ingest.generator.sources.service import Service
-from ingest.generator.sources.web import Web
-from ingest.generator.truth import Truth
+from generator import reference
+from generator.behaviour import simulate
+from generator.clock import Window
+from generator.errors import InvalidCount, InvalidWindow
+from generator.ids import Ids, SeenSet
+from generator.people import Person, Population, chunked
+from generator.presence import decide
+from generator.sinks import Sinks
+from generator.sources.base import Context, Source, Trail
+from generator.sources.ecommerce import Ecommerce
+from generator.sources.esp import Esp
+from generator.sources.loyalty import Loyalty
+from generator.sources.pos import Pos
+from generator.sources.service import Service
+from generator.sources.web import Web
+from generator.truth import Truth
 
 VERSION = "1.0.0"
+# The generator's name in the manifest: its module path when the format was fixed. It names
+# the data format, not where the code lives, so moving the package leaves data sets unchanged.
+GENERATOR_NAME = "ingest.generator"
 CHUNK_SIZE = 10_000
 JUNK_RATE = 0.002
 """Per person and source: chance a test/junk record follows the person's records."""
@@ -148,7 +151,7 @@ def generate(
     manifest.write_text(
         json.dumps(
             {
-                "generator": "ingest.generator",
+                "generator": GENERATOR_NAME,
                 "version": VERSION,
                 "seed": seed,
                 "customers": customers,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 import zlib
 
-from ingest.generator.places import ALL_PLACES, Place
-from ingest.generator.sinks import Sinks
+from generator.places import ALL_PLACES, Place
+from generator.sinks import Sinks
 
 PATH = "reference/postcodes.csv"
 HEADER = (
