@@ -134,12 +134,6 @@ class SyncEngine:
         self.factory: DestinationFactory = factory or (
             lambda spec: build_destination(spec, settings)
         )
-        self._schema_ready = False
-
-    async def _ensure_schema(self) -> None:
-        if not self._schema_ready:
-            await sync_repo.ensure_schema(self.graph)
-            self._schema_ready = True
 
     async def sync(
         self,
@@ -159,7 +153,6 @@ class SyncEngine:
         """
         t0 = time.perf_counter()
         g = self.graph
-        await self._ensure_schema()
         segment = await get_segment(g, segment_id)
         spec = await get_spec(g, destination_id)
         state_id = link_id(segment_id, destination_id)
