@@ -33,7 +33,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
-from activate.delivery import jsonable
 from activate.destinations.base import (
     Channel,
     DeliveryResult,
@@ -42,6 +41,7 @@ from activate.destinations.base import (
     Member,
     SegmentRef,
 )
+from activate.destinations.delivery import jsonable
 
 BASE_COLUMNS = ("pid", "email", "phone", "first_name", "last_name", "postcode", "country", "city")
 ParquetType = Literal["string", "double", "int64", "bool"]

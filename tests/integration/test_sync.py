@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from activate.delivery import RetryPolicy
 from activate.destinations.base import Destination
+from activate.destinations.delivery import RetryPolicy
 from activate.errors import MissingSecret, SyncAlreadyRunning
 from activate.segments import service
 from activate.segments.definition import attr, has_identifier, in_source
