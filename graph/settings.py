@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     api_key_cache_ttl_s: float = Field(default=30.0, ge=0)
     """How long a checked API key is trusted without asking Neo4j (a revocation takes effect
     within this time)."""
+    api_request_timeout_s: float = Field(default=15.0, gt=0)
+    """The deadline of one API request: past it the request is cancelled and answered 504,
+    whatever it waits for."""
+    api_max_response_bytes: int = Field(default=5_000_000, ge=10_000)
+    """The largest GraphQL answer sent; a larger one is replaced by a LIMIT_EXCEEDED error."""
+    api_public_introspection: bool | None = None
+    """Whether a request without a key may introspect the schema; by default yes in
+    development and test, no in production."""
     shopify_webhook_secret: SecretStr | None = None
     """The app's webhook signing secret: when set, Shopify webhooks are authenticated by
     their `X-Shopify-Hmac-Sha256` signature instead of an API key."""
@@ -64,6 +72,12 @@ class Settings(BaseSettings):
                 "NEO4J_PASSWORD is a placeholder; set a real secret outside development"
             )
         return self
+
+    @property
+    def introspection_without_key(self) -> bool:
+        if self.api_public_introspection is not None:
+            return self.api_public_introspection
+        return self.environment != "production"
 
     @property
     def local_bolt_uri(self) -> str:
