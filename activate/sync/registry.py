@@ -65,6 +65,7 @@ VENDORS: dict[str, Vendor] = {
     ),
 }
 """One row per `Kind`: the one table of what each kind is made of."""
+
 _SECRETISH = ("secret", "api_key", "access_token", "token", "password", "key")
 
 
