@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     neo4j_local_heap: str = Field(default="2g", pattern=r"^\d+[kmgKMG]$")
     neo4j_local_pagecache: str = Field(default="1g", pattern=r"^\d+[kmgKMG]$")
     neo4j_local_auth: bool = True
+    neo4j_local_tx_log_retention: str = Field(default="2 files", min_length=1)
+    """How much transaction log the local server keeps (Neo4j's
+    `db.tx_log.rotation.retention_policy`); a local server has no backups or cluster to feed."""
     neo4j_local_start_timeout_s: float = Field(default=180.0, gt=0)
 
     api_host: str = "127.0.0.1"
