@@ -32,7 +32,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
-from activate.delivery import jsonable
 from activate.destinations.base import (
     Channel,
     DeliveryResult,
@@ -41,6 +40,7 @@ from activate.destinations.base import (
     Member,
     SegmentRef,
 )
+from activate.destinations.delivery import jsonable
 from core.clock import utc_now
 
 BASE_COLUMNS = ("pid", "email", "phone", "first_name", "last_name", "postcode", "country", "city")

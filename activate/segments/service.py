@@ -213,7 +213,7 @@ def _needs_full(seg: Segment, today: str) -> bool:
 
 async def refresh_segment(
     graph: GraphClient,
-    segment_id: str,
+    segment: str | Segment,
     *,
     today: date,
     full: bool = False,
@@ -224,7 +224,7 @@ async def refresh_segment(
 
     Args:
         graph: The graph client.
-        segment_id: The segment.
+        segment: The segment as its caller just read it, or its id (then read here).
         today: The day relative conditions count from.
         full: Evaluate every profile.
         touched: Pids touched since `touched_since` (given by `refresh_all`, which reads
@@ -232,7 +232,7 @@ async def refresh_segment(
         touched_since: The watermark `touched` was read from.
     """
     t0 = time.perf_counter()
-    seg = await get_segment(graph, segment_id)
+    seg = segment if isinstance(segment, Segment) else await get_segment(graph, segment)
     day = today.isoformat()
     started = utc_stamp()
     f = seg.definition

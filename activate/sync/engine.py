@@ -130,12 +130,6 @@ class SyncEngine:
         self.factory: DestinationFactory = factory or (
             lambda spec: build_destination(spec, settings)
         )
-        self._schema_ready = False
-
-    async def _ensure_schema(self) -> None:
-        if not self._schema_ready:
-            await sync_repo.ensure_schema(self.graph)
-            self._schema_ready = True
 
     async def sync(
         self,
@@ -155,14 +149,14 @@ class SyncEngine:
         """
         t0 = time.perf_counter()
         g = self.graph
-        await self._ensure_schema()
         segment = await get_segment(g, segment_id)
         spec = await get_spec(g, destination_id)
         state_id = link_id(segment_id, destination_id)
         state = await sync_repo.get_state(g, state_id)
-        if state is None:
-            await link(g, segment_id, destination_id)
-            state = await sync_repo.get_state(g, state_id) or {}
+        # Linked on first use, with the segment and destination just read.
+        external_id = (
+            state.get("external_id") if state else (await link(g, segment, spec)).external_id
+        )
         destination = self.factory(spec)
         run_id = new_run_id()
         report = SyncReport(run_id, segment_id, destination_id, dry_run)
@@ -198,7 +192,7 @@ class SyncEngine:
         try:
             if refresh:
                 t_refresh = time.perf_counter()
-                await refresh_segment(g, segment_id, today=today)
+                await refresh_segment(g, segment, today=today)
                 report.refresh_seconds = time.perf_counter() - t_refresh
             t_diff = time.perf_counter()
             plan = await self._plan(state_id, spec, destination, segment_id)
@@ -207,7 +201,7 @@ class SyncEngine:
             if dry_run:
                 report.status = "dry_run"
             else:
-                ref = SegmentRef(segment.id, segment.name, state.get("external_id"))
+                ref = SegmentRef(segment.id, segment.name, external_id)
                 await self._deliver(state_id, run_id, destination, ref, plan, report)
         except DestinationError as exc:
             # Credentials or configuration: no row can go. Nothing is recorded as sent.

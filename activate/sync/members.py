@@ -13,8 +13,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from activate.delivery import jsonable
 from activate.destinations.base import Channel, Member
+from activate.destinations.delivery import jsonable
 
 SyncableAttribute = Literal[
     "clv_12m",
