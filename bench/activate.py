@@ -32,7 +32,7 @@ from activate.settings import ActivationSettings
 from activate.sync import destinations as dest
 from activate.sync.engine import SyncEngine, SyncReport
 from graph.client import GraphClient
-from graph.schema import migrate
+from graph.schema import migrate, wipe
 from graph.settings import Settings
 
 TODAY = date(2024, 6, 1)
@@ -96,7 +96,7 @@ async def run(members: int, fmt: str) -> None:
         activation = ActivationSettings(file_root=Path(out))
         try:
             await graph.verify()
-            await graph.write_batched("test_wipe_graph")
+            await wipe(graph)
             await migrate(graph)
             total = members + members // 10
 

@@ -24,7 +24,7 @@ from enrich.enricher import Enricher, EnrichReport
 from enrich.providers.postcode_file import PostcodeFileProvider
 from graph import health, resolve_repo
 from graph.client import GraphClient
-from graph.schema import migrate
+from graph.schema import migrate, wipe
 from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import BatchReport, Ingestor
@@ -66,7 +66,7 @@ def demo(
 
     async def work(g: GraphClient) -> _DemoRun:
         if fresh:
-            await g.write_batched("test_wipe_graph")
+            await wipe(g)
         await migrate(g)
         reports: list[BatchReport] = []
         for source in GENERATED_SOURCES:
