@@ -90,6 +90,9 @@ async def test_a_refused_key_fails_the_command(
     graph: GraphClient, tmp_path: Path, service: FakeAreaService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await ingest_people(graph, tmp_path, PEOPLE[:1])
+    await pipeline_cmd.run_cycle(
+        graph, model_dir=None, provider=None, activation=ActivationSettings()
+    )
     monkeypatch.setenv("ENRICH_AREA_API_KEY", "sk_wrong")
     runtime.settings.cache_clear()
     app = _command(enrich_cmd.enrich)
