@@ -34,7 +34,7 @@ from activate.sync.engine import SyncEngine, SyncReport
 from core.clock import utc_stamp
 from core.settings import Settings
 from graph.client import GraphClient
-from graph.schema import migrate
+from graph.schema import migrate, wipe
 
 TODAY = date(2024, 6, 1)
 _CHUNK = 20_000
@@ -93,7 +93,7 @@ async def run(members: int, fmt: str) -> None:
         activation = ActivationSettings(file_root=Path(out))
         try:
             await graph.verify()
-            await graph.write_batched("test_wipe_graph")
+            await wipe(graph)
             await migrate(graph)
             total = members + members // 10
 

@@ -25,7 +25,7 @@ from enrich.providers.postcode_file import PostcodeFileProvider
 from generator import GENERATED_SOURCES, generate
 from graph import health, resolve_repo
 from graph.client import GraphClient
-from graph.schema import migrate
+from graph.schema import migrate, wipe
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import BatchReport, Ingestor
 from matching.evaluate import Quality, evaluate, graph_evidence
@@ -66,7 +66,7 @@ def demo(
 
     async def work(g: GraphClient) -> _DemoRun:
         if fresh:
-            await g.write_batched("test_wipe_graph")
+            await wipe(g)
         await migrate(g)
         reports: list[BatchReport] = []
         for source in GENERATED_SOURCES:

@@ -67,6 +67,17 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / "var" / "data"
 
+    # External area demographics (`enrich.providers.http`): with a URL, `cdp enrich` and
+    # `cdp run` ask this service for the bands of profiles' postcodes (instead of the
+    # generated postcode file; `cdp enrich --postcodes FILE` still takes a file).
+    enrich_area_url: str | None = None
+    enrich_area_api_key: SecretStr | None = None
+    enrich_area_name: str = Field(default="http", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    """Recorded in each profile's `demo_provider`."""
+    enrich_area_timeout_s: float = Field(default=10.0, gt=0)
+    enrich_area_batch_size: int = Field(default=500, ge=1, le=10_000)
+    enrich_area_max_retries: int = Field(default=2, ge=0, le=10)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         placeholder = self.neo4j_password.get_secret_value() in _PLACEHOLDERS
@@ -74,6 +85,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "NEO4J_PASSWORD is a placeholder; set a real secret outside development"
             )
+        if self.enrich_area_url and not (
+            self.enrich_area_api_key and self.enrich_area_api_key.get_secret_value()
+        ):
+            raise ValueError("ENRICH_AREA_URL is set without ENRICH_AREA_API_KEY")
         return self
 
     @property

@@ -355,29 +355,6 @@ def probability_alive(
     return alive
 
 
-def expected_purchases(
-    bgnbd: dict[str, float],
-    x: FloatArray,
-    t_x: FloatArray,
-    big_t: FloatArray,
-    t: float,
-) -> FloatArray:
-    """BG/NBD expected purchases in (T, T+t] given each customer's history.
-
-    Args:
-        bgnbd: Parameters `r`, `alpha`, `a`, `b`.
-        x: Repeat purchases.
-        t_x: Recency in the unit of `alpha`.
-        big_t: Age in the unit of `alpha`.
-        t: Horizon in the unit of `alpha`.
-
-    Returns:
-        E[Y(t) | x, t_x, T] = P(alive) · E[Y(t) | alive, x, T].
-    """
-    alive: FloatArray = probability_alive(bgnbd, x, t_x, big_t)
-    return alive * expected_purchases_if_alive(bgnbd, x, big_t, t)
-
-
 def expected_purchases_if_alive(
     bgnbd: dict[str, float], x: FloatArray, big_t: FloatArray, t: float
 ) -> FloatArray:

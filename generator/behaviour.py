@@ -85,9 +85,6 @@ class Activity:
     def in_store(self) -> list[Purchase]:
         return [p for p in self.purchases if not p.online]
 
-    def spend_cents(self, since: datetime | None = None) -> int:
-        return sum(p.subtotal_cents for p in self.purchases if since is None or p.at >= since)
-
 
 def _preferences(rng: random.Random, gender: str, age: int) -> list[float]:
     base = list(_BASE[gender])

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.settings import Settings
 from graph.errors import GraphError
 from graph.localserver import LocalNeo4j
-from graph.settings import Settings
 
 MANIFEST = "manifest.json"
 DUMP_DIR = "neo4j"

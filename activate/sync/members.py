@@ -34,7 +34,8 @@ SyncableAttribute = Literal[
     "last_purchase_at",
 ]
 """Profile attributes a destination may be sent (`cypher/sync_segment_members.cypher`
-reads exactly these)."""
+reads exactly these): the catalogue's syncable ones (`enrich.catalogue.SYNCABLE`, which a
+unit test checks this against)."""
 
 ConsentName = Literal["email", "sms"]
 

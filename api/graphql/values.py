@@ -1,6 +1,9 @@
-"""Conversions of graph property values to the scalars of the schema. Properties are
-written by several engineers' code (ingestion, resolution, enrichment), so a resolver reads
-them defensively: a value of an unexpected type becomes None rather than an error."""
+"""Conversions of graph property values to the scalars of the schema.
+
+Profile attributes have one type each, in the catalogue (`enrich.catalogue`), and the code
+that writes them writes that type: the `*_attribute` readers take the property as the
+catalogue types it, and refuse a name the catalogue does not list or types otherwise.
+Other properties (of records, orders, batches) go through the plain conversions."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 
 from core.clock import utc_today
 from enrich import relative
+from enrich.catalogue import BY_NAME, AttributeType
 
 Props = Mapping[str, Any]
 
@@ -42,21 +46,6 @@ def integer(v: Any) -> int | None:
     return None if f is None else int(f)
 
 
-def boolean(v: Any) -> bool | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str):
-        low = v.strip().lower()
-        if low in {"true", "yes", "1", "y"}:
-            return True
-        if low in {"false", "no", "0", "n"}:
-            return False
-        return None
-    return bool(v)
-
-
 def texts(v: Any) -> list[str] | None:
     if v is None:
         return None
@@ -73,6 +62,43 @@ def json_value(v: Any) -> Any:
         except ValueError:
             return v
     return v
+
+
+def _stored(props: Props, name: str, *types: AttributeType) -> Any:
+    """The stored value of the catalogue attribute `name`, which must be of one of `types`."""
+    if BY_NAME[name].type not in types:
+        raise TypeError(f"{name} is a {BY_NAME[name].type}, not a {' or '.join(types)}")
+    return props.get(name)
+
+
+def int_attribute(props: Props, name: str) -> int | None:
+    value = _stored(props, name, "int")
+    return None if value is None else int(value)
+
+
+def float_attribute(props: Props, name: str) -> float | None:
+    # Stored floats are finite, but GraphQL could not send a NaN that was not.
+    return number(_stored(props, name, "float"))
+
+
+def bool_attribute(props: Props, name: str) -> bool | None:
+    value = _stored(props, name, "bool")
+    return None if value is None else bool(value)
+
+
+def text_attribute(props: Props, name: str) -> str | None:
+    return text(_stored(props, name, "text", "timestamp", "date"))
+
+
+def texts_attribute(props: Props, name: str) -> list[str] | None:
+    value = _stored(props, name, "texts")
+    return None if value is None else [str(x) for x in value]
+
+
+def json_attribute(props: Props, name: str) -> Any:
+    """A `json` attribute's object (None when absent)."""
+    value = _stored(props, name, "json")
+    return None if value is None else json.loads(value)
 
 
 def days_since_last_purchase(props: Props, today: date | None = None) -> int | None:
