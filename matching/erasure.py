@@ -30,6 +30,11 @@ class Forgotten:
     resolution: ResolveReport | None
     """The resolution of the records that shared something with the erased ones."""
 
+    @property
+    def re_resolved_records(self) -> int:
+        """Records that shared something with the erased ones, resolved again."""
+        return self.resolution.records if self.resolution else 0
+
 
 async def forget(graph: GraphClient, key: str, pid: str | None = None) -> Forgotten:
     """Erase the customer carrying identifier `key` (the profile `pid` when several do).

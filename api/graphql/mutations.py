@@ -210,7 +210,7 @@ class Mutation:
             events=e.events,
             orders_unlinked=e.orders_unlinked,
             suppressions=e.suppressions,
-            re_resolved_records=done.resolution.records if done.resolution else 0,
+            re_resolved_records=done.re_resolved_records,
         )
 
     @strawberry.mutation(

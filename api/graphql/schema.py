@@ -22,10 +22,10 @@ from api.graphql.queries import Query
 from api.graphql.segments.mutations import SegmentMutation
 from api.graphql.segments.queries import SegmentQuery
 from api.metrics import MetricsExtension
-from graph.errors import GraphError, Neo4jUnavailable
+from graph.errors import GraphError
 
 log = logging.getLogger(__name__)
-_UNAVAILABLE = (Neo4jUnavailable, ServiceUnavailable, SessionExpired, TransientError, OSError)
+_UNAVAILABLE = (ServiceUnavailable, SessionExpired, TransientError, OSError)
 
 
 def _client_error(error: GraphQLError) -> bool:
