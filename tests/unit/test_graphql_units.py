@@ -16,18 +16,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 from neo4j.exceptions import ServiceUnavailable
 
+from activate.errors import InvalidSegmentDefinition, SegmentInUse, SegmentNotFound
 from api.auth import Principal, Role
 from api.context import Context
 from api.graphql import inputs, values
-from api.graphql.errors import ApiError
+from api.graphql.errors import ApiError, DomainError, api_error
 from api.graphql.limits import MAX_COST, estimate_cost
 from api.graphql.masking import mask_email, mask_identifier, mask_phone
 from api.graphql.pagination import decode_cursor, encode_cursor, page_size
 from api.metrics import operation_label
 from cli.schema_cmd import DEFAULT_PATH, schema_sdl
 from graph.client import GraphClient
+from graph.errors import Neo4jUnavailable
 from graph.queries import cypher, query_names
 from graph.settings import Settings
+from ingest.errors import InvalidPayload, InvalidRows
+from matching.errors import ConfigError, ProfileNotFound, SharedIdentifier
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -175,6 +179,11 @@ class _BrokenGraph:
     ("exc", "code", "message"),
     [
         (ServiceUnavailable("down"), "UNAVAILABLE", "the graph is unavailable; retry later"),
+        (
+            Neo4jUnavailable("bolt://x", "down"),
+            "UNAVAILABLE",
+            "the graph is unavailable; retry later",
+        ),
         (ValueError("secret@customer.com is not a number"), "INTERNAL", "Unexpected error."),
     ],
 )
@@ -201,3 +210,34 @@ async def test_variable_values_stay_out_of_the_logs(caplog: pytest.LogCaptureFix
         result = await schema.execute(query, variable_values={"v": 412345678}, context_value=ctx)
     assert result.errors and "412345678" in result.errors[0].message  # told to the client
     assert "412345678" not in caplog.text  # never logged
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "message"),
+    [
+        (
+            Neo4jUnavailable("bolt://x", "down"),
+            "UNAVAILABLE",
+            "the graph is unavailable; retry later",
+        ),
+        (SegmentNotFound("vip"), "NOT_FOUND", "no segment 'vip'"),
+        (ProfileNotFound("p-1"), "NOT_FOUND", "no profile with this id"),
+        (SegmentInUse("vip", ["klaviyo"]), "CONFLICT", None),
+        (SharedIdentifier(["p-1", "p-2"]), "CONFLICT", None),
+        (InvalidSegmentDefinition("empty"), "BAD_USER_INPUT", "invalid segment definition: empty"),
+        (InvalidRows("rows is empty"), "BAD_USER_INPUT", "rows is empty"),
+        (ConfigError("x.yaml", "bad"), "BAD_USER_INPUT", None),
+        # An ingestion error's message could quote a row: never shown.
+        (
+            InvalidPayload([("email", "a@b.c is odd")]),
+            "BAD_USER_INPUT",
+            "the rows could not be ingested",
+        ),
+    ],
+)
+def test_one_translator_answers_every_package_root_error(
+    exc: DomainError, code: str, message: str | None
+) -> None:
+    err = api_error(exc)
+    assert err.code.value == code and err.extensions == {"code": code}
+    assert err.message == (message if message is not None else str(exc))
