@@ -11,8 +11,8 @@ from strawberry.fastapi import GraphQLRouter
 
 from api import __version__, metrics
 from api.auth import KeyCache
+from api.bounds import BodySizeLimit, Deadline, ResponseSizeLimit
 from api.context import Context, get_context
-from api.graphql.limits import BodySizeLimit
 from api.routes import health, ingest_http
 from api.schema import schema
 from graph.client import GraphClient
@@ -44,8 +44,12 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ingest_http.router)
     app.include_router(metrics.router)
-    # GraphQL bodies over the limit are refused (413) before they are parsed.
+    # GraphQL bodies over the limit are refused (413) before they are parsed; every request
+    # has a deadline; a GraphQL answer over the limit is replaced by an error. (Added last =
+    # outermost: the deadline covers the body's reading too.)
+    app.add_middleware(ResponseSizeLimit, max_bytes=settings.api_max_response_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(Deadline, timeout_s=settings.api_request_timeout_s)
     gql: GraphQLRouter[Context, None] = GraphQLRouter(
         schema,
         context_getter=get_context,
