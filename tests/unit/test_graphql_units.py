@@ -24,7 +24,7 @@ from api.graphql.errors import ApiError, DomainError, api_error
 from api.graphql.limits import MAX_COST
 from api.graphql.masking import mask_email, mask_identifier, mask_phone
 from api.graphql.pagination import decode_cursor, encode_cursor, page_size
-from api.graphql.shape import estimate_cost
+from api.graphql.shape import measure
 from api.metrics import operation_label
 from cli.schema_cmd import DEFAULT_PATH, schema_sdl
 from graph.client import GraphClient
@@ -110,15 +110,15 @@ def test_cost_estimate_multiplies_lists_by_their_page() -> None:
         "{ searchProfiles(first: 100) { edges { node { records { identifiers { key } } } } } }"
     )
     # searchProfiles 1 + 100 x (edges 1 + (node 1 + (records 1 + 10 x (identifiers 1 + 10 x 1))))
-    assert estimate_cost(doc, None, {}) == 1 + 100 * (1 + 1 + 1 + 10 * (1 + 10))
+    assert measure(doc, None, {}).cost == 1 + 100 * (1 + 1 + 1 + 10 * (1 + 10))
     doc = parse("query Q($n: Int) { searchProfiles(first: $n) { nodes { pid } } }")
-    assert estimate_cost(doc, "Q", {"n": 5}) == 1 + 5 * (1 + 1)
-    assert estimate_cost(doc, "Q", {}) == 1 + 100 * (1 + 1)  # unknown: the largest page
+    assert measure(doc, "Q", {"n": 5}).cost == 1 + 5 * (1 + 1)
+    assert measure(doc, "Q", {}).cost == 1 + 100 * (1 + 1)  # unknown: the largest page
     doc = parse('fragment F on Profile { records { rid } } { profile(pid: "x") { ...F pid } }')
-    assert estimate_cost(doc, None, {}) == 1 + (1 + 10 * 1) + 1
+    assert measure(doc, None, {}).cost == 1 + (1 + 10 * 1) + 1
     doc = parse("{ __schema { types { name } } version }")
     # Introspection counts too: __schema 1 + (types 1 + 10 x name 1), version 1.
-    assert estimate_cost(doc, None, {}) == 1 + (1 + 10 * 1) + 1
+    assert measure(doc, None, {}).cost == 1 + (1 + 10 * 1) + 1
     assert MAX_COST >= 20_000
 
 
