@@ -33,12 +33,8 @@ class _TooLarge(Exception):
     pass
 
 
-class BodySizeLimit:
-    """Answers 413 to a request body over `max_bytes` on `paths`.
-
-    Refused from `Content-Length` before anything is read when the client declares it, else
-    as soon as the streamed body passes the limit.
-    """
+class _SizeBound:
+    """A byte limit on the HTTP requests under `paths`."""
 
     def __init__(
         self, app: ASGIApp, max_bytes: int, paths: tuple[str, ...] = ("/graphql",)
@@ -47,8 +43,19 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
         self.paths = paths
 
+    def applies(self, scope: Scope) -> bool:
+        return scope["type"] == "http" and str(scope.get("path", "")).startswith(self.paths)
+
+
+class BodySizeLimit(_SizeBound):
+    """Answers 413 to a request body over `max_bytes` on `paths`.
+
+    Refused from `Content-Length` before anything is read when the client declares it, else
+    as soon as the streamed body passes the limit.
+    """
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.paths):
+        if not self.applies(scope):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
@@ -126,19 +133,12 @@ class Deadline:
                 await _send_json(send, 504, body)
 
 
-class ResponseSizeLimit:
+class ResponseSizeLimit(_SizeBound):
     """Replaces an answer on `paths` larger than `max_bytes` by a LIMIT_EXCEEDED error, so a
     query inside every other limit still cannot send megabytes to a browser."""
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, paths: tuple[str, ...] = ("/graphql",)
-    ) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.paths = paths
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.paths):
+        if not self.applies(scope):
             await self.app(scope, receive, send)
             return
         start: Message | None = None
