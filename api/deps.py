@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.context import Context
 from core.settings import Settings
 from graph.client import GraphClient
 
@@ -23,7 +22,3 @@ def get_settings(request: Request) -> Settings:
 
 GraphDep = Annotated[GraphClient, Depends(get_graph)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-async def get_context(graph: GraphDep, settings: SettingsDep) -> Context:
-    return Context(graph=graph, settings=settings)

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -413,3 +414,26 @@ class Resolver:
         # Types and limits only: identifier values are personal data.
         report.violations = Counter(f"{v.type}<={v.limit}" for v in resolution.violations)
         report.largest_profile = max((len(c) for c in resolution.components), default=0)
+
+
+# -- one resolution at a time ---------------------------------------------------------------
+
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def resolution_lock() -> asyncio.Lock:
+    """The lock serialising this process's resolutions and erasures (one per event loop), so
+    an override or an erasure never interleaves with another resolution's writes."""
+    loop = asyncio.get_running_loop()
+    lock = _locks.get(loop)
+    if lock is None:
+        lock = _locks[loop] = asyncio.Lock()
+    return lock
+
+
+async def resolve_serially(graph: GraphClient) -> ResolveReport:
+    """An incremental resolution of the records marked dirty, under `resolution_lock`."""
+    async with resolution_lock():
+        return await Resolver(graph).resolve()

@@ -79,3 +79,10 @@ class CanIngest(_Requires):
 
     permission = Permission.INGEST
     what = "ingest records (needs ingest or admin)"
+
+
+class CanActivate(_Requires):
+    """Admin keys: segments, destinations and syncs."""
+
+    permission = Permission.WRITE
+    what = "change segments, destinations or syncs (needs admin)"

@@ -16,9 +16,9 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.auth import Role, issue_key
-from api.shopify import sign
 from core.settings import Settings
 from graph.client import GraphClient
+from ingest.connectors.shopify import sign
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from tests import cypher as test_cypher

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import issue_key
-from api.graphql import segments as segments_api
+from api.graphql.segments import mutations as segments_api
 from core.settings import Settings
 from graph.client import GraphClient
 from tests.factories.graphql import GraphQLClient

@@ -17,20 +17,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.normalise import normalise_timestamp
+from ingest.errors import InvalidPayload
 
 IDENTIFY = "identify"
 """The mapping section (file name) of identify rows."""
 TRACK = "track"
 """The mapping section (file name) of track, page and screen rows."""
 MAX_ID_CHARS = 512
-
-
-class SegmentSchemaError(ValueError):
-    """A message does not follow the spec; `errors` names each field and what is wrong."""
-
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{f}: {m}" if f else m for f, m in errors))
 
 
 class _Message(BaseModel):
@@ -127,7 +120,7 @@ def _field(loc: tuple[int | str, ...]) -> str:
 _TAGS = frozenset({"identify", "track", "page", "screen", "group", "alias"})
 
 
-def _schema_error(exc: ValidationError) -> SegmentSchemaError:
+def _payload_error(exc: ValidationError) -> InvalidPayload:
     errors = []
     for e in exc.errors(include_url=False):
         # Drop the discriminator's tag after a message's index (`batch.0.track.event` →
@@ -137,25 +130,25 @@ def _schema_error(exc: ValidationError) -> SegmentSchemaError:
             p for i, p in enumerate(loc) if not (p in _TAGS and i and isinstance(loc[i - 1], int))
         ]
         errors.append((_field(tuple(kept)), e["msg"].removeprefix("Value error, ")))
-    return SegmentSchemaError(errors)
+    return InvalidPayload(errors)
 
 
 def parse_message(body: Any, kind: Literal["identify", "track"]) -> Identify | Track:
     """Validate the body of `/v1/identify` or `/v1/track`.
 
     Raises:
-        SegmentSchemaError: With each field in error.
+        InvalidPayload: With each field in error.
     """
     if not isinstance(body, dict):
-        raise SegmentSchemaError([("", "expected a JSON object")])
+        raise InvalidPayload([("", "expected a JSON object")])
     declared = body.get("type")
     if declared is not None and declared != kind:
-        raise SegmentSchemaError([("type", f"must be {kind!r} at /v1/{kind}")])
+        raise InvalidPayload([("type", f"must be {kind!r} at /v1/{kind}")])
     model: type[Identify] | type[Track] = Identify if kind == "identify" else Track
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        raise _schema_error(exc) from exc
+        raise _payload_error(exc) from exc
 
 
 def parse_batch(body: Any) -> list[Identify | Track | Page | Screen | Ignored]:
@@ -164,14 +157,14 @@ def parse_batch(body: Any) -> list[Identify | Track | Page | Screen | Ignored]:
     The batch's `context` is the default of each message's.
 
     Raises:
-        SegmentSchemaError: With each field in error (`batch.3.event`).
+        InvalidPayload: With each field in error (`batch.3.event`).
     """
     if not isinstance(body, dict):
-        raise SegmentSchemaError([("", "expected a JSON object with a 'batch' list")])
+        raise InvalidPayload([("", "expected a JSON object with a 'batch' list")])
     try:
         parsed = Batch.model_validate(body)
     except ValidationError as exc:
-        raise _schema_error(exc) from exc
+        raise _payload_error(exc) from exc
     if parsed.context:
         for m in parsed.batch:
             m.context = {**parsed.context, **m.context}

@@ -15,19 +15,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ingest.errors import InvalidPayload
+
 CUSTOMERS_FILE = "customers.jsonl"
 ORDERS_FILE = "orders.jsonl"
 CUSTOMER_TOPICS = frozenset({"customers/create", "customers/update"})
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated"})
 _ID_CHARS = 64
-
-
-class ShopifySchemaError(ValueError):
-    """A payload lacks what a customer or order needs; `errors` names each field."""
-
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{f}: {m}" if f else m for f, m in errors))
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -123,11 +117,11 @@ M = TypeVar("M", bound=BaseModel)
 
 def _validate(model: type[M], payload: Any) -> M:
     if not isinstance(payload, dict):
-        raise ShopifySchemaError([("", "expected a JSON object")])
+        raise InvalidPayload([("", "expected a JSON object")])
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise ShopifySchemaError(
+        raise InvalidPayload(
             [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
         ) from exc
 
@@ -136,7 +130,7 @@ def customer_row(payload: Any) -> dict[str, Any]:
     """A `customers/create` or `customers/update` payload as a `customers.jsonl` row.
 
     Raises:
-        ShopifySchemaError: No customer `id`, or a field of the wrong type.
+        InvalidPayload: No customer `id`, or a field of the wrong type.
     """
     c = _validate(Customer, payload)
     address = c.default_address.model_dump() if c.default_address else None
@@ -158,7 +152,7 @@ def order_row(payload: Any) -> dict[str, Any]:
     keeps `customer: null`, which the pipeline quarantines with its reason.
 
     Raises:
-        ShopifySchemaError: No order `id`, or a field of the wrong type.
+        InvalidPayload: No order `id`, or a field of the wrong type.
     """
     o = _validate(Order, payload)
     return {
