@@ -11,7 +11,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from api import __version__, metrics
 from api.auth import KeyCache
-from api.bounds import BodySizeLimit, Deadline, ResponseSizeLimit
+from api.bounds import BodySizeLimit, Deadline, JsonBodyCheck, ResponseSizeLimit
 from api.context import Context, get_context
 from api.routes import health, ingest_http
 from api.schema import schema
@@ -44,9 +44,11 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ingest_http.router)
     app.include_router(metrics.router)
-    # GraphQL bodies over the limit are refused (413) before they are parsed; every request
-    # has a deadline; a GraphQL answer over the limit is replaced by an error. (Added last =
-    # outermost: the deadline covers the body's reading too.)
+    # GraphQL bodies over the limit are refused (413) before they are parsed, and bodies that
+    # are no JSON object (400) before Strawberry sees them; every request has a deadline; a
+    # GraphQL answer over the limit is replaced by an error. (Added last = outermost: the
+    # deadline covers the body's reading too.)
+    app.add_middleware(JsonBodyCheck, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(ResponseSizeLimit, max_bytes=settings.api_max_response_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(Deadline, timeout_s=settings.api_request_timeout_s)

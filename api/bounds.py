@@ -1,6 +1,6 @@
-"""Bounds on every HTTP request, as ASGI middleware: the body's size, the time it may take
-and the size of a GraphQL answer. Each refusal is a GraphQL-shaped JSON error, so a client
-reads it as it reads any other."""
+"""Bounds on every HTTP request, as ASGI middleware: the body's size, its JSON (checked before
+Strawberry parses it), the time it may take and the size of a GraphQL answer. Each refusal
+is a GraphQL-shaped JSON error, so a client reads it as it reads any other."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import json_body
 
 
 def _error_body(message: str, code: str, **extra: object) -> bytes:
@@ -93,6 +95,48 @@ class BodySizeLimit(_SizeBound):
             limit=self.max_bytes,
         )
         await _send_json(send, 413, body)
+
+
+class JsonBodyCheck(_SizeBound):
+    """Answers 400 with a GraphQL-shaped error to a JSON POST on `paths` whose body is not a
+    JSON object (`api.json_body`): not UTF-8, malformed, nested too deeply, `NaN`, `null`, a
+    string; a lone surrogate in a string is BAD_USER_INPUT. Strawberry would answer these
+    with a 500 or recurse into a depth bomb. The body is read here (under `BodySizeLimit`,
+    which is outside) and handed on unchanged."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (self.applies(scope) and scope.get("method") == "POST" and _is_json(scope)):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            more = bool(message.get("more_body", False))
+        body = b"".join(chunks)
+        try:
+            json_body.loads_object(body)
+        except json_body.BadJson as exc:
+            await _send_json(send, 400, _error_body(str(exc), exc.code))
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"application/json")
+    return b"json" in content_type.lower()
 
 
 class Deadline:

@@ -99,7 +99,7 @@ def ingest(
     try:
         m = mapping_for(source, mapping)
     except IngestError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc
 
     async def work(g: GraphClient) -> list[BatchReport]:
@@ -111,7 +111,7 @@ def ingest(
     try:
         reports = with_graph(work)
     except IngestError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
     print_reports(reports)
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import typer
+from pydantic import ValidationError
 
+from activate.destinations.errors import DestinationError
+from activate.errors import ActivationError
 from cli import (
     activate_cmd,
     apikey_cmd,
@@ -22,8 +26,12 @@ from cli import (
 )
 from cli.demo import demo
 from cli.runtime import console, settings, with_graph
+from enrich.errors import EnrichError
 from graph.client import GraphClient
+from graph.errors import GraphError
 from graph.schema import migrate as run_migration
+from ingest.errors import IngestError
+from matching.errors import MatchingError
 
 app = typer.Typer(help="graph-cdp: a graph-native customer data platform.", no_args_is_help=True)
 app.add_typer(neo4j_cmd.app, name="neo4j")
@@ -49,9 +57,48 @@ app.add_typer(explain_cmd.override_app, name="override")
 app.command()(forget_cmd.forget)
 
 
+USER_ERRORS: tuple[type[Exception], ...] = (
+    IngestError,
+    GraphError,
+    MatchingError,
+    ActivationError,
+    DestinationError,
+    EnrichError,
+    ValidationError,
+)
+"""The project's root errors and pydantic's: what the user can fix, told in one line."""
+_verbose = False
+
+
 @app.callback()
 def _main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    global _verbose
+    _verbose = verbose
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+
+
+def one_line(exc: Exception) -> str:
+    """A user error as one line: what is wrong and where, never a traceback."""
+    if isinstance(exc, ValidationError):
+        problems = []
+        for e in exc.errors(include_url=False):
+            where = ".".join(str(p) for p in e["loc"])
+            message = e["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
+        return f"invalid {exc.title}: " + "; ".join(problems)
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def main() -> None:
+    """The `cdp` entry: a user error is one line on stderr and exit code 2 (`-v` shows the
+    traceback as well)."""
+    try:
+        app()
+    except USER_ERRORS as exc:
+        if _verbose:
+            raise
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        sys.exit(2)
 
 
 @app.command()
@@ -80,4 +127,4 @@ def serve(
 
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -112,19 +112,33 @@ async def quarantined(
     return await graph.read("quarantine_list", {"source": source, "limit": limit, "skip": skip})
 
 
-async def seen_message_ids(graph: GraphClient, ids: Sequence[str]) -> set[str]:
-    """Which of these Segment-spec `messageId`s were ingested before."""
-    if not ids:
+async def claim_messages(
+    graph: GraphClient, messages: Sequence[Row], claim: str, now: str, stale_before: str
+) -> set[str]:
+    """Claim Segment-spec messages (`message_id`, `type`) for one request, atomically.
+
+    Returns the ids this claim took: new ones, and ones whose earlier claim stayed pending
+    since before `stale_before`. Of concurrent requests with one id, exactly one takes it.
+    """
+    if not messages:
         return set()
-    return {r["message_id"] for r in await graph.read("ingest_messages_seen", {"ids": list(ids)})}
+    rows = sorted(messages, key=lambda m: str(m["message_id"]))  # one lock order: no deadlock
+    params = {"rows": rows, "claim": claim, "now": now, "stale_before": stale_before}
+    return {r["message_id"] for r in await graph.write("ingest_messages_claim", params)}
 
 
-async def remember_messages(
-    graph: GraphClient, messages: Sequence[Row], batch_id: str | None, now: str
+async def finish_messages(
+    graph: GraphClient, ids: Sequence[str], claim: str, batch_id: str | None, now: str
 ) -> None:
-    """Remember messages (`message_id`, `type`) as ingested by batch `batch_id`."""
-    if messages:
+    """Remember the claimed messages as ingested by batch `batch_id`."""
+    if ids:
         await graph.write(
-            "ingest_messages_remember",
-            {"rows": list(messages), "batch_id": batch_id, "now": now},
+            "ingest_messages_done",
+            {"ids": list(ids), "claim": claim, "batch_id": batch_id, "now": now},
         )
+
+
+async def release_messages(graph: GraphClient, ids: Sequence[str], claim: str) -> None:
+    """Give up claims whose ingestion failed, so a retry ingests the messages."""
+    if ids:
+        await graph.write("ingest_messages_release", {"ids": list(ids), "claim": claim})

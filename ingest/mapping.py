@@ -8,6 +8,7 @@ user brings a system we have never seen by writing one (see README).
 
 from __future__ import annotations
 
+import codecs
 import re
 from importlib import resources
 from pathlib import Path
@@ -216,6 +217,9 @@ class SourceMapping(_Strict):
     format: Literal["csv", "jsonl", "json", "parquet"] | None = None
     """None: from each file's extension."""
     csv_delimiter: str = ","
+    encoding: str = "utf-8"
+    """The text encoding of the source's CSV and JSON files (any Python codec name, e.g.
+    `latin-1`, `cp1252`); a file is checked to decode completely before anything is written."""
     json_records_path: str | None = None
     """For a JSON document: the key holding the list of rows (e.g. "customers")."""
     default_region: str = "AU"
@@ -229,6 +233,26 @@ class SourceMapping(_Strict):
     @classmethod
     def _source_name(cls, v: str) -> str:
         return _check_name(v, "source")
+
+    @field_validator("csv_delimiter")
+    @classmethod
+    def _one_character(cls, v: str) -> str:
+        if len(v) != 1 or v in '\r\n"':
+            raise ValueError(
+                f"csv_delimiter must be one character other than a quote or line break, got {v!r}"
+            )
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        try:
+            info = codecs.lookup(v)
+        except LookupError:
+            raise ValueError(f"unknown encoding {v!r} (e.g. utf-8, latin-1, cp1252)") from None
+        if not info._is_text_encoding:  # e.g. "rot13", "zip": not a file's encoding
+            raise ValueError(f"{v!r} is not a text encoding")
+        return info.name
 
     @field_validator("customers", "orders", "events", mode="before")
     @classmethod
@@ -289,10 +313,22 @@ def parse_mapping(text: str, where: str) -> SourceMapping:
 
 
 def load_mapping(path: Path) -> SourceMapping:
+    """Read and validate a mapping file (UTF-8 YAML).
+
+    Raises:
+        MappingError: The file cannot be read, is not UTF-8, or is not a valid mapping.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise MappingError(str(path), f"cannot read: {exc.strerror}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise MappingError(
+            str(path), f"line {line} is not UTF-8 text; save the mapping as UTF-8"
+        ) from None
     return parse_mapping(text, str(path))
 
 

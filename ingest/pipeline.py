@@ -26,7 +26,7 @@ from ingest.convert import RowConverter
 from ingest.errors import IngestError, SourceFileError
 from ingest.mapping import SourceMapping
 from ingest.model import Event, Order, QuarantinedRow, SourceRecord
-from ingest.readers import BadRow, detect_format, read_rows
+from ingest.readers import TEXT_FORMATS, BadRow, check_encoding, detect_format, read_rows
 from ingest.suppression import record_suppression_key, suppression_hash
 
 log = logging.getLogger(__name__)
@@ -150,12 +150,16 @@ class Ingestor:
         if not found:
             expected = ", ".join(self.m.files())
             raise SourceFileError(str(path), f"none of the mapping's files found ({expected})")
+        # Every file decodes completely, or nothing is written (and the error names the line).
+        for _, p in found:
+            assert p is not None
+            await asyncio.to_thread(self._check_file, p)
         self._suppressed = await ingest_repo.suppressed_hashes(self.graph)
         # Customers first, so orders and events find their records rather than stubs.
         reports = []
         for name, p in found:
             assert p is not None
-            reports.append(await self.ingest_file(name, p))
+            reports.append(await self._ingest_checked_file(name, p))
         return reports
 
     async def ingest_rows(
@@ -167,14 +171,39 @@ class Ingestor:
         return await self._run(name, label, items)
 
     async def ingest_file(self, name: str, path: Path) -> BatchReport:
+        """Ingest one file of the mapping as one batch.
+
+        Raises:
+            SourceFileError: The file cannot be read, or does not decode as the mapping's
+                `encoding` (found before anything is written).
+        """
+        await asyncio.to_thread(self._check_file, path)
+        return await self._ingest_checked_file(name, path)
+
+    def _check_file(self, path: Path) -> None:
+        if detect_format(path, self.m.format) in TEXT_FORMATS:
+            check_encoding(path, self.m.encoding)
+
+    async def _ingest_checked_file(self, name: str, path: Path) -> BatchReport:
         fmt = detect_format(path, self.m.format)
         items = read_rows(
-            path, fmt, delimiter=self.m.csv_delimiter, records_path=self.m.json_records_path
+            path,
+            fmt,
+            delimiter=self.m.csv_delimiter,
+            records_path=self.m.json_records_path,
+            encoding=self.m.encoding,
         )
-        return await self._run(name, str(path), items)
+        # A file is one system's snapshot: two rows with one key are a mistake to show, not
+        # an update (the later row is quarantined naming the first).
+        return await self._run(name, str(path), items, unique_keys=True)
 
     async def _run(
-        self, name: str, label: str, items: Iterable[tuple[int, dict[str, Any] | BadRow]]
+        self,
+        name: str,
+        label: str,
+        items: Iterable[tuple[int, dict[str, Any] | BadRow]],
+        *,
+        unique_keys: bool = False,
     ) -> BatchReport:
         batch_id = f"{self.m.source}-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         rep = BatchReport(batch_id, self.m.source, label)
@@ -194,7 +223,7 @@ class Ingestor:
 
         def produce() -> None:
             try:
-                for chunk in self._chunks(rep, items, name, label):
+                for chunk in self._chunks(rep, items, name, label, unique_keys and not accumulate):
                     prepared = chunk.prepare(accumulate)
                     while not stop.is_set():
                         try:
@@ -239,10 +268,12 @@ class Ingestor:
         items: Iterable[tuple[int, dict[str, Any] | BadRow]],
         name: str,
         label: str,
+        unique_keys: bool = False,
     ) -> Iterator[_Chunk]:
         cust = self.m.customer_section(name)
         orders = [s for s in self.m.orders if s.file == name]
         events = [s for s in self.m.events if s.file == name]
+        first_rows: dict[str, int] | None = {} if unique_keys and cust else None
         chunk = _Chunk()
         for row_no, row in items:
             rep.rows_read += 1
@@ -250,7 +281,7 @@ class Ingestor:
                 q = QuarantinedRow(self.m.source, label, row_no, row.reason, row.raw, "row")
                 self._add_quarantine(rep, chunk, q)
             else:
-                self._convert_row(rep, chunk, row, row_no, label, cust, orders, events)
+                self._convert_row(rep, chunk, row, row_no, label, cust, orders, events, first_rows)
             if chunk.size() >= self.chunk_size:
                 yield chunk
                 chunk = _Chunk()
@@ -270,6 +301,7 @@ class Ingestor:
         cust: Any,
         orders: list[Any],
         events: list[Any],
+        first_rows: dict[str, int] | None = None,
     ) -> None:
         out: list[SourceRecord | Order | Event] = []
         for item in (
@@ -281,6 +313,13 @@ class Ingestor:
                 self._add_quarantine(rep, chunk, item)
                 return
             out.append(item)
+        if first_rows is not None and out and isinstance(out[0], SourceRecord):
+            first = first_rows.setdefault(out[0].rid, row_no)
+            if first != row_no:
+                reason = f"duplicate_key: row {first} of this file has the same key"
+                q = QuarantinedRow(self.m.source, label, row_no, reason, row, "customer")
+                self._add_quarantine(rep, chunk, q)
+                return
         if self._is_suppressed(out):
             rep.rows_suppressed += 1
             return

@@ -2,11 +2,13 @@
 
 Each yields `(row_number, row)` where row is a dict, or a `BadRow` for a line that cannot
 be a row at all (it goes to quarantine; the file goes on). A file that cannot be read at
-all raises `SourceFileError`.
+all raises `SourceFileError`; `check_encoding` finds a file that does not decode before any
+of it is read as rows, naming the first line that does not.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterator
@@ -26,6 +28,47 @@ class BadRow:
 
 
 RowItem = tuple[int, dict[str, Any] | BadRow]
+TEXT_FORMATS = frozenset({"csv", "jsonl", "json"})
+_OTHER_DELIMITERS = (";", "\t", "|", ",")
+_CHECK_BLOCK = 1 << 20
+
+
+def _codec(encoding: str) -> str:
+    # A UTF-8 file may start with a byte-order mark (Excel writes one): not part of the data.
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def check_encoding(path: Path, encoding: str = "utf-8") -> None:
+    """Decode the whole file as `encoding`, streaming (bounded memory), without parsing it.
+
+    Raises:
+        SourceFileError: The file is missing, or a line does not decode; the message names
+            the first such line (1-based) and the encoding.
+    """
+    if not path.is_file():
+        raise SourceFileError(str(path), "no such file")
+    decoder = codecs.getincrementaldecoder(_codec(encoding))(errors="strict")
+    line = 1
+    with open(path, "rb") as fh:
+        while block := fh.read(_CHECK_BLOCK):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                # Bytes kept from the previous block by the decoder come first in exc.object.
+                consumed = exc.object[: max(exc.start, 0)]
+                line += consumed.count(b"\n")
+                raise SourceFileError(
+                    str(path),
+                    f"line {line} is not {encoding.upper()} text; declare the file's `encoding` in "
+                    "the mapping (e.g. latin-1, cp1252)",
+                ) from None
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise SourceFileError(
+                str(path), f"the last line is not {encoding.upper()} text (it ends mid-character)"
+            ) from None
 
 
 def detect_format(path: Path, declared: str | None) -> str:
@@ -47,24 +90,45 @@ def detect_format(path: Path, declared: str | None) -> str:
 
 
 def read_rows(
-    path: Path, fmt: str, *, delimiter: str = ",", records_path: str | None = None
+    path: Path,
+    fmt: str,
+    *,
+    delimiter: str = ",",
+    records_path: str | None = None,
+    encoding: str = "utf-8",
 ) -> Iterator[RowItem]:
     if not path.is_file():
         raise SourceFileError(str(path), "no such file")
-    readers = {"csv": _csv, "jsonl": _jsonl, "json": _json, "parquet": _parquet}
+    codec = _codec(encoding)
     try:
         if fmt == "csv":
-            yield from _csv(path, delimiter)
+            yield from _csv(path, delimiter, codec)
         elif fmt == "json":
-            yield from _json(path, records_path)
+            yield from _json(path, records_path, codec)
+        elif fmt == "jsonl":
+            yield from _jsonl(path, codec)
         else:
-            yield from readers[fmt](path)  # type: ignore[operator]
-    except UnicodeDecodeError as exc:
-        raise SourceFileError(str(path), f"not UTF-8 text (byte {exc.start})") from exc
+            yield from _parquet(path)
+    except UnicodeDecodeError as exc:  # `check_encoding` first names the line
+        raise SourceFileError(str(path), f"not {encoding.upper()} text") from exc
 
 
-def _csv(path: Path, delimiter: str) -> Iterator[RowItem]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+def _check_header(path: Path, header: list[str], delimiter: str) -> None:
+    if not any(header) or len(set(header)) != len(header):
+        raise SourceFileError(str(path), "line 1: header has blank or repeated column names")
+    if len(header) == 1:
+        # One column whose name holds another delimiter: every row would be quarantined.
+        for other in _OTHER_DELIMITERS:
+            if other != delimiter and other in header[0]:
+                raise SourceFileError(
+                    str(path),
+                    f"line 1: the header is one column with {other!r} in it; the mapping's "
+                    f"csv_delimiter is {delimiter!r} (set csv_delimiter: {other!r}?)",
+                )
+
+
+def _csv(path: Path, delimiter: str, codec: str) -> Iterator[RowItem]:
+    with open(path, newline="", encoding=codec) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         try:
             header = next(reader)
@@ -73,8 +137,7 @@ def _csv(path: Path, delimiter: str) -> Iterator[RowItem]:
         except csv.Error as exc:
             raise SourceFileError(str(path), f"unreadable CSV header: {exc}") from exc
         header = [h.strip() for h in header]
-        if not any(header) or len(set(header)) != len(header):
-            raise SourceFileError(str(path), "header has blank or repeated column names")
+        _check_header(path, header, delimiter)
         n = len(header)
         row_no = 0
         while True:
@@ -100,8 +163,8 @@ def _csv(path: Path, delimiter: str) -> Iterator[RowItem]:
             yield row_no, dict(zip(header, values, strict=True))
 
 
-def _jsonl(path: Path) -> Iterator[RowItem]:
-    with open(path, encoding="utf-8-sig") as fh:
+def _jsonl(path: Path, codec: str) -> Iterator[RowItem]:
+    with open(path, encoding=codec) as fh:
         row_no = 0
         for line in fh:
             if not line.strip():
@@ -118,9 +181,9 @@ def _jsonl(path: Path) -> Iterator[RowItem]:
             yield row_no, obj
 
 
-def _json(path: Path, records_path: str | None) -> Iterator[RowItem]:
+def _json(path: Path, records_path: str | None, codec: str) -> Iterator[RowItem]:
     try:
-        with open(path, encoding="utf-8-sig") as fh:
+        with open(path, encoding=codec) as fh:
             doc = json.load(fh)
     except json.JSONDecodeError as exc:
         raise SourceFileError(str(path), f"not valid JSON: {exc.msg} at line {exc.lineno}") from exc

@@ -3,9 +3,10 @@
 Segment-spec messages (`POST /v1/identify`, `/v1/track`, `/v1/batch`): an API key of role
 `ingest` (or `admin`) as `Authorization: Bearer <key>`, `X-API-Key: <key>`, or HTTP Basic with
 the key as user name (what Segment's libraries send as their write key). A message whose `messageId`
-was ingested before is acknowledged as a duplicate and not ingested again. Delivery is at
-least once: messages are remembered after their rows are written, and the writes are
-idempotent, so a retry after a failure is safe.
+was ingested before, or is being ingested by a concurrent request, is acknowledged as a
+duplicate and not ingested again: each id is claimed atomically in the graph before its rows
+are written. Delivery is at least once: a claim is given up when the writes fail (and taken
+over when its request died), and the writes are idempotent, so a retry is safe.
 
 Shopify (`POST /webhooks/shopify/customers`, `/webhooks/shopify/orders`): Shopify cannot send
 our API key, so when `SHOPIFY_WEBHOOK_SECRET` is set a webhook is authenticated by its
@@ -13,26 +14,31 @@ our API key, so when `SHOPIFY_WEBHOOK_SECRET` is set a webhook is authenticated 
 secret the endpoints need an ingest key like the others (for a relay or replays).
 
 Every endpoint refuses a body over `API_MAX_BODY_BYTES` (413) before reading it when
-`Content-Length` says so, and while reading it otherwise; malformed JSON is 400, a payload
-that breaks the spec 422 naming each field. The answer counts what happened:
-`{"accepted", "duplicates", "quarantined", "ignored", "batch_id", "batch_ids"}`. Rows of a
-person who asked to be forgotten are counted as accepted and dropped.
+`Content-Length` says so, and while reading it otherwise. A body that is not a JSON object
+(not UTF-8, malformed, nested deeper than 64 levels, `NaN`/`Infinity`, a lone surrogate,
+`null`, a string) is 400; a payload that breaks the spec is 422 naming each field. The
+answer counts what happened: `{"accepted", "duplicates", "quarantined", "ignored",
+"batch_id", "batch_ids"}`. Rows of a person who asked to be forgotten are counted as
+accepted and dropped.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
+import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
+from api import json_body
 from api.auth import Principal, Role, principal_of, require_roles
 from api.deps import GraphDep, SettingsDep
-from core.clock import utc_stamp
+from core.clock import utc_now, utc_stamp
 from core.settings import Settings
 from graph import ingest_repo
 from graph.client import GraphClient
@@ -47,6 +53,9 @@ router = APIRouter(tags=["ingest"])
 
 IngestKey = Annotated[Principal, Depends(require_roles(Role.INGEST))]
 _INGEST_ROLES = frozenset({Role.INGEST})
+CLAIM_STALE_FACTOR = 4
+"""A messageId claimed but not finished after this many request deadlines (at least a minute
+each) belonged to a request that died; another request may take it over."""
 
 
 class IngestResult(BaseModel):
@@ -110,22 +119,12 @@ def _too_large(limit: int) -> HTTPException:
     )
 
 
-def parse_json(body: bytes) -> Any:
-    """The JSON document of the body, or 400 saying where it breaks."""
-    if not body.strip():
-        raise _error(400, "malformed_json", "the body is empty; expected a JSON object")
+def parse_json(body: bytes) -> dict[str, Any]:
+    """The JSON object of the body, or 400 saying why it is not one (`api.json_body`)."""
     try:
-        return json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise _error(
-            400,
-            "malformed_json",
-            f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-        ) from None
-    except UnicodeDecodeError:
-        raise _error(400, "malformed_json", "the body is not UTF-8 text") from None
-    except RecursionError:
-        raise _error(400, "malformed_json", "the JSON is nested too deeply") from None
+        return json_body.loads_object(body)
+    except json_body.BadJson as exc:
+        raise _error(400, "malformed_json", str(exc)) from None
 
 
 def _schema_error(errors: list[tuple[str, str]]) -> HTTPException:
@@ -178,6 +177,7 @@ def _result(reports: list[BatchReport], duplicates: int = 0, ignored: int = 0) -
 async def _ingest_messages(
     request: Request,
     graph: GraphClient,
+    settings: Settings,
     messages: list[
         segment_spec.Identify
         | segment_spec.Track
@@ -186,21 +186,36 @@ async def _ingest_messages(
         | segment_spec.Ignored
     ],
 ) -> IngestResult:
+    received = utc_now()
+    stamp = utc_stamp(received)
+    # Claim the ids first, atomically in the graph: of concurrent requests carrying one
+    # messageId exactly one ingests it; the others answer "duplicate".
+    wanted = segment_spec.to_rows(messages, stamp).messages
+    claim = uuid.uuid4().hex
+    stale = utc_stamp(received - timedelta(seconds=CLAIM_STALE_FACTOR * _deadline(settings)))
     try:
-        seen = await ingest_repo.seen_message_ids(graph, segment_spec.message_ids(messages))
+        claimed = await ingest_repo.claim_messages(graph, wanted, claim, stamp, stale)
     except GraphError as exc:
         raise _error(503, "unavailable", "the graph is unavailable; retry later") from exc
-    rows = segment_spec.to_rows(messages, utc_stamp(), seen)
-    reports = await _ingest(
-        graph,
-        "segment",
-        [(segment_spec.IDENTIFY, rows.identify), (segment_spec.TRACK, rows.track)],
-        _label(request),
-    )
-    # Only now: a message is a duplicate once its rows are in the graph.
+    seen = {m["message_id"] for m in wanted} - claimed
+    rows = segment_spec.to_rows(messages, stamp, seen)
+    ids = [m["message_id"] for m in rows.messages]
+    try:
+        reports = await _ingest(
+            graph,
+            "segment",
+            [(segment_spec.IDENTIFY, rows.identify), (segment_spec.TRACK, rows.track)],
+            _label(request),
+        )
+    except BaseException:
+        # Not ingested: give the claims up so the client's retry is (a claim left by a
+        # request that died here is taken over once stale).
+        with contextlib.suppress(Exception):
+            await ingest_repo.release_messages(graph, ids, claim)
+        raise
     result = _result(reports, duplicates=rows.duplicates, ignored=rows.ignored)
     try:
-        await ingest_repo.remember_messages(graph, rows.messages, result.batch_id, utc_stamp())
+        await ingest_repo.finish_messages(graph, ids, claim, result.batch_id, utc_stamp())
     except GraphError as exc:
         raise _error(503, "unavailable", "the graph is unavailable; retry later") from exc
     log.info(
@@ -210,6 +225,10 @@ async def _ingest_messages(
         result.quarantined,
     )
     return result
+
+
+def _deadline(settings: Settings) -> float:
+    return max(settings.api_request_timeout_s, 60.0)
 
 
 async def _message_body(request: Request, settings: Settings) -> Any:
@@ -225,7 +244,7 @@ async def identify_message(
         message = segment_spec.parse_message(await _message_body(request, settings), "identify")
     except InvalidPayload as exc:
         raise _schema_error(exc.errors) from None
-    return await _ingest_messages(request, graph, [message])
+    return await _ingest_messages(request, graph, settings, [message])
 
 
 @router.post("/v1/track")
@@ -237,7 +256,7 @@ async def track_message(
         message = segment_spec.parse_message(await _message_body(request, settings), "track")
     except InvalidPayload as exc:
         raise _schema_error(exc.errors) from None
-    return await _ingest_messages(request, graph, [message])
+    return await _ingest_messages(request, graph, settings, [message])
 
 
 @router.post("/v1/batch")
@@ -250,7 +269,7 @@ async def message_batch(
         messages = segment_spec.parse_batch(await _message_body(request, settings))
     except InvalidPayload as exc:
         raise _schema_error(exc.errors) from None
-    return await _ingest_messages(request, graph, messages)
+    return await _ingest_messages(request, graph, settings, messages)
 
 
 # -- Shopify ------------------------------------------------------------------------------
