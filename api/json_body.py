@@ -97,7 +97,7 @@ def loads(body: bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadJson(f"the body is not UTF-8 text (byte {exc.start})") from None
+        raise BadJson(f"the body is not UTF-8 JSON text (byte {exc.start})") from None
     if nesting_depth_exceeds(body, max_depth):
         raise BadJson(f"the JSON nests deeper than {max_depth} levels")
     try:
