@@ -15,8 +15,8 @@ Docs followed (developers.google.com/data-manager/api):
   the sources recorded for that member: granted only where a source recorded `true`,
   denied otherwise. Nothing is claimed for a whole request.
 - The Customer Match terms are accepted by the advertiser in Google Ads; we state that
-  only when the operator set `customer_match_terms_accepted: true`, and refuse to add
-  members until then (removing members is always allowed).
+  only when the operator set `customer_match_terms_accepted: true`; until then a run is
+  refused in `begin()` and `add()` is refused (a bare `remove()` is allowed).
 - User identifiers (devguides/concepts/formatting): `emailAddress` and `phoneNumber`
   hashed; `address: {givenName, familyName, regionCode, postalCode}` with the names
   hashed and region/postal code in clear; an address is sent only when all four exist.
