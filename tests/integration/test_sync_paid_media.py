@@ -62,7 +62,7 @@ async def test_google_is_told_consent_was_not_granted_when_no_source_recorded_it
         await dest.create_destination(graph, "ads-unconfirmed", "google", config)
         await dest.link(graph, "all", "ads-unconfirmed", external_id="AUD0")
         refused = await engine.sync("all", "ads-unconfirmed", today=TODAY)
-        assert refused.status == "failed" and "customer_match_terms_accepted" in refused.error
+        assert refused.status == "failed" and "customer_match_terms_accepted" in str(refused.error)
         assert google.requests == []
 
         await dest.create_destination(
@@ -90,8 +90,9 @@ async def test_an_expired_meta_token_fails_the_run_with_what_to_fix(
         meta.expire_token()
         report = await engine.sync("all", "fb", today=TODAY)
 
+    error = str(report.error)
     assert report.status == "failed"
-    assert "access token is expired" in report.error and "code 190" in report.error
-    assert META_TOKEN not in report.error
+    assert "access token is expired" in error and "code 190" in error
+    assert META_TOKEN not in error
     assert (report.adds, report.failed) == (0, 3)  # nothing recorded as sent
     assert len(meta.requests) == 1

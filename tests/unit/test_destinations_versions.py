@@ -23,8 +23,8 @@ TODAY = date(2026, 12, 5)
 
 
 def test_defaults_are_current_versions_that_are_not_ending() -> None:
-    assert MetaConfig(access_token="t" * 10).api_version == META_GRAPH_VERSION  # type: ignore[arg-type]
-    assert KlaviyoConfig(api_key="k" * 10).revision == KLAVIYO_REVISION  # type: ignore[arg-type]
+    assert MetaConfig(access_token="t" * 10).api_version == META_GRAPH_VERSION
+    assert KlaviyoConfig(api_key="k" * 10).revision == KLAVIYO_REVISION
     assert FakeMeta("t").api_version == META_GRAPH_VERSION
     assert FakeKlaviyo("k").revision == KLAVIYO_REVISION
     for kind in ("meta", "klaviyo"):
