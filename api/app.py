@@ -14,6 +14,8 @@ from api.auth import KeyCache
 from api.context import Context, get_context
 from api.graphql.limits import BodySizeLimit
 from api.routes import health, ingest_http
+from api.web import routes as web
+from api.web.session import SessionStore
 from api.schema import schema
 from graph.client import GraphClient
 from graph.schema import migrate
@@ -41,6 +43,8 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
     app = FastAPI(title="graph-cdp", version=__version__, lifespan=lifespan)
     # Checked API keys, remembered briefly so look-ups do not ask Neo4j on every request.
     app.state.key_cache = KeyCache(ttl_s=settings.api_key_cache_ttl_s)
+    # The web app's browser sessions (an API key exchanged for an HttpOnly cookie).
+    app.state.sessions = SessionStore(ttl_s=settings.web_session_ttl_s)
     app.include_router(health.router)
     app.include_router(ingest_http.router)
     app.include_router(metrics.router)
@@ -52,4 +56,7 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
         graphql_ide="graphiql" if settings.environment == "development" else None,
     )
     app.include_router(gql, prefix="/graphql")
+    # The web app under /app: its assets first, then its screens (any other path).
+    app.mount(f"{web.PREFIX}/assets", web.assets(), name="web-assets")
+    app.include_router(web.router)
     return app

@@ -12,6 +12,7 @@ from fastapi import Request
 from strawberry.fastapi import BaseContext
 
 from api.graphql.loaders import Loaders
+from api.web.session import CSRF_HEADER, SESSION_COOKIE, SessionStore, csrf_ok
 from graph.client import GraphClient
 from graph.errors import GraphError
 from graph.settings import Settings
@@ -29,6 +30,8 @@ class AuthProblem(StrEnum):
     MISSING = "missing"
     INVALID = "invalid"
     UNAVAILABLE = "unavailable"
+    CSRF = "csrf"
+    """A browser session's request without its CSRF token."""
 
 
 class Context(BaseContext):
@@ -72,10 +75,35 @@ async def resolve_principal(
     return (principal, None) if principal is not None else (None, AuthProblem.INVALID)
 
 
+async def session_principal(
+    request: Request, graph: GraphClient, cache: KeyCache | None
+) -> tuple[Principal | None, AuthProblem | None]:
+    """The principal of the request's browser session (the web app), or why there is none.
+
+    The session's key is checked again (through the cache), so revoking it ends the session;
+    the request must carry the session's CSRF token. Never raises.
+    """
+    from api.auth import authenticate_hash
+
+    store: SessionStore | None = getattr(request.app.state, "sessions", None)
+    session = store.get(request.cookies.get(SESSION_COOKIE)) if store is not None else None
+    if session is None:
+        return None, AuthProblem.INVALID
+    if not csrf_ok(session, request.headers.get(CSRF_HEADER)):
+        return None, AuthProblem.CSRF
+    try:
+        principal = await authenticate_hash(graph, session.key_hash, cache)
+    except GraphError as exc:
+        log.error("API key check failed: %s", type(exc).__name__)
+        return None, AuthProblem.UNAVAILABLE
+    return (principal, None) if principal is not None else (None, AuthProblem.INVALID)
+
+
 async def get_context(request: Request) -> Context:
     """The GraphQL context getter: authenticates the request's API key, if any.
 
-    A request without a valid key still gets a context (introspection works); every field
+    Without a key header, the web app's session cookie stands for one (see
+    `api.web.session`). A request without a valid key still gets a context (introspection works); every field
     that reads or writes data refuses it with a clear error (see `api.graphql.permissions`).
     """
     from api.auth import key_from_headers
@@ -84,5 +112,8 @@ async def get_context(request: Request) -> Context:
     settings: Settings = request.app.state.settings
     cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
     key = key_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
-    principal, problem = await resolve_principal(graph, key, cache)
+    if key is None and SESSION_COOKIE in request.cookies:
+        principal, problem = await session_principal(request, graph, cache)
+    else:
+        principal, problem = await resolve_principal(graph, key, cache)
     return Context(graph, settings, principal, problem)

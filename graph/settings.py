@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     """The app's webhook signing secret: when set, Shopify webhooks are authenticated by
     their `X-Shopify-Hmac-Sha256` signature instead of an API key."""
 
+    web_session_ttl_s: float = Field(default=8 * 3600, gt=0)
+    """How long a web app session (an API key exchanged for a cookie) lasts."""
+
     data_dir: Path = PROJECT_ROOT / "var" / "data"
 
     @model_validator(mode="after")

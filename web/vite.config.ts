@@ -1,0 +1,15 @@
+import { defineConfig } from "vite";
+
+// The app is served by `cdp serve` under /app; the build goes into the Python package
+// (api/web/dist), which is what gets installed and served. Nothing is loaded from a CDN.
+export default defineConfig({
+  base: "/app/",
+  esbuild: { jsx: "automatic", jsxImportSource: "preact" },
+  build: {
+    outDir: "../api/web/dist",
+    emptyOutDir: true,
+    target: "es2020",
+    sourcemap: false,
+    chunkSizeWarningLimit: 1200,
+  },
+});
