@@ -14,9 +14,9 @@ from api.auth import KeyCache
 from api.context import Context, get_context
 from api.graphql.limits import BodySizeLimit
 from api.routes import health, ingest_http
+from api.schema import schema
 from api.web import routes as web
 from api.web.session import SessionStore
-from api.schema import schema
 from graph.client import GraphClient
 from graph.schema import migrate
 from graph.settings import Settings

@@ -103,8 +103,9 @@ async def get_context(request: Request) -> Context:
     """The GraphQL context getter: authenticates the request's API key, if any.
 
     Without a key header, the web app's session cookie stands for one (see
-    `api.web.session`). A request without a valid key still gets a context (introspection works); every field
-    that reads or writes data refuses it with a clear error (see `api.graphql.permissions`).
+    `api.web.session`). A request without a valid key still gets a context (introspection
+    works); every field that reads or writes data refuses it with a clear error (see
+    `api.graphql.permissions`).
     """
     from api.auth import key_from_headers
 

@@ -14,10 +14,10 @@ from api.context import Context
 from api.graphql import audit as audit_view
 from api.graphql import explain as explain_view
 from api.graphql import graph_view, inputs
-from api.graphql.segment_fields import SegmentField, segment_fields
 from api.graphql.errors import bad_input, not_found, unavailable
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.graphql.permissions import CanLookUp, CanRead, CanSearch
+from api.graphql.segment_fields import SegmentField, segment_fields
 from api.graphql.types import IngestBatch, Profile, QuarantinedRow
 from graph import ingest_repo, profile_repo
 from graph.errors import GraphError
