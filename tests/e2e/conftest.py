@@ -27,7 +27,9 @@ from activate.sync import destinations as dest
 from api.app import create_app
 from api.auth import issue_key
 from enrich.enricher import Enricher
+from enrich.predictive import MODEL_ID, model_props
 from enrich.providers.postcode_file import PostcodeFileProvider
+from graph import enrich_repo
 from graph.client import GraphClient
 from graph.schema import migrate
 from graph.settings import Settings
@@ -35,6 +37,7 @@ from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching.resolve import Resolver
+from tests.factories.clv import CDNOW_LIKE
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +96,9 @@ async def _load(graph: GraphClient, data: Path) -> None:
     await Resolver(graph).resolve()
     provider = PostcodeFileProvider(data / "reference" / "postcodes.csv")
     try:
-        await Enricher(graph, provider=provider).run(fit=True)
+        # A stored CLV model instead of a fit: PyTensor's first compilation alone takes ~45 s.
+        await enrich_repo.put_model(graph, MODEL_ID, model_props(CDNOW_LIKE))
+        await Enricher(graph, provider=provider).run(full=True)
     finally:
         await provider.aclose()
     await create_examples(graph)
@@ -189,6 +194,22 @@ def login(browser: Any, site: Site, key: str, viewport: dict[str, int] = DESKTOP
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name="Log out").wait_for()
     return page
+
+
+def until(page: Any, script: str, arg: Any = None, timeout_s: float = 15.0) -> Any:
+    """Poll `script` (a JS function of `arg`) until it returns something truthy.
+
+    Playwright's `wait_for_function` evaluates its predicate with `eval`, which the app's
+    Content-Security-Policy forbids; `evaluate` goes through the DevTools protocol instead.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(script, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {script}")
+        time.sleep(0.05)
 
 
 def shot(page: Any, name: str) -> None:

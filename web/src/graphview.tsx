@@ -31,13 +31,22 @@ export function heldBack(n: GNode): string | null {
   return null;
 }
 
+function short(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + "…" : s;
+}
+
 function elements(nodes: GNode[], edges: GEdge[]): ElementDefinition[] {
   const els: ElementDefinition[] = [];
   for (const n of nodes) {
     const classes = [n.kind];
     if (n.kind === "identifier" && heldBack(n)) classes.push("held");
     if (n.kind === "record" && n.properties.outside) classes.push("outside");
-    const label = n.kind === "identifier" ? n.label : n.kind === "record" ? `${n.label}\n${n.properties.source ?? ""}` : n.label;
+    const label =
+      n.kind === "identifier"
+        ? short(n.label, 26)
+        : n.kind === "record"
+          ? `${short(n.label, 20)}\n${n.properties.source ?? ""}`
+          : short(n.label, 24);
     els.push({ data: { id: n.id, label, kind: n.kind }, classes: classes.join(" ") });
   }
   edges.forEach((e, i) => {
@@ -80,7 +89,8 @@ const STYLE: any[] = [
   { selector: "edge.MERGED_INTO", style: { "line-color": "#9aa5b1", "target-arrow-shape": "triangle", "target-arrow-color": "#9aa5b1" } },
   { selector: "edge.held", style: { "line-style": "dashed", "line-color": "#a3122a" } },
   { selector: "node:selected", style: { "border-width": 4, "border-color": "#f0a000" } },
-  { selector: ".path", style: { "line-color": "#f0a000", width: 6, "border-width": 5, "border-color": "#f0a000", "z-index": 10 } },
+  { selector: "edge.path", style: { "line-color": "#f0a000", width: 6, "z-index": 10 } },
+  { selector: "node.path", style: { "border-width": 3, "border-color": "#b36b00", "z-index": 10 } },
   { selector: ".faded", style: { opacity: 0.25 } },
 ];
 

@@ -75,7 +75,7 @@ export function Health() {
           <dd>{(a.quarantined ?? 0).toLocaleString("en-US")}</dd>
         </div>
       </dl>
-      <div class="split" style="margin-top:1rem">
+      <div class="charts">
         <Bars testid="chart-records" title="Records per source" rows={a.sources.map((s: any) => [s.source, s.records])} />
         <Bars testid="chart-noemail" title="Records without an email" rows={a.sources.map((s: any) => [s.source, s.noEmail])} />
         <Bars testid="chart-shared" title="Records sharing an identifier with other people" rows={a.sources.map((s: any) => [s.source, s.sharedWithOthers])} />
@@ -100,7 +100,7 @@ export function Health() {
               <tr>
                 <td>{(b.startedAt ?? "").replace("T", " ").slice(0, 19)}</td>
                 <td>{b.source}</td>
-                <td>{b.file}</td>
+                <td title={b.file ?? ""}>{(b.file ?? "").split("/").slice(-2).join("/")}</td>
                 <td>
                   {b.status}
                   {b.error ? ` — ${b.error}` : ""}
@@ -114,7 +114,8 @@ export function Health() {
         </table>
       </section>
       <section class="panel" aria-labelledby="quarantine">
-        <h2 id="quarantine">Quarantine ({d.quarantine.totalCount ?? "?"})</h2>
+        <h2 id="quarantine">Quarantine ({(d.quarantine.totalCount ?? a.quarantined ?? 0).toLocaleString("en-US")})</h2>
+        {d.quarantine.nodes.length === 0 && <p>No quarantined rows: every row read became a record.</p>}
         <table data-testid="quarantine">
           <thead>
             <tr>
@@ -129,7 +130,7 @@ export function Health() {
             {d.quarantine.nodes.map((q: any) => (
               <tr>
                 <td>{q.source}</td>
-                <td>{q.file}</td>
+                <td title={q.file ?? ""}>{(q.file ?? "").split("/").slice(-2).join("/")}</td>
                 <td class="num">{q.row}</td>
                 <td>{q.kind}</td>
                 <td>{q.reason}</td>

@@ -139,12 +139,10 @@ function Editor({ c, set, remove, fields, depth }: { c: Cond; set: (c: Cond) => 
               <option value="or">any of</option>
             </select>
           </div>
-          <div>
-            <label>
-              <input type="checkbox" checked={c.not} onChange={(e) => set({ ...c, not: (e.target as HTMLInputElement).checked })} /> none of
-              these (NOT)
-            </label>
-          </div>
+          <label class="check">
+            <input type="checkbox" checked={c.not} onChange={(e) => set({ ...c, not: (e.target as HTMLInputElement).checked })} />
+            none of these (NOT)
+          </label>
           {del}
         </div>
         {c.children.map((ch, i) => (
@@ -469,12 +467,12 @@ export function SegmentEditor({ who, id }: { who: Who; id: string }) {
     setError("");
     try {
       const d = await gql<{ triggerSync: any }>(SYNC, { s: sid, dest, dry: dryRun }, 120_000);
+      await loadOne();
       if (dryRun) setDry({ ...d.triggerSync, dest });
       else {
         setDry(null);
         setNotice(`Sync ${d.triggerSync.status}: ${d.triggerSync.adds} added, ${d.triggerSync.removes} removed.`);
       }
-      await loadOne();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     }
@@ -499,7 +497,7 @@ export function SegmentEditor({ who, id }: { who: Who; id: string }) {
         </p>
       )}
       {notice && <p role="status">{notice}</p>}
-      <div class="split">
+      <div class="split even">
         <form class="panel" onSubmit={save} aria-labelledby="def-title">
           <h2 id="def-title">Definition</h2>
           <div class="cond">
@@ -604,8 +602,7 @@ export function SegmentEditor({ who, id }: { who: Who; id: string }) {
                   <td>{(r.startedAt ?? "").replace("T", " ").slice(0, 19)}</td>
                   <td>{r.destination}</td>
                   <td>
-                    {r.status}
-                    {r.dryRun ? " (dry run)" : ""}
+                    {r.dryRun ? "dry run" : r.status}
                   </td>
                   <td class="num">{r.members ?? "—"}</td>
                   <td class="num">{r.adds ?? "—"}</td>
