@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 
-from api import __version__, metrics
+from api import __version__, metrics, persisted
 from api.auth import KeyCache
 from api.context import Context, get_context
 from api.graphql.limits import BodySizeLimit
@@ -45,16 +46,30 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(ttl_s=settings.api_key_cache_ttl_s)
     # The web app's browser sessions (an API key exchanged for an HttpOnly cookie).
     app.state.sessions = SessionStore(ttl_s=settings.web_session_ttl_s)
+    # Registered queries (read now: a broken file stops start-up rather than a request).
+    app.state.persisted_queries = persisted.load_registry(settings.persisted_queries_file)
+    app.state.schema = schema
     app.include_router(health.router)
     app.include_router(ingest_http.router)
     app.include_router(metrics.router)
+    # Frontends of other origins (none by default): only the configured ones, with a key.
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+            allow_credentials=False,
+            max_age=600,
+        )
     # GraphQL bodies over the limit are refused (413) before they are parsed.
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
-    gql: GraphQLRouter[Context, None] = GraphQLRouter(
+    gql: GraphQLRouter[Context, None] = web.LocalGraphiQLRouter(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.environment == "development" else None,
     )
+    app.include_router(persisted.router)
     app.include_router(gql, prefix="/graphql")
     # The web app under /app: its assets first, then its screens (any other path).
     app.mount(f"{web.PREFIX}/assets", web.assets(), name="web-assets")

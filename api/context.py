@@ -32,6 +32,8 @@ class AuthProblem(StrEnum):
     UNAVAILABLE = "unavailable"
     CSRF = "csrf"
     """A browser session's request without its CSRF token."""
+    PERSISTED_ONLY = "persisted_only"
+    """A key whose role may run only registered (persisted) queries sent free-form GraphQL."""
 
 
 class Context(BaseContext):
@@ -99,13 +101,14 @@ async def session_principal(
     return (principal, None) if principal is not None else (None, AuthProblem.INVALID)
 
 
-async def get_context(request: Request) -> Context:
+async def get_context(request: Request, persisted: bool = False) -> Context:
     """The GraphQL context getter: authenticates the request's API key, if any.
 
     Without a key header, the web app's session cookie stands for one (see
     `api.web.session`). A request without a valid key still gets a context (introspection
     works); every field that reads or writes data refuses it with a clear error (see
-    `api.graphql.permissions`).
+    `api.graphql.permissions`). Keys of the roles limited to registered queries are refused
+    here unless `persisted` (see `api.persisted`).
     """
     from api.auth import key_from_headers
 
@@ -117,4 +120,7 @@ async def get_context(request: Request) -> Context:
         principal, problem = await session_principal(request, graph, cache)
     else:
         principal, problem = await resolve_principal(graph, key, cache)
+        restricted = set(getattr(settings, "persisted_only_roles", ()))
+        if principal is not None and not persisted and principal.role.value in restricted:
+            principal, problem = None, AuthProblem.PERSISTED_ONLY
     return Context(graph, settings, principal, problem)

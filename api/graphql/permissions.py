@@ -22,6 +22,8 @@ _PROBLEMS = {
     AuthProblem.INVALID: "the API key is unknown or revoked",
     AuthProblem.UNAVAILABLE: "the API key cannot be checked now; retry later",
     AuthProblem.CSRF: "a browser session's request needs its CSRF token in 'X-CSRF-Token'",
+    AuthProblem.PERSISTED_ONLY: "keys of this role may run only registered queries: "
+    "POST /graphql/persisted/<id>",
 }
 
 
@@ -32,6 +34,8 @@ def principal(info: Info[Context, None]) -> Principal:
         return ctx.principal
     problem = ctx.auth_problem or AuthProblem.MISSING
     code = Code.UNAVAILABLE if problem is AuthProblem.UNAVAILABLE else Code.UNAUTHENTICATED
+    if problem is AuthProblem.PERSISTED_ONLY:
+        code = Code.FORBIDDEN
     raise ApiError(code, _PROBLEMS[problem])
 
 

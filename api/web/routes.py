@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response, status
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
+from strawberry.fastapi import GraphQLRouter
 
 from api.auth import Principal, Role, authenticate, authenticate_hash, hash_key, key_cache
 from api.deps import GraphDep, SettingsDep
@@ -31,7 +32,8 @@ _NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 # The pages load only their own scripts and styles; nothing may frame them.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "default-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+        "style-src 'self' 'unsafe-inline'; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -151,6 +153,15 @@ async def app_root() -> Response:
     return _index()
 
 
+@router.get("/graphiql")
+async def graphiql() -> Response:
+    """GraphiQL, its scripts and styles bundled (no CDN)."""
+    page = DIST / "graphiql.html"
+    if not page.is_file():
+        return HTMLResponse(_NOT_BUILT, status_code=503, headers=SECURITY_HEADERS)
+    return FileResponse(page, media_type="text/html", headers=SECURITY_HEADERS)
+
+
 @router.get("/{screen:path}")
 async def app_screen(screen: str) -> Response:
     """Every other path under /app is a screen of the single-page app (deep links work)."""
@@ -173,3 +184,11 @@ class _Assets(StaticFiles):
 def assets() -> StaticFiles:
     """The app's assets (`/app/assets`); serves nothing until the app is built."""
     return _Assets(directory=DIST / "assets", check_dir=False)
+
+
+class LocalGraphiQLRouter(GraphQLRouter[Any, None]):
+    """Strawberry's router, whose IDE page (GET /graphql from a browser, in development)
+    is our bundled GraphiQL rather than Strawberry's page, which loads GraphiQL from a CDN."""
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return RedirectResponse(f"{PREFIX}/graphiql", status_code=307)  # type: ignore[return-value]

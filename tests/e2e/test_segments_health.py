@@ -98,3 +98,16 @@ def test_data_health_shows_batches_quarantine_and_charts(browser: Any, site: Sit
     page.set_viewport_size(TABLET)
     shot(page, "health-tablet")
     page.context.close()
+
+
+def test_graphiql_works_offline_with_the_session(browser: Any, site: Site) -> None:
+    page = login(browser, site, site.keys.analyst, DESKTOP)
+    hosts: list[str] = []
+    page.on("request", lambda r: hosts.append(r.url))
+    page.goto("/app/graphiql")
+    page.locator(".graphiql-container").wait_for()
+    page.get_by_role("button", name=re.compile("Execute query")).click()
+    page.get_by_text('"version"').wait_for()
+    assert hosts and all(u.startswith(site.url) for u in hosts), hosts
+    shot(page, "graphiql-desktop")
+    page.context.close()
