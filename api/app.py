@@ -12,8 +12,8 @@ from strawberry.fastapi import GraphQLRouter
 
 from api import __version__, metrics, persisted
 from api.auth import KeyCache
+from api.bounds import BodySizeLimit, Deadline, ResponseSizeLimit
 from api.context import Context, get_context
-from api.graphql.limits import BodySizeLimit
 from api.routes import health, ingest_http
 from api.schema import schema
 from api.web import routes as web
@@ -52,7 +52,14 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ingest_http.router)
     app.include_router(metrics.router)
+    # GraphQL bodies over the limit are refused (413) before they are parsed; every request
+    # has a deadline; a GraphQL answer over the limit is replaced by an error. (Added last =
+    # outermost: the deadline covers the body's reading too.)
+    app.add_middleware(ResponseSizeLimit, max_bytes=settings.api_max_response_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(Deadline, timeout_s=settings.api_request_timeout_s)
     # Frontends of other origins (none by default): only the configured ones, with a key.
+    # Outermost, so a preflight is answered before any other check.
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -62,8 +69,6 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
             allow_credentials=False,
             max_age=600,
         )
-    # GraphQL bodies over the limit are refused (413) before they are parsed.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     gql: GraphQLRouter[Context, None] = web.LocalGraphiQLRouter(
         schema,
         context_getter=get_context,

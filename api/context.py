@@ -120,7 +120,7 @@ async def get_context(request: Request, persisted: bool = False) -> Context:
         principal, problem = await session_principal(request, graph, cache)
     else:
         principal, problem = await resolve_principal(graph, key, cache)
-        restricted = set(getattr(settings, "persisted_only_roles", ()))
+        restricted = set(settings.persisted_only_roles)
         if principal is not None and not persisted and principal.role.value in restricted:
             principal, problem = None, AuthProblem.PERSISTED_ONLY
     return Context(graph, settings, principal, problem)

@@ -10,6 +10,7 @@ from cli import (
     activate_cmd,
     apikey_cmd,
     audit_cmd,
+    backup_cmd,
     enrich_cmd,
     explain_cmd,
     ingest_cmd,
@@ -25,6 +26,7 @@ from graph.schema import migrate as run_migration
 
 app = typer.Typer(help="graph-cdp: a graph-native customer data platform.", no_args_is_help=True)
 app.add_typer(neo4j_cmd.app, name="neo4j")
+app.add_typer(backup_cmd.app, name="backup")
 app.add_typer(apikey_cmd.app, name="apikey")
 app.add_typer(ingest_cmd.quarantine_app, name="quarantine")
 app.command()(demo)

@@ -128,6 +128,8 @@ class LocalNeo4j:
             "true" if self.s.neo4j_local_auth else "false",
             "--pagecache",
             self.s.neo4j_local_pagecache,
+            "--tx-log-retention",
+            self.s.neo4j_local_tx_log_retention,
         ]
 
     # -- state ------------------------------------------------------------------------
@@ -136,7 +138,7 @@ class LocalNeo4j:
             pid = int(self.pid_file.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        return pid if _alive(pid) and _is_launcher(pid) else None
+        return pid if _alive(pid) and _is_launcher(pid, self.home) else None
 
     def answers(self) -> bool:
         """True when a Bolt query answers at the configured address."""
@@ -179,6 +181,11 @@ class LocalNeo4j:
         self.home.mkdir(parents=True, exist_ok=True)
         with self._lock():
             current = self.status()
+            if current.answering and current.pid is None:
+                raise LocalServerError(
+                    f"a Neo4j that is not this project's answers at {self.uri} (no server of "
+                    f"{self.home} runs); stop it, or set NEO4J_LOCAL_PORT to a free port"
+                )
             if current.answering:
                 return _with(current, reused=True)
             if current.pid is not None:
@@ -299,12 +306,20 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _is_launcher(pid: int) -> bool:
+def _is_launcher(pid: int, home: Path) -> bool:
+    """Whether `pid` is our launcher serving `home` (not another checkout's, whose pid the
+    system may have handed on)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return LAUNCHER_CLASS.encode() in fh.read()
+            args = fh.read().split(b"\0")
     except OSError:
         return True  # no /proc: trust the pid file
+    if LAUNCHER_CLASS.encode() not in args:
+        return False
+    try:
+        return args[args.index(b"--home") + 1] == str(home).encode()
+    except (ValueError, IndexError):
+        return False
 
 
 def _java_path() -> str:

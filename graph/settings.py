@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     neo4j_local_heap: str = Field(default="2g", pattern=r"^\d+[kmgKMG]$")
     neo4j_local_pagecache: str = Field(default="1g", pattern=r"^\d+[kmgKMG]$")
     neo4j_local_auth: bool = True
+    neo4j_local_tx_log_retention: str = Field(default="2 files", min_length=1)
+    """How much transaction log the local server keeps (Neo4j's
+    `db.tx_log.rotation.retention_policy`); a local server has no backups or cluster to feed."""
     neo4j_local_start_timeout_s: float = Field(default=180.0, gt=0)
 
     api_host: str = "127.0.0.1"
@@ -50,6 +53,14 @@ class Settings(BaseSettings):
     api_key_cache_ttl_s: float = Field(default=30.0, ge=0)
     """How long a checked API key is trusted without asking Neo4j (a revocation takes effect
     within this time)."""
+    api_request_timeout_s: float = Field(default=15.0, gt=0)
+    """The deadline of one API request: past it the request is cancelled and answered 504,
+    whatever it waits for."""
+    api_max_response_bytes: int = Field(default=5_000_000, ge=10_000)
+    """The largest GraphQL answer sent; a larger one is replaced by a LIMIT_EXCEEDED error."""
+    api_public_introspection: bool | None = None
+    """Whether a request without a key may introspect the schema; by default yes in
+    development and test, no in production."""
     shopify_webhook_secret: SecretStr | None = None
     """The app's webhook signing secret: when set, Shopify webhooks are authenticated by
     their `X-Shopify-Hmac-Sha256` signature instead of an API key."""
@@ -76,6 +87,12 @@ class Settings(BaseSettings):
                 "NEO4J_PASSWORD is a placeholder; set a real secret outside development"
             )
         return self
+
+    @property
+    def introspection_without_key(self) -> bool:
+        if self.api_public_introspection is not None:
+            return self.api_public_introspection
+        return self.environment != "production"
 
     @property
     def local_bolt_uri(self) -> str:

@@ -27,16 +27,21 @@ _PROBLEMS = {
 }
 
 
+def auth_error(ctx: Context) -> ApiError:
+    """The error for a request without a valid key, saying what is wrong with it."""
+    problem = ctx.auth_problem or AuthProblem.MISSING
+    code = Code.UNAVAILABLE if problem is AuthProblem.UNAVAILABLE else Code.UNAUTHENTICATED
+    if problem is AuthProblem.PERSISTED_ONLY:
+        code = Code.FORBIDDEN
+    return ApiError(code, _PROBLEMS[problem])
+
+
 def principal(info: Info[Context, None]) -> Principal:
     """The caller, or an UNAUTHENTICATED error saying what is wrong with the key."""
     ctx = info.context
     if ctx.principal is not None:
         return ctx.principal
-    problem = ctx.auth_problem or AuthProblem.MISSING
-    code = Code.UNAVAILABLE if problem is AuthProblem.UNAVAILABLE else Code.UNAUTHENTICATED
-    if problem is AuthProblem.PERSISTED_ONLY:
-        code = Code.FORBIDDEN
-    raise ApiError(code, _PROBLEMS[problem])
+    raise auth_error(ctx)
 
 
 class _Requires(BasePermission):

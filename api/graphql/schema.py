@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -55,7 +55,6 @@ def extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
         MetricsExtension,
         *limit_extensions(),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
         ClientErrors,
     ]
 

@@ -6,7 +6,9 @@ import socket
 from pathlib import Path
 
 import pytest
+from neo4j import GraphDatabase
 
+from graph.errors import LocalServerError
 from graph.localserver import LAUNCHER_CLASS, LocalNeo4j
 from graph.settings import Settings
 
@@ -48,6 +50,19 @@ def test_start_twice_runs_one_server_and_stop_is_clean(tmp_path: Path) -> None:
         assert second.pid == first.pid
         assert _launchers_for(srv.home) == 1
         assert srv.log_file.is_file()
+        # Another checkout's server on this port is not adopted as ours.
+        other = LocalNeo4j(settings.model_copy(update={"neo4j_local_home": tmp_path / "other"}))
+        with pytest.raises(LocalServerError, match="not this project's"):
+            other.start()
+        # Transaction logs are capped (a local server feeds no backup or cluster).
+        auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value())
+        with GraphDatabase.driver(srv.uri, auth=auth) as driver:
+            records, _, _ = driver.execute_query(
+                "CALL dbms.listConfig('db.tx_log.rotation') YIELD name, value RETURN name, value"
+            )
+        config = {r["name"]: r["value"] for r in records}
+        assert config["db.tx_log.rotation.retention_policy"] == "2 files"
+        assert config["db.tx_log.rotation.size"] in {"64.00MiB", "67108864"}
     finally:
         assert srv.stop()
     st = srv.status()

@@ -20,9 +20,10 @@ from api.auth import Principal, Role
 from api.context import Context
 from api.graphql import inputs, values
 from api.graphql.errors import ApiError
-from api.graphql.limits import MAX_COST, estimate_cost
+from api.graphql.limits import MAX_COST
 from api.graphql.masking import mask_email, mask_identifier, mask_phone
 from api.graphql.pagination import decode_cursor, encode_cursor, page_size
+from api.graphql.shape import estimate_cost
 from api.metrics import operation_label
 from cli.schema_cmd import DEFAULT_PATH, schema_sdl
 from graph.client import GraphClient
@@ -112,7 +113,8 @@ def test_cost_estimate_multiplies_lists_by_their_page() -> None:
     doc = parse('fragment F on Profile { records { rid } } { profile(pid: "x") { ...F pid } }')
     assert estimate_cost(doc, None, {}) == 1 + (1 + 10 * 1) + 1
     doc = parse("{ __schema { types { name } } version }")
-    assert estimate_cost(doc, None, {}) == 1
+    # Introspection counts too: __schema 1 + (types 1 + 10 x name 1), version 1.
+    assert estimate_cost(doc, None, {}) == 1 + (1 + 10 * 1) + 1
     assert MAX_COST >= 20_000
 
 
@@ -195,7 +197,8 @@ async def test_unexpected_errors_are_masked_and_logged_without_data(
 async def test_variable_values_stay_out_of_the_logs(caplog: pytest.LogCaptureFixture) -> None:
     from api.schema import schema
 
-    ctx = Context(cast(GraphClient, _BrokenGraph(RuntimeError())), Settings())
+    graph = cast(GraphClient, _BrokenGraph(RuntimeError()))
+    ctx = Context(graph, Settings(), Principal("t", Role.ANALYST))
     query = 'query($v: String!) { profileByIdentifier(type: "email", value: $v) { pid } }'
     with caplog.at_level(logging.DEBUG):
         result = await schema.execute(query, variable_values={"v": 412345678}, context_value=ctx)

@@ -64,6 +64,10 @@ public final class Launcher {
         boolean auth = Boolean.parseBoolean(opts.getOrDefault("auth", "true"));
         String password = opts.getOrDefault("password", System.getenv("NEO4J_LOCAL_PASSWORD"));
         long pagecache = ByteUnit.parse(opts.getOrDefault("pagecache", "512m"));
+        // Transaction logs are kept for backups and clusters, neither of which a local
+        // server has: by default keep the last two files of at most 64 MiB (the default of
+        // two days kept 7.2 GB after a dozen reloads of a small graph).
+        String txLogRetention = opts.getOrDefault("tx-log-retention", "2 files");
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
@@ -72,6 +76,8 @@ public final class Launcher {
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, auth)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, pagecache)
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, txLogRetention)
+                .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(64))
                 // Query parameters hold customers' personal data: never write them to logs.
                 .setConfig(GraphDatabaseSettings.log_queries_parameter_logging_enabled, false)
                 .build();
