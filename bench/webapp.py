@@ -70,10 +70,14 @@ def _customers(url: str, key: str, n: int) -> list[tuple[str, str]]:
                 found = c.post("/graphql", json={"query": BY_PHONE, "variables": {"v": phone}})
                 if (found.json()["data"]["profileByIdentifier"] or {}).get("pid") != p["pid"]:
                     continue  # a shared phone finds its main carrier: not this one
-                national = phonenumbers.format_number(
-                    phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL
+                parsed = phonenumbers.parse(phone)
+                # As a store associate in Australia types it: national for AU numbers.
+                fmt = (
+                    phonenumbers.PhoneNumberFormat.NATIONAL
+                    if parsed.country_code == 61
+                    else phonenumbers.PhoneNumberFormat.INTERNATIONAL
                 )
-                out.append((p["pid"], national))
+                out.append((p["pid"], phonenumbers.format_number(parsed, fmt)))
                 if len(out) == n:
                     break
             if not conn["pageInfo"]["hasNextPage"]:
@@ -115,7 +119,7 @@ def _run(url: str, key: str, customers: list[tuple[str, str]], warmup: int) -> d
                 if done:
                     break
                 if time.perf_counter() - started > 10:
-                    raise RuntimeError(f"no card for look-up {i}")
+                    raise RuntimeError(f"no card for look-up {i} ({pid})")
             wall = (time.perf_counter() - started) * 1000
             app_ms = page.evaluate("() => window.__cdpCardTimings.at(-1)")
             if i >= warmup:

@@ -79,7 +79,9 @@ export function Health() {
         <Bars testid="chart-records" title="Records per source" rows={a.sources.map((s: any) => [s.source, s.records])} />
         <Bars testid="chart-noemail" title="Records without an email" rows={a.sources.map((s: any) => [s.source, s.noEmail])} />
         <Bars testid="chart-shared" title="Records sharing an identifier with other people" rows={a.sources.map((s: any) => [s.source, s.sharedWithOthers])} />
-        <Bars testid="chart-reasons" title="Quarantine reasons (this page)" rows={[...reasons.entries()].sort((x, y) => y[1] - x[1])} />
+        {reasons.size > 0 && (
+          <Bars testid="chart-reasons" title="Quarantine reasons (this page)" rows={[...reasons.entries()].sort((x, y) => y[1] - x[1])} />
+        )}
       </div>
       <section class="panel" aria-labelledby="batches">
         <h2 id="batches">Ingest batches ({d.ingestBatches.totalCount ?? d.ingestBatches.nodes.length})</h2>
@@ -98,7 +100,7 @@ export function Health() {
           <tbody>
             {d.ingestBatches.nodes.map((b: any) => (
               <tr>
-                <td>{(b.startedAt ?? "").replace("T", " ").slice(0, 19)}</td>
+                <td>{(b.startedAt ?? "").replace("T", " ").slice(0, 16)}</td>
                 <td>{b.source}</td>
                 <td title={b.file ?? ""}>{(b.file ?? "").split("/").slice(-2).join("/")}</td>
                 <td>
@@ -116,7 +118,7 @@ export function Health() {
       <section class="panel" aria-labelledby="quarantine">
         <h2 id="quarantine">Quarantine ({(d.quarantine.totalCount ?? a.quarantined ?? 0).toLocaleString("en-US")})</h2>
         {d.quarantine.nodes.length === 0 && <p>No quarantined rows: every row read became a record.</p>}
-        <table data-testid="quarantine">
+        <table data-testid="quarantine" hidden={d.quarantine.nodes.length === 0}>
           <thead>
             <tr>
               <th scope="col">Source</th>

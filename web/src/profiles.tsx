@@ -347,7 +347,7 @@ export function ProfilePage({ who, pid }: { who: Who; pid: string }) {
           {notice}
         </p>
       )}
-      <div class="split">
+      <div class="split profile">
         <section class="panel" aria-labelledby="golden">
           <h2 id="golden">Golden attributes</h2>
           <table>
