@@ -2,9 +2,11 @@ FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY pyproject.toml README.md ./
+COPY core core
 COPY api api
 COPY graph graph
 COPY ingest ingest
+COPY generator generator
 COPY matching matching
 COPY cypher cypher
 COPY enrich enrich

@@ -78,11 +78,3 @@ class SyncAlreadyRunning(ActivationError):
         super().__init__(f"a sync of {segment_id!r} to {destination_id!r} is already running")
         self.segment_id = segment_id
         self.destination_id = destination_id
-
-
-class NotAllowed(ActivationError):
-    """The caller's role may not do this (writes and syncs need admin)."""
-
-    def __init__(self, action: str) -> None:
-        super().__init__(f"not allowed: {action} needs the admin role")
-        self.action = action

@@ -25,17 +25,12 @@ import unicodedata
 _WHITESPACE = re.compile(r"\s+")
 _NON_DIGIT = re.compile(r"\D")
 _ALPHA2 = re.compile(r"^[A-Za-z]{2}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
 
 def sha256_hex(value: str) -> str:
     """Lower-case hex SHA-256 of the UTF-8 bytes of `value`."""
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def is_sha256_hex(value: str) -> bool:
-    return bool(_HEX64.match(value))
 
 
 def _clean(value: str | None) -> str | None:

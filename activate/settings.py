@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from activate.errors import MissingSecret
-from graph.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 class ActivationSettings(BaseSettings):

@@ -18,9 +18,9 @@ from api.routes import health, ingest_http
 from api.schema import schema
 from api.web import routes as web
 from api.web.session import SessionStore
+from core.settings import Settings
 from graph.client import GraphClient
 from graph.schema import migrate
-from graph.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -22,13 +22,13 @@ import secrets
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from fastapi import HTTPException, Request, status
 
 from api.deps import GraphDep
+from core.clock import utc_stamp
 from graph import apikey_repo
 from graph.client import GraphClient
 from graph.errors import GraphError
@@ -114,10 +114,6 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 async def issue_key(graph: GraphClient, name: str, role: Role | str) -> str:
     """Create a key and return its text: the only time it is available.
 
@@ -130,14 +126,14 @@ async def issue_key(graph: GraphClient, name: str, role: Role | str) -> str:
         raise InvalidKeyName(name)
     role = Role(role)
     key = generate_key()
-    await apikey_repo.create(graph, hash_key(key), name, role.value, _now())
+    await apikey_repo.create(graph, hash_key(key), name, role.value, utc_stamp())
     return key
 
 
 async def revoke_key(graph: GraphClient, name: str) -> int:
     """Revoke the valid keys of this name; how many there were. Caches elsewhere honour it
     within their TTL."""
-    return await apikey_repo.revoke(graph, name, _now())
+    return await apikey_repo.revoke(graph, name, utc_stamp())
 
 
 # -- authentication -----------------------------------------------------------------------

@@ -6,20 +6,16 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from fastapi import Request
 from strawberry.fastapi import BaseContext
 
+from api.auth import KeyCache, Principal, authenticate, key_from_headers
 from api.graphql.loaders import Loaders
 from api.web.session import CSRF_HEADER, SESSION_COOKIE, SessionStore, csrf_ok
+from core.settings import Settings
 from graph.client import GraphClient
 from graph.errors import GraphError
-from graph.settings import Settings
-
-if TYPE_CHECKING:
-    # api.auth imports api.deps, which imports this module: import it lazily.
-    from api.auth import KeyCache, Principal
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +61,6 @@ async def resolve_principal(
     graph: GraphClient, key: str | None, cache: KeyCache | None
 ) -> tuple[Principal | None, AuthProblem | None]:
     """The principal holding `key`, or why there is none. Never raises."""
-    from api.auth import authenticate
-
     if key is None:
         return None, AuthProblem.MISSING
     try:
@@ -110,8 +104,6 @@ async def get_context(request: Request, persisted: bool = False) -> Context:
     `api.graphql.permissions`). Keys of the roles limited to registered queries are refused
     here unless `persisted` (see `api.persisted`).
     """
-    from api.auth import key_from_headers
-
     graph: GraphClient = request.app.state.graph
     settings: Settings = request.app.state.settings
     cache: KeyCache | None = getattr(request.app.state, "key_cache", None)

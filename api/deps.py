@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.context import Context
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 
 
 def get_graph(request: Request) -> GraphClient:
@@ -23,7 +22,3 @@ def get_settings(request: Request) -> Settings:
 
 GraphDep = Annotated[GraphClient, Depends(get_graph)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-async def get_context(graph: GraphDep, settings: SettingsDep) -> Context:
-    return Context(graph=graph, settings=settings)

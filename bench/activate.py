@@ -23,7 +23,7 @@ import os
 import resource
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from activate.segments import service
@@ -31,9 +31,10 @@ from activate.segments.definition import all_of, attr, has_identifier
 from activate.settings import ActivationSettings
 from activate.sync import destinations as dest
 from activate.sync.engine import SyncEngine, SyncReport
+from core.clock import utc_stamp
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.schema import migrate
-from graph.settings import Settings
+from graph.schema import migrate, wipe
 
 TODAY = date(2024, 6, 1)
 _CHUNK = 20_000
@@ -71,10 +72,6 @@ MERGE (o)-[:MERGED_INTO]->(n)
 """
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 async def _timed(label: str, engine: SyncEngine) -> SyncReport:
     """One sync, printed with its phases and the CPU time this Python process spent (on a
     busy machine the wall-clock figures include waiting for a core)."""
@@ -96,7 +93,7 @@ async def run(members: int, fmt: str) -> None:
         activation = ActivationSettings(file_root=Path(out))
         try:
             await graph.verify()
-            await graph.write_batched("test_wipe_graph")
+            await wipe(graph)
             await migrate(graph)
             total = members + members // 10
 
@@ -137,8 +134,8 @@ async def run(members: int, fmt: str) -> None:
 
             changed = [f"bench-{i}" for i in range(0, members, 100)]
             pairs = [[f"bench-{i}", f"bench-{i + 1}"] for i in range(50, members - 1, 200)]
-            await graph.write_text("bench_change", _CHANGE, {"pids": changed, "now": _now()})
-            await graph.write_text("bench_merge", _MERGE, {"pairs": pairs, "now": _now()})
+            await graph.write_text("bench_change", _CHANGE, {"pids": changed, "now": utc_stamp()})
+            await graph.write_text("bench_merge", _MERGE, {"pairs": pairs, "now": utc_stamp()})
             await _timed("sync 3: 1% changed, 0.5% merged", engine)
             print(f"machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

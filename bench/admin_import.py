@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.settings import Settings
 from graph.localserver import LocalNeo4j
-from graph.settings import Settings
 
 
 def admin_import(

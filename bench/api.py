@@ -31,9 +31,9 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import issue_key
+from core.settings import Settings
 from graph import health, profile_repo
 from graph.client import GraphClient
-from graph.settings import Settings
 from matching.resolve import Resolver
 
 QUERY = """query ClientelingLookup($type: String!, $value: String!) {

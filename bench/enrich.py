@@ -40,11 +40,11 @@ import resource
 import time
 from pathlib import Path
 
+from core.settings import Settings
 from enrich.enricher import EnrichConfig, Enricher, EnrichReport
 from enrich.providers.postcode_file import PostcodeFileProvider
 from graph import health
 from graph.client import GraphClient
-from graph.settings import Settings
 
 
 def peak_rss_mb() -> float:

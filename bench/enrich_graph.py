@@ -9,7 +9,7 @@ which stay profiles of their own. It is not the resolver's output, only its shap
 3.5M records, 1.96M profiles, 2.7M orders, 12.6M events.
 
     # 1. the generator's data (about 20 minutes, 20.5M rows)
-    python -c "from pathlib import Path; from ingest.generator import generate; \
+    python -c "from pathlib import Path; from generator import generate; \
         generate(Path('/tmp/enrich-bench/data-1000000'), customers=1_000_000, seed=42)"
     # 2. neo4j-admin import CSVs (about 8 minutes, 2.4 GB)
     python -m bench.enrich_graph csv /tmp/enrich-bench/data-1000000 /tmp/enrich-bench/import

@@ -32,10 +32,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.settings import Settings
 from graph import resolve_repo
 from graph.client import GraphClient
-from graph.schema import migrate
-from graph.settings import Settings
+from graph.schema import migrate, wipe
 from ingest.mapping import SourceMapping, load_mapping
 from ingest.model import record_id
 from ingest.pipeline import Ingestor
@@ -135,7 +135,7 @@ async def run(sets: list[str], mapping: SourceMapping) -> None:
         await graph.verify()
         for label in sets:
             paths = [febrl_file(n) for n in label.split("+")]
-            await graph.write_batched("test_wipe_graph")
+            await wipe(graph)
             await migrate(graph)
             models = Path(tempfile.mkdtemp(prefix="febrl-models-"))
             try:

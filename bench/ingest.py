@@ -14,11 +14,11 @@ import resource
 import time
 from pathlib import Path
 
+from core.settings import Settings
+from generator import GENERATED_SOURCES, generate
 from graph import health
 from graph.client import GraphClient
-from graph.schema import migrate
-from graph.settings import Settings
-from ingest.generator import GENERATED_SOURCES, generate
+from graph.schema import migrate, wipe
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 
@@ -36,7 +36,7 @@ async def run(customers: int, out: Path, regenerate: bool, chunk: int) -> None:
     graph = GraphClient.from_settings(settings)
     try:
         await graph.verify()
-        await graph.write_batched("test_wipe_graph")
+        await wipe(graph)
         await migrate(graph)
         total_rows = 0
         t0 = time.perf_counter()

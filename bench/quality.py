@@ -30,9 +30,9 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from core.settings import Settings
 from graph import resolve_repo
 from graph.client import GraphClient
-from graph.settings import Settings
 from matching.evaluate import evaluate, graph_evidence
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver

@@ -75,11 +75,11 @@ from pathlib import Path
 import matching.linking as linking
 import matching.resolve as resolve_module
 from bench.timing import StepTimer, format_steps
+from core.settings import Settings
+from generator import GENERATED_SOURCES, generate
 from graph import health, matching_repo, resolve_repo
 from graph.client import GraphClient
-from graph.schema import migrate
-from graph.settings import Settings
-from ingest.generator import GENERATED_SOURCES, generate
+from graph.schema import migrate, wipe
 from ingest.mapping import SourceMapping, builtin_mapping
 from ingest.pipeline import Ingestor
 from matching.linking import ProbabilisticLinker
@@ -198,7 +198,7 @@ async def load(
     with_activity: bool,
 ) -> None:
     """Empty the graph and load the data set, the held-out ESP batches apart."""
-    await graph.write_batched("test_wipe_graph")
+    await wipe(graph)
     await migrate(graph)
     t0 = time.perf_counter()
     rows = 0

@@ -37,12 +37,12 @@ import argparse
 import csv
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 from bench.admin_import import admin_import
 from bench.resolve import LOAD_ORDER, mapping_for, split_esp
+from core.clock import utc_stamp
 from graph.client import GraphClient
 from ingest.pipeline import BatchReport, Ingestor, resolve_file
 from ingest.readers import detect_format, read_rows
@@ -138,7 +138,7 @@ def convert_source(source: str, folder: Path) -> tuple[SourceGraph, int]:
             continue
         cust = mapping.customer_section(name)
         accumulate = bool(cust and cust.accumulate)
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = utc_stamp()
         batch_id = f"{source}-import-{name}"
         rep = BatchReport(batch_id, source, str(path))
         items = read_rows(

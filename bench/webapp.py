@@ -27,8 +27,8 @@ import httpx
 import phonenumbers
 
 from api.auth import issue_key, revoke_key
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 
 PHONES = """query ($after: String) { searchProfiles(filter: {identifierType: "phone"}, first: 100,
   after: $after) { pageInfo { hasNextPage endCursor } nodes { pid phone { value } } } }"""

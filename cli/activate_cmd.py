@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from activate.sync import destinations as dest
 from activate.sync.engine import SyncEngine, SyncReport
 from activate.sync.scheduler import run_due
 from cli.runtime import console, with_graph
+from core.clock import utc_today
 from graph.client import GraphClient
 
 T = TypeVar("T")
@@ -54,7 +55,7 @@ def _run(work: Callable[[GraphClient], Awaitable[T]]) -> T:
 
 def _today(value: str | None) -> date:
     if value is None:
-        return datetime.now(UTC).date()
+        return utc_today()
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -20,12 +19,13 @@ from cli.enrich_cmd import print_enrich_report
 from cli.ingest_cmd import print_reports
 from cli.resolve_cmd import model_dir, print_quality, print_resolve_report
 from cli.runtime import console, settings, with_graph
+from core.clock import utc_today
 from enrich.enricher import Enricher, EnrichReport
 from enrich.providers.postcode_file import PostcodeFileProvider
+from generator import GENERATED_SOURCES, generate
 from graph import health, resolve_repo
 from graph.client import GraphClient
-from graph.schema import migrate
-from ingest.generator import GENERATED_SOURCES, generate
+from graph.schema import migrate, wipe
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import BatchReport, Ingestor
 from matching.evaluate import Quality, evaluate, graph_evidence
@@ -66,7 +66,7 @@ def demo(
 
     async def work(g: GraphClient) -> _DemoRun:
         if fresh:
-            await g.write_batched("test_wipe_graph")
+            await wipe(g)
         await migrate(g)
         reports: list[BatchReport] = []
         for source in GENERATED_SOURCES:
@@ -87,7 +87,7 @@ def demo(
             enriched = await Enricher(g, provider=provider).run(fit=True)
         finally:
             await provider.aclose()
-        today = datetime.now(UTC).date()
+        today = utc_today()
         activation = await run_demo_activation(g, ActivationSettings(), today=today)
         return _DemoRun(
             reports, resolved, quality, enriched, provider, await health.counts(g), activation

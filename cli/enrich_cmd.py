@@ -9,9 +9,11 @@ import typer
 from rich.table import Table
 
 from cli.runtime import console, settings, with_graph
+from core.settings import Settings
 from enrich.enricher import Enricher, EnrichReport
 from enrich.errors import EnrichError
 from enrich.providers.base import AreaProvider
+from enrich.providers.http import HttpAreaProvider, HttpProviderSettings
 from enrich.providers.postcode_file import PostcodeFileProvider
 from graph.client import GraphClient
 
@@ -30,7 +32,15 @@ def _as_of(text: str | None) -> datetime | None:
 
 
 def area_provider(postcodes: Path | None, demographics: bool) -> AreaProvider | None:
-    """The postcode file provider: `postcodes`, else the generated reference file when it
+    """The area provider of this run (`configured_provider` with the process's settings)."""
+    return configured_provider(settings(), postcodes, demographics)
+
+
+def configured_provider(
+    config: Settings, postcodes: Path | None, demographics: bool
+) -> AreaProvider | None:
+    """The area provider: the file `postcodes` when given, else the HTTP service the
+    settings configure (`ENRICH_AREA_URL`), else the generated reference file when it
     exists; None without demographics."""
     if not demographics:
         return None
@@ -38,7 +48,10 @@ def area_provider(postcodes: Path | None, demographics: bool) -> AreaProvider | 
         if not postcodes.is_file():
             raise typer.BadParameter(f"no such file: {postcodes}")
         return PostcodeFileProvider(postcodes)
-    default = settings().data_dir / GENERATED_POSTCODES
+    service = HttpProviderSettings.from_settings(config)
+    if service is not None:
+        return HttpAreaProvider(service)
+    default = config.data_dir / GENERATED_POSTCODES
     return PostcodeFileProvider(default) if default.is_file() else None
 
 
@@ -52,8 +65,8 @@ def enrich(
     postcodes: Path | None = typer.Option(
         None,
         "--postcodes",
-        help="Postcode demographics CSV (default: DATA_DIR/generated/reference/postcodes.csv "
-        "when it exists).",
+        help="Postcode demographics CSV (default: the ENRICH_AREA_URL service when set, else "
+        "DATA_DIR/generated/reference/postcodes.csv when it exists).",
     ),
     demographics: bool = typer.Option(
         True, "--demographics/--no-demographics", help="Join area demographics by postcode."

@@ -38,7 +38,7 @@ def generate(
     seed: int = typer.Option(42, help="Same seed, same data."),
 ) -> None:
     """Write a realistic retailer's six source systems, with the ground truth."""
-    from ingest.generator import generate as run_generator
+    from generator import generate as run_generator
 
     with _progress() as bar:
         task = bar.add_task("generating people", total=customers)

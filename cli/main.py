@@ -13,6 +13,7 @@ from cli import (
     backup_cmd,
     enrich_cmd,
     explain_cmd,
+    forget_cmd,
     ingest_cmd,
     neo4j_cmd,
     pipeline_cmd,
@@ -45,6 +46,7 @@ app.add_typer(activate_cmd.destination_app, name="destination")
 app.command("sync")(activate_cmd.sync)
 app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(explain_cmd.override_app, name="override")
+app.command()(forget_cmd.forget)
 
 
 @app.callback()

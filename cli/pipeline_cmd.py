@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -29,6 +29,7 @@ from activate.sync.scheduler import run_due
 from cli.enrich_cmd import area_provider
 from cli.resolve_cmd import model_dir
 from cli.runtime import console, with_graph
+from core.clock import utc_today
 from enrich.enricher import Enricher, EnrichReport
 from enrich.providers.base import AreaProvider
 from graph.client import GraphClient
@@ -93,7 +94,7 @@ def run(
                 model_dir=models,
                 provider=provider,
                 activation=ActivationSettings(),
-                today=lambda: datetime.now(UTC).date(),
+                today=utc_today,
             )
         finally:
             if provider is not None:

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 from rich.console import Console
 
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 
 T = TypeVar("T")
 console = Console()

@@ -67,7 +67,7 @@ import logging
 import math
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
@@ -78,6 +78,7 @@ import pandas as pd
 # if scipy-stubs is installed later.
 from scipy.special import expit, hyp2f1  # type: ignore[import-untyped, unused-ignore]
 
+from core.clock import utc_now
 from enrich.errors import EnrichError
 
 logger = logging.getLogger(__name__)
@@ -233,7 +234,7 @@ def fit_clv(
     return ClvParams(
         bgnbd=bgnbd,
         gamma_gamma=gamma_gamma,
-        fitted_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        fitted_at=utc_now().isoformat(timespec="seconds"),
         version=f"{PARAMS_FORMAT}+pymc-marketing-{_pymc_marketing_version()}",
         n_customers=len(data),
         n_repeat_customers=len(repeat),
@@ -352,29 +353,6 @@ def probability_alive(
     )
     alive: FloatArray = np.where(x > 0, expit(-log_odds_dead), 1.0)
     return alive
-
-
-def expected_purchases(
-    bgnbd: dict[str, float],
-    x: FloatArray,
-    t_x: FloatArray,
-    big_t: FloatArray,
-    t: float,
-) -> FloatArray:
-    """BG/NBD expected purchases in (T, T+t] given each customer's history.
-
-    Args:
-        bgnbd: Parameters `r`, `alpha`, `a`, `b`.
-        x: Repeat purchases.
-        t_x: Recency in the unit of `alpha`.
-        big_t: Age in the unit of `alpha`.
-        t: Horizon in the unit of `alpha`.
-
-    Returns:
-        E[Y(t) | x, t_x, T] = P(alive) · E[Y(t) | alive, x, T].
-    """
-    alive: FloatArray = probability_alive(bgnbd, x, t_x, big_t)
-    return alive * expected_purchases_if_alive(bgnbd, x, big_t, t)
 
 
 def expected_purchases_if_alive(

@@ -50,11 +50,9 @@ objects are built (see `bench/enrich.py` for the figures).
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -63,11 +61,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from core.clock import utc_now, utc_stamp
+from core.memory import gc_paused
+from enrich import catalogue, compute
 from enrich import reference as ref
-from enrich.affinity import HALF_LIFE_DAYS, category_affinity
-from enrich.channels import ChannelActivity, channel_attributes
+from enrich.affinity import HALF_LIFE_DAYS
 from enrich.clv import ClvDataError, ClvError, fit_clv
-from enrich.columns import Columns, object_array
+from enrich.columns import Columns
 from enrich.demographics import demographic_columns
 from enrich.errors import ModelNotFitted
 from enrich.facts import (
@@ -82,56 +82,23 @@ from enrich.facts import (
     OrderFactsBuilder,
     ProfileFacts,
 )
-from enrich.memberships import with_unsubscribe_event
 from enrich.predictive import (
     MODEL_ID,
-    PREDICTIVE_ATTRIBUTES,
-    PREDICTIVE_NUMBERS,
     StoredModel,
     model_from_props,
     model_props,
-    no_purchase_attributes,
-    predict,
 )
 from enrich.providers.base import AreaProvider
-from enrich.purchases import PurchaseAttributes, order_channel_cells, purchase_attributes
-from enrich.rfm import SCORES, rfm_scores, rfm_segment
-from enrich.timestamps import SECONDS_PER_DAY, to_iso
+from enrich.purchases import PurchaseAttributes, purchase_attributes
 from graph import enrich_repo
 from graph.client import GraphClient
 
 log = logging.getLogger(__name__)
 
-DESCRIPTIVE_ATTRIBUTES: Final = (
-    "orders_count",
-    "total_spend",
-    "avg_order_value",
-    "first_purchase_at",
-    "last_purchase_at",
-    "rfm_r",
-    "rfm_f",
-    "rfm_m",
-    "rfm_segment",
-    "channels",
-    "preferred_channel",
-    "category_affinity",
-    "top_category",
-    "last_email_open_at",
-    "last_email_click_at",
-    "unsubscribed",
-    "loyalty_tier",
-    "loyalty_points",
-    "consent_email",
-    "consent_sms",
-)
-ATTRIBUTES: Final = (*DESCRIPTIVE_ATTRIBUTES, *PREDICTIVE_ATTRIBUTES, "enriched_at")
+ATTRIBUTES: Final = catalogue.ENRICHED
 """Every property a run writes on each profile (plus `demo_*` with a provider)."""
 HASH_PROPERTY: Final = "enrich_hash"
 """The fingerprint of the attributes last written (`Columns.fingerprints`)."""
-
-_SEGMENT_BY_CELL: Final = {
-    r * 100 + f * 10 + m: rfm_segment(r, f, m) for r in SCORES for f in SCORES for m in SCORES
-}
 
 
 @dataclass
@@ -188,23 +155,6 @@ class _Facts:
     events: EventFacts
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector.
-
-    Reading builds millions of small objects (none in reference cycles) while millions
-    more are alive; each full collection walks all of them, which made reading a million
-    profiles several times slower. Reference counting still frees everything.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 async def _start_second() -> str:
     """The run's start, to the second, once that second is over.
 
@@ -212,23 +162,9 @@ async def _start_second() -> str:
     clears the flags of profiles resolved no later than its start. Reading only after the
     start second has passed means every such resolution is visible to the run.
     """
-    now = datetime.now(UTC)
+    now = utc_now()
     await asyncio.sleep((1_000_000 - now.microsecond) / 1_000_000)
-    return _now_iso(now)
-
-
-def _now_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _index(master: pd.Index, pids: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Positions of `pids` in the master profile list (-1: a profile that is not there)."""
-    if not len(pids):
-        return np.zeros(0, dtype=np.int64)
-    positions: np.ndarray[Any, np.dtype[np.int64]] = master.get_indexer(pd.Index(pids)).astype(
-        np.int64
-    )
-    return positions
+    return utc_stamp(now)
 
 
 class Enricher:
@@ -267,7 +203,7 @@ class Enricher:
         """
         g = self.graph
         clock = time.perf_counter()
-        moment = (as_of or datetime.now(UTC)).astimezone(UTC)
+        moment = (as_of or utc_now()).astimezone(UTC)
         as_of_s = int(moment.timestamp())
         started = await _start_second()
         model = model_from_props(await enrich_repo.get_model(g, MODEL_ID))
@@ -304,7 +240,7 @@ class Enricher:
             return report
 
         clock = time.perf_counter()
-        with _gc_paused():
+        with gc_paused():
             facts, purchases, fitting = await self._read(pids, as_of_s, fit)
         report.seconds["read"] = time.perf_counter() - clock
         if fitting is not None:
@@ -315,7 +251,7 @@ class Enricher:
             report.seconds["fit"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        with _gc_paused():
+        with gc_paused():
             columns, new_reference = self._compute(
                 facts, purchases, model, None if is_full else reference, moment
             )
@@ -337,7 +273,7 @@ class Enricher:
         report.seconds["compare"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        with _gc_paused():
+        with gc_paused():
             report.profiles = await enrich_repo.write_profiles(
                 g, names, self._batches(facts.profiles.pids, columns, names, positions), started
             )
@@ -419,161 +355,32 @@ class Enricher:
         reference: ref.PopulationReference | None,
         moment: datetime,
     ) -> tuple[Columns, ref.PopulationReference]:
+        """Every attribute of the profiles read, family by family (`enrich.compute`), and
+        the population reference a full run stores."""
         profiles, orders, events = facts.profiles, facts.orders, facts.events
-        n = len(profiles)
         as_of_s = int(moment.timestamp())
         master = pd.Index(profiles.pids)
-        cols = Columns(n)
-
-        # Purchases: per profile of `orders.pids`, placed at `at` in the master list.
-        at = _index(master, orders.pids)
-        ok = at >= 0
-        dest = at[ok]
-        cols.numeric("orders_count", "int", fill=0.0)[dest] = purchases.orders_count[ok]
-        cols.numeric("total_spend", fill=0.0)[dest] = np.round(purchases.total_spend[ok], 2)
-        cols.numeric("avg_order_value")[dest] = np.round(purchases.avg_order_value[ok], 2)
-        for name, seconds in (
-            ("first_purchase_at", purchases.first_purchase_s),
-            ("last_purchase_at", purchases.last_purchase_s),
-        ):
-            cols.scatter(name, dest, to_iso(seconds[ok]))
-        affinity = category_affinity(orders, as_of_s, self.config.half_life_days)
-        for name, values in (
-            ("category_affinity", affinity.category_affinity),
-            ("top_category", affinity.top_category),
-        ):
-            cols.scatter(name, dest, object_array(values, len(values))[ok])
-
-        # RFM, for customers with purchases.
-        bought = np.flatnonzero(purchases.orders_count > 0)
-        buyer_pids = [orders.pids[i] for i in bought.tolist()]
-        r, f, m, bounds = self._rfm(
-            buyer_pids,
-            purchases.last_purchase_s[bought],
-            purchases.orders_count[bought],
-            purchases.total_spend[bought],
-            as_of_s,
-            reference,
-        )
-        buyer_at = at[bought]
-        keep = buyer_at >= 0
-        for name, scores in (("rfm_r", r), ("rfm_f", f), ("rfm_m", m)):
-            cols.numeric(name, "int")[buyer_at[keep]] = scores[keep]
-        cells = (r * 100 + f * 10 + m)[keep].tolist()
-        cols.scatter("rfm_segment", buyer_at[keep], [_SEGMENT_BY_CELL[c] for c in cells])
-
-        # Predictions: profiles without purchases get the "no purchases" values.
-        no_purchase = no_purchase_attributes()
-        for name in PREDICTIVE_ATTRIBUTES:
-            if name in PREDICTIVE_NUMBERS:
-                cols.numeric(name)  # null without purchases
-            else:
-                cols.objects(name, no_purchase[name])
-        predicted = predict(purchases.summary, model, as_of_s // SECONDS_PER_DAY, reference)
-        pred_at = _index(master, predicted.customer_ids)
-        pkeep = pred_at >= 0
-        for name in PREDICTIVE_ATTRIBUTES:
-            values = predicted.columns[name]
-            if name in PREDICTIVE_NUMBERS:
-                numbers = np.asarray(values, dtype=np.float64)  # None becomes NaN
-                cols.numeric(name)[pred_at[pkeep]] = numbers[pkeep]
-            else:
-                cols.scatter(name, pred_at[pkeep], object_array(values, len(values))[pkeep])
-
-        # Channels: orders and events.
-        order_cells = order_channel_cells(orders)
-        order_cells.profile = at[order_cells.profile]
-        event_at = _index(master, events.pids)
-        event_cells = ChannelActivity(
-            profile=event_at[events.activity_profile],
-            channel=events.activity_channel,
-            names=events.channels,
-            days=events.activity_days,
-            last_s=events.activity_last,
-        )
-        listed, preferred = channel_attributes(n, [order_cells, event_cells])
-        cols.set_objects("channels", listed)
-        cols.set_objects("preferred_channel", preferred)
-
-        # Email engagement, loyalty and consent.
-        known = event_at >= 0
-        for name, values in (
-            ("last_email_open_at", events.last_open),
-            ("last_email_click_at", events.last_click),
-        ):
-            cols.scatter(name, event_at[known], object_array(values, len(values))[known])
-        memberships = list(profiles.memberships)
-        for i, position in enumerate(event_at.tolist()):
-            if position >= 0 and events.last_unsubscribe[i] is not None:
-                memberships[position] = with_unsubscribe_event(memberships[position])
-        unsubscribed = cols.numeric("unsubscribed", "bool", fill=0.0)
-        tier, points = cols.objects("loyalty_tier"), cols.objects("loyalty_points")
-        email, sms = cols.numeric("consent_email", "bool"), cols.numeric("consent_sms", "bool")
-        for i, member in enumerate(memberships):
-            if member is None:
-                continue
-            tier[i], points[i] = member.loyalty_tier, member.loyalty_points
-            email[i] = np.nan if member.consent_email is None else float(member.consent_email)
-            sms[i] = np.nan if member.consent_sms is None else float(member.consent_sms)
-            unsubscribed[i] = 1.0 if member.unsubscribed else 0.0
-
+        cols = Columns(len(profiles))
+        # Per profile of `orders.pids` / `events.pids`, its place in the master list.
+        at = compute.positions(master, orders.pids)
+        event_at = compute.positions(master, events.pids)
+        compute.purchase_columns(cols, at, purchases)
+        compute.affinity_columns(cols, at, orders, as_of_s, self.config.half_life_days)
+        rfm = compute.rfm_columns(cols, at, orders, purchases, as_of_s, reference)
+        predicted = compute.predictive_columns(cols, master, purchases, model, as_of_s, reference)
+        compute.channel_columns(cols, at, event_at, orders, events)
+        compute.engagement_columns(cols, event_at, events)
+        compute.membership_columns(cols, event_at, profiles, events)
         clv_values = predicted.clv_12m
         new_reference = ref.PopulationReference(
-            computed_at=_now_iso(moment),
+            computed_at=utc_stamp(moment),
             model_version=model.version if model else None,
-            customers=len(buyer_pids),
-            rfm_bounds=bounds,
+            customers=rfm.customers,
+            rfm_bounds=rfm.bounds,
             clv_sorted=ref.clv_sample(clv_values),
             clv_count=int(np.isfinite(clv_values).sum()),
         )
         return cols, new_reference
-
-    def _rfm(
-        self,
-        pids: list[str],
-        last_s: np.ndarray[Any, np.dtype[np.int64]],
-        counts: np.ndarray[Any, np.dtype[np.int64]],
-        spend: np.ndarray[Any, np.dtype[np.float64]],
-        as_of_s: int,
-        reference: ref.PopulationReference | None,
-    ) -> tuple[
-        np.ndarray[Any, np.dtype[np.int64]],
-        np.ndarray[Any, np.dtype[np.int64]],
-        np.ndarray[Any, np.dtype[np.int64]],
-        dict[str, list[ref.Bound]],
-    ]:
-        """R, F, M scores and the quintile boundaries (from the reference in incremental
-        runs, from the population in full ones)."""
-        keys = {
-            "r": last_s.astype(np.float64),
-            "f": counts.astype(np.float64),
-            "m": spend.astype(np.float64),
-        }
-        if reference is not None:
-            bounds = reference.rfm_bounds
-            r, f, m = (ref.score_by_bounds(keys[k], pids, bounds[k]) for k in ref.RFM_MEASURES)
-            return r, f, m, bounds
-        if not pids:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty, {k: [None] * 4 for k in ref.RFM_MEASURES}
-        scored = rfm_scores(
-            pd.DataFrame(
-                {
-                    "customer_id": pids,
-                    "days_since_last_purchase": (as_of_s - last_s) / SECONDS_PER_DAY,
-                    "frequency": counts,
-                    "monetary": spend,
-                }
-            )
-        )
-        r = scored["r_score"].to_numpy(dtype=np.int64)
-        f = scored["f_score"].to_numpy(dtype=np.int64)
-        m = scored["m_score"].to_numpy(dtype=np.int64)
-        bounds = {
-            k: ref.rfm_bounds(keys[k], pids, s)
-            for k, s in zip(ref.RFM_MEASURES, (r, f, m), strict=True)
-        }
-        return r, f, m, bounds
 
     # -- writing ------------------------------------------------------------------------
 
@@ -608,7 +415,7 @@ class Enricher:
         for start in range(0, len(positions), size):
             # `enriched_at` is when the batch is written (segment refreshes use it as a
             # watermark), not the `as_of` the attributes were computed for.
-            now = {"enriched_at": _now_iso(datetime.now(UTC))}
+            now = {"enriched_at": utc_stamp()}
             yield columns.rows(pids, names, positions[start : start + size], now)
             await asyncio.sleep(0)
 

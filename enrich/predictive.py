@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from enrich import catalogue
 from enrich.clv import (
     REASON_NO_MONETARY,
     REASON_NO_REPEAT,
@@ -49,26 +50,8 @@ DECIMALS: Final = 4
 the cent): plenty for ranking and display, and a value that did not change since the
 last run is not rewritten (Neo4j skips identical values, which keeps daily runs cheap)."""
 
-PREDICTIVE_ATTRIBUTES: Final = (
-    "p_alive",
-    "churn_risk",
-    "expected_purchases_90d",
-    "expected_purchases_365d",
-    "clv_12m",
-    "clv_percentile",
-    "prob_purchase_30d",
-    "expected_next_purchase_at",
-    "clv_reason",
-    "clv_model_version",
-)
-PREDICTIVE_NUMBERS: Final = (
-    "p_alive",
-    "expected_purchases_90d",
-    "expected_purchases_365d",
-    "clv_12m",
-    "clv_percentile",
-    "prob_purchase_30d",
-)
+PREDICTIVE_ATTRIBUTES: Final = catalogue.PREDICTIVE
+PREDICTIVE_NUMBERS: Final = catalogue.PREDICTIVE_NUMBERS
 """The predictive attributes that are numbers (or null)."""
 
 

@@ -76,8 +76,6 @@ SEGMENTS: Final = (
 )
 """Every segment name, in the order their rules are tried."""
 
-SCORE_COLUMNS: Final = ("r_score", "f_score", "m_score", "rfm_cell", "segment")
-
 
 class RfmError(EnrichError, ValueError):
     """Root of every error raised by `enrich.rfm`."""

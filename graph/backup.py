@@ -20,12 +20,12 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
+from core.clock import utc_stamp
+from core.settings import Settings
 from graph.errors import GraphError
 from graph.localserver import LocalNeo4j
-from graph.settings import Settings
 
 MANIFEST = "manifest.json"
 DUMP_DIR = "neo4j"
@@ -162,7 +162,7 @@ def create_backup(settings: Settings, folder: Path) -> BackupReport:
     files = _checksums(partial)
     manifest = {
         "format": FORMAT,
-        "created_at": datetime.now(UTC).isoformat(),
+        "created_at": utc_stamp(),
         "database": database,
         "last_tx_id": last_tx,
         "files": files,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from neo4j import (
@@ -16,9 +15,9 @@ from neo4j import (
 )
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
+from core.settings import Settings
 from graph.errors import Neo4jUnavailable
 from graph.queries import cypher
-from graph.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -167,18 +166,6 @@ class GraphClient:
                 return await work(Tx(tx, self))
 
             return await session.execute_write(run)
-
-    @asynccontextmanager
-    async def session_tx(self) -> AsyncIterator[Tx]:
-        """An explicit transaction, committed when the block ends without error."""
-        async with self.driver.session(database=self.database) as session:
-            tx = await session.begin_transaction()
-            try:
-                yield Tx(tx, self)
-                await tx.commit()
-            except BaseException:
-                await tx.rollback()
-                raise
 
 
 class Tx:

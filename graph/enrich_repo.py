@@ -199,13 +199,3 @@ async def put_model(graph: GraphClient, model_id: str, props: Mapping[str, Any])
 async def put_state(graph: GraphClient, model_id: str, props: Mapping[str, Any]) -> None:
     """Update properties of `(:Model {id})` without counting a version."""
     await graph.write("enrich_state_put", {"id": model_id, "props": dict(props)})
-
-
-async def profile_attributes(graph: GraphClient, pids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Every stored property of the given profiles, by id."""
-    out: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(pids), READ_CHUNK):
-        chunk = list(pids[start : start + READ_CHUNK])
-        for row in await graph.read("enrich_profile_attributes", {"pids": chunk}):
-            out[row["pid"]] = dict(row["props"])
-    return out

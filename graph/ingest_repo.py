@@ -110,3 +110,21 @@ async def quarantined(
     graph: GraphClient, source: str | None, limit: int, skip: int
 ) -> list[dict[str, Any]]:
     return await graph.read("quarantine_list", {"source": source, "limit": limit, "skip": skip})
+
+
+async def seen_message_ids(graph: GraphClient, ids: Sequence[str]) -> set[str]:
+    """Which of these Segment-spec `messageId`s were ingested before."""
+    if not ids:
+        return set()
+    return {r["message_id"] for r in await graph.read("ingest_messages_seen", {"ids": list(ids)})}
+
+
+async def remember_messages(
+    graph: GraphClient, messages: Sequence[Row], batch_id: str | None, now: str
+) -> None:
+    """Remember messages (`message_id`, `type`) as ingested by batch `batch_id`."""
+    if messages:
+        await graph.write(
+            "ingest_messages_remember",
+            {"rows": list(messages), "batch_id": batch_id, "now": now},
+        )

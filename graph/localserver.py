@@ -26,8 +26,8 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
+from core.settings import Settings
 from graph.errors import LocalServerError
-from graph.settings import Settings
 
 LAUNCHER_CLASS = "io.graphcdp.neo4j.Launcher"
 # The flags of Neo4j 5's stock neo4j.conf that the embedded DBMS needs; without the

@@ -107,3 +107,8 @@ async def schema_names(client: GraphClient) -> set[str]:
     indexes = await client.read("schema_index_names")
     constraints = await client.read("schema_constraint_names")
     return {r["name"] for r in indexes + constraints}
+
+
+async def wipe(client: GraphClient) -> None:
+    """Delete every node and relationship (constraints and indexes stay)."""
+    await client.write_batched("wipe_graph")

@@ -19,21 +19,6 @@ SLICE = 5_000
 """Rows per record of the large reads (members, state): a few big records decode several
 times faster than one record per row; the server holds the list only while the query runs."""
 
-_SCHEMA = (
-    "sync_schema_member_key",
-    "sync_schema_member_state",
-    "sync_schema_state_id",
-    "sync_schema_run_pair",
-)
-
-
-async def ensure_schema(graph: GraphClient) -> None:
-    """The constraint and indexes of the sync state (idempotent)."""
-    for name in _SCHEMA:
-        await graph.write(name)
-    await graph.write("sync_schema_await")
-
-
 # destinations ------------------------------------------------------------------------
 
 

@@ -7,13 +7,25 @@ on an order) is quarantined, with its reason.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
-from ingest.identifiers import normalise_identifier
+from core.hashing import content_hash
+from core.normalise import (
+    Normalised,
+    is_blank,
+    normalise_address,
+    normalise_bool,
+    normalise_country,
+    normalise_date,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    normalise_postcode,
+    normalise_timestamp,
+)
+from core.normalise.identifiers import normalise_identifier
 from ingest.mapping import (
     AttributeSpec,
     CustomerSection,
@@ -31,19 +43,6 @@ from ingest.model import (
     QuarantinedRow,
     SourceRecord,
     ValueIssue,
-)
-from ingest.normalise import (
-    Normalised,
-    is_blank,
-    normalise_address,
-    normalise_bool,
-    normalise_country,
-    normalise_date,
-    normalise_email,
-    normalise_name,
-    normalise_phone,
-    normalise_postcode,
-    normalise_timestamp,
 )
 
 _SPACES = re.compile(r"\s+")
@@ -100,14 +99,6 @@ def split_full_name(full: str) -> tuple[str | None, str | None]:
     if len(parts) == 1:
         return parts[0], None
     return parts[0], parts[-1]
-
-
-def _stable_json(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
-
-
-def content_hash(*parts: Any) -> str:
-    return hashlib.sha1(_stable_json(parts).encode()).hexdigest()[:20]
 
 
 class RowConverter:

@@ -9,15 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.normalise.identifiers import identifier_key
+
 
 def record_id(source: str, source_id: str) -> str:
     """The `Record.rid` key: `source:source_id`."""
     return f"{source}:{source_id}"
-
-
-def identifier_key(id_type: str, value: str) -> str:
-    """The `Identifier.key`: `type:normalised value`."""
-    return f"{id_type}:{value}"
 
 
 @dataclass(slots=True)

@@ -15,13 +15,14 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.clock import utc_now, utc_stamp
+from core.hashing import content_hash
 from graph import ingest_repo
 from graph.client import GraphClient
-from ingest.convert import RowConverter, content_hash
+from ingest.convert import RowConverter
 from ingest.errors import IngestError, SourceFileError
 from ingest.mapping import SourceMapping
 from ingest.model import Event, Order, QuarantinedRow, SourceRecord
@@ -30,10 +31,6 @@ from ingest.suppression import record_suppression_key, suppression_hash
 
 log = logging.getLogger(__name__)
 DEFAULT_CHUNK = 5_000
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -179,14 +176,14 @@ class Ingestor:
     async def _run(
         self, name: str, label: str, items: Iterable[tuple[int, dict[str, Any] | BadRow]]
     ) -> BatchReport:
-        batch_id = f"{self.m.source}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        batch_id = f"{self.m.source}-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         rep = BatchReport(batch_id, self.m.source, label)
         await ingest_repo.start_batch(
-            self.graph, batch_id, self.m.source, label, self.m.source, utc_now()
+            self.graph, batch_id, self.m.source, label, self.m.source, utc_stamp()
         )
         # What the mapping asks matching to compare: training reads it from the graph.
         await ingest_repo.record_comparisons(
-            self.graph, self.m.source, _comparison_rows(self.m), utc_now()
+            self.graph, self.m.source, _comparison_rows(self.m), utc_stamp()
         )
         cust = self.m.customer_section(name)
         accumulate = bool(cust and cust.accumulate)
@@ -232,7 +229,7 @@ class Ingestor:
             stop.set()
             await asyncio.to_thread(worker.join)
             await ingest_repo.finish_batch(
-                self.graph, batch_id, rep.counts(), rep.status, rep.error, utc_now()
+                self.graph, batch_id, rep.counts(), rep.status, rep.error, utc_stamp()
             )
         return rep
 
@@ -322,7 +319,7 @@ class Ingestor:
         chunk.quarantine.append(q)
 
     async def _flush(self, rep: BatchReport, p: _Prepared, *, accumulate: bool) -> None:
-        now = utc_now()
+        now = utc_stamp()
         g, bid = self.graph, rep.batch_id
         rep.records += len(p.records)
         rep.records_changed += await ingest_repo.write_records(

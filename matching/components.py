@@ -47,9 +47,7 @@ caller to store, not to log.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import count, repeat
@@ -61,6 +59,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from core.memory import gc_paused
 from matching.config import IdentityConfig
 from matching.protection import Protection
 
@@ -92,19 +91,6 @@ _SHARED: Final = 3
 _GENERIC: Final = 4
 _UNKNOWN: Final = 5  # a type the configuration does not name: ignored
 _IGNORED: Final = 6  # blocked, shared or generic, of a type that does not link anyway
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of acyclic objects are built: its
-    repeated scans of the growing heap otherwise cost about as much as the work itself."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)

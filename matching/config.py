@@ -142,10 +142,6 @@ class IdentityConfig(_Frozen):
     even where a per-profile limit would refuse (a duplicate account found by name, address
     and postcode rather than a shared contact)."""
 
-    def type_of(self, id_type: str) -> IdentifierType | None:
-        """The settings of an identifier type, or None when the type is not configured."""
-        return self.identifier_types.get(id_type)
-
     def generic_for(self, id_type: str) -> GenericThresholds:
         """The generic-detection thresholds for one identifier type."""
         base = self.generic.model_dump(exclude={"by_type"})

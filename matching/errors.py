@@ -67,3 +67,30 @@ class ConflictingComparisons(MatchingError):
         )
         self.attribute = attribute
         self.sources = sources
+
+
+class ProfileNotFound(MatchingError):
+    """No profile has the id an operator named."""
+
+    def __init__(self, pid: str) -> None:
+        super().__init__("no profile with this id")
+        self.pid = pid
+
+
+class IdentifierNotOnProfile(MatchingError):
+    """The profile an erasure names does not carry the identifier to forget."""
+
+    def __init__(self, pid: str) -> None:
+        super().__init__("this profile does not carry the identifier")
+        self.pid = pid
+
+
+class SharedIdentifier(MatchingError):
+    """Several profiles carry the identifier to forget, and nothing says which one."""
+
+    def __init__(self, pids: list[str]) -> None:
+        super().__init__(
+            f"{len(pids)} profiles carry this identifier (a shared one); "
+            "pass the pid of the customer to forget"
+        )
+        self.pids = pids

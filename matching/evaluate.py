@@ -19,9 +19,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from core.normalise import fold_name
 from graph import resolve_repo
 from graph.client import GraphClient
-from ingest.normalise import fold_name
 from matching.config import IdentityConfig, default_config
 from matching.protection import Protection
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from ingest.normalise import fold_name
+from core.normalise import fold_name
 from matching.names import disagreeing_people, people_compatible
 
 HOUSEHOLD_PREFIX = "household:"

@@ -12,15 +12,15 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from core.clock import utc_stamp
+from core.normalise import canonical_email, fold_name
 from graph import matching_repo
 from graph.client import GraphClient
-from ingest.normalise import canonical_email, fold_name
 from matching.config import IdentityConfig, default_config
 from matching.errors import ConflictingComparisons
 from matching.model_store import ModelStore, NoCurrentModel
@@ -304,7 +304,7 @@ class ProbabilisticLinker:
             if r.rid_l != r.rid_r
         ]
         changes = match_changes(accepted, existing, model.version)
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = utc_stamp()
         await matching_repo.write_matches(self.graph, changes.write, model.version, now)
         # Links the model no longer accepts (it was retrained, or a record changed) go.
         await matching_repo.delete_matches(self.graph, changes.delete)

@@ -4,8 +4,7 @@ keeps them; the records touched are marked dirty and re-resolved on the next run
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from core.clock import utc_stamp
 from graph import overrides_repo
 from graph.client import GraphClient
 from matching.errors import MatchingError
@@ -19,28 +18,24 @@ class OverrideTargetNotFound(MatchingError):
         self.what = what
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 async def mark_identifier_shared(
     graph: GraphClient, key: str, *, by: str, shared: bool = True
 ) -> int:
-    n = await overrides_repo.mark_shared(graph, key, shared, by, _now())
+    n = await overrides_repo.mark_shared(graph, key, shared, by, utc_stamp())
     if n == 0:
         raise OverrideTargetNotFound(f"identifier {key.split(':', 1)[0]}")
     return n
 
 
 async def reject_match(graph: GraphClient, a: str, b: str, *, by: str) -> None:
-    if not await overrides_repo.reject_match(graph, a, b, by, _now()):
+    if not await overrides_repo.reject_match(graph, a, b, by, utc_stamp()):
         raise OverrideTargetNotFound("record")
 
 
 async def force_link(graph: GraphClient, a: str, b: str, *, by: str) -> None:
     if a == b:
         raise MatchingError("a record cannot be linked to itself")
-    if not await overrides_repo.force_link(graph, a, b, by, _now()):
+    if not await overrides_repo.force_link(graph, a, b, by, utc_stamp()):
         raise OverrideTargetNotFound("record")
 
 

@@ -33,7 +33,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -45,6 +45,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import EMTrainingException
 
+from core.clock import utc_now
 from matching.errors import MatchingError
 from matching.names import nickname_roots
 from matching.splink_settings import (
@@ -150,7 +151,7 @@ class TrainedModel(BaseModel):
             settings_json=settings_json,
             spec=spec,
             version=model_version(settings_json, spec),
-            trained_at=datetime.now(UTC),
+            trained_at=utc_now(),
             record_count=record_count,
         )
 

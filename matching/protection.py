@@ -188,7 +188,7 @@ class IdentifierStats:
 
     The graph layer fills one per identifier from a single aggregate query over
     `(:Record)-[:HAS_IDENTIFIER]->(:Identifier)`; each count is of distinct non-blank values
-    among those records (names folded with `ingest.normalise.fold_name`).
+    among those records (names folded with `core.normalise.fold_name`).
 
     Attributes:
         key: The `Identifier.key`.

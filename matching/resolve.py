@@ -13,17 +13,18 @@ import asyncio
 import logging
 import time
 import uuid
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from core.clock import utc_stamp
+from core.hashing import content_hash
+from core.normalise import fold_name
 from graph import resolve_repo
 from graph.client import GraphClient
 from graph.record_facts import RecordFacts
-from ingest.convert import content_hash
-from ingest.normalise import fold_name
 from matching.components import Resolution, resolve_components
 from matching.config import IdentityConfig, default_config
 from matching.households import HOUSEHOLD_PREFIX, base_key, is_household, split_households
@@ -61,12 +62,29 @@ class ResolveReport:
         return now
 
 
+@dataclass
+class _Scope:
+    """The records a run resolves and what it read of them.
+
+    Attributes:
+        closure: The records, a union of whole components (every record in a full run).
+        scope: The same records for the reads that take a scope; None (all) in a full run.
+        facts: What survivorship, stable ids and matching need of each record.
+        pairs: (rid, identifier key) of the records' identifiers.
+        stored: The stored (blocked, generic) flags of those identifiers.
+        generic: Identifiers that must not link, with the reason.
+    """
+
+    closure: list[str]
+    scope: list[str] | None
+    facts: list[RecordFacts]
+    pairs: list[tuple[str, str]]
+    stored: dict[str, tuple[str | None, str | None]]
+    generic: dict[str, str]
+
+
 def new_pid() -> str:
     return f"p-{uuid.uuid4().hex[:20]}"
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Resolver:
@@ -143,70 +161,106 @@ class Resolver:
         return self.protection.detect_generic(stats)
 
     async def resolve(self, *, full: bool = False) -> ResolveReport:
+        """Resolve the records marked dirty (and every record they can reach), or, with
+        `full`, every record; write the profiles that changed."""
         t0 = time.perf_counter()
-        g = self.graph
         report = ResolveReport("full" if full else "incremental")
         if full:
-            # Neo4j works on the three reads at once while this process decodes pages. The
-            # records are read once, for matching too.
-            extra = self.linker.scored_attributes() if self.linker is not None else ()
-            facts, (pairs, stored), generic = await asyncio.gather(
-                resolve_repo.record_facts(g, None, extra),
-                resolve_repo.links(g, None),
-                self._not_linking(None),
-            )
-            closure = sorted(f["rid"] for f in facts)
-            scope: list[str] | None = None
-            lap = report.lap("read", t0)
-            if self.linker is not None:
-                report.matching = await self.linker.link(None, records=facts)
-                # The links it wrote marked their records; this resolution covers them.
-                for f in facts:
-                    if f["rid"] in report.matching.touched:
-                        f["dirty"] = True
-            lap = report.lap("matching", lap)
+            scope, lap = await self._full_scope(report, t0)
         else:
-            if self.linker is not None:
-                # Scores first: an accepted match marks both records dirty for this run.
-                scope_rids = await resolve_repo.dirty_records(g)
-                if scope_rids:
-                    report.matching = await self.linker.link(scope_rids)
-            lap = report.lap("matching", t0)
-            dirty = await resolve_repo.dirty_records(g)
-            if not dirty:
+            found = await self._incremental_scope(report, t0)
+            if found is None:
                 report.seconds = time.perf_counter() - t0
                 return report
-            dirty_pairs, _ = await resolve_repo.links(g, dirty)
-            touched = sorted({k for _, k in dirty_pairs})
-            generic_touched = await self._not_linking(touched)
-            before = {r["key"] for r in await g.read("resolve_generic_flags_of", {"keys": touched})}
-            await g.write(
-                "resolve_write_identifier_flags",
-                {"rows": [self._flags(k, generic_touched) for k in touched]},
-            )
-            # The closure grows through identifiers that link, and once through those whose
-            # status just changed: records an identifier joined before it became generic
-            # must be resolved again, or their old profile would stay merged.
-            rechecked = [k for k in touched if (k in before) != (k in generic_touched)]
-            closure_set = set(dirty)
-            frontier = list(dirty)
-            while frontier:
-                grown = await resolve_repo.expand(
-                    g, frontier, self.nonlinking, rechecked, HOUSEHOLD_PREFIX
-                )
-                frontier = sorted(grown - closure_set)
-                closure_set.update(frontier)
-            closure = sorted(closure_set)
-            pairs, stored = await resolve_repo.links(g, closure)
-            generic = {k: gen for k, (_, gen) in stored.items() if gen is not None}
-            scope = closure
-            facts = await resolve_repo.record_facts(g, closure)
-        accepted, rejected, strong = await resolve_repo.matches(
-            g, scope, strong_from=self.config.strong_match_probability
+            scope, lap = found
+        await self._resolve_scope(scope, report, lap)
+        report.seconds = time.perf_counter() - t0
+        log.info(
+            "resolution %s: %d records, %d components, %d moved, %.1f s",
+            report.mode,
+            report.records,
+            report.components,
+            report.moved_records,
+            report.seconds,
         )
-        forced = await resolve_repo.forced_links(g, scope)
+        return report
+
+    async def _full_scope(self, report: ResolveReport, t0: float) -> tuple[_Scope, float]:
+        """Every record, its links and the identifiers that must not link; matching
+        scores all records. Returns the scope and the start of the next phase."""
+        g = self.graph
+        # Neo4j works on the three reads at once while this process decodes pages. The
+        # records are read once, for matching too.
+        extra = self.linker.scored_attributes() if self.linker is not None else ()
+        facts, (pairs, stored), generic = await asyncio.gather(
+            resolve_repo.record_facts(g, None, extra),
+            resolve_repo.links(g, None),
+            self._not_linking(None),
+        )
+        closure = sorted(f["rid"] for f in facts)
+        lap = report.lap("read", t0)
+        if self.linker is not None:
+            report.matching = await self.linker.link(None, records=facts)
+            # The links it wrote marked their records; this resolution covers them.
+            for f in facts:
+                if f["rid"] in report.matching.touched:
+                    f["dirty"] = True
+        lap = report.lap("matching", lap)
+        return _Scope(closure, None, facts, pairs, stored, generic), lap
+
+    async def _incremental_scope(
+        self, report: ResolveReport, t0: float
+    ) -> tuple[_Scope, float] | None:
+        """The dirty records (scored by matching first) grown to whole components, with
+        their links; the flags of the identifiers they carry brought up to date. None when
+        nothing is dirty. Returns the scope and the start of the next phase."""
+        g = self.graph
+        if self.linker is not None:
+            # Scores first: an accepted match marks both records dirty for this run.
+            scope_rids = await resolve_repo.dirty_records(g)
+            if scope_rids:
+                report.matching = await self.linker.link(scope_rids)
+        lap = report.lap("matching", t0)
+        dirty = await resolve_repo.dirty_records(g)
+        if not dirty:
+            return None
+        dirty_pairs, _ = await resolve_repo.links(g, dirty)
+        touched = sorted({k for _, k in dirty_pairs})
+        generic_touched = await self._not_linking(touched)
+        before = {r["key"] for r in await g.read("resolve_generic_flags_of", {"keys": touched})}
+        await g.write(
+            "resolve_write_identifier_flags",
+            {"rows": [self._flags(k, generic_touched) for k in touched]},
+        )
+        # The closure grows through identifiers that link, and once through those whose
+        # status just changed: records an identifier joined before it became generic
+        # must be resolved again, or their old profile would stay merged.
+        rechecked = [k for k in touched if (k in before) != (k in generic_touched)]
+        closure_set = set(dirty)
+        frontier = list(dirty)
+        while frontier:
+            grown = await resolve_repo.expand(
+                g, frontier, self.nonlinking, rechecked, HOUSEHOLD_PREFIX
+            )
+            frontier = sorted(grown - closure_set)
+            closure_set.update(frontier)
+        closure = sorted(closure_set)
+        pairs, stored = await resolve_repo.links(g, closure)
+        generic = {k: gen for k, (_, gen) in stored.items() if gen is not None}
+        facts = await resolve_repo.record_facts(g, closure)
+        return _Scope(closure, closure, facts, pairs, stored, generic), lap
+
+    async def _resolve_scope(self, scope: _Scope, report: ResolveReport, lap: float) -> None:
+        """The tail both kinds of run share: read the matches, forced links and shared
+        identifiers of the scope, compute its components and write the result."""
+        g = self.graph
+        accepted, rejected, strong = await resolve_repo.matches(
+            g, scope.scope, strong_from=self.config.strong_match_probability
+        )
+        forced = await resolve_repo.forced_links(g, scope.scope)
         shared = await resolve_repo.shared_identifiers(g)
         lap = report.lap("read", lap)
+        generic, stored, facts = scope.generic, scope.stored, scope.facts
         households = {
             k: flag
             for k, flag in generic.items()
@@ -223,8 +277,8 @@ class Resolver:
             return x is not None and y is not None and self._duplicate_accounts(x, y, via_match)
 
         resolution = resolve_components(
-            closure,
-            split_households(pairs, households, name_of),
+            scope.closure,
+            split_households(scope.pairs, households, name_of),
             accepted,
             self.protection,
             self.config,
@@ -241,21 +295,12 @@ class Resolver:
             for row in (self._flags(k, generic) for k in sorted(stored))
             if stored[row["key"]] != (row["blocked"], row["generic"])
         ]
-        refused_before = await resolve_repo.records_with_refused_links(g, scope)
+        refused_before = await resolve_repo.records_with_refused_links(g, scope.scope)
         # The links are in the components now; a full graph's take GBs the write needs.
-        del pairs, stored, accepted, rejected, forced
+        scope.pairs, scope.stored = [], {}
+        del stored, accepted, rejected, forced
         report.lap("components", lap)
         await self._write(resolution, facts, by_rid, changed_flags, refused_before, report)
-        report.seconds = time.perf_counter() - t0
-        log.info(
-            "resolution %s: %d records, %d components, %d moved, %.1f s",
-            report.mode,
-            report.records,
-            report.components,
-            report.moved_records,
-            report.seconds,
-        )
-        return report
 
     def _duplicate_accounts(
         self, x: Mapping[str, Any], y: Mapping[str, Any], via_match: bool
@@ -352,7 +397,7 @@ class Resolver:
             refused_before=refused_before,
             dirty=[f["rid"] for f in facts if f["dirty"]],
             run_id=uuid.uuid4().hex,
-            now=_now(),
+            now=utc_stamp(),
         )
         report.lap("write", lap)
         report.records = len(facts)
@@ -369,3 +414,26 @@ class Resolver:
         # Types and limits only: identifier values are personal data.
         report.violations = Counter(f"{v.type}<={v.limit}" for v in resolution.violations)
         report.largest_profile = max((len(c) for c in resolution.components), default=0)
+
+
+# -- one resolution at a time ---------------------------------------------------------------
+
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def resolution_lock() -> asyncio.Lock:
+    """The lock serialising this process's resolutions and erasures (one per event loop), so
+    an override or an erasure never interleaves with another resolution's writes."""
+    loop = asyncio.get_running_loop()
+    lock = _locks.get(loop)
+    if lock is None:
+        lock = _locks[loop] = asyncio.Lock()
+    return lock
+
+
+async def resolve_serially(graph: GraphClient) -> ResolveReport:
+    """An incremental resolution of the records marked dirty, under `resolution_lock`."""
+    async with resolution_lock():
+        return await Resolver(graph).resolve()

@@ -345,10 +345,6 @@ class MatchingSpec(BaseModel):
         )
         return (*self.blocking_rules, *extra)
 
-    def with_comparisons(self, *extra: ComparisonSpec) -> MatchingSpec:
-        """This spec plus more comparisons (e.g. a mapping's user-defined attributes)."""
-        return self.model_copy(update={"comparisons": (*self.comparisons, *extra)})
-
 
 # --- Splink comparisons ------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from matching.components import gc_paused
+from core.memory import gc_paused
 from matching.errors import InvalidComponents, ProfileIdCollision
 
 IntArray = npt.NDArray[np.int64]

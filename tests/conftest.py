@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from core.settings import Settings
 from graph.client import GraphClient
 from graph.schema import migrate
-from graph.settings import Settings
+from tests import cypher as test_cypher
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -39,6 +40,6 @@ async def graph_client(settings: Settings) -> AsyncIterator[GraphClient]:
 @pytest.fixture
 async def graph(graph_client: GraphClient) -> AsyncIterator[GraphClient]:
     """The real graph, emptied before the test so each test starts from its own data."""
-    await graph_client.write_batched("test_wipe_graph")
+    await test_cypher.wipe(graph_client)
     graph_client.query_count = 0
     yield graph_client

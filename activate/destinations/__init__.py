@@ -1,4 +1,5 @@
-"""Destinations for segment activation: one module per vendor behind `base.Destination`.
+"""Destinations for segment activation: one module per vendor behind `base.Destination`,
+sharing `delivery` (HTTP with retries, batching, redaction).
 
 Vendor modules are imported by name (`activate.destinations.klaviyo`, ...) so that
 using one does not load the others' dependencies (pyarrow for `file`).

@@ -11,7 +11,7 @@ credentials, missing configuration) is raised.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -94,9 +94,6 @@ class DeliveryResult:
         self.failed.extend(other.failed)
         self.invalid.extend(other.invalid)
         return self
-
-    def fail_all(self, members: Iterable[Member], reason: str, *, retryable: bool = False) -> None:
-        self.failed.extend(RowError(m.pid, reason, retryable) for m in members)
 
 
 class Destination(ABC):

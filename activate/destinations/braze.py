@@ -23,7 +23,6 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from activate.delivery import HttpDelivery, RetryPolicy, SleepFn, chunked, jsonable, send_batches
 from activate.destinations.base import (
     Channel,
     DeliveryResult,
@@ -31,6 +30,14 @@ from activate.destinations.base import (
     Member,
     RowError,
     SegmentRef,
+)
+from activate.destinations.delivery import (
+    HttpDelivery,
+    RetryPolicy,
+    SleepFn,
+    chunked,
+    jsonable,
+    send_batches,
 )
 from activate.hashing import google_phone, looks_like_email
 

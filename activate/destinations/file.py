@@ -25,7 +25,6 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,7 +32,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
-from activate.delivery import jsonable
 from activate.destinations.base import (
     Channel,
     DeliveryResult,
@@ -42,6 +40,8 @@ from activate.destinations.base import (
     Member,
     SegmentRef,
 )
+from activate.destinations.delivery import jsonable
+from core.clock import utc_now
 
 BASE_COLUMNS = ("pid", "email", "phone", "first_name", "last_name", "postcode", "country", "city")
 ParquetType = Literal["string", "double", "int64", "bool"]
@@ -219,7 +219,7 @@ class FileDestination(Destination):
         if old is not None:
             await asyncio.to_thread(self._abort, old)
         directory = await asyncio.to_thread(self._make_run_dir, segment.id, run_id)
-        self._runs[segment.id] = _Run(run_id, directory, datetime.now(UTC).isoformat())
+        self._runs[segment.id] = _Run(run_id, directory, utc_now().isoformat())
 
     def _make_run_dir(self, segment_id: str, run_id: str) -> Path:
         root = self.config.directory.resolve()
@@ -278,7 +278,7 @@ class FileDestination(Destination):
             "columns": list(self.columns),
             "files": files,
             "started_at": run.started_at,
-            "finished_at": datetime.now(UTC).isoformat(),
+            "finished_at": utc_now().isoformat(),
         }
         data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
         write_atomic(run.directory / "manifest.json", data)

@@ -26,7 +26,6 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from activate.delivery import HttpDelivery, RetryPolicy, SleepFn, chunked, redact, send_batches
 from activate.destinations.base import (
     Channel,
     DeliveryResult,
@@ -35,6 +34,14 @@ from activate.destinations.base import (
     Member,
     RowError,
     SegmentRef,
+)
+from activate.destinations.delivery import (
+    HttpDelivery,
+    RetryPolicy,
+    SleepFn,
+    chunked,
+    redact,
+    send_batches,
 )
 from activate.hashing import (
     google_hashed_email,

@@ -34,17 +34,6 @@ from typing import Any, Protocol
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from activate.delivery import (
-    HttpDelivery,
-    RetryPolicy,
-    SleepFn,
-    chunk_by_size,
-    chunked,
-    json_size,
-    jsonable,
-    next_cursor,
-    send_batches,
-)
 from activate.destinations.base import (
     Channel,
     DeliveryResult,
@@ -55,6 +44,17 @@ from activate.destinations.base import (
     Member,
     RowError,
     SegmentRef,
+)
+from activate.destinations.delivery import (
+    HttpDelivery,
+    RetryPolicy,
+    SleepFn,
+    chunk_by_size,
+    chunked,
+    json_size,
+    jsonable,
+    next_cursor,
+    send_batches,
 )
 from activate.hashing import google_phone, looks_like_email
 

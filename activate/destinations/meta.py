@@ -35,7 +35,6 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from activate.delivery import HttpDelivery, RetryPolicy, SleepFn, chunked, send_batches
 from activate.destinations.base import (
     Channel,
     DeliveryResult,
@@ -45,6 +44,7 @@ from activate.destinations.base import (
     Member,
     SegmentRef,
 )
+from activate.destinations.delivery import HttpDelivery, RetryPolicy, SleepFn, chunked, send_batches
 from activate.hashing import (
     meta_hashed_country,
     meta_hashed_email,

@@ -27,7 +27,15 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from activate.delivery import (
+from activate.destinations.base import (
+    Channel,
+    DeliveryResult,
+    Destination,
+    Member,
+    RowError,
+    SegmentRef,
+)
+from activate.destinations.delivery import (
     ClockFn,
     HttpDelivery,
     RetryPolicy,
@@ -38,14 +46,6 @@ from activate.delivery import (
     jsonable,
     redact,
     send_batches,
-)
-from activate.destinations.base import (
-    Channel,
-    DeliveryResult,
-    Destination,
-    Member,
-    RowError,
-    SegmentRef,
 )
 
 Action = Literal["add", "remove"]

@@ -1,5 +1,6 @@
 """The allow-list of profile attributes a segment may filter on.
 
+The table is derived from the catalogue of profile attributes (`enrich.catalogue`).
 A condition names a field of this table; the Cypher the compiler writes reads the
 profile property the table gives, never a name taken from the definition's text. Each
 field has a kind, which decides the operators it takes and the type of its value.
@@ -11,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FieldKind = Literal["number", "string", "scalar", "bool", "list", "days"]
+from enrich.catalogue import CATALOGUE, Attribute, FilterKind
+
+FieldKind = FilterKind
 Op = Literal[
     "eq",
     "ne",
@@ -51,43 +54,19 @@ class FieldSpec:
     description: str
 
 
-def _f(kind: FieldKind, prop: str, description: str) -> FieldSpec:
-    return FieldSpec(kind, prop, description)
+def _prop(attribute: Attribute) -> str:
+    # A `days` field counts from the timestamp it reads.
+    return attribute.reads[0] if attribute.reads else attribute.name
 
 
 FIELDS: dict[str, FieldSpec] = {
-    # golden attributes (no names, emails or phones: those are identifiers, not filters)
-    "city": _f("string", "city", "City of the golden address"),
-    "state": _f("string", "state", "State or region"),
-    "postcode": _f("string", "postcode", "Postcode"),
-    "country": _f("string", "country", "ISO 3166-1 alpha-2 country"),
-    "sources": _f("list", "sources", "Source systems the profile's records come from"),
-    "record_count": _f("number", "record_count", "Source records in the profile"),
-    # enrichment
-    "orders_count": _f("number", "orders_count", "Orders placed"),
-    "total_spend": _f("number", "total_spend", "Total spend"),
-    "avg_order_value": _f("number", "avg_order_value", "Average order value"),
-    "rfm_segment": _f("string", "rfm_segment", "RFM segment name"),
-    "channels": _f("list", "channels", "Channels bought in: online, store"),
-    "preferred_channel": _f("string", "preferred_channel", "Channel most bought in"),
-    "top_category": _f("string", "top_category", "Category most bought"),
-    "unsubscribed": _f("bool", "unsubscribed", "Unsubscribed from email"),
-    "loyalty_tier": _f("string", "loyalty_tier", "Loyalty tier"),
-    "loyalty_points": _f("number", "loyalty_points", "Loyalty points balance"),
-    "consent_email": _f("bool", "consent_email", "Consented to email marketing"),
-    "consent_sms": _f("bool", "consent_sms", "Consented to SMS marketing"),
-    "p_alive": _f("number", "p_alive", "Probability the customer is still active"),
-    "churn_risk": _f("scalar", "churn_risk", "Churn risk (band or score)"),
-    "clv_12m": _f("number", "clv_12m", "Predicted value over the next 12 months"),
-    "clv_percentile": _f("number", "clv_percentile", "Percentile of clv_12m, 0 to 1"),
-    "prob_purchase_30d": _f("number", "prob_purchase_30d", "Probability of a purchase in 30 days"),
-    # relative to $today
-    "days_since_last_purchase": _f("days", "last_purchase_at", "Days since the last purchase"),
-    "days_since_first_purchase": _f("days", "first_purchase_at", "Days since the first purchase"),
-    "days_since_last_email_open": _f("days", "last_email_open_at", "Days since an email open"),
-    "days_since_last_email_click": _f("days", "last_email_click_at", "Days since an email click"),
+    a.name: FieldSpec(a.filter, _prop(a), a.description) for a in CATALOGUE if a.filter is not None
 }
+"""The filterable attributes of the catalogue (`enrich.catalogue`): golden ones (no names,
+emails or phones: those are identifiers, not filters), enrichment's, and `days_since_*`
+relative to `$today`."""
 
+# Spelled out for the type checker; a unit test checks it names exactly `FIELDS`.
 FieldName = Literal[
     "city",
     "state",

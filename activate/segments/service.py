@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from activate.errors import (
@@ -27,6 +27,7 @@ from activate.errors import (
 )
 from activate.segments.compiler import compile_filter, count_query, refresh_query, sample_query
 from activate.segments.definition import Filter, parse_filter
+from core.clock import utc_stamp
 from graph import segment_repo, sync_repo
 from graph.client import GraphClient
 
@@ -36,10 +37,6 @@ SEGMENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 REFRESH_CHUNK = 10_000
 MAX_SAMPLE = 100
 MAX_PAGE = 1_000
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_id(segment_id: str) -> str:
@@ -129,7 +126,7 @@ async def create_segment(
             "definition_json": _definition_json(f),
             "time_relative": compile_filter(f).time_relative,
         },
-        utc_now(),
+        utc_stamp(),
     )
     if row is None:
         raise SegmentExists(segment_id)
@@ -154,7 +151,7 @@ async def update_segment(
             "definition_json": _definition_json(f) if f is not None else None,
             "time_relative": compile_filter(f).time_relative if f is not None else None,
         },
-        utc_now(),
+        utc_stamp(),
     )
     if row is None:
         raise SegmentNotFound(segment_id)
@@ -216,7 +213,7 @@ def _needs_full(seg: Segment, today: str) -> bool:
 
 async def refresh_segment(
     graph: GraphClient,
-    segment_id: str,
+    segment: str | Segment,
     *,
     today: date,
     full: bool = False,
@@ -227,7 +224,7 @@ async def refresh_segment(
 
     Args:
         graph: The graph client.
-        segment_id: The segment.
+        segment: The segment as its caller just read it, or its id (then read here).
         today: The day relative conditions count from.
         full: Evaluate every profile.
         touched: Pids touched since `touched_since` (given by `refresh_all`, which reads
@@ -235,9 +232,9 @@ async def refresh_segment(
         touched_since: The watermark `touched` was read from.
     """
     t0 = time.perf_counter()
-    seg = await get_segment(graph, segment_id)
+    seg = segment if isinstance(segment, Segment) else await get_segment(graph, segment)
     day = today.isoformat()
-    started = utc_now()
+    started = utc_stamp()
     f = seg.definition
     if full or _needs_full(seg, day):
         # Every profile, in chunks: one transaction per chunk keeps memory bounded.

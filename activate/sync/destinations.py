@@ -14,8 +14,9 @@ from activate.errors import (
     InvalidDestinationConfig,
     SegmentNotFound,
 )
-from activate.segments.service import get_segment, utc_now
+from activate.segments.service import Segment, get_segment
 from activate.sync.registry import DestinationSpec, parse_spec, spec_from_row
+from core.clock import utc_stamp
 from graph import sync_repo
 from graph.client import GraphClient
 
@@ -110,7 +111,7 @@ async def create_destination(
     row = await sync_repo.create_destination(
         graph,
         {"id": spec.id, "kind": spec.kind, "name": spec.name, "config_json": _config_json(spec)},
-        utc_now(),
+        utc_stamp(),
     )
     if row is None:
         raise InvalidDestinationConfig(destination_id, "the id is taken")
@@ -137,7 +138,7 @@ async def update_destination(
             "name": name.strip()[:200] if name else None,
             "config_json": _config_json(spec) if config is not None else None,
         },
-        utc_now(),
+        utc_stamp(),
     )
     if row is None:
         raise DestinationNotFound(destination_id)
@@ -197,8 +198,8 @@ _UNSET: Any = object()
 
 async def link(
     graph: GraphClient,
-    segment_id: str,
-    destination_id: str,
+    segment: str | Segment,
+    destination: str | DestinationSpec,
     *,
     external_id: str | None = _UNSET,
     interval_seconds: int | None = _UNSET,
@@ -208,16 +209,20 @@ async def link(
 
     Args:
         graph: The graph client.
-        segment_id: The segment.
-        destination_id: The destination.
+        segment: The segment as its caller just read it, or its id (then read here, to
+            check it exists).
+        destination: The destination likewise, or its id.
         external_id: The list or audience id inside the destination (Klaviyo list, Meta
             custom audience, Google product destination id); unchanged when not given.
         interval_seconds: Run every this many seconds (`cdp sync --due`); None: no
             schedule; unchanged when not given.
         enabled: Pause or resume the schedule.
     """
-    await get_segment(graph, segment_id)
-    await get_spec(graph, destination_id)
+    if not isinstance(segment, Segment):
+        segment = await get_segment(graph, segment)
+    if not isinstance(destination, DestinationSpec):
+        destination = await get_spec(graph, destination)
+    segment_id, destination_id = segment.id, destination.id
     if interval_seconds not in (_UNSET, None) and interval_seconds < MIN_INTERVAL_S:
         raise ActivationError(f"an interval is at least {MIN_INTERVAL_S} seconds")
     row = await sync_repo.upsert_state(
@@ -231,7 +236,7 @@ async def link(
             "set_interval": interval_seconds is not _UNSET,
             "interval_seconds": None if interval_seconds is _UNSET else interval_seconds,
             "enabled": enabled,
-            "now": utc_now(),
+            "now": utc_stamp(),
         },
     )
     if row is None:  # pragma: no cover - both were just read

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from activate.destinations.base import (
@@ -38,6 +38,7 @@ from activate.sync.destinations import get_spec, link, link_id
 from activate.sync.diff import Plan, plan_sync
 from activate.sync.members import from_snapshot, snapshot
 from activate.sync.registry import DestinationSpec, build_destination, required_consent
+from core.clock import utc_now, utc_stamp_ms
 from graph import sync_repo
 from graph.client import GraphClient
 
@@ -48,13 +49,8 @@ Status = Literal["succeeded", "partial", "failed", "dry_run"]
 DestinationFactory = Callable[[DestinationSpec], Destination]
 
 
-def _stamp(moment: datetime | None = None) -> str:
-    moment = moment or datetime.now(UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def new_run_id() -> str:
-    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
+    return f"run-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
 
 
 @dataclass
@@ -134,12 +130,6 @@ class SyncEngine:
         self.factory: DestinationFactory = factory or (
             lambda spec: build_destination(spec, settings)
         )
-        self._schema_ready = False
-
-    async def _ensure_schema(self) -> None:
-        if not self._schema_ready:
-            await sync_repo.ensure_schema(self.graph)
-            self._schema_ready = True
 
     async def sync(
         self,
@@ -159,20 +149,20 @@ class SyncEngine:
         """
         t0 = time.perf_counter()
         g = self.graph
-        await self._ensure_schema()
         segment = await get_segment(g, segment_id)
         spec = await get_spec(g, destination_id)
         state_id = link_id(segment_id, destination_id)
         state = await sync_repo.get_state(g, state_id)
-        if state is None:
-            await link(g, segment_id, destination_id)
-            state = await sync_repo.get_state(g, state_id) or {}
+        # Linked on first use, with the segment and destination just read.
+        external_id = (
+            state.get("external_id") if state else (await link(g, segment, spec)).external_id
+        )
         destination = self.factory(spec)
         run_id = new_run_id()
         report = SyncReport(run_id, segment_id, destination_id, dry_run)
-        started = _stamp()
+        started = utc_stamp_ms()
         if not dry_run:
-            stale = _stamp(datetime.now(UTC) - timedelta(seconds=self.settings.lock_timeout_s))
+            stale = utc_stamp_ms(utc_now() - timedelta(seconds=self.settings.lock_timeout_s))
             if not await sync_repo.lock(g, state_id, run_id, now=started, stale_before=stale):
                 await destination.aclose()
                 raise SyncAlreadyRunning(segment_id, destination_id)
@@ -191,13 +181,18 @@ class SyncEngine:
             await destination.aclose()
             if not dry_run:
                 await sync_repo.release(
-                    g, state_id, run_id, started_at=started, finished_at=_stamp(), status="failed"
+                    g,
+                    state_id,
+                    run_id,
+                    started_at=started,
+                    finished_at=utc_stamp_ms(),
+                    status="failed",
                 )
             raise
         try:
             if refresh:
                 t_refresh = time.perf_counter()
-                await refresh_segment(g, segment_id, today=today)
+                await refresh_segment(g, segment, today=today)
                 report.refresh_seconds = time.perf_counter() - t_refresh
             t_diff = time.perf_counter()
             plan = await self._plan(state_id, spec, destination, segment_id)
@@ -206,7 +201,7 @@ class SyncEngine:
             if dry_run:
                 report.status = "dry_run"
             else:
-                ref = SegmentRef(segment.id, segment.name, state.get("external_id"))
+                ref = SegmentRef(segment.id, segment.name, external_id)
                 await self._deliver(state_id, run_id, destination, ref, plan, report)
         except DestinationError as exc:
             # Credentials or configuration: no row can go. Nothing is recorded as sent.
@@ -286,7 +281,7 @@ class SyncEngine:
 
         # Only now is the run delivered (a file destination commits in finish()).
         t_record = time.perf_counter()
-        now = _stamp()
+        now = utc_stamp_ms()
         by_pid = {m.pid: m for m in (*plan.adds, *plan.updates)}
         for delivered, new in ((added.delivered, True), (updated.delivered, False)):
             sent = [
@@ -348,7 +343,7 @@ class SyncEngine:
             await destination.aclose()
         finally:
             report.seconds = time.perf_counter() - t0
-            finished = _stamp()
+            finished = utc_stamp_ms()
             errors = [
                 {"pid": e.pid, "action": action, "reason": e.reason, "retryable": e.retryable}
                 for action, e in report.errors[: self.settings.max_logged_errors]

@@ -13,8 +13,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from activate.delivery import jsonable
 from activate.destinations.base import Channel, Member
+from activate.destinations.delivery import jsonable
 
 SyncableAttribute = Literal[
     "clv_12m",
@@ -34,7 +34,8 @@ SyncableAttribute = Literal[
     "last_purchase_at",
 ]
 """Profile attributes a destination may be sent (`cypher/sync_segment_members.cypher`
-reads exactly these)."""
+reads exactly these): the catalogue's syncable ones (`enrich.catalogue.SYNCABLE`, which a
+unit test checks this against)."""
 
 ConsentName = Literal["email", "sms"]
 

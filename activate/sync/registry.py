@@ -10,32 +10,62 @@ Besides the vendor's own fields, `config_json` may hold the engine's options:
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from activate.delivery import RetryPolicy, SleepFn
 from activate.destinations.base import Destination
+from activate.destinations.delivery import RetryPolicy, SleepFn
 from activate.errors import InvalidDestinationConfig
 from activate.settings import ActivationSettings
 from activate.sync.members import DEFAULT_CONSENT, ConsentName, SyncableAttribute
 
 Kind = Literal["file", "webhook", "klaviyo", "braze", "meta", "google"]
-KINDS: tuple[str, ...] = get_args(Kind)
 
-SECRET_FIELD: dict[str, str] = {
-    "webhook": "secret",
-    "klaviyo": "api_key",
-    "braze": "api_key",
-    "meta": "access_token",
-    "google": "access_token",
+
+@dataclass(frozen=True)
+class Vendor:
+    """Where a kind's configuration model and client live, and the secret it needs.
+
+    The module is imported on first use, so using one kind does not load the others'
+    dependencies (pyarrow for `file`).
+    """
+
+    module: str
+    config: str
+    client: str
+    secret_field: str | None = None
+    """The field of the vendor configuration that comes from the settings."""
+
+    def load(self) -> tuple[type[BaseModel], Callable[..., Destination]]:
+        module = importlib.import_module(self.module)
+        config: type[BaseModel] = getattr(module, self.config)
+        client: Callable[..., Destination] = getattr(module, self.client)
+        return config, client
+
+
+VENDORS: dict[str, Vendor] = {
+    "file": Vendor("activate.destinations.file", "FileConfig", "FileDestination"),
+    "webhook": Vendor(
+        "activate.destinations.webhook", "WebhookConfig", "WebhookDestination", "secret"
+    ),
+    "klaviyo": Vendor(
+        "activate.destinations.klaviyo", "KlaviyoConfig", "KlaviyoDestination", "api_key"
+    ),
+    "braze": Vendor("activate.destinations.braze", "BrazeConfig", "BrazeDestination", "api_key"),
+    "meta": Vendor("activate.destinations.meta", "MetaConfig", "MetaDestination", "access_token"),
+    "google": Vendor(
+        "activate.destinations.google", "GoogleConfig", "GoogleDestination", "access_token"
+    ),
 }
-"""The field of each kind's vendor configuration that comes from the settings."""
+"""One row per `Kind`: the one table of what each kind is made of."""
+
 _SECRETISH = ("secret", "api_key", "access_token", "token", "password", "key")
 
 
@@ -61,33 +91,6 @@ class DestinationSpec:
         return {**self.vendor, **self.options.model_dump(exclude_defaults=True)}
 
 
-def _vendor_model(kind: str) -> type[BaseModel]:
-    # Imported lazily: the file destination loads pyarrow.
-    if kind == "file":
-        from activate.destinations.file import FileConfig
-
-        return FileConfig
-    if kind == "webhook":
-        from activate.destinations.webhook import WebhookConfig
-
-        return WebhookConfig
-    if kind == "klaviyo":
-        from activate.destinations.klaviyo import KlaviyoConfig
-
-        return KlaviyoConfig
-    if kind == "braze":
-        from activate.destinations.braze import BrazeConfig
-
-        return BrazeConfig
-    if kind == "meta":
-        from activate.destinations.meta import MetaConfig
-
-        return MetaConfig
-    from activate.destinations.google import GoogleConfig
-
-    return GoogleConfig
-
-
 def _problems(exc: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
@@ -104,7 +107,7 @@ def parse_spec(
         InvalidDestinationConfig: Unknown kind, unknown or invalid field, or a secret
             value in the configuration instead of a `secret_ref`.
     """
-    if kind not in KINDS:
+    if kind not in VENDORS:
         raise InvalidDestinationConfig(destination_id, f"unknown kind {kind!r}")
     if isinstance(config, str):
         try:
@@ -121,8 +124,8 @@ def parse_spec(
     except ValidationError as exc:
         raise InvalidDestinationConfig(destination_id, _problems(exc)) from None
     vendor = {k: v for k, v in config.items() if k not in engine_keys}
-    model = _vendor_model(kind)
-    secret_field = SECRET_FIELD.get(kind)
+    model, _ = VENDORS[kind].load()
+    secret_field = VENDORS[kind].secret_field
     for key in vendor:
         if key == secret_field or (key not in model.model_fields and key.endswith(_SECRETISH)):
             raise InvalidDestinationConfig(
@@ -172,36 +175,17 @@ def build_destination(
     Raises:
         MissingSecret: The secret it names is not set.
     """
+    vendor = VENDORS[spec.kind]
+    model, make = vendor.load()
     config = dict(spec.vendor)
-    if spec.kind in SECRET_FIELD:
+    if vendor.secret_field is not None:
         assert spec.options.secret_ref is not None
-        config[SECRET_FIELD[spec.kind]] = settings.secret(spec.id, spec.options.secret_ref)
-    http: dict[str, Any] = {"client": client, "policy": policy, "sleep": sleep}
+        config[vendor.secret_field] = settings.secret(spec.id, spec.options.secret_ref)
     if spec.kind == "file":
-        from activate.destinations.file import FileConfig, FileDestination
-
         config["directory"] = _file_directory(spec, settings)
         config.setdefault("attribute_columns", tuple(spec.options.attributes))
-        return FileDestination(FileConfig.model_validate(config))
-    if spec.kind == "webhook":
-        from activate.destinations.webhook import WebhookConfig, WebhookDestination
-
-        return WebhookDestination(WebhookConfig.model_validate(config), **http)
-    if spec.kind == "klaviyo":
-        from activate.destinations.klaviyo import KlaviyoConfig, KlaviyoDestination
-
-        return KlaviyoDestination(KlaviyoConfig.model_validate(config), **http)
-    if spec.kind == "braze":
-        from activate.destinations.braze import BrazeConfig, BrazeDestination
-
-        return BrazeDestination(BrazeConfig.model_validate(config), **http)
-    if spec.kind == "meta":
-        from activate.destinations.meta import MetaConfig, MetaDestination
-
-        return MetaDestination(MetaConfig.model_validate(config), **http)
-    from activate.destinations.google import GoogleConfig, GoogleDestination
-
-    return GoogleDestination(GoogleConfig.model_validate(config), **http)
+        return make(model.model_validate(config))
+    return make(model.model_validate(config), client=client, policy=policy, sleep=sleep)
 
 
 def required_consent(spec: DestinationSpec, destination: Destination) -> tuple[ConsentName, ...]:

@@ -1,27 +1,22 @@
 """Schedules by interval: run the links whose interval has elapsed.
 
 `run_due` is what `cdp sync --due` runs once (from cron, a systemd timer, a Kubernetes
-CronJob); `run_forever` is a simple loop around it for a single long-lived worker. The
-per-link lock keeps two workers from running the same link at once.
+CronJob), or every S seconds with `--watch S`. The per-link lock keeps two workers from
+running the same link at once.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date
 
 from activate.errors import ActivationError
 from activate.sync.engine import SyncEngine, SyncReport
+from core.clock import utc_stamp_ms, utc_today
 from graph import sync_repo
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def run_due(
@@ -32,30 +27,11 @@ async def run_due(
     A link that fails to run (its destination lacks a secret, another worker holds it) is
     logged and skipped; the others still run.
     """
-    day = today or (lambda: datetime.now(UTC).date())
+    day = today or utc_today
     reports: list[SyncReport] = []
-    for state in await sync_repo.due_states(engine.graph, _now()):
+    for state in await sync_repo.due_states(engine.graph, utc_stamp_ms()):
         try:
             reports.append(await engine.sync(state["segment"], state["destination"], today=day()))
         except ActivationError as exc:
             log.warning("scheduled sync %s skipped: %s", state["id"], exc)
     return reports
-
-
-async def run_forever(
-    engine: SyncEngine,
-    *,
-    poll_seconds: float = 60.0,
-    on_report: Callable[[SyncReport], Awaitable[None] | None] | None = None,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """Check for due links every `poll_seconds` until `stop` is set."""
-    stop = stop or asyncio.Event()
-    while not stop.is_set():
-        for report in await run_due(engine):
-            if on_report is not None:
-                result = on_report(report)
-                if result is not None:
-                    await result
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)

@@ -1,12 +1,8 @@
-"""The audit query: counts of the graph, and the data audit of the sources when the audit
-module (`ingest.audit.build_audit`) is installed."""
+"""The audit query: counts of the graph, and the data audit of the sources."""
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
-from collections.abc import Awaitable, Callable
-from functools import cache
 from typing import Any
 
 import strawberry
@@ -14,6 +10,7 @@ from strawberry.scalars import JSON
 
 from graph import health
 from graph.client import GraphClient
+from ingest.audit import build_audit
 
 
 @strawberry.type(description="Node counts of the identity graph.")
@@ -48,20 +45,6 @@ class Audit:
     )
 
 
-@cache
-def _build_audit() -> Callable[[GraphClient], Awaitable[Any]] | None:
-    try:
-        module = importlib.import_module("ingest.audit")
-    except ImportError:
-        return None
-    fn = getattr(module, "build_audit", None)
-    return fn if callable(fn) else None
-
-
-def audit_available() -> bool:
-    return _build_audit() is not None
-
-
 def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -81,10 +64,7 @@ async def stats(graph: GraphClient) -> GraphStats:
 
 async def audit(graph: GraphClient) -> Audit:
     counts = await stats(graph)
-    build = _build_audit()
-    if build is None:
-        return Audit(counts=counts, generated_at=None, sources=[], quarantined=None, report=None)
-    a = await build(graph)
+    a = await build_audit(graph)
     sources = [
         AuditSource(
             source=s.source,
@@ -102,6 +82,6 @@ async def audit(graph: GraphClient) -> Audit:
         counts=counts,
         generated_at=a.generated_at,
         sources=sources,
-        quarantined=getattr(a, "quarantined", None),
+        quarantined=a.quarantined,
         report=JSON(_jsonable(a)),
     )

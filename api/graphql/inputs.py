@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import re
 
-from api.graphql.errors import bad_input
-from ingest.identifiers import normalise_identifier
-from ingest.model import identifier_key
+from api.graphql.errors import api_error, bad_input
+from ingest.errors import InvalidIdentifier
+from ingest.identifiers import is_identifier_type, typed_identifier_key
 
-_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_REGION = re.compile(r"^[A-Z]{2}$")
 _ID = re.compile(r"^[^\s\x00-\x1f]{1,200}$")
-MAX_VALUE_CHARS = 320
 
 
 def identifier(id_type: str, value: str, region: str = "AU") -> str:
@@ -25,22 +22,14 @@ def identifier(id_type: str, value: str, region: str = "AU") -> str:
     Raises:
         ApiError: BAD_USER_INPUT naming what is wrong (never echoing the value).
     """
-    identifier_type(id_type)
-    region = region.strip().upper()
-    if not _REGION.match(region):
-        raise bad_input("region must be a two-letter country code such as AU")
-    if len(value) > MAX_VALUE_CHARS:
-        raise bad_input(f"value is longer than {MAX_VALUE_CHARS} characters")
-    n = normalise_identifier(id_type, value, region)
-    if n.value is None:
-        if n.reason is None:
-            raise bad_input(f"the {id_type} is empty")
-        raise bad_input(f"the {id_type} is not valid ({n.reason})")
-    return identifier_key(id_type, n.value)
+    try:
+        return typed_identifier_key(id_type, value, region)
+    except InvalidIdentifier as exc:
+        raise api_error(exc) from None
 
 
 def identifier_type(id_type: str, argument: str = "type") -> str:
-    if not _TYPE.match(id_type):
+    if not is_identifier_type(id_type):
         raise bad_input(f"{argument} must be an identifier type such as email, phone or loyalty_id")
     return id_type
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -12,19 +11,16 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql import inputs, services
-from api.graphql.errors import ApiError, Code, bad_input, not_found, unavailable
+from api.graphql import inputs
+from api.graphql.errors import not_found
 from api.graphql.permissions import CanIngest, CanWrite, principal
 from api.graphql.types import Profile
 from graph import explain_repo
-from graph.errors import GraphError
-from ingest.errors import IngestError
-from matching import overrides
-from matching.errors import MatchingError
+from ingest.small_batch import ingest_small_batch
+from matching import erasure, overrides
 from matching.overrides import OverrideTargetNotFound
-from matching.resolve import ResolveReport
+from matching.resolve import ResolveReport, resolve_serially
 
-log = logging.getLogger(__name__)
 Ctx = Info[Context, None]
 
 
@@ -111,7 +107,7 @@ async def _profiles_of(info: Ctx, rids: Sequence[str]) -> list[Profile]:
 
 
 async def _resolve_if(info: Ctx, wanted: bool) -> ResolveReport | None:
-    return await services.resolve(info.context.graph) if wanted else None
+    return await resolve_serially(info.context.graph) if wanted else None
 
 
 @strawberry.type
@@ -181,8 +177,6 @@ class Mutation:
             await overrides.force_link(info.context.graph, a, b, by=principal(info).name)
         except OverrideTargetNotFound:
             raise not_found("recordA or recordB does not exist") from None
-        except MatchingError as exc:
-            raise bad_input(str(exc)) from None
         report = await _resolve_if(info, resolve)
         return OverrideResult(
             records=2, resolution=_summary(report), profiles=await _profiles_of(info, [a, b])
@@ -206,11 +200,7 @@ class Mutation:
     ) -> ForgetResult:
         key = inputs.identifier(type, value, region)
         asked = None if pid is None else inputs.graph_id("pid", str(pid))
-        principal(info)
-        try:
-            done = await services.forget(info.context.graph, key, asked)
-        except GraphError:
-            raise unavailable() from None
+        done = await erasure.forget(info.context.graph, key, asked)
         e = done.erased
         return ForgetResult(
             found=done.found,
@@ -220,7 +210,7 @@ class Mutation:
             events=e.events,
             orders_unlinked=e.orders_unlinked,
             suppressions=e.suppressions,
-            re_resolved_records=done.resolution.records if done.resolution else 0,
+            re_resolved_records=done.re_resolved_records,
         )
 
     @strawberry.mutation(
@@ -238,13 +228,7 @@ class Mutation:
         file: str | None = None,
         resolve: bool = False,
     ) -> IngestResult:
-        try:
-            rep = await services.ingest(info.context.graph, source_name, rows, file)
-        except GraphError:
-            raise unavailable() from None
-        except IngestError as exc:
-            log.error("GraphQL ingestion of %s failed: %s", source_name, type(exc).__name__)
-            raise ApiError(Code.BAD_USER_INPUT, "the rows could not be ingested") from None
+        rep = await ingest_small_batch(info.context.graph, source_name, rows, file, "api:graphql")
         report = await _resolve_if(info, resolve)
         return IngestResult(
             batch_id=rep.batch_id,

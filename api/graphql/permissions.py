@@ -106,3 +106,10 @@ class CanSearch(BasePermission):
             Code.FORBIDDEN,
             f"a key of role {p.role.value!r} may search only by a name and a postcode",
         )
+
+
+class CanActivate(_Requires):
+    """Admin keys: segments, destinations and syncs."""
+
+    permission = Permission.WRITE
+    what = "change segments, destinations or syncs (needs admin)"

@@ -14,15 +14,14 @@ from api.context import Context
 from api.graphql import audit as audit_view
 from api.graphql import explain as explain_view
 from api.graphql import graph_view, inputs
-from api.graphql.errors import bad_input, not_found, unavailable
+from api.graphql.errors import bad_input, not_found
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.graphql.permissions import CanLookUp, CanRead, CanSearch
 from api.graphql.segment_fields import SegmentField, segment_fields
 from api.graphql.types import IngestBatch, Profile, QuarantinedRow
+from core.normalise import normalise_name, normalise_postcode
 from graph import ingest_repo, profile_repo
-from graph.errors import GraphError
 from graph.profile_repo import SearchFilter
-from ingest.normalise import normalise_name, normalise_postcode
 from matching.explain import RecordNotFound, explain_pair
 
 Ctx = Info[Context, None]
@@ -196,10 +195,7 @@ class Query:
         permission_classes=[CanRead],
     )
     async def audit(self, info: Ctx) -> audit_view.Audit:
-        try:
-            return await audit_view.audit(info.context.graph)
-        except GraphError:
-            raise unavailable() from None
+        return await audit_view.audit(info.context.graph)
 
     @strawberry.field(
         description="Ingestion batches, latest first. Keys: analyst, admin.",

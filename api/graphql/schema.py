@@ -1,9 +1,8 @@
-"""The schema: the root types of this package, merged with the segment API's when it is
-installed (`api.graphql.segments`), and the extensions every request runs through."""
+"""The schema: the root types of this package merged with the segment API's
+(`api.graphql.segments`), and the extensions every request runs through."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import traceback
 from collections.abc import Callable
@@ -16,32 +15,17 @@ from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from api.graphql.errors import ApiError
+from api.graphql.errors import ApiError, DomainError, api_error
 from api.graphql.limits import limit_extensions
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
+from api.graphql.segments.mutations import SegmentMutation
+from api.graphql.segments.queries import SegmentQuery
 from api.metrics import MetricsExtension
-from graph.errors import Neo4jUnavailable
+from graph.errors import GraphError
 
 log = logging.getLogger(__name__)
-_UNAVAILABLE = (Neo4jUnavailable, ServiceUnavailable, SessionExpired, TransientError, OSError)
-
-SEGMENTS_MODULE = "api.graphql.segments"
-
-
-def _segment_types() -> tuple[type | None, type | None]:
-    """`SegmentQuery` and `SegmentMutation`, when the segment API is installed."""
-    try:
-        module = importlib.import_module(SEGMENTS_MODULE)
-    except ImportError as exc:
-        if exc.name != SEGMENTS_MODULE:
-            raise  # the module exists but is broken: say so rather than hide it
-        return None, None
-    return getattr(module, "SegmentQuery", None), getattr(module, "SegmentMutation", None)
-
-
-def _root(name: str, own: type, extra: type | None) -> type:
-    return own if extra is None else merge_types(name, (own, extra))
+_UNAVAILABLE = (ServiceUnavailable, SessionExpired, TransientError, OSError)
 
 
 def _client_error(error: GraphQLError) -> bool:
@@ -60,7 +44,9 @@ def extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
 
 
 class ClientErrors(MaskErrors):
-    """Unexpected errors (a driver failure, a bug) are logged (see `Schema`) and answered
+    """What a client sees of an error a resolver raised. A domain error (the root error of
+    a package, or a subclass) is answered as `api_error` translates it, for every field.
+    Unexpected errors (a driver failure, a bug) are logged (see `Schema`) and answered
     without their message, which could quote data: UNAVAILABLE when Neo4j cannot be
     reached, INTERNAL otherwise."""
 
@@ -68,14 +54,21 @@ class ClientErrors(MaskErrors):
         super().__init__(should_mask_error=lambda e: not _client_error(e))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        down = isinstance(error.original_error, _UNAVAILABLE)
+        original = error.original_error
+        if isinstance(original, DomainError):
+            shown = api_error(original)
+            message, code = shown.message, shown.code.value
+        elif isinstance(original, _UNAVAILABLE):
+            message, code = "the graph is unavailable; retry later", "UNAVAILABLE"
+        else:
+            message, code = "Unexpected error.", "INTERNAL"
         return GraphQLError(
-            "the graph is unavailable; retry later" if down else "Unexpected error.",
+            message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": "UNAVAILABLE" if down else "INTERNAL"},
+            extensions={"code": code},
         )
 
 
@@ -92,6 +85,9 @@ class Schema(strawberry.Schema):
             if original is None or isinstance(original, ApiError | GraphQLError):
                 code = (error.extensions or {}).get("code", "GRAPHQL_VALIDATION")
                 log.info("graphql error %s at %s", code, where)
+            elif isinstance(original, DomainError) and not isinstance(original, GraphError):
+                code = api_error(original).code.value
+                log.info("graphql error %s at %s: %s", code, where, type(original).__name__)
             else:
                 frames = "".join(traceback.format_tb(original.__traceback__))
                 log.error(
@@ -100,7 +96,6 @@ class Schema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    segment_query, segment_mutation = _segment_types()
-    query: Any = _root("Query", Query, segment_query)
-    mutation: Any = _root("Mutation", Mutation, segment_mutation)
+    query: Any = merge_types("Query", (Query, SegmentQuery))
+    mutation: Any = merge_types("Mutation", (Mutation, SegmentMutation))
     return Schema(query=query, mutation=mutation, extensions=extensions())

@@ -363,10 +363,3 @@ def measure(
     for shape in m.done.values():
         same_key = max(same_key, shape.same_key)
     return DocumentShape(depth, aliases, cost, repeated[0], repeated[1], same_key)
-
-
-def estimate_cost(
-    document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
-) -> int:
-    """The estimated cost of the operation to run (see the module's docstring)."""
-    return measure(document, operation_name, variables).cost

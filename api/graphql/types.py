@@ -346,23 +346,23 @@ class Enrichment:
 
     @strawberry.field
     def orders_count(self) -> int | None:
-        return v.integer(self._p.get("orders_count"))
+        return v.int_attribute(self._p, "orders_count")
 
     @strawberry.field
     def total_spend(self) -> float | None:
-        return v.number(self._p.get("total_spend"))
+        return v.float_attribute(self._p, "total_spend")
 
     @strawberry.field
     def avg_order_value(self) -> float | None:
-        return v.number(self._p.get("avg_order_value"))
+        return v.float_attribute(self._p, "avg_order_value")
 
     @strawberry.field
     def first_purchase_at(self) -> str | None:
-        return v.text(self._p.get("first_purchase_at"))
+        return v.text_attribute(self._p, "first_purchase_at")
 
     @strawberry.field
     def last_purchase_at(self) -> str | None:
-        return v.text(self._p.get("last_purchase_at"))
+        return v.text_attribute(self._p, "last_purchase_at")
 
     @strawberry.field(description="Computed when read, from lastPurchaseAt.")
     def days_since_last_purchase(self) -> int | None:
@@ -370,44 +370,44 @@ class Enrichment:
 
     @strawberry.field(description="Recency score, 1 (least recent) to 5.")
     def rfm_r(self) -> int | None:
-        return v.integer(self._p.get("rfm_r"))
+        return v.int_attribute(self._p, "rfm_r")
 
     @strawberry.field(description="Frequency score, 1 to 5.")
     def rfm_f(self) -> int | None:
-        return v.integer(self._p.get("rfm_f"))
+        return v.int_attribute(self._p, "rfm_f")
 
     @strawberry.field(description="Monetary score, 1 to 5.")
     def rfm_m(self) -> int | None:
-        return v.integer(self._p.get("rfm_m"))
+        return v.int_attribute(self._p, "rfm_m")
 
     @strawberry.field
     def rfm_segment(self) -> str | None:
-        return v.text(self._p.get("rfm_segment"))
+        return v.text_attribute(self._p, "rfm_segment")
 
     @strawberry.field
     def channels(self) -> list[str] | None:
-        return v.texts(self._p.get("channels"))
+        return v.texts_attribute(self._p, "channels")
 
     @strawberry.field
     def preferred_channel(self) -> str | None:
-        return v.text(self._p.get("preferred_channel"))
+        return v.text_attribute(self._p, "preferred_channel")
 
     @strawberry.field
     def top_category(self) -> str | None:
-        return v.text(self._p.get("top_category"))
+        return v.text_attribute(self._p, "top_category")
 
     @strawberry.field(description="Share of spend per category.")
     def category_affinity(self) -> JSON | None:
-        raw = self._p.get("category_affinity")
-        return None if raw is None else JSON(v.json_value(raw))
+        shares = v.json_attribute(self._p, "category_affinity")
+        return None if shares is None else JSON(shares)
 
     @strawberry.field
     def last_email_open_at(self) -> str | None:
-        return v.text(self._p.get("last_email_open_at"))
+        return v.text_attribute(self._p, "last_email_open_at")
 
     @strawberry.field
     def last_email_click_at(self) -> str | None:
-        return v.text(self._p.get("last_email_click_at"))
+        return v.text_attribute(self._p, "last_email_click_at")
 
     @strawberry.field(description="An email open or click in the last 90 days; computed when read.")
     def engaged_90d(self) -> bool | None:
@@ -415,67 +415,67 @@ class Enrichment:
 
     @strawberry.field
     def unsubscribed(self) -> bool | None:
-        return v.boolean(self._p.get("unsubscribed"))
+        return v.bool_attribute(self._p, "unsubscribed")
 
     @strawberry.field
     def loyalty_tier(self) -> str | None:
-        return v.text(self._p.get("loyalty_tier"))
+        return v.text_attribute(self._p, "loyalty_tier")
 
     @strawberry.field
     def loyalty_points(self) -> float | None:
-        return v.number(self._p.get("loyalty_points"))
+        return v.float_attribute(self._p, "loyalty_points")
 
     @strawberry.field
     def consent_email(self) -> bool | None:
-        return v.boolean(self._p.get("consent_email"))
+        return v.bool_attribute(self._p, "consent_email")
 
     @strawberry.field
     def consent_sms(self) -> bool | None:
-        return v.boolean(self._p.get("consent_sms"))
+        return v.bool_attribute(self._p, "consent_sms")
 
     @strawberry.field(description="Probability the customer is still active (BG/NBD).")
     def p_alive(self) -> float | None:
-        return v.number(self._p.get("p_alive"))
+        return v.float_attribute(self._p, "p_alive")
 
     @strawberry.field(description="High, Medium or Low, from P(alive).")
     def churn_risk(self) -> str | None:
-        return v.text(self._p.get("churn_risk"))
+        return v.text_attribute(self._p, "churn_risk")
 
     @strawberry.field
     def expected_purchases_90d(self) -> float | None:
-        return v.number(self._p.get("expected_purchases_90d"))
+        return v.float_attribute(self._p, "expected_purchases_90d")
 
     @strawberry.field
     def expected_purchases_365d(self) -> float | None:
-        return v.number(self._p.get("expected_purchases_365d"))
+        return v.float_attribute(self._p, "expected_purchases_365d")
 
     @strawberry.field(description="Predicted customer lifetime value over 12 months.")
     def clv_12m(self) -> float | None:
-        return v.number(self._p.get("clv_12m"))
+        return v.float_attribute(self._p, "clv_12m")
 
     @strawberry.field
     def clv_percentile(self) -> float | None:
-        return v.number(self._p.get("clv_percentile"))
+        return v.float_attribute(self._p, "clv_percentile")
 
     @strawberry.field
     def prob_purchase_30d(self) -> float | None:
-        return v.number(self._p.get("prob_purchase_30d"))
+        return v.float_attribute(self._p, "prob_purchase_30d")
 
     @strawberry.field
     def expected_next_purchase_at(self) -> str | None:
-        return v.text(self._p.get("expected_next_purchase_at"))
+        return v.text_attribute(self._p, "expected_next_purchase_at")
 
     @strawberry.field(description="Why the predictions are null, when they are.")
     def clv_reason(self) -> str | None:
-        return v.text(self._p.get("clv_reason"))
+        return v.text_attribute(self._p, "clv_reason")
 
     @strawberry.field(description="The CLV model version the predictions come from.")
     def clv_model_version(self) -> str | None:
-        return v.text(self._p.get("clv_model_version"))
+        return v.text_attribute(self._p, "clv_model_version")
 
     @strawberry.field
     def enriched_at(self) -> str | None:
-        return v.text(self._p.get("enriched_at"))
+        return v.text_attribute(self._p, "enriched_at")
 
 
 @strawberry.type(description="Bands bought from a demographics provider.")
@@ -484,27 +484,27 @@ class Demographics:
 
     @strawberry.field
     def income_band(self) -> str | None:
-        return v.text(self._p.get("demo_income_band"))
+        return v.text_attribute(self._p, "demo_income_band")
 
     @strawberry.field
     def age_band(self) -> str | None:
-        return v.text(self._p.get("demo_age_band"))
+        return v.text_attribute(self._p, "demo_age_band")
 
     @strawberry.field
     def urbanity(self) -> str | None:
-        return v.text(self._p.get("demo_urbanity"))
+        return v.text_attribute(self._p, "demo_urbanity")
 
     @strawberry.field
     def lifestyle(self) -> str | None:
-        return v.text(self._p.get("demo_lifestyle"))
+        return v.text_attribute(self._p, "demo_lifestyle")
 
     @strawberry.field
     def provider(self) -> str | None:
-        return v.text(self._p.get("demo_provider"))
+        return v.text_attribute(self._p, "demo_provider")
 
     @strawberry.field
     def fetched_at(self) -> str | None:
-        return v.text(self._p.get("demo_fetched_at"))
+        return v.text_attribute(self._p, "demo_fetched_at")
 
 
 # -- the profile ----------------------------------------------------------------------------

@@ -1,16 +1,21 @@
-"""Conversions of graph property values to the scalars of the schema. Properties are
-written by several engineers' code (ingestion, resolution, enrichment), so a resolver reads
-them defensively: a value of an unexpected type becomes None rather than an error."""
+"""Conversions of graph property values to the scalars of the schema.
+
+Profile attributes have one type each, in the catalogue (`enrich.catalogue`), and the code
+that writes them writes that type: the `*_attribute` readers take the property as the
+catalogue types it, and refuse a name the catalogue does not list or types otherwise.
+Other properties (of records, orders, batches) go through the plain conversions."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
+from core.clock import utc_today
 from enrich import relative
+from enrich.catalogue import BY_NAME, AttributeType
 
 Props = Mapping[str, Any]
 
@@ -41,21 +46,6 @@ def integer(v: Any) -> int | None:
     return None if f is None else int(f)
 
 
-def boolean(v: Any) -> bool | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str):
-        low = v.strip().lower()
-        if low in {"true", "yes", "1", "y"}:
-            return True
-        if low in {"false", "no", "0", "n"}:
-            return False
-        return None
-    return bool(v)
-
-
 def texts(v: Any) -> list[str] | None:
     if v is None:
         return None
@@ -74,9 +64,46 @@ def json_value(v: Any) -> Any:
     return v
 
 
+def _stored(props: Props, name: str, *types: AttributeType) -> Any:
+    """The stored value of the catalogue attribute `name`, which must be of one of `types`."""
+    if BY_NAME[name].type not in types:
+        raise TypeError(f"{name} is a {BY_NAME[name].type}, not a {' or '.join(types)}")
+    return props.get(name)
+
+
+def int_attribute(props: Props, name: str) -> int | None:
+    value = _stored(props, name, "int")
+    return None if value is None else int(value)
+
+
+def float_attribute(props: Props, name: str) -> float | None:
+    # Stored floats are finite, but GraphQL could not send a NaN that was not.
+    return number(_stored(props, name, "float"))
+
+
+def bool_attribute(props: Props, name: str) -> bool | None:
+    value = _stored(props, name, "bool")
+    return None if value is None else bool(value)
+
+
+def text_attribute(props: Props, name: str) -> str | None:
+    return text(_stored(props, name, "text", "timestamp", "date"))
+
+
+def texts_attribute(props: Props, name: str) -> list[str] | None:
+    value = _stored(props, name, "texts")
+    return None if value is None else [str(x) for x in value]
+
+
+def json_attribute(props: Props, name: str) -> Any:
+    """A `json` attribute's object (None when absent)."""
+    value = _stored(props, name, "json")
+    return None if value is None else json.loads(value)
+
+
 def days_since_last_purchase(props: Props, today: date | None = None) -> int | None:
     """Days since the profile's last purchase, computed when read (it changes every day)."""
-    return relative.days_since_last_purchase(props, today or datetime.now(UTC).date())
+    return relative.days_since_last_purchase(props, today or utc_today())
 
 
 def engaged_90d(props: Props, today: date | None = None) -> bool | None:
@@ -84,4 +111,4 @@ def engaged_90d(props: Props, today: date | None = None) -> bool | None:
     profile is enriched."""
     if props.get("enriched_at") is None:
         return None
-    return relative.engaged_90d(props, today or datetime.now(UTC).date())
+    return relative.engaged_90d(props, today or utc_today())

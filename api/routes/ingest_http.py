@@ -1,8 +1,8 @@
 """HTTP ingestion: Segment-spec messages and Shopify webhooks, through the ingest pipeline.
 
-Segment (`POST /v1/identify`, `/v1/track`, `/v1/batch`): an API key of role `ingest` (or
-`admin`) as `Authorization: Bearer <key>`, `X-API-Key: <key>`, or HTTP Basic with the key as
-user name (what Segment's libraries send as their write key). A message whose `messageId`
+Segment-spec messages (`POST /v1/identify`, `/v1/track`, `/v1/batch`): an API key of role
+`ingest` (or `admin`) as `Authorization: Bearer <key>`, `X-API-Key: <key>`, or HTTP Basic with
+the key as user name (what Segment's libraries send as their write key). A message whose `messageId`
 was ingested before is acknowledged as a duplicate and not ingested again. Delivery is at
 least once: messages are remembered after their rows are written, and the writes are
 idempotent, so a retry after a failure is safe.
@@ -24,20 +24,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
-from api import segment, shopify
 from api.auth import Principal, Role, principal_of, require_roles
 from api.deps import GraphDep, SettingsDep
+from core.clock import utc_stamp
+from core.settings import Settings
+from graph import ingest_repo
 from graph.client import GraphClient
 from graph.errors import GraphError
-from graph.settings import Settings
-from ingest.errors import IngestError
+from ingest.connectors import segment_spec, shopify
+from ingest.errors import IngestError, InvalidPayload
 from ingest.mapping import SourceMapping, builtin_mapping
 from ingest.pipeline import BatchReport, Ingestor
 
@@ -56,20 +57,16 @@ class IngestResult(BaseModel):
     quarantined: int = 0
     """Rows kept in quarantine with their reason (e.g. an unparseable timestamp)."""
     ignored: int = 0
-    """Valid messages this service does not ingest (Segment group/alias, other topics)."""
+    """Valid messages this service does not ingest (Segment-spec group/alias, other topics)."""
     batch_id: str | None = None
     """The first ingest batch written (`IngestBatch.id`), None when nothing was."""
     batch_ids: list[str] = []
-    """Every ingest batch written (a mixed Segment batch writes identify and track rows)."""
+    """Every ingest batch written (a mixed batch of messages writes identify and track rows)."""
 
 
 @cache
 def _mapping(source: str) -> SourceMapping:
     return builtin_mapping(source)
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _error(code: int, error: str, message: str, **extra: Any) -> HTTPException:
@@ -175,51 +172,39 @@ def _result(reports: list[BatchReport], duplicates: int = 0, ignored: int = 0) -
     )
 
 
-# -- Segment ------------------------------------------------------------------------------
+# -- Segment-spec messages ----------------------------------------------------------------
 
 
-async def _seen_message_ids(graph: GraphClient, ids: list[str]) -> set[str]:
-    if not ids:
-        return set()
-    return {r["message_id"] for r in await graph.read("segment_message_seen", {"ids": ids})}
-
-
-async def _remember_messages(
-    graph: GraphClient, messages: list[dict[str, str]], batch_id: str | None
-) -> None:
-    if messages:
-        await graph.write(
-            "segment_message_record",
-            {"rows": messages, "batch_id": batch_id, "now": _utc_now()},
-        )
-
-
-async def _ingest_segment(
+async def _ingest_messages(
     request: Request,
     graph: GraphClient,
     messages: list[
-        segment.Identify | segment.Track | segment.Page | segment.Screen | segment.Ignored
+        segment_spec.Identify
+        | segment_spec.Track
+        | segment_spec.Page
+        | segment_spec.Screen
+        | segment_spec.Ignored
     ],
 ) -> IngestResult:
     try:
-        seen = await _seen_message_ids(graph, segment.message_ids(messages))
+        seen = await ingest_repo.seen_message_ids(graph, segment_spec.message_ids(messages))
     except GraphError as exc:
         raise _error(503, "unavailable", "the graph is unavailable; retry later") from exc
-    rows = segment.to_rows(messages, _utc_now(), seen)
+    rows = segment_spec.to_rows(messages, utc_stamp(), seen)
     reports = await _ingest(
         graph,
         "segment",
-        [(segment.IDENTIFY, rows.identify), (segment.TRACK, rows.track)],
+        [(segment_spec.IDENTIFY, rows.identify), (segment_spec.TRACK, rows.track)],
         _label(request),
     )
     # Only now: a message is a duplicate once its rows are in the graph.
     result = _result(reports, duplicates=rows.duplicates, ignored=rows.ignored)
     try:
-        await _remember_messages(graph, rows.messages, result.batch_id)
+        await ingest_repo.remember_messages(graph, rows.messages, result.batch_id, utc_stamp())
     except GraphError as exc:
         raise _error(503, "unavailable", "the graph is unavailable; retry later") from exc
     log.info(
-        "segment: %d accepted, %d duplicates, %d quarantined",
+        "messages: %d accepted, %d duplicates, %d quarantined",
         result.accepted,
         result.duplicates,
         result.quarantined,
@@ -227,45 +212,45 @@ async def _ingest_segment(
     return result
 
 
-async def _segment_body(request: Request, settings: Settings) -> Any:
+async def _message_body(request: Request, settings: Settings) -> Any:
     return parse_json(await read_body(request, settings.api_max_body_bytes))
 
 
 @router.post("/v1/identify")
-async def segment_identify(
+async def identify_message(
     request: Request, _: IngestKey, graph: GraphDep, settings: SettingsDep
 ) -> IngestResult:
-    """A Segment `identify` message: who a user is (userId/anonymousId and traits)."""
+    """A Segment-spec `identify` message: who a user is (userId/anonymousId and traits)."""
     try:
-        message = segment.parse_message(await _segment_body(request, settings), "identify")
-    except segment.SegmentSchemaError as exc:
+        message = segment_spec.parse_message(await _message_body(request, settings), "identify")
+    except InvalidPayload as exc:
         raise _schema_error(exc.errors) from None
-    return await _ingest_segment(request, graph, [message])
+    return await _ingest_messages(request, graph, [message])
 
 
 @router.post("/v1/track")
-async def segment_track(
+async def track_message(
     request: Request, _: IngestKey, graph: GraphDep, settings: SettingsDep
 ) -> IngestResult:
-    """A Segment `track` message: an event a user did, with its properties."""
+    """A Segment-spec `track` message: an event a user did, with its properties."""
     try:
-        message = segment.parse_message(await _segment_body(request, settings), "track")
-    except segment.SegmentSchemaError as exc:
+        message = segment_spec.parse_message(await _message_body(request, settings), "track")
+    except InvalidPayload as exc:
         raise _schema_error(exc.errors) from None
-    return await _ingest_segment(request, graph, [message])
+    return await _ingest_messages(request, graph, [message])
 
 
 @router.post("/v1/batch")
-async def segment_batch(
+async def message_batch(
     request: Request, _: IngestKey, graph: GraphDep, settings: SettingsDep
 ) -> IngestResult:
-    """Several Segment messages (`{"batch": [...]}`), each with its `type`. The batch is
+    """Several Segment-spec messages (`{"batch": [...]}`), each with its `type`. The batch is
     validated as a whole: one message that breaks the spec refuses it (422), naming it."""
     try:
-        messages = segment.parse_batch(await _segment_body(request, settings))
-    except segment.SegmentSchemaError as exc:
+        messages = segment_spec.parse_batch(await _message_body(request, settings))
+    except InvalidPayload as exc:
         raise _schema_error(exc.errors) from None
-    return await _ingest_segment(request, graph, messages)
+    return await _ingest_messages(request, graph, messages)
 
 
 # -- Shopify ------------------------------------------------------------------------------
@@ -309,7 +294,7 @@ async def shopify_customers(
         return IngestResult(ignored=1)
     try:
         row = shopify.customer_row(parse_json(body))
-    except shopify.ShopifySchemaError as exc:
+    except InvalidPayload as exc:
         raise _schema_error(exc.errors) from None
     reports = await _ingest(graph, "ecommerce", [(shopify.CUSTOMERS_FILE, [row])], _label(request))
     return _result(reports)
@@ -323,7 +308,7 @@ async def shopify_orders(request: Request, graph: GraphDep, settings: SettingsDe
         return IngestResult(ignored=1)
     try:
         row = shopify.order_row(parse_json(body))
-    except shopify.ShopifySchemaError as exc:
+    except InvalidPayload as exc:
         raise _schema_error(exc.errors) from None
     reports = await _ingest(graph, "ecommerce", [(shopify.ORDERS_FILE, [row])], _label(request))
     return _result(reports)

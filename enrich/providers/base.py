@@ -14,14 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-DEMOGRAPHIC_ATTRIBUTES: Final = (
-    "demo_income_band",
-    "demo_age_band",
-    "demo_urbanity",
-    "demo_lifestyle",
-    "demo_provider",
-    "demo_fetched_at",
-)
+from enrich import catalogue
+
+DEMOGRAPHIC_ATTRIBUTES: Final = catalogue.DEMOGRAPHIC
 """The profile properties a provider fills: four bands and their provenance."""
 
 

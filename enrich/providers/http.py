@@ -1,6 +1,8 @@
-"""A skeleton provider for a third-party area-demographics service over HTTP.
+"""A provider for a third-party area-demographics service over HTTP.
 
-The contract it speaks (adapt `_request_body` and `_parse` to a real vendor):
+`cdp enrich` and `cdp run` use it when the settings name a service (`ENRICH_AREA_URL`,
+`ENRICH_AREA_API_KEY`, ...: `HttpProviderSettings.from_settings`). The contract it speaks
+(adapt `_request_body` and `_parse` to a real vendor):
 
 ``POST {base_url}/v1/areas/lookup`` with ``Authorization: Bearer <api key>`` and
 ``{"areas": [{"country": "AU", "postcode": "2000"}, ...]}`` (at most `batch_size`
@@ -18,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from core.clock import utc_stamp
+from core.settings import Settings
 from enrich.errors import ProviderError
 from enrich.providers.base import AreaKey, AreaProfile, AreaProvider
 
@@ -46,6 +49,20 @@ class HttpProviderSettings(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     max_retries: int = Field(default=2, ge=0, le=10)
     backoff_s: float = Field(default=0.5, ge=0)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HttpProviderSettings | None:
+        """The service the application's settings configure (`ENRICH_AREA_*`), or None."""
+        if not settings.enrich_area_url or settings.enrich_area_api_key is None:
+            return None
+        return cls(
+            name=settings.enrich_area_name,
+            base_url=settings.enrich_area_url,
+            api_key=settings.enrich_area_api_key,
+            timeout_s=settings.enrich_area_timeout_s,
+            batch_size=settings.enrich_area_batch_size,
+            max_retries=settings.enrich_area_max_retries,
+        )
 
 
 class HttpAreaProvider(AreaProvider):
@@ -101,7 +118,7 @@ class HttpAreaProvider(AreaProvider):
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list):
             raise ProviderError(self.name, "answer has no results list")
-        fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fetched_at = utc_stamp()
         asked: dict[tuple[str, str], list[AreaKey]] = {}
         for key in batch:
             asked.setdefault(((key.country or "").upper(), key.postcode.upper()), []).append(key)

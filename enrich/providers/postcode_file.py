@@ -2,7 +2,7 @@
 `reference/postcodes.csv` (columns: postcode, state, median_income_band, age_band,
 urbanity, lifestyle_segment, country).
 
-Postcodes are normalised as ingestion normalises them (`ingest.normalise.normalise_postcode`
+Postcodes are normalised as ingestion normalises them (`core.normalise.normalise_postcode`
 for the row's country), so "830" in the file meets "0830" on a profile. The join is on
 country and postcode, because the same code exists in several countries (6011 is in WA and
 in Wellington). A profile without a golden country matches the only country that has its
@@ -15,13 +15,13 @@ import asyncio
 import csv
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from core.clock import utc_stamp
+from core.normalise import normalise_postcode
 from enrich.errors import ReferenceFileError
 from enrich.providers.base import AreaKey, AreaProfile, AreaProvider
-from ingest.normalise import normalise_postcode
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class PostcodeFileProvider(AreaProvider):
     def _load(self) -> dict[tuple[str, str], AreaProfile]:
         if self._areas is not None:
             return self._areas
-        fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fetched_at = utc_stamp()
         areas: dict[tuple[str, str], AreaProfile] = {}
         try:
             with open(self.path, newline="", encoding="utf-8") as fh:

@@ -6,9 +6,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from core.clock import utc_stamp
 from graph import audit_repo
 from graph.client import GraphClient
 from ingest.audit.fields import BOOKKEEPING, IssueCounts, field_qualities, lineage
@@ -93,7 +93,7 @@ async def build_audit(
             overlap.get((store_source, online_source), 0),
         )
     return Audit(
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generated_at=utc_stamp(),
         sources=sources,
         overlap=overlap,
         combinations=_combinations(rows["identifier_sources"]),

@@ -26,14 +26,14 @@ from activate.segments.examples import create_examples
 from activate.sync import destinations as dest
 from api.app import create_app
 from api.auth import issue_key
+from core.settings import Settings
 from enrich.enricher import Enricher
 from enrich.predictive import MODEL_ID, model_props
 from enrich.providers.postcode_file import PostcodeFileProvider
+from generator import GENERATED_SOURCES, generate
 from graph import enrich_repo
 from graph.client import GraphClient
 from graph.schema import migrate
-from graph.settings import Settings
-from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching.resolve import Resolver

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import issue_key
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 
 
 @pytest.fixture

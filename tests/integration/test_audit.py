@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from generator import generate
 from graph import audit_repo
 from graph.client import GraphClient
 from ingest.audit import Audit, build_audit, write_html
 from ingest.audit.fields import BOOKKEEPING
 from ingest.audit.model import FieldKind
-from ingest.generator import generate
 from ingest.mapping import builtin_mapping, builtin_sources, parse_mapping
 from ingest.pipeline import Ingestor
 

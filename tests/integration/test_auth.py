@@ -26,10 +26,10 @@ from api.auth import (
     revoke_key,
 )
 from cli import apikey_cmd
+from core.settings import Settings
 from graph import apikey_repo
 from graph.apikey_repo import ApiKeyNameTaken
 from graph.client import GraphClient
-from graph.settings import Settings
 
 IDENTIFY = {"type": "identify", "messageId": "auth-1", "userId": "u-1", "traits": {}}
 

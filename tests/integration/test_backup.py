@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
+from generator import generate
 from graph import health, profile_repo
 from graph.backup import MANIFEST, BackupError, create_backup, read_manifest, restore_backup
 from graph.client import GraphClient
 from graph.localserver import LocalNeo4j
 from graph.schema import migrate
-from graph.settings import Settings
-from ingest.generator import generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching.resolve import Resolver

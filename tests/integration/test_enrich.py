@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.auth import issue_key
 from cli import enrich_cmd
+from core.settings import Settings
 from enrich.affinity import shares_of
 from enrich.clv import params_from_json, predict_clv
 from enrich.enricher import ATTRIBUTES, EnrichConfig, Enricher
@@ -39,10 +40,9 @@ from enrich.relative import (
     engaged_90d,
     engaged_90d_cypher,
 )
+from generator import generate
 from graph import enrich_repo
 from graph.client import GraphClient
-from graph.settings import Settings
-from ingest.generator import generate
 from ingest.mapping import builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
 from matching.resolve import Resolver

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import issue_key
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching.resolve import Resolver

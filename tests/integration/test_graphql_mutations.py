@@ -3,6 +3,7 @@ and small-batch ingestion, posted with httpx to the real app."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import issue_key
+from cli.main import app as cdp
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from ingest.suppression import record_suppression_key, suppression_hash
@@ -226,6 +229,34 @@ async def test_forget_a_shared_identifier_needs_the_pid(api: Api) -> None:
     assert (await api.data(LOOKUP, {"t": "email", "v": "sam@x.com"}))["profileByIdentifier"] is None
     body = await api.gql(FORGET, {"t": "phone", "v": "0412987651", "pid": "p-unknown"})
     assert codes(body) == ["NOT_FOUND"]
+
+
+async def test_cdp_forget_erases_like_forget_customer(api: Api) -> None:
+    sarah, sam = await api.pid_of("crm:1"), await api.pid_of("crm:8")
+    runner = CliRunner()
+    shared = await asyncio.to_thread(runner.invoke, cdp, ["forget", "phone", "0412987651"])
+    assert shared.exit_code == 2 and "pass the pid" in " ".join(shared.stdout.split())
+    assert await api.pid_of("crm:1") == sarah
+
+    done = await asyncio.to_thread(runner.invoke, cdp, ["forget", "email", " S.JOHNSON@email.com"])
+    assert done.exit_code == 0, done.stdout
+    out = " ".join(done.stdout.split())
+    assert "1 profiles, 4 records, 4 identifiers, 2 events; 3 orders unlinked" in out
+    assert "8 suppression hashes kept; 1 records resolved again" in out
+    assert (
+        await api.count("(r:Record) WHERE r.rid IN ['crm:1', 'crm:2', 'ecommerce:e1', 'esp:k1']")
+        == 0
+    )
+    assert await api.count("(p:Profile {pid: $pid})", {"pid": sarah}) == 0
+    assert await api.count("(:Identifier {key: 'email:s.johnson@email.com'})") == 0
+    hashes = {
+        r["h"] for r in await api.graph.read_text("t", "MATCH (s:Suppression) RETURN s.hash AS h")
+    }
+    assert suppression_hash("email:s.johnson@email.com") in hashes
+    assert suppression_hash(record_suppression_key("crm:1")) in hashes
+    assert await api.pid_of("crm:8") == sam
+    bad = await asyncio.to_thread(runner.invoke, cdp, ["forget", "email", "not an email"])
+    assert bad.exit_code == 2 and "not an email" not in bad.stdout
 
 
 async def test_forget_someone_unknown_still_suppresses(api: Api) -> None:

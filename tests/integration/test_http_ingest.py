@@ -16,11 +16,12 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.auth import Role, issue_key
-from api.shopify import sign
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
+from ingest.connectors.shopify import sign
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
+from tests import cypher as test_cypher
 
 SECRET = "shpss_integration_secret"
 Client = Callable[[Settings], Awaitable[httpx.AsyncClient]]
@@ -53,7 +54,7 @@ async def key(graph: GraphClient) -> dict[str, str]:
 
 
 async def _record(graph: GraphClient, rid: str) -> tuple[dict[str, Any], set[str]]:
-    rows = await graph.read("test_record_detail", {"rid": rid})
+    rows = await test_cypher.read(graph, "record_detail", {"rid": rid})
     assert rows and rows[0]["record"], f"no record {rid}"
     return rows[0]["record"], set(rows[0]["identifiers"])
 

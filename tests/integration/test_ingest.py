@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from generator import GENERATED_SOURCES, generate
 from graph import health
 from graph.client import GraphClient
 from ingest.errors import MappingError, SourceFileError
-from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
+from tests import cypher as test_cypher
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 async def _record(graph: GraphClient, rid: str) -> tuple[dict[str, object], set[str]]:
-    rows = await graph.read("test_record_detail", {"rid": rid})
+    rows = await test_cypher.read(graph, "record_detail", {"rid": rid})
     assert rows and rows[0]["record"], f"no record {rid}"
     return rows[0]["record"], set(rows[0]["identifiers"])
 

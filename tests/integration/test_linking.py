@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from generator import GENERATED_SOURCES, generate
 from graph import matching_repo
 from graph.client import GraphClient
-from ingest.generator import GENERATED_SOURCES, generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching import overrides

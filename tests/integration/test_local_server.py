@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from neo4j import GraphDatabase
 
+from core.settings import Settings
 from graph.errors import LocalServerError
 from graph.localserver import LAUNCHER_CLASS, LocalNeo4j
-from graph.settings import Settings
 
 
 def _free_port() -> int:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from generator import generate
 from graph import matching_repo, resolve_repo
 from graph.client import GraphClient
-from ingest.generator import generate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching import overrides
@@ -17,11 +17,12 @@ from matching.config import merge_config
 from matching.evaluate import evaluate, graph_evidence
 from matching.explain import explain_pair, explain_profile
 from matching.resolve import Resolver
+from tests import cypher as test_cypher
 from tests.factories.records import ingest_people
 
 
 async def membership(graph: GraphClient) -> dict[str, str]:
-    return {r["rid"]: r["pid"] for r in await graph.read("test_membership")}
+    return {r["rid"]: r["pid"] for r in await test_cypher.read(graph, "membership")}
 
 
 def partition(m: dict[str, str]) -> set[frozenset[str]]:

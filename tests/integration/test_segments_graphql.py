@@ -13,9 +13,9 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import issue_key
-from api.graphql import segments as segments_api
+from api.graphql.segments import mutations as segments_api
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 from tests.factories.graphql import GraphQLClient
 from tests.integration.test_segments_support import add_profiles, profile
 

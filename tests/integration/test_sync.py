@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -12,8 +14,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from activate.delivery import RetryPolicy
 from activate.destinations.base import Destination
+from activate.destinations.delivery import RetryPolicy
 from activate.errors import MissingSecret, SyncAlreadyRunning
 from activate.segments import service
 from activate.segments.definition import attr, has_identifier, in_source
@@ -122,6 +124,29 @@ async def test_file_destination_end_to_end(
     assert all(r["status"] == "succeeded" and r["finished_at"] for r in runs)
     link = await dest.get_link(graph, "all", "files")
     assert link.members == 30 and link.last_status == "succeeded" and link.running_run is None
+
+
+async def test_a_first_sync_reads_its_segment_and_destination_once(
+    graph: GraphClient, engine: SyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    await add_profiles(graph, customers(3))
+    await service.create_segment(graph, "all", "Everyone with an email", has_identifier("email"))
+    await dest.create_destination(graph, "files", "file", {"directory": "exports"})
+    before = graph.query_count
+
+    with caplog.at_level(logging.DEBUG, logger="graph.client"):
+        report = await engine.sync("all", "files", today=TODAY)
+
+    assert (report.status, report.adds) == ("succeeded", 3)
+    # The client logs every query by name: count the reads of each.
+    names = Counter(
+        r.getMessage().split()[1]
+        for r in caplog.records
+        if r.name == "graph.client" and r.getMessage().startswith("cypher ")
+    )
+    assert names.total() == graph.query_count - before
+    # Linking and refreshing use the segment and destination the run read first.
+    assert (names["segment_get"], names["sync_destination_get"]) == (1, 1)
 
 
 async def test_merge_removes_the_retired_pid_and_adds_its_successor(

@@ -16,8 +16,8 @@ import pytest
 from api.app import create_app
 from api.auth import issue_key, revoke_key
 from api.web.routes import DIST
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 
 VERSION = "query { version }"
 STATS = "query { stats { records } }"

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import issue_key
+from core.settings import Settings
 from graph.client import GraphClient
-from graph.settings import Settings
 
 # A hang is what these tests catch, not a speed: the old code took 7-14 s on a 543-byte bomb
 # and never answered a 726-byte one.

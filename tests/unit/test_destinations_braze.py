@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pydantic import SecretStr
 
-from activate.delivery import RetryPolicy
 from activate.destinations.base import SegmentRef
 from activate.destinations.braze import BrazeConfig, BrazeDestination
+from activate.destinations.delivery import RetryPolicy
 from tests.fakes import FakeBraze, FakeSleep, make_member, make_members
 
 pytestmark = pytest.mark.unit

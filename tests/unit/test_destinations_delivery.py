@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 
 import pytest
 
-from activate.delivery import (
+from activate.destinations.base import (
+    DeliveryResult,
+    DestinationAuthError,
+    DestinationHTTPError,
+    DestinationTransportError,
+    RateLimited,
+)
+from activate.destinations.delivery import (
     HttpDelivery,
     RetryPolicy,
     chunk_by_size,
@@ -17,13 +24,6 @@ from activate.delivery import (
     parse_retry_after,
     redact,
     send_batches,
-)
-from activate.destinations.base import (
-    DeliveryResult,
-    DestinationAuthError,
-    DestinationHTTPError,
-    DestinationTransportError,
-    RateLimited,
 )
 from tests.fakes import FakeApi, FakeSleep, Reply, Request
 

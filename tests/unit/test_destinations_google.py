@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pydantic import SecretStr
 
-from activate.delivery import RetryPolicy
 from activate.destinations.base import DestinationConfigError, SegmentRef
+from activate.destinations.delivery import RetryPolicy
 from activate.destinations.google import GoogleConfig, GoogleDestination, user_identifiers
 from activate.hashing import sha256_hex
 from tests.fakes import FakeGoogle, FakeSleep, make_member, make_members

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pydantic import SecretStr
 
-from activate.delivery import RetryPolicy
 from activate.destinations.base import DestinationConfigError, SegmentRef
+from activate.destinations.delivery import RetryPolicy
 from activate.destinations.klaviyo import KlaviyoConfig, KlaviyoDestination, external_id_filter
 from tests.fakes import FakeKlaviyo, FakeSleep, make_member, make_members
 

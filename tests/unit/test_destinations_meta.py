@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pydantic import SecretStr
 
-from activate.delivery import RetryPolicy
 from activate.destinations.base import DestinationConfigError, SegmentRef
+from activate.destinations.delivery import RetryPolicy
 from activate.destinations.meta import MetaConfig, MetaDestination, hashed_row
 from activate.hashing import sha256_hex
 from tests.fakes import FakeMeta, FakeSleep, make_member, make_members

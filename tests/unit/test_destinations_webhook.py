@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pydantic import SecretStr
 
-from activate.delivery import RetryPolicy
 from activate.destinations.base import SegmentRef
+from activate.destinations.delivery import RetryPolicy
 from activate.destinations.webhook import (
     WebhookConfig,
     WebhookDestination,

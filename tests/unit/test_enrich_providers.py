@@ -9,18 +9,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
+from cli.enrich_cmd import GENERATED_POSTCODES, configured_provider
+from core.settings import Settings
 from enrich.demographics import demographic_columns
 from enrich.errors import ProviderError, ReferenceFileError
 from enrich.providers.base import DEMOGRAPHIC_ATTRIBUTES, AreaKey
 from enrich.providers.http import LOOKUP_PATH, HttpAreaProvider, HttpProviderSettings
 from enrich.providers.postcode_file import PostcodeFileProvider
-from tests.fakes.server import FakeApi, Reply, Request
+from tests.fakes.areas import API_KEY, FakeAreaService
 
 pytestmark = pytest.mark.unit
 
-API_KEY = "sk_test_3f9a1c"
 POSTCODES = """postcode,state,median_income_band,age_band,urbanity,lifestyle_segment,country
 2000,NSW,Middle,18-34,inner,Young Renters,AU
 6011,WA,High,50-64,metro,Established Affluent,AU
@@ -97,42 +98,6 @@ async def test_demographic_columns_ask_once_per_area_with_provenance(postcodes: 
 
 
 # -- HTTP ---------------------------------------------------------------------------------
-
-
-class FakeAreaService(FakeApi):
-    """The contract of `enrich.providers.http`: bearer key, batches, known areas only."""
-
-    def __init__(self, max_batch: int) -> None:
-        super().__init__()
-        self.max_batch = max_batch
-        self.known = {
-            ("AU", "2000"): ("Middle", "18-34", "inner", "Young Renters"),
-            ("NZ", "6011"): ("High", "35-49", "inner", "Inner-City Professionals"),
-        }
-
-    def route(self, request: Request) -> Reply:
-        self.require(request.method == "POST" and request.path == LOOKUP_PATH, "no route", 404)
-        self.require(request.headers.get("authorization") == f"Bearer {API_KEY}", "key", 401)
-        body = request.json()
-        areas = body.get("areas")
-        self.require(isinstance(areas, list) and 0 < len(areas) <= self.max_batch, "batch")
-        results = []
-        for area in areas:
-            country = area.get("country") or "AU"  # the service's own default
-            bands = self.known.get((country, area["postcode"]))
-            if bands:
-                income, age, urbanity, lifestyle = bands
-                results.append(
-                    {
-                        "country": country,
-                        "postcode": area["postcode"],
-                        "income_band": income,
-                        "age_band": age,
-                        "urbanity": urbanity,
-                        "lifestyle_segment": lifestyle,
-                    }
-                )
-        return Reply(200, {"results": results})
 
 
 @pytest.fixture
@@ -286,3 +251,30 @@ def test_http_settings_validation() -> None:
         {"base_url": "http://x", "api_key": "sk_live_secret"}
     )
     assert "sk_live_secret" not in repr(settings)
+
+
+async def test_the_settings_choose_the_provider(tmp_path: Path) -> None:
+    plain = Settings(_env_file=None, data_dir=tmp_path)
+    assert plain.enrich_area_url is None
+    assert configured_provider(plain, None, True) is None
+    generated = tmp_path / GENERATED_POSTCODES
+    generated.parent.mkdir(parents=True)
+    generated.write_text(POSTCODES, encoding="utf-8")
+    assert isinstance(configured_provider(plain, None, True), PostcodeFileProvider)
+    configured = Settings(
+        _env_file=None,
+        data_dir=tmp_path,
+        enrich_area_url="http://127.0.0.1:9/areas",
+        enrich_area_api_key=API_KEY,
+        enrich_area_batch_size=50,
+    )
+    chosen = configured_provider(configured, None, True)
+    assert isinstance(chosen, HttpAreaProvider)
+    assert (chosen.name, chosen.settings.batch_size) == ("http", 50)
+    assert chosen.settings.api_key.get_secret_value() == API_KEY
+    await chosen.aclose()
+    # A file named on the command line still wins; no demographics means no provider.
+    assert isinstance(configured_provider(configured, generated, True), PostcodeFileProvider)
+    assert configured_provider(configured, generated, False) is None
+    with pytest.raises(ValidationError, match="ENRICH_AREA_API_KEY"):
+        Settings(_env_file=None, enrich_area_url="http://127.0.0.1:9")

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from ingest.generator import GenerationSummary, GeneratorError, generate
-from ingest.generator.clock import Window
-from ingest.generator.ids import SeenSet
-from ingest.generator.names import NICKNAMES
-from ingest.generator.people import Population, chunked
+from generator import GenerationSummary, GeneratorError, generate
+from generator.clock import Window
+from generator.ids import SeenSet
+from generator.names import NICKNAMES
+from generator.people import Population, chunked
 
 pytestmark = pytest.mark.unit
 

@@ -56,3 +56,18 @@ def test_constraint_statements_are_idempotent_and_cover_node_keys() -> None:
 def test_index_statement_refuses_bad_property() -> None:
     with pytest.raises(InvalidName):
         index_statement(PropertyIndex("Record", ("rid) DETACH DELETE n",)))
+
+
+def test_migration_creates_the_sync_state_schema() -> None:
+    # The sync engine has no schema of its own: the one migration makes what it needs.
+    stmts = migration_statements()
+    for stmt in (
+        "CREATE CONSTRAINT syncmember_key_unique IF NOT EXISTS "
+        "FOR (n:SyncMember) REQUIRE n.key IS UNIQUE",
+        "CREATE CONSTRAINT syncstate_id_unique IF NOT EXISTS "
+        "FOR (n:SyncState) REQUIRE n.id IS UNIQUE",
+        "CREATE INDEX syncmember_state_idx IF NOT EXISTS FOR (n:SyncMember) ON (n.state)",
+        "CREATE INDEX syncrun_segment_destination_idx IF NOT EXISTS "
+        "FOR (n:SyncRun) ON (n.segment, n.destination)",
+    ):
+        assert stmt in stmts

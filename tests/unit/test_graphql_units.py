@@ -16,19 +16,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 from neo4j.exceptions import ServiceUnavailable
 
+from activate.errors import InvalidSegmentDefinition, SegmentInUse, SegmentNotFound
 from api.auth import Principal, Role
 from api.context import Context
 from api.graphql import inputs, values
-from api.graphql.errors import ApiError
+from api.graphql.errors import ApiError, DomainError, api_error
 from api.graphql.limits import MAX_COST
 from api.graphql.masking import mask_email, mask_identifier, mask_phone
 from api.graphql.pagination import decode_cursor, encode_cursor, page_size
-from api.graphql.shape import estimate_cost
+from api.graphql.shape import measure
 from api.metrics import operation_label
 from cli.schema_cmd import DEFAULT_PATH, schema_sdl
+from core.settings import Settings
 from graph.client import GraphClient
+from graph.errors import Neo4jUnavailable
 from graph.queries import cypher, query_names
-from graph.settings import Settings
+from ingest.errors import InvalidPayload, InvalidRows
+from matching.errors import ConfigError, ProfileNotFound, SharedIdentifier
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,15 +110,15 @@ def test_cost_estimate_multiplies_lists_by_their_page() -> None:
         "{ searchProfiles(first: 100) { edges { node { records { identifiers { key } } } } } }"
     )
     # searchProfiles 1 + 100 x (edges 1 + (node 1 + (records 1 + 10 x (identifiers 1 + 10 x 1))))
-    assert estimate_cost(doc, None, {}) == 1 + 100 * (1 + 1 + 1 + 10 * (1 + 10))
+    assert measure(doc, None, {}).cost == 1 + 100 * (1 + 1 + 1 + 10 * (1 + 10))
     doc = parse("query Q($n: Int) { searchProfiles(first: $n) { nodes { pid } } }")
-    assert estimate_cost(doc, "Q", {"n": 5}) == 1 + 5 * (1 + 1)
-    assert estimate_cost(doc, "Q", {}) == 1 + 100 * (1 + 1)  # unknown: the largest page
+    assert measure(doc, "Q", {"n": 5}).cost == 1 + 5 * (1 + 1)
+    assert measure(doc, "Q", {}).cost == 1 + 100 * (1 + 1)  # unknown: the largest page
     doc = parse('fragment F on Profile { records { rid } } { profile(pid: "x") { ...F pid } }')
-    assert estimate_cost(doc, None, {}) == 1 + (1 + 10 * 1) + 1
+    assert measure(doc, None, {}).cost == 1 + (1 + 10 * 1) + 1
     doc = parse("{ __schema { types { name } } version }")
     # Introspection counts too: __schema 1 + (types 1 + 10 x name 1), version 1.
-    assert estimate_cost(doc, None, {}) == 1 + (1 + 10 * 1) + 1
+    assert measure(doc, None, {}).cost == 1 + (1 + 10 * 1) + 1
     assert MAX_COST >= 20_000
 
 
@@ -128,8 +132,7 @@ def test_operation_labels_are_bounded() -> None:
 def test_value_conversions() -> None:
     assert values.number("12.5") == 12.5 and values.number("n/a") is None
     assert values.number(float("nan")) is None and values.number(True) is None
-    assert values.integer(3.9) == 3 and values.boolean("yes") is True
-    assert values.boolean("maybe") is None
+    assert values.integer(3.9) == 3
     assert values.json_value('{"a": 1}') == {"a": 1} and values.json_value("plain") == "plain"
     props = {"last_purchase_at": "2024-01-01T10:00:00Z"}
     assert values.days_since_last_purchase(props, date(2024, 1, 31)) == 30
@@ -177,6 +180,11 @@ class _BrokenGraph:
     ("exc", "code", "message"),
     [
         (ServiceUnavailable("down"), "UNAVAILABLE", "the graph is unavailable; retry later"),
+        (
+            Neo4jUnavailable("bolt://x", "down"),
+            "UNAVAILABLE",
+            "the graph is unavailable; retry later",
+        ),
         (ValueError("secret@customer.com is not a number"), "INTERNAL", "Unexpected error."),
     ],
 )
@@ -204,3 +212,34 @@ async def test_variable_values_stay_out_of_the_logs(caplog: pytest.LogCaptureFix
         result = await schema.execute(query, variable_values={"v": 412345678}, context_value=ctx)
     assert result.errors and "412345678" in result.errors[0].message  # told to the client
     assert "412345678" not in caplog.text  # never logged
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "message"),
+    [
+        (
+            Neo4jUnavailable("bolt://x", "down"),
+            "UNAVAILABLE",
+            "the graph is unavailable; retry later",
+        ),
+        (SegmentNotFound("vip"), "NOT_FOUND", "no segment 'vip'"),
+        (ProfileNotFound("p-1"), "NOT_FOUND", "no profile with this id"),
+        (SegmentInUse("vip", ["klaviyo"]), "CONFLICT", None),
+        (SharedIdentifier(["p-1", "p-2"]), "CONFLICT", None),
+        (InvalidSegmentDefinition("empty"), "BAD_USER_INPUT", "invalid segment definition: empty"),
+        (InvalidRows("rows is empty"), "BAD_USER_INPUT", "rows is empty"),
+        (ConfigError("x.yaml", "bad"), "BAD_USER_INPUT", None),
+        # An ingestion error's message could quote a row: never shown.
+        (
+            InvalidPayload([("email", "a@b.c is odd")]),
+            "BAD_USER_INPUT",
+            "the rows could not be ingested",
+        ),
+    ],
+)
+def test_one_translator_answers_every_package_root_error(
+    exc: DomainError, code: str, message: str | None
+) -> None:
+    err = api_error(exc)
+    assert err.code.value == code and err.extensions == {"code": code}
+    assert err.message == (message if message is not None else str(exc))

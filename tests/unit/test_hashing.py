@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from hypothesis import given
@@ -140,7 +141,7 @@ def test_hashes_are_none_or_lower_hex(text: str) -> None:
         h.google_hashed_email(text),
         h.google_hashed_phone(text),
     ):
-        assert hashed is None or h.is_sha256_hex(hashed)
+        assert hashed is None or re.fullmatch(r"[0-9a-f]{64}", hashed) is not None
 
 
 @given(st.from_regex(r"\+[1-9][0-9 ()-]{6,20}", fullmatch=True))

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
+from core.settings import Settings
 from graph.localserver import LocalNeo4j
-from graph.settings import Settings
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="no java")
 

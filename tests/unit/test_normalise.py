@@ -1,4 +1,4 @@
-"""Tests for `ingest.normalise`: examples for each function, then properties (hypothesis)."""
+"""Tests for `core.normalise`: examples for each function, then properties (hypothesis)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ingest.normalise import (
+from core.normalise import (
     Normalised,
     canonical_email,
     fold_name,

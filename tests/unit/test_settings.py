@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from graph.settings import DEV_PASSWORD, Settings
+from core.settings import DEV_PASSWORD, Settings
 
 
 def test_env_vars_are_read(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
+from activate.destinations.base import Destination
 from activate.destinations.file import FileDestination
 from activate.destinations.webhook import WebhookDestination
 from activate.errors import InvalidDestinationConfig, MissingSecret
 from activate.settings import ActivationSettings
-from activate.sync.registry import build_destination, parse_spec, required_consent
+from activate.sync.registry import VENDORS, Kind, build_destination, parse_spec, required_consent
 
 pytestmark = pytest.mark.unit
 
@@ -21,6 +22,14 @@ SECRET = "whsec-very-secret-value"
 
 def settings(tmp_path: Path) -> ActivationSettings:
     return ActivationSettings(file_root=tmp_path, secrets={"hook": SecretStr(SECRET)})
+
+
+def test_each_kind_has_one_row_that_loads() -> None:
+    assert set(VENDORS) == set(get_args(Kind))
+    for vendor in VENDORS.values():
+        config, client = vendor.load()
+        assert issubclass(config, BaseModel)
+        assert isinstance(client, type) and issubclass(client, Destination)
 
 
 def test_secrets_are_named_never_stored() -> None:

@@ -1,0 +1,24 @@
+"""Short, stable content hashes: what tells a changed row or golden profile from one seen
+before."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def _stable_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(*parts: Any) -> str:
+    """A 20-hex-digit digest of `parts`, the same for equal content whatever the key order.
+
+    Args:
+        *parts: JSON-like values; anything else is hashed by its `str`.
+
+    Returns:
+        The first 20 hex digits of the SHA-1 of the parts' canonical JSON.
+    """
+    return hashlib.sha1(_stable_json(parts).encode()).hexdigest()[:20]

@@ -1,0 +1,114 @@
+"""The one validated settings class, read from the environment and a `.env` file.
+
+It is instantiated once, at the entry point (CLI or API start-up), never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEV_PASSWORD = "cdp-local-dev"
+_PLACEHOLDERS = {"", "changeme", "changethis", "password", "neo4j", DEV_PASSWORD}
+
+
+class Settings(BaseSettings):
+    """Configuration of the whole service.
+
+    Environment variables use the field names in upper case (``NEO4J_URI``,
+    ``NEO4J_PASSWORD``, ...). Outside development a placeholder password is refused.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr(DEV_PASSWORD)
+    neo4j_database: str = "neo4j"
+    neo4j_max_pool_size: int = Field(default=100, ge=1)
+    neo4j_connect_timeout_s: float = Field(default=5.0, gt=0)
+
+    # The local Neo4j that `cdp neo4j start` runs when there is no Docker engine.
+    neo4j_local_home: Path = PROJECT_ROOT / "var" / "neo4j"
+    neo4j_local_project: Path = PROJECT_ROOT / "neo4j-local"
+    neo4j_local_host: str = "127.0.0.1"
+    neo4j_local_port: int = Field(default=7687, ge=1, le=65535)
+    neo4j_local_heap: str = Field(default="2g", pattern=r"^\d+[kmgKMG]$")
+    neo4j_local_pagecache: str = Field(default="1g", pattern=r"^\d+[kmgKMG]$")
+    neo4j_local_auth: bool = True
+    neo4j_local_tx_log_retention: str = Field(default="2 files", min_length=1)
+    """How much transaction log the local server keeps (Neo4j's
+    `db.tx_log.rotation.retention_policy`); a local server has no backups or cluster to feed."""
+    neo4j_local_start_timeout_s: float = Field(default=180.0, gt=0)
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    api_key_cache_ttl_s: float = Field(default=30.0, ge=0)
+    """How long a checked API key is trusted without asking Neo4j (a revocation takes effect
+    within this time)."""
+    api_request_timeout_s: float = Field(default=15.0, gt=0)
+    """The deadline of one API request: past it the request is cancelled and answered 504,
+    whatever it waits for."""
+    api_max_response_bytes: int = Field(default=5_000_000, ge=10_000)
+    """The largest GraphQL answer sent; a larger one is replaced by a LIMIT_EXCEEDED error."""
+    api_public_introspection: bool | None = None
+    """Whether a request without a key may introspect the schema; by default yes in
+    development and test, no in production."""
+    shopify_webhook_secret: SecretStr | None = None
+    """The app's webhook signing secret: when set, Shopify webhooks are authenticated by
+    their `X-Shopify-Hmac-Sha256` signature instead of an API key."""
+
+    cors_allow_origins: list[str] = Field(default_factory=list)
+    """Origins of other frontends that may call the API from a browser (with an API key; no
+    cookies). None by default. JSON in the environment: `CORS_ALLOW_ORIGINS='["https://..."]'`."""
+    persisted_queries_file: Path | None = None
+    """A JSON object of registered GraphQL queries by id (see `api.persisted`)."""
+    persisted_only_roles: list[Literal["clienteling", "analyst", "admin", "ingest"]] = Field(
+        default_factory=list
+    )
+    """Roles whose API keys may run only registered queries (e.g. `["clienteling"]`)."""
+    web_session_ttl_s: float = Field(default=8 * 3600, gt=0)
+    """How long a web app session (an API key exchanged for a cookie) lasts."""
+
+    data_dir: Path = PROJECT_ROOT / "var" / "data"
+
+    # External area demographics (`enrich.providers.http`): with a URL, `cdp enrich` and
+    # `cdp run` ask this service for the bands of profiles' postcodes (instead of the
+    # generated postcode file; `cdp enrich --postcodes FILE` still takes a file).
+    enrich_area_url: str | None = None
+    enrich_area_api_key: SecretStr | None = None
+    enrich_area_name: str = Field(default="http", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    """Recorded in each profile's `demo_provider`."""
+    enrich_area_timeout_s: float = Field(default=10.0, gt=0)
+    enrich_area_batch_size: int = Field(default=500, ge=1, le=10_000)
+    enrich_area_max_retries: int = Field(default=2, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        placeholder = self.neo4j_password.get_secret_value() in _PLACEHOLDERS
+        if self.environment == "production" and placeholder:
+            raise ValueError(
+                "NEO4J_PASSWORD is a placeholder; set a real secret outside development"
+            )
+        if self.enrich_area_url and not (
+            self.enrich_area_api_key and self.enrich_area_api_key.get_secret_value()
+        ):
+            raise ValueError("ENRICH_AREA_URL is set without ENRICH_AREA_API_KEY")
+        return self
+
+    @property
+    def introspection_without_key(self) -> bool:
+        if self.api_public_introspection is not None:
+            return self.api_public_introspection
+        return self.environment != "production"
+
+    @property
+    def local_bolt_uri(self) -> str:
+        return f"bolt://{self.neo4j_local_host}:{self.neo4j_local_port}"

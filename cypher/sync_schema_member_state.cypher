@@ -1,1 +1,0 @@
-CREATE INDEX syncmember_state_idx IF NOT EXISTS FOR (n:SyncMember) ON (n.state)

@@ -1,1 +1,0 @@
-CREATE CONSTRAINT syncstate_id_unique IF NOT EXISTS FOR (n:SyncState) REQUIRE n.id IS UNIQUE

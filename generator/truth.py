@@ -1,0 +1,34 @@
+"""`truth/ground_truth.csv`: which true person each source record belongs to.
+
+One row `source,source_id,person_id` per record, where a record is the unit the ingest
+keys on:
+
+- `ecommerce`: `id` of a line of `ecommerce/customers.jsonl` (integer, as a decimal
+  string). Orders are not records; they hang off `customer.id`.
+- `pos`: `pos_customer_id` of a row of `pos/customers.csv`; and `transaction_id` of
+  each row of `pos/transactions.csv` whose `pos_customer_id` is empty (a walk-in is a
+  record of its own). Transactions with a `pos_customer_id` are not records.
+- `esp`: `profile_id` of a row of `esp/profiles.csv`. Events are not records.
+- `loyalty`: `loyalty_id` of a row of `loyalty/members.csv`.
+- `service`: `ticket_id` of a row of `service/tickets.csv` (every ticket is a record).
+- `web`: each distinct `anonymous_id` (cookie) in `web/events.jsonl`.
+
+Rows with an empty or null key are not records and are absent here. `person_id` is
+`P` + 7 digits for a true person, or `junk-<n>` for a test/junk record (a fresh `n` for
+every junk record, so junk never links to anything).
+"""
+
+from __future__ import annotations
+
+from generator.sinks import CsvSink, Sinks
+
+PATH = "truth/ground_truth.csv"
+HEADER = ("source", "source_id", "person_id")
+
+
+class Truth:
+    def __init__(self, sinks: Sinks) -> None:
+        self._sink: CsvSink = sinks.csv(PATH, HEADER)
+
+    def record(self, source: str, source_id: str | int, person_id: str) -> None:
+        self._sink.write((source, source_id, person_id))
