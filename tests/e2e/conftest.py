@@ -37,6 +37,7 @@ from graph.schema import migrate
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching.resolve import Resolver
+from tests import cypher as test_cypher
 from tests.factories.clv import CDNOW_LIKE
 
 T = TypeVar("T")
@@ -89,7 +90,7 @@ class Site:
 
 
 async def _load(graph: GraphClient, data: Path) -> None:
-    await graph.write_batched("test_wipe_graph")
+    await test_cypher.wipe(graph)
     generate(data, customers=CUSTOMERS, seed=SEED)
     for source in GENERATED_SOURCES:
         await Ingestor(graph, builtin_mapping(source)).ingest_path(data)
