@@ -13,9 +13,29 @@ TEST_PORT ?= 7688
 TEST_ENV := ENVIRONMENT=test NEO4J_URI=bolt://127.0.0.1:$(TEST_PORT) NEO4J_LOCAL_PORT=$(TEST_PORT) \
 	NEO4J_LOCAL_HOME=$(CURDIR)/var/neo4j-test NEO4J_LOCAL_HEAP=1g NEO4J_LOCAL_PAGECACHE=512m
 
-.PHONY: install neo4j-build neo4j-start neo4j-stop lint format test test-unit test-integration demo serve bench clean
+# The web app (web/, TypeScript + Vite) is built into the Python package (api/web/dist);
+# the browser tests drive Debian's Chromium (Playwright's own download cannot be reached).
+WEB_DIST := api/web/dist/index.html
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-install: $(VENV)/.installed $(JAR)
+.PHONY: install web browser neo4j-build neo4j-start neo4j-stop lint format test test-unit test-integration demo serve bench clean
+
+install: $(VENV)/.installed $(JAR) web browser
+
+web: $(WEB_DIST)
+
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+$(WEB_DIST): web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build --silent
+
+# Only when there is no Chromium: apt-get once (root, or sudo).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -69,4 +89,4 @@ serve: install
 
 clean:
 	-$(CDP) neo4j stop
-	rm -rf var neo4j-local/target
+	rm -rf var neo4j-local/target api/web/dist web/node_modules

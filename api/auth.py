@@ -203,7 +203,13 @@ async def authenticate(
     """
     if not key or len(key) > _MAX_KEY_CHARS:
         return None
-    key_hash = hash_key(key)
+    return await authenticate_hash(graph, hash_key(key), cache)
+
+
+async def authenticate_hash(
+    graph: GraphClient, key_hash: str, cache: KeyCache | None = None
+) -> Principal | None:
+    """As `authenticate`, from the key's hash (what a browser session remembers)."""
     if cache is not None:
         hit, cached = cache.get(key_hash)
         if hit:

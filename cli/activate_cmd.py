@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import typer
 from rich.table import Table
 
+from activate.destinations.versions import WARN_DAYS, check_version
 from activate.errors import ActivationError
 from activate.segments import service
 from activate.segments.examples import create_examples
@@ -250,6 +251,32 @@ def destination_list() -> None:
                 link.last_status or "",
             )
         console.print(lt)
+
+
+@destination_app.command("check")
+def destination_check(
+    today: str = typer.Option(None, "--today", help="YYYY-MM-DD (default: today, UTC)."),
+    within: int = typer.Option(WARN_DAYS, "--within-days", min=0),
+) -> None:
+    """Warn about vendor API versions that reach their end of life within N days (exit 1)."""
+
+    async def work(g: GraphClient) -> list[dest.DestinationInfo]:
+        return await dest.list_destinations(g)
+
+    day = _today(today)
+    t = Table("id", "kind", "version", "end of life", "")
+    warned = False
+    for d in _run(work):
+        check = check_version(d.kind, d.config, day, warn_days=within)
+        if check is None:
+            continue
+        warned = warned or check.warn
+        eol = check.end_of_life.isoformat() if check.end_of_life else "not published"
+        style = "red" if check.warn else "green"
+        t.add_row(d.id, d.kind, check.version, eol, f"[{style}]{check.message}[/{style}]")
+    console.print(t)
+    if warned:
+        raise typer.Exit(1)
 
 
 @destination_app.command("link")

@@ -17,10 +17,26 @@ def _server() -> LocalNeo4j:
     return LocalNeo4j(settings())
 
 
+BROWSER_WARNING = (
+    "Neo4j Browser runs queries as the neo4j user, who can read and change everything "
+    "(Community edition has no read-only roles): for local development only, never on a "
+    "server holding real customers' data."
+)
+
+
 @app.command()
-def start() -> None:
+def start(
+    browser: bool = typer.Option(
+        False, "--browser", help="Also serve Neo4j Browser over HTTP (local development only)."
+    ),
+    browser_port: int = typer.Option(7474, help="HTTP port of Neo4j Browser."),
+) -> None:
     """Start Neo4j (or reuse the one running) and wait until Bolt answers."""
-    srv = _server()
+    s = settings()
+    if browser and s.environment == "production":
+        console.print("[red]--browser is for local development; refused in production[/red]")
+        raise typer.Exit(2)
+    srv = LocalNeo4j(s, browser_port=browser_port if browser else None)
     try:
         with console.status("starting Neo4j (first run resolves jars with Maven)..."):
             st = srv.start()
@@ -29,6 +45,13 @@ def start() -> None:
         raise typer.Exit(1) from exc
     how = "already running, reused" if st.reused else f"started in {st.started_in_s} s"
     console.print(f"Neo4j at {st.uri}: {how} (pid {st.pid}, data {st.home}, log {st.log_file})")
+    if browser:
+        if st.reused:
+            console.print("[yellow]reused a running server: stop it first for the Browser[/yellow]")
+        else:
+            url = f"http://{s.neo4j_local_host}:{browser_port}/browser/"
+            console.print(f"Neo4j Browser at {url} (connect to {st.uri})")
+        console.print(f"[yellow]{BROWSER_WARNING}[/yellow]")
 
 
 @app.command()

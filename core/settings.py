@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     """The app's webhook signing secret: when set, Shopify webhooks are authenticated by
     their `X-Shopify-Hmac-Sha256` signature instead of an API key."""
 
+    cors_allow_origins: list[str] = Field(default_factory=list)
+    """Origins of other frontends that may call the API from a browser (with an API key; no
+    cookies). None by default. JSON in the environment: `CORS_ALLOW_ORIGINS='["https://..."]'`."""
+    persisted_queries_file: Path | None = None
+    """A JSON object of registered GraphQL queries by id (see `api.persisted`)."""
+    persisted_only_roles: list[Literal["clienteling", "analyst", "admin", "ingest"]] = Field(
+        default_factory=list
+    )
+    """Roles whose API keys may run only registered queries (e.g. `["clienteling"]`)."""
+    web_session_ttl_s: float = Field(default=8 * 3600, gt=0)
+    """How long a web app session (an API key exchanged for a cookie) lasts."""
+
     data_dir: Path = PROJECT_ROOT / "var" / "data"
 
     # External area demographics (`enrich.providers.http`): with a URL, `cdp enrich` and

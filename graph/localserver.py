@@ -67,8 +67,14 @@ class ServerStatus:
 class LocalNeo4j:
     """Start, stop and inspect the local Neo4j described by the settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, browser_port: int | None = None) -> None:
+        """Args:
+        settings: The settings naming the server (port, home, memory).
+        browser_port: Also run the HTTP connector on this port, serving Neo4j Browser
+            (local development only: Community edition has no read-only roles).
+        """
         self.s = settings
+        self.browser_port = browser_port
         self.home = settings.neo4j_local_home.resolve()
         self.project = settings.neo4j_local_project.resolve()
         self.pid_file = self.home / "neo4j-local.pid"
@@ -130,6 +136,7 @@ class LocalNeo4j:
             self.s.neo4j_local_pagecache,
             "--tx-log-retention",
             self.s.neo4j_local_tx_log_retention,
+            *(["--browser-port", str(self.browser_port)] if self.browser_port else []),
         ]
 
     # -- state ------------------------------------------------------------------------

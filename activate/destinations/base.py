@@ -36,12 +36,16 @@ __all__ = [
     "DestinationTransportError",
     "JobFailed",
     "Member",
+    "Purpose",
     "RateLimited",
     "RowError",
     "SegmentRef",
 ]
 
 Channel = Literal["email", "sms", "paid_media", "webhook", "file"]
+Purpose = Literal["email", "sms", "ad_user_data", "ad_personalization"]
+"""What a customer consents to: a channel (email, sms) or an advertising purpose (Google's
+EU user consent: ad_user_data, ad_personalization)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ class Member:
     city: str | None = field(default=None, repr=False)
     attributes: dict[str, Any] = field(default_factory=dict, repr=False)
     """Synced attributes, e.g. clv_12m, churn_risk."""
+    consents: dict[Purpose, bool] = field(default_factory=dict, repr=False)
+    """Consent as the sources recorded it, per purpose: `True` granted, `False` refused;
+    a purpose no source recorded is absent, and absent is never read as granted."""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,10 @@ T = TypeVar("T")
 SleepFn = Callable[[float], Awaitable[None]]
 ClockFn = Callable[[], float]
 RetryPredicate = Callable[[httpx.Response], bool]
+WaitHint = Callable[[httpx.Response], float | None]
+"""Seconds a vendor asked to wait, from its own headers or body; None when it did not."""
+ErrorTranslator = Callable[[str, httpx.Response, str], DestinationHTTPError | None]
+"""(op, response, redacted body excerpt) -> the vendor-specific error, or None."""
 
 _EMAIL = re.compile(r"[^\s\"'<>@,;:]+@[^\s\"'<>@,;:]+")
 _LONG_DIGITS = re.compile(r"\+?\d[\d\s().-]{5,}\d")
@@ -173,6 +177,8 @@ class HttpDelivery:
         rng: random.Random | None = None,
         timeout: float = 60.0,
         retry_if: RetryPredicate | None = None,
+        wait_hint: WaitHint | None = None,
+        translate_error: ErrorTranslator | None = None,
         secrets: Sequence[str] = (),
     ) -> None:
         self.destination = destination
@@ -187,6 +193,8 @@ class HttpDelivery:
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
         self._retry_if = retry_if
+        self._wait_hint = wait_hint
+        self._translate_error = translate_error
         # Credentials to scrub from error excerpts, should a server echo one back.
         self._secrets = [*secrets, *_credentials(self._headers)]
 
@@ -253,7 +261,7 @@ class HttpDelivery:
             if status < 400 or status in pass_through:
                 return response
             transient = status == 429 or status >= 500 or self._vendor_transient(response)
-            if not transient:
+            if not transient or self._translated(op, response) is not None:
                 raise self.error_for(op, response)
 
             asked = self._asked_wait(response)
@@ -286,12 +294,26 @@ class HttpDelivery:
         asked = parse_retry_after(response.headers.get("Retry-After"), now)
         if asked is None and response.status_code == 429:
             asked = _rate_limit_reset(response.headers.get("X-RateLimit-Reset"), now)
+        if asked is None and self._wait_hint is not None:
+            asked = self._wait_hint(response)
         return asked
+
+    def _translated(self, op: str, response: httpx.Response) -> DestinationHTTPError | None:
+        if self._translate_error is None:
+            return None
+        return self._translate_error(op, response, self._excerpt(response))
+
+    def _excerpt(self, response: httpx.Response) -> str:
+        secrets = [*self._secrets, *_credentials(response.request.headers)]
+        return redact(response.text, secrets=secrets)
 
     def error_for(self, op: str, response: httpx.Response) -> DestinationHTTPError:
         """The error for a failed response, its body excerpt redacted."""
-        secrets = [*self._secrets, *_credentials(response.request.headers)]
-        excerpt = redact(response.text, secrets=secrets)
+        excerpt = self._excerpt(response)
+        if self._translate_error is not None:
+            translated = self._translate_error(op, response, excerpt)
+            if translated is not None:
+                return translated
         cls = DestinationAuthError if response.status_code in (401, 403) else DestinationHTTPError
         return cls(self.destination, op, response.status_code, excerpt)
 

@@ -11,6 +11,11 @@ so a reader that sees `manifest.json` sees complete files. Files are created 060
 directories 0700: they hold personal data. Disk and pyarrow work runs in a thread so
 the event loop is never blocked. Segment and run ids are reduced to a safe file-name
 alphabet, so neither can climb out of `directory`.
+
+CSV cells a spreadsheet would run as a formula (text starting with =, +, -, @, a tab or
+a carriage return; OWASP "CSV Injection") get a leading `'` unless they are a plain
+number, so "+447700900123" and "-12.5" stay as they are. `escape_formulas: false` turns
+that off for consumers that load the file into a database, not a spreadsheet.
 """
 
 from __future__ import annotations
@@ -64,6 +69,18 @@ class FileConfig(BaseModel):
     """Member attributes written as columns, after the base columns."""
     attribute_types: dict[str, ParquetType] = {}
     """Parquet column types of attributes; string when not named."""
+    escape_formulas: bool = True
+    """CSV only: neutralise cells a spreadsheet would evaluate (see the module doc)."""
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+def escape_formula(value: Any) -> Any:
+    """`value` with a leading `'` when a spreadsheet would evaluate it as a formula."""
+    formula = isinstance(value, str) and value.startswith(_FORMULA_START)
+    return "'" + value if formula and not _PLAIN_NUMBER.match(value) else value
 
 
 def safe_name(value: str) -> str:
@@ -212,6 +229,8 @@ class FileDestination(Destination):
                     else (value if isinstance(value, str) else json.dumps(value))
                 )
             extra.append(value)
+        if self.config.format == "csv" and self.config.escape_formulas:
+            return [escape_formula(v) for v in base + extra]
         return base + extra
 
     async def begin(self, segment: SegmentRef, run_id: str) -> None:

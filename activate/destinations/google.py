@@ -6,10 +6,17 @@ Docs followed (developers.google.com/data-manager/api):
   with the `https://www.googleapis.com/auth/datamanager` scope.
 - Body: `destinations: [{operatingAccount: {accountType, accountId}, loginAccount?,
   productDestinationId}]`, `audienceMembers: [{userData: {userIdentifiers: [...]}}]`
-  (at most 10,000 per request), `encoding: "HEX"`; ingest also takes request-level
-  `consent: {adUserData, adPersonalization}` and, for Customer Match,
-  `termsOfService: {customerMatchTermsOfServiceStatus: "ACCEPTED"}` (devguides
+  (at most 10,000 per request), `encoding: "HEX"`; ingest also takes, for Customer
+  Match, `termsOfService: {customerMatchTermsOfServiceStatus: "ACCEPTED"}` (devguides
   "Upload members to an audience"); remove takes neither.
+- Consent (reference/rest/v1/Consent): `{adUserData, adPersonalization}`, each
+  `CONSENT_GRANTED`, `CONSENT_DENIED` or `CONSENT_STATUS_UNSPECIFIED`, per audience member
+  (`AudienceMember.consent`) or for the whole request. We send it per member, from what
+  the sources recorded for that member: granted only where a source recorded `true`,
+  denied otherwise. Nothing is claimed for a whole request.
+- The Customer Match terms are accepted by the advertiser in Google Ads; we state that
+  only when the operator set `customer_match_terms_accepted: true`; until then a run is
+  refused in `begin()` and `add()` is refused (a bare `remove()` is allowed).
 - User identifiers (devguides/concepts/formatting): `emailAddress` and `phoneNumber`
   hashed; `address: {givenName, familyName, regionCode, postalCode}` with the names
   hashed and region/postal code in clear; an address is sent only when all four exist.
@@ -32,6 +39,7 @@ from activate.destinations.base import (
     Destination,
     DestinationConfigError,
     Member,
+    Purpose,
     RowError,
     SegmentRef,
 )
@@ -53,7 +61,7 @@ from activate.hashing import (
 
 MAX_MEMBERS = 10_000
 TokenProvider = Callable[[], Awaitable[str]]
-ConsentStatus = Literal["CONSENT_GRANTED", "CONSENT_DENIED"]
+ConsentStatus = Literal["CONSENT_GRANTED", "CONSENT_DENIED", "CONSENT_STATUS_UNSPECIFIED"]
 _VIOLATION_INDEX = re.compile(r"audience_?[mM]embers\[(\d+)\]")
 
 
@@ -67,9 +75,9 @@ class GoogleConfig(BaseModel):
     access_token: SecretStr | None = None
     """A static OAuth token; or hand a `token_provider` to the destination."""
     base_url: str = "https://datamanager.googleapis.com"
-    ad_user_data: ConsentStatus = "CONSENT_GRANTED"
-    ad_personalization: ConsentStatus = "CONSENT_GRANTED"
-    customer_match_terms_accepted: bool = True
+    customer_match_terms_accepted: bool = False
+    """Set by the operator once the advertiser accepted Google's Customer Match terms;
+    members are not added before."""
     batch_size: int = Field(MAX_MEMBERS, ge=1, le=MAX_MEMBERS)
 
 
@@ -90,6 +98,25 @@ def user_identifiers(member: Member) -> list[dict[str, Any]]:
     if all(address.values()):
         identifiers.append({"address": address})
     return identifiers
+
+
+def consent_status(member: Member, purpose: Purpose) -> ConsentStatus:
+    """Granted only when a source recorded the member's consent to `purpose`."""
+    return "CONSENT_GRANTED" if member.consents.get(purpose) is True else "CONSENT_DENIED"
+
+
+def member_consent(member: Member) -> dict[str, ConsentStatus]:
+    return {
+        "adUserData": consent_status(member, "ad_user_data"),
+        "adPersonalization": consent_status(member, "ad_personalization"),
+    }
+
+
+def audience_member(member: Member, action: Literal["ingest", "remove"]) -> dict[str, Any]:
+    row: dict[str, Any] = {"userData": {"userIdentifiers": user_identifiers(member)}}
+    if action == "ingest":
+        row["consent"] = member_consent(member)
+    return row
 
 
 def violated_rows(body: Any) -> dict[int, str]:
@@ -173,13 +200,21 @@ class GoogleDestination(Destination):
             "encoding": "HEX",
         }
         if action == "ingest":
-            body["consent"] = {
-                "adUserData": self.config.ad_user_data,
-                "adPersonalization": self.config.ad_personalization,
-            }
-            if self.config.customer_match_terms_accepted:
-                body["termsOfService"] = {"customerMatchTermsOfServiceStatus": "ACCEPTED"}
+            self._require_terms()
+            body["termsOfService"] = {"customerMatchTermsOfServiceStatus": "ACCEPTED"}
         return body
+
+    def _require_terms(self) -> None:
+        if not self.config.customer_match_terms_accepted:
+            raise DestinationConfigError(
+                self.name,
+                "Customer Match terms of service not confirmed: accept them in the Google "
+                "Ads account, then set customer_match_terms_accepted: true on the destination",
+            )
+
+    async def begin(self, segment: SegmentRef, run_id: str) -> None:
+        # Refuse the run before its first batch, not after its removals went out.
+        self._require_terms()
 
     async def add(self, segment: SegmentRef, members: Sequence[Member]) -> DeliveryResult:
         return await self._send(segment, members, "ingest")
@@ -191,8 +226,10 @@ class GoogleDestination(Destination):
         self, segment: SegmentRef, members: Sequence[Member], action: Literal["ingest", "remove"]
     ) -> DeliveryResult:
         self.destination(segment)  # fail fast on a missing audience id
+        if action == "ingest":
+            self._require_terms()
         valid, invalid = self.split_valid(members)
-        rows = [(m, {"userData": {"userIdentifiers": user_identifiers(m)}}) for m in valid]
+        rows = [(m, audience_member(m, action)) for m in valid]
 
         async def send(batch: Sequence[tuple[Member, dict[str, Any]]]) -> DeliveryResult:
             return await self._send_batch(segment, batch, action)

@@ -1,6 +1,6 @@
 """Klaviyo: list membership through bulk profile import jobs.
 
-Docs followed (Klaviyo API reference, revision 2024-10-15, and the OpenAPI spec in
+Docs followed (Klaviyo API reference, revision 2026-10-15 (see versions.py), and the OpenAPI spec in
 github.com/klaviyo/openapi):
 - Bulk Import Profiles, `POST /api/profile-bulk-import-jobs`: JSON:API body with
   `data.type = "profile-bulk-import-job"`, `attributes.profiles.data` a list of profile
@@ -56,6 +56,7 @@ from activate.destinations.delivery import (
     next_cursor,
     send_batches,
 )
+from activate.destinations.versions import KLAVIYO_REVISION
 from activate.hashing import google_phone, looks_like_email
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ class KlaviyoConfig(BaseModel):
 
     api_key: SecretStr
     base_url: str = "https://a.klaviyo.com"
-    revision: str = "2024-10-15"
+    revision: str = KLAVIYO_REVISION
+    """The `revision` header; `activate.destinations.versions` says until when it is served."""
     max_profiles_per_job: int = Field(MAX_PROFILES_PER_JOB, ge=1, le=MAX_PROFILES_PER_JOB)
     max_job_bytes: int = Field(MAX_JOB_BYTES, ge=10_000, le=MAX_JOB_BYTES)
     poll_interval: float = Field(2.0, ge=0)

@@ -10,8 +10,16 @@ and the Customer File Custom Audiences guide):
 - `session = {session_id, batch_seq, last_batch_flag, estimated_num_total}` ties the
   batches of one upload together; `batch_seq` starts at 1.
 - The answer carries `num_received`, `num_invalid_entries`, `invalid_entry_samples`.
-- Throttling comes back as a 400 with error codes 4, 17, 32, 613 or 80003 (or
-  `is_transient`), so those are retried like a 429.
+- Errors (docs/graph-api/guides/error-handling) come back, mostly as HTTP 400, with the
+  body `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`:
+  - 190 (access token expired, revoked or invalid; subcodes 458-467), 102 (API session)
+    and 10 or 200-299 (a permission is missing) make every row fail: the run is failed at
+    once with a `DestinationAuthError` that says what to fix, never "bad rows".
+  - Throttling, codes 4, 17, 32, 613 and 80003 (or `is_transient`), is retried like a
+    429, after `estimated_time_to_regain_access` (minutes) of the
+    `X-Business-Use-Case-Usage` header (docs/graph-api/overview/rate-limiting) when it
+    says so; a wait longer than the retry policy's `max_retry_after` is not waited out
+    (RateLimited: the rows are retried by the next run).
 
 The parameters go in a form-encoded body, never the query string, so the access token
 cannot end up in an access log or in httpx's request log line.
@@ -39,12 +47,14 @@ from activate.destinations.base import (
     Channel,
     DeliveryResult,
     Destination,
+    DestinationAuthError,
     DestinationConfigError,
     DestinationError,
     Member,
     SegmentRef,
 )
 from activate.destinations.delivery import HttpDelivery, RetryPolicy, SleepFn, chunked, send_batches
+from activate.destinations.versions import META_GRAPH_VERSION
 from activate.hashing import (
     meta_hashed_country,
     meta_hashed_email,
@@ -58,6 +68,8 @@ logger = logging.getLogger(__name__)
 MAX_ROWS = 10_000
 SCHEMA = ("EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY")
 _THROTTLING_CODES = frozenset({4, 17, 32, 613, 80003})
+_TOKEN_CODES = frozenset({190, 102})
+_PERMISSION_CODES = frozenset({10, *range(200, 300)})
 
 Action = Literal["add", "remove"]
 
@@ -67,7 +79,8 @@ class MetaConfig(BaseModel):
 
     access_token: SecretStr
     base_url: str = "https://graph.facebook.com"
-    api_version: str = "v23.0"
+    api_version: str = META_GRAPH_VERSION
+    """Graph API version; `activate.destinations.versions` says until when it is served."""
     batch_size: int = Field(MAX_ROWS, ge=1, le=MAX_ROWS)
 
 
@@ -84,12 +97,64 @@ def hashed_row(member: Member) -> list[str]:
     return [value or "" for value in values]
 
 
-def is_throttled(response: httpx.Response) -> bool:
+def graph_error(response: httpx.Response) -> dict[str, Any]:
+    """The `error` object of a Graph answer; empty when there is none."""
     try:
-        error = response.json().get("error") or {}
+        error = response.json().get("error")
     except (ValueError, AttributeError):
-        return False
+        return {}
+    return error if isinstance(error, dict) else {}
+
+
+def is_throttled(response: httpx.Response) -> bool:
+    error = graph_error(response)
     return bool(error.get("is_transient")) or error.get("code") in _THROTTLING_CODES
+
+
+def regain_access_after(response: httpx.Response) -> float | None:
+    """Seconds until Meta lets the app call again, from `X-Business-Use-Case-Usage`:
+    `{"<business id>": [{"type", "call_count", ..., "estimated_time_to_regain_access"}]}`
+    with the time in minutes. The longest of the entries; None when no entry says."""
+    raw = response.headers.get("X-Business-Use-Case-Usage")
+    if not raw:
+        return None
+    try:
+        usage = json.loads(raw)
+    except ValueError:
+        return None
+    minutes = [
+        float(entry["estimated_time_to_regain_access"])
+        for entries in (usage.values() if isinstance(usage, dict) else ())
+        if isinstance(entries, list)
+        for entry in entries
+        if isinstance(entry, dict)
+        and isinstance(entry.get("estimated_time_to_regain_access"), int | float)
+    ]
+    longest = max(minutes, default=0.0)
+    return longest * 60.0 if longest > 0 else None  # 0: back off as usual, not at once
+
+
+def auth_error(op: str, response: httpx.Response, excerpt: str) -> DestinationAuthError | None:
+    """The run-failing error for a token or permission answer; None for anything else."""
+    error = graph_error(response)
+    code = error.get("code")
+    if not isinstance(code, int) or isinstance(code, bool):
+        return None
+    subcode = error.get("error_subcode")
+    which = f"code {code}" + (f", subcode {subcode}" if subcode is not None else "")
+    if code in _TOKEN_CODES:
+        advice = (
+            f"the access token is expired, revoked or invalid ({which}): issue a new "
+            "system-user token and set it as the destination's secret"
+        )
+    elif code in _PERMISSION_CODES:
+        advice = (
+            f"the access token lacks a permission ({which}): it needs ads_management and "
+            "access to the ad account that owns the custom audience"
+        )
+    else:
+        return None
+    return DestinationAuthError("meta", op, response.status_code, f"{advice}. Meta said: {excerpt}")
 
 
 @dataclass
@@ -124,6 +189,8 @@ class MetaDestination(Destination):
             policy=policy,
             sleep=sleep,
             retry_if=is_throttled,
+            wait_hint=regain_access_after,
+            translate_error=auth_error,
             secrets=[config.access_token.get_secret_value()],
         )
         self._runs: dict[str, dict[Action, _Session]] = {}

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from activate.destinations.base import Channel, Member
+from activate.destinations.base import Channel, Member, Purpose
 from activate.destinations.delivery import jsonable
 
 SyncableAttribute = Literal[
@@ -50,11 +50,26 @@ IDENTIFIER_FIELDS: tuple[tuple[str, str], ...] = (
 )
 """(Member field, Profile property)."""
 
+CONSENT_PROPERTIES: tuple[tuple[Purpose, str], ...] = (
+    ("email", "consent_email"),
+    ("sms", "consent_sms"),
+    ("ad_user_data", "consent_ad_user_data"),
+    ("ad_personalization", "consent_ad_personalization"),
+)
+"""(purpose, Profile property) of the consents a destination may be told about. No source
+mapping records the two advertising purposes yet, so they are absent, and a destination
+that must state them (Google) states "not granted"."""
+
+SENT_CONSENTS: tuple[Purpose, ...] = ("ad_user_data", "ad_personalization")
+"""Consents a destination is sent (not only checked before sending): they are in the
+member's hash, so a change of them is an update."""
+
 DEFAULT_CONSENT: dict[Channel, tuple[ConsentName, ...]] = {
     "email": ("email",),
     "sms": ("sms",),
-    # No separate advertising consent is collected: audiences built from customer files
-    # are marketing use of the email address, so they take the email opt-in.
+    # Audiences built from customer files are marketing use of the email address, so they
+    # take the email opt-in. That is not advertising consent: a destination that states
+    # ad consent reads the member's own recorded `consents` (absent: not granted).
     "paid_media": ("email",),
     # Exports to the retailer's own systems; a destination feeding a channel names the
     # consent it needs (`require_consent`).
@@ -75,6 +90,18 @@ _PLAIN = (str, int, float, bool, type(None))
 
 def _value(value: Any) -> Any:
     return value if isinstance(value, _PLAIN) else jsonable(value)
+
+
+def recorded_consents(row: Mapping[str, Any]) -> dict[Purpose, bool]:
+    """The consents a profile row records, explicit booleans only ("yes" is not `True`)."""
+    consents: dict[Purpose, bool] = {
+        purpose: value
+        for purpose, prop in CONSENT_PROPERTIES
+        if isinstance(value := row.get(prop), bool)
+    }
+    if row.get("unsubscribed") is True:
+        consents["email"] = False
+    return consents
 
 
 _PROPS = tuple(prop for _, prop in IDENTIFIER_FIELDS)
@@ -99,6 +126,7 @@ def member_from_row(
         country=country,
         city=city,
         attributes={name: _value(row.get(name)) for name in attributes},
+        consents=recorded_consents(row) if props else {},
     )
 
 
@@ -106,16 +134,28 @@ def _identifiers(member: Member) -> dict[str, str | None]:
     return {name: getattr(member, name) for name, _ in IDENTIFIER_FIELDS}
 
 
-def _digest(identifiers: Sequence[str | None], attributes: Mapping[str, Any]) -> str:
+def _sent_consents(consents: Mapping[Purpose, bool]) -> list[Any]:
+    return [[p, consents[p]] for p in SENT_CONSENTS if p in consents]
+
+
+def _digest(
+    identifiers: Sequence[str | None], attributes: Mapping[str, Any], consents: list[Any]
+) -> str:
     names = sorted(attributes)
     values = [*identifiers, *(attributes[k] for k in names), names]
+    if consents:  # absent when none is recorded: the hashes of earlier runs stay valid
+        values.append(consents)
     text = json.dumps(values, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def member_hash(member: Member) -> str:
     """A digest of everything the destination is sent for this member."""
-    return _digest([getattr(member, name) for name in _NAMES], member.attributes)
+    return _digest(
+        [getattr(member, name) for name in _NAMES],
+        member.attributes,
+        _sent_consents(member.consents),
+    )
 
 
 def row_hash(row: Mapping[str, Any], attributes: Sequence[str]) -> str:
@@ -124,6 +164,7 @@ def row_hash(row: Mapping[str, Any], attributes: Sequence[str]) -> str:
     return _digest(
         [_text(row.get(prop)) for prop in _PROPS],
         {name: _value(row.get(name)) for name in attributes},
+        _sent_consents(recorded_consents(row)),
     )
 
 

@@ -21,6 +21,9 @@ _PROBLEMS = {
     AuthProblem.MISSING: "send an API key: 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
     AuthProblem.INVALID: "the API key is unknown or revoked",
     AuthProblem.UNAVAILABLE: "the API key cannot be checked now; retry later",
+    AuthProblem.CSRF: "a browser session's request needs its CSRF token in 'X-CSRF-Token'",
+    AuthProblem.PERSISTED_ONLY: "keys of this role may run only registered queries: "
+    "POST /graphql/persisted/<id>",
 }
 
 
@@ -28,6 +31,8 @@ def auth_error(ctx: Context) -> ApiError:
     """The error for a request without a valid key, saying what is wrong with it."""
     problem = ctx.auth_problem or AuthProblem.MISSING
     code = Code.UNAVAILABLE if problem is AuthProblem.UNAVAILABLE else Code.UNAUTHENTICATED
+    if problem is AuthProblem.PERSISTED_ONLY:
+        code = Code.FORBIDDEN
     return ApiError(code, _PROBLEMS[problem])
 
 
@@ -79,6 +84,28 @@ class CanIngest(_Requires):
 
     permission = Permission.INGEST
     what = "ingest records (needs ingest or admin)"
+
+
+class CanSearch(BasePermission):
+    """Analyst and admin keys search freely; clienteling keys only by a name *and* a
+    postcode (the till's fallback when a look-up misses), and see the results masked."""
+
+    def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
+        p = principal(info)
+        if p.can(Permission.READ):
+            return True
+        f = kwargs.get("filter")
+        narrow = (
+            f is not None
+            and bool((getattr(f, "name", None) or "").strip())
+            and bool((getattr(f, "postcode", None) or "").strip())
+        )
+        if p.can(Permission.LOOKUP) and narrow:
+            return True
+        raise ApiError(
+            Code.FORBIDDEN,
+            f"a key of role {p.role.value!r} may search only by a name and a postcode",
+        )
 
 
 class CanActivate(_Requires):

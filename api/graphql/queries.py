@@ -16,7 +16,8 @@ from api.graphql import explain as explain_view
 from api.graphql import graph_view, inputs
 from api.graphql.errors import bad_input, not_found
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
-from api.graphql.permissions import CanLookUp, CanRead
+from api.graphql.permissions import CanLookUp, CanRead, CanSearch
+from api.graphql.segment_fields import SegmentField, segment_fields
 from api.graphql.types import IngestBatch, Profile, QuarantinedRow
 from core.normalise import normalise_name, normalise_postcode
 from graph import ingest_repo, profile_repo
@@ -86,6 +87,14 @@ class Query:
         return await audit_view.stats(info.context.graph)
 
     @strawberry.field(
+        description="The attributes a segment condition may name, with their operators."
+        " Keys: analyst, admin.",
+        permission_classes=[CanRead],
+    )
+    def segment_fields(self) -> list[SegmentField]:
+        return segment_fields()
+
+    @strawberry.field(
         description="A profile by id. A retired id (merged into another) finds the profile it "
         "was merged into; null when no profile has this id."
         " Keys: clienteling (personal data masked), analyst, admin.",
@@ -123,8 +132,9 @@ class Query:
         return [Profile(_p=p) for p in await info.context.loaders.by_identifier.load(key)]
 
     @strawberry.field(
-        description="Current profiles matching the filter, in pid order. Keys: analyst, admin.",
-        permission_classes=[CanRead],
+        description="Current profiles matching the filter, in pid order. Keys: analyst, admin;"
+        " clienteling with both a name and a postcode (personal data masked).",
+        permission_classes=[CanSearch],
     )
     async def search_profiles(
         self,

@@ -8,7 +8,7 @@ from typing import Any
 from tests.fakes.server import FakeApi, Reply, Request, Violation
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_CONSENT = {"CONSENT_GRANTED", "CONSENT_DENIED"}
+_CONSENT = {"CONSENT_GRANTED", "CONSENT_DENIED", "CONSENT_STATUS_UNSPECIFIED"}
 
 
 class FakeGoogle(FakeApi):
@@ -20,6 +20,8 @@ class FakeGoogle(FakeApi):
         """audience id -> hashed emails"""
         self.rejected_emails: set[str] = set()
         """Hashed emails answered with a field violation (the whole request fails)."""
+        self.consents: dict[str, dict[str, str]] = {}
+        """hashed email -> the consent last ingested with it (per member, else the request's)."""
 
     def violation_reply(self, violation: Violation) -> Reply:
         status = "INVALID_ARGUMENT" if violation.status == 400 else "UNAUTHENTICATED"
@@ -49,12 +51,8 @@ class FakeGoogle(FakeApi):
         self.require(isinstance(audience, str) and bool(audience), "productDestinationId")
         self.require(body.get("encoding") == "HEX", "encoding must be HEX")
         if action == "ingest":
-            consent = body.get("consent") or {}
-            self.require(
-                consent.get("adUserData") in _CONSENT
-                and consent.get("adPersonalization") in _CONSENT,
-                "consent",
-            )
+            if "consent" in body:
+                self._check_consent(body["consent"])
             terms = (body.get("termsOfService") or {}).get("customerMatchTermsOfServiceStatus")
             self.require(terms == "ACCEPTED", "termsOfService")
         else:
@@ -65,8 +63,13 @@ class FakeGoogle(FakeApi):
         self.require(isinstance(members, list) and bool(members), "audienceMembers")
         self.require(len(members) <= 10_000, "more than 10,000 audience members")
         emails: list[str] = []
+        consents: dict[str, dict[str, str]] = {}
         violations: list[dict[str, Any]] = []
         for index, member in enumerate(members):
+            if "consent" in member:
+                self.require(action == "ingest", "remove takes no consent")
+                self._check_consent(member["consent"])
+            consent = member.get("consent") or body.get("consent") or {}
             identifiers = ((member.get("userData") or {}).get("userIdentifiers")) or []
             self.require(bool(identifiers), "userIdentifiers")
             for identifier in identifiers:
@@ -81,6 +84,7 @@ class FakeGoogle(FakeApi):
                     )
                 elif email:
                     emails.append(email)
+                    consents[email] = consent
         if violations:
             detail = {
                 "@type": "type.googleapis.com/google.rpc.BadRequest",
@@ -96,9 +100,15 @@ class FakeGoogle(FakeApi):
         stored = self.audiences.setdefault(audience, set())
         if action == "ingest":
             stored.update(emails)
+            self.consents.update(consents)
         else:
             stored.difference_update(emails)
         return Reply(200, {"requestId": f"req-{len(self.requests)}"})
+
+    def _check_consent(self, consent: Any) -> None:
+        self.require(isinstance(consent, dict), "consent must be an object")
+        self.require(set(consent) <= {"adUserData", "adPersonalization"}, "consent keys")
+        self.require(all(v in _CONSENT for v in consent.values()), "consent status")
 
     def _check_identifier(self, identifier: dict[str, Any]) -> None:
         self.require(len(identifier) == 1, "one attribute per userIdentifier")

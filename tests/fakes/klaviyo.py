@@ -7,6 +7,7 @@ import re
 from itertools import count
 from typing import Any
 
+from activate.destinations.versions import KLAVIYO_REVISION
 from tests.fakes.server import FakeApi, Reply, Request, Violation
 
 JOBS = "/api/profile-bulk-import-jobs"
@@ -21,7 +22,7 @@ class FakeKlaviyo(FakeApi):
     def __init__(
         self,
         api_key: str,
-        revision: str = "2024-10-15",
+        revision: str = KLAVIYO_REVISION,
         *,
         polls_before_complete: int = 1,
         max_page: int = 100,

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from activate.destinations.versions import META_GRAPH_VERSION
 from tests.fakes.server import FakeApi, Reply, Request, Violation
 
 SCHEMA = ["EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY"]
@@ -13,8 +14,30 @@ _USERS = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<audience>\d+)/users$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
+def graph_error(
+    message: str,
+    code: int,
+    *,
+    subcode: int | None = None,
+    is_transient: bool = False,
+    violation: Violation | None = None,
+) -> dict[str, Any]:
+    """Graph's documented error body (docs/graph-api/guides/error-handling)."""
+    error: dict[str, Any] = {
+        "message": f"{message}: {violation}" if violation else message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "AbCdEfGhIjKlMnOp",
+    }
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    if is_transient:
+        error["is_transient"] = True
+    return {"error": error}
+
+
 class FakeMeta(FakeApi):
-    def __init__(self, access_token: str, api_version: str = "v23.0") -> None:
+    def __init__(self, access_token: str, api_version: str = META_GRAPH_VERSION) -> None:
         super().__init__()
         self.access_token = access_token
         self.api_version = api_version
@@ -22,15 +45,56 @@ class FakeMeta(FakeApi):
         self.sessions: dict[int, list[dict[str, Any]]] = {}
 
     def violation_reply(self, violation: Violation) -> Reply:
-        error = {"message": str(violation), "type": "OAuthException", "code": 100}
-        return Reply(violation.status, {"error": error})
+        return Reply(violation.status, graph_error("Invalid parameter", 100, violation=violation))
 
-    def throttle(self, times: int = 1) -> None:
-        """Answer like Meta's application-level throttling (400, code 80003)."""
-        body = {
-            "error": {"message": "User request limit reached", "code": 80003, "is_transient": True}
-        }
-        self.inject(400, times=times, body=body)
+    def throttle(self, times: int = 1, regain_minutes: int | None = None) -> None:
+        """Answer like Meta's custom audience throttling (400, code 80003), with the
+        `X-Business-Use-Case-Usage` header when `regain_minutes` is given."""
+        body = graph_error(
+            "There have been too many calls from this ad-account. Please wait a bit and try again.",
+            80003,
+            subcode=2446079,
+            is_transient=True,
+        )
+        headers = {}
+        if regain_minutes is not None:
+            usage = {
+                "1234567890": [
+                    {
+                        "type": "custom_audience",
+                        "call_count": 100,
+                        "total_cputime": 12,
+                        "total_time": 20,
+                        "estimated_time_to_regain_access": regain_minutes,
+                    }
+                ]
+            }
+            headers["X-Business-Use-Case-Usage"] = json.dumps(usage)
+        self.inject(400, times=times, body=body, headers=headers)
+
+    def expire_token(self) -> None:
+        """Answer as Graph does for an expired access token (400, code 190, subcode 463)."""
+        self.inject(
+            400,
+            times=1_000,
+            body=graph_error(
+                "Error validating access token: Session has expired on Friday, 04-Dec-26"
+                " 10:00:00 PST.",
+                190,
+                subcode=463,
+            ),
+        )
+
+    def revoke_permission(self) -> None:
+        """Answer as Graph does when the token lacks ads_management (400, code 200)."""
+        self.inject(
+            400,
+            times=1_000,
+            body=graph_error(
+                "(#200) The user hasn't authorized the application to perform this action",
+                200,
+            ),
+        )
 
     def emails(self, audience_id: str) -> set[str]:
         return {row[0] for row in self.audiences.get(audience_id, set()) if row[0]}
@@ -42,7 +106,11 @@ class FakeMeta(FakeApi):
         self.require(match["version"] == self.api_version, "wrong API version")
         self.require("access_token" not in request.query, "access_token must not be in the URL")
         form = request.form()
-        self.require(form.get("access_token") == self.access_token, "bad token", 401)
+        if form.get("access_token") != self.access_token:
+            return Reply(
+                400,
+                graph_error("Invalid OAuth access token - Cannot parse access token", 190),
+            )
         payload = json.loads(form.get("payload", "null"))
         self.require(isinstance(payload, dict), "payload must be a JSON object")
         self.require(payload.get("schema") == SCHEMA, "schema")

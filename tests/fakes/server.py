@@ -65,6 +65,7 @@ class Fault:
     retry_after: str | None = None
     body: Any = None
     when: Callable[[Request], bool] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FakeApi:
@@ -95,10 +96,11 @@ class FakeApi:
         retry_after: str | None = None,
         body: Any = None,
         when: Callable[[Request], bool] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Answer the next `times` requests (matching `when`) with `status`."""
         with self._lock:
-            self._faults.append(Fault(status, times, retry_after, body, when))
+            self._faults.append(Fault(status, times, retry_after, body, when, dict(headers or {})))
 
     def _fault_for(self, request: Request) -> Reply | None:
         for fault in self._faults:
@@ -106,6 +108,7 @@ class FakeApi:
                 fault.remaining -= 1
                 self.faults_served += 1
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                headers.update(fault.headers)
                 return Reply(fault.status, fault.body or {"error": "injected"}, headers)
         return None
 

@@ -7,11 +7,12 @@ import hashlib
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
-from activate.destinations.base import DestinationConfigError, SegmentRef
+from activate.destinations.base import DestinationConfigError, Member, SegmentRef
 from activate.destinations.file import FileConfig, FileDestination, safe_name
 from tests.fakes import make_member, make_members
 
@@ -134,3 +135,39 @@ async def test_ids_cannot_escape_the_directory(tmp_path: Path, hostile: str) -> 
 def test_attribute_columns_may_not_shadow_base_columns(tmp_path: Path) -> None:
     with pytest.raises(DestinationConfigError):
         FileDestination(FileConfig(directory=tmp_path, attribute_columns=("email",)))
+
+
+async def read_added(tmp_path: Path, members: list[Member], **config: Any) -> list[dict[str, str]]:
+    destination = FileDestination(
+        FileConfig(directory=tmp_path, attribute_columns=("top_category",), **config)
+    )
+    await destination.begin(SEGMENT, "run-f")
+    await destination.add(SEGMENT, members)
+    await destination.finish(SEGMENT, "run-f")
+    with (tmp_path / "seg-5" / "run-f" / "added.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+async def test_csv_cells_a_spreadsheet_would_evaluate_are_escaped(tmp_path: Path) -> None:
+    hostile = [
+        make_member(0, first_name='=HYPERLINK("http://x.test","click")'),
+        make_member(1, first_name="@SUM(1+1)", last_name="-2+3"),
+        make_member(2, first_name="\tTab", last_name="\rCr", city="+cmd|' /C calc'!A0"),
+        make_member(3, attributes={"top_category": "=1+1"}),
+    ]
+    rows = await read_added(tmp_path, hostile)
+    assert rows[0]["first_name"] == '\'=HYPERLINK("http://x.test","click")'
+    assert (rows[1]["first_name"], rows[1]["last_name"]) == ("'@SUM(1+1)", "'-2+3")
+    assert (rows[2]["first_name"], rows[2]["last_name"]) == ("'\tTab", "'\rCr")
+    assert rows[2]["city"] == "'+cmd|' /C calc'!A0"
+    assert rows[3]["top_category"] == "'=1+1"
+    # Plain numbers (E.164 phones, negative amounts) are not formulas: left alone.
+    assert rows[0]["phone"] == "+447700900000"
+    assert (await read_added(tmp_path / "n", [make_member(4, last_name="-12.5")]))[0][
+        "last_name"
+    ] == "-12.5"
+
+
+async def test_formula_escaping_can_be_turned_off(tmp_path: Path) -> None:
+    rows = await read_added(tmp_path, [make_member(0, first_name="=A1")], escape_formulas=False)
+    assert rows[0]["first_name"] == "=A1"

@@ -39,6 +39,7 @@ def config(fake: FakeGoogle, **overrides: object) -> GoogleConfig:
         "operating_account_id": ACCOUNT,
         "access_token": SecretStr(TOKEN),
         "base_url": fake.url,
+        "customer_match_terms_accepted": True,
         **overrides,
     }
     return GoogleConfig.model_validate(values)
@@ -83,12 +84,51 @@ async def test_10001_members_take_two_requests(google: GoogleDestination, fake: 
         }
     ]
     assert body["encoding"] == "HEX"
-    assert body["consent"] == {
-        "adUserData": "CONSENT_GRANTED",
-        "adPersonalization": "CONSENT_GRANTED",
-    }
+    assert "consent" not in body  # nothing is claimed for a whole request
     assert body["termsOfService"] == {"customerMatchTermsOfServiceStatus": "ACCEPTED"}
     assert len(fake.audiences[AUDIENCE]) == 10_001
+
+
+NOT_GRANTED = {"adUserData": "CONSENT_DENIED", "adPersonalization": "CONSENT_DENIED"}
+
+
+async def test_consent_nobody_recorded_is_sent_as_not_granted(
+    google: GoogleDestination, fake: FakeGoogle
+) -> None:
+    # Email opt-in (what lets the member into a paid-media sync) is not ad consent.
+    unrecorded = make_member(0, consents={"email": True})
+    refused = make_member(1, consents={"ad_user_data": False, "ad_personalization": True})
+    granted = make_member(2, consents={"ad_user_data": True, "ad_personalization": True})
+
+    result = await google.add(SEGMENT, [unrecorded, refused, granted])
+
+    assert fake.violations == [] and result.sent == 3
+    sent = [m["consent"] for m in fake.requests[0].json()["audienceMembers"]]
+    assert sent == [
+        NOT_GRANTED,
+        {"adUserData": "CONSENT_DENIED", "adPersonalization": "CONSENT_GRANTED"},
+        {"adUserData": "CONSENT_GRANTED", "adPersonalization": "CONSENT_GRANTED"},
+    ]
+    assert fake.consents[sha256_hex("user.0@example.com")] == NOT_GRANTED
+
+
+async def test_customer_match_terms_must_be_confirmed_by_the_operator(
+    fake: FakeGoogle, sleep: FakeSleep
+) -> None:
+    assert GoogleConfig(operating_account_id=ACCOUNT).customer_match_terms_accepted is False
+    destination = GoogleDestination(
+        config(fake, customer_match_terms_accepted=False), policy=POLICY, sleep=sleep
+    )
+    try:
+        with pytest.raises(DestinationConfigError, match="customer_match_terms_accepted"):
+            await destination.begin(SEGMENT, "run-1")
+        with pytest.raises(DestinationConfigError, match="terms of service"):
+            await destination.add(SEGMENT, make_members(1))
+        assert fake.requests == []
+        # Taking people out of an audience needs no terms.
+        assert (await destination.remove(SEGMENT, make_members(1))).sent == 1
+    finally:
+        await destination.aclose()
 
 
 async def test_remove_posts_to_remove_without_consent(

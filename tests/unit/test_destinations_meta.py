@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Iterator
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from pydantic import SecretStr
 
-from activate.destinations.base import DestinationConfigError, SegmentRef
+from activate.destinations.base import DestinationAuthError, DestinationConfigError, SegmentRef
 from activate.destinations.delivery import RetryPolicy
 from activate.destinations.meta import MetaConfig, MetaDestination, hashed_row
+from activate.destinations.versions import META_GRAPH_VERSION
 from activate.hashing import sha256_hex
 from tests.fakes import FakeMeta, FakeSleep, make_member, make_members
 from tests.fakes.server import Request
@@ -120,7 +122,7 @@ async def test_token_goes_in_the_body_not_the_url(meta: MetaDestination, fake: F
     request = fake.requests[0]
     assert request.query == {}
     assert request.form()["access_token"] == TOKEN
-    assert request.path == f"/v23.0/{AUDIENCE}/users"
+    assert request.path == f"/{META_GRAPH_VERSION}/{AUDIENCE}/users"
 
 
 async def test_members_without_email_or_phone_are_invalid(meta: MetaDestination) -> None:
@@ -145,6 +147,58 @@ async def test_meta_throttling_code_is_retried(
     fake.throttle(times=2)
     result = await meta.add(SEGMENT, make_members(2))
     assert result.sent == 2 and sleep.delays == [0.5, 1.0]
+
+
+async def test_throttling_waits_as_long_as_meta_estimates(
+    meta: MetaDestination, fake: FakeMeta, sleep: FakeSleep
+) -> None:
+    fake.throttle(regain_minutes=2)
+    result = await meta.add(SEGMENT, make_members(2))
+    assert result.sent == 2 and sleep.delays == [120.0]
+    assert fake.violations == []
+
+
+async def test_throttling_longer_than_the_policy_allows_is_not_waited_out(
+    meta: MetaDestination, fake: FakeMeta, sleep: FakeSleep
+) -> None:
+    fake.throttle(regain_minutes=60)  # POLICY.max_retry_after is 300 s
+    result = await meta.add(SEGMENT, make_members(2))
+    assert result.sent == 0 and sleep.delays == []
+    assert all(e.retryable for e in result.failed) and len(result.failed) == 2
+    assert "rate limited, retry after 3600.0s" in result.failed[0].reason
+
+
+@pytest.mark.parametrize(
+    ("inject", "says"),
+    [
+        (FakeMeta.expire_token, "expired, revoked or invalid (code 190, subcode 463)"),
+        (FakeMeta.revoke_permission, "lacks a permission (code 200)"),
+    ],
+)
+async def test_token_and_permission_errors_fail_the_run_at_once(
+    meta: MetaDestination,
+    fake: FakeMeta,
+    sleep: FakeSleep,
+    inject: Callable[[FakeMeta], None],
+    says: str,
+) -> None:
+    inject(fake)
+    with pytest.raises(DestinationAuthError, match=re.escape(says)) as raised:
+        await meta.add(SEGMENT, make_members(3))
+    assert len(fake.requests) == 1 and sleep.delays == []  # no retry, no second batch
+    assert TOKEN not in str(raised.value)
+
+
+async def test_a_wrong_token_is_an_auth_error_not_bad_rows(
+    fake: FakeMeta, sleep: FakeSleep
+) -> None:
+    config = MetaConfig(access_token=SecretStr("EAAG-wrong-token"), base_url=fake.url)
+    destination = MetaDestination(config, policy=POLICY, sleep=sleep)
+    try:
+        with pytest.raises(DestinationAuthError, match="code 190"):
+            await destination.add(SEGMENT, make_members(1))
+    finally:
+        await destination.aclose()
 
 
 async def test_500_then_success(meta: MetaDestination, fake: FakeMeta, sleep: FakeSleep) -> None:
@@ -180,7 +234,7 @@ async def test_no_secrets_or_personal_data_in_logs(
     caplog.set_level(logging.DEBUG)
     fake.inject(429, retry_after="1")
     fake.throttle()
-    fake.inject(400, body={"error": {"message": f"bad token {TOKEN}", "code": 190}})
+    fake.inject(400, body={"error": {"message": f"bad value {TOKEN}", "code": 100}})
     failed = await meta.add(SEGMENT, make_members(3))  # 429, throttled, then a 400
     await meta.add(SEGMENT, make_members(3))
     assert "retrying" in caplog.text

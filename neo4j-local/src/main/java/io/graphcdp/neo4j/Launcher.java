@@ -13,6 +13,7 @@ import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.io.ByteUnit;
+import org.neo4j.server.CommunityBootstrapper;
 
 /**
  * Runs Neo4j Community as an embedded DBMS with the Bolt connector enabled, until it is
@@ -20,7 +21,8 @@ import org.neo4j.io.ByteUnit;
  *
  * <p>Arguments are {@code --key value} pairs: home, host, port, auth (true/false),
  * password (read from the environment variable NEO4J_LOCAL_PASSWORD when absent),
- * pagecache (e.g. 512m), tx-memory (e.g. 2g).
+ * pagecache (e.g. 512m), tx-memory (e.g. 2g), and browser-port: with it, the server also
+ * runs its HTTP connector on that port and serves Neo4j Browser (local development only).
  */
 public final class Launcher {
     private Launcher() {}
@@ -69,18 +71,52 @@ public final class Launcher {
         // two days kept 7.2 GB after a dozen reloads of a small graph).
         String txLogRetention = opts.getOrDefault("tx-log-retention", "2 files");
 
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
-                .setConfig(BoltConnector.enabled, true)
-                .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
-                .setConfig(BoltConnector.advertised_address, new SocketAddress(host, port))
-                .setConfig(HttpConnector.enabled, false)
-                .setConfig(GraphDatabaseSettings.auth_enabled, auth)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, pagecache)
-                .setConfig(GraphDatabaseSettings.keep_logical_logs, txLogRetention)
-                .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(64))
-                // Query parameters hold customers' personal data: never write them to logs.
-                .setConfig(GraphDatabaseSettings.log_queries_parameter_logging_enabled, false)
-                .build();
+        String browserPort = opts.get("browser-port");
+        DatabaseManagementService dbms;
+        Runnable shutdown;
+        if (browserPort != null) {
+            // Neo4j Browser (local development only): the server bootstrapper, which also
+            // runs the HTTP connector and serves the Browser from the neo4j-browser jar.
+            CommunityBootstrapper boot = new CommunityBootstrapper();
+            Map<String, String> cfg = new HashMap<>();
+            cfg.put("server.bolt.enabled", "true");
+            cfg.put("server.bolt.listen_address", host + ":" + port);
+            cfg.put("server.bolt.advertised_address", host + ":" + port);
+            cfg.put("server.http.enabled", "true");
+            cfg.put("server.http.listen_address", host + ":" + browserPort);
+            cfg.put("server.http.advertised_address", host + ":" + browserPort);
+            cfg.put("server.https.enabled", "false");
+            cfg.put("dbms.security.auth_enabled", String.valueOf(auth));
+            cfg.put("server.memory.pagecache.size", opts.getOrDefault("pagecache", "512m"));
+            cfg.put("db.tx_log.rotation.retention_policy", txLogRetention);
+            cfg.put("db.tx_log.rotation.size", "64m");
+            cfg.put("db.logs.query.parameter_logging_enabled", "false");
+            cfg.put("dbms.usage_report.enabled", "false");
+            int rc = boot.start(home, cfg);
+            if (rc != 0) {
+                System.exit(rc);
+            }
+            dbms = boot.getDatabaseManagementService();
+            shutdown = boot::stop;
+            System.out.println("neo4j-local: Neo4j Browser at http://" + host + ":" + browserPort
+                    + "/browser/");
+        } else {
+            dbms = new DatabaseManagementServiceBuilder(home)
+                    .setConfig(BoltConnector.enabled, true)
+                    .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
+                    .setConfig(BoltConnector.advertised_address, new SocketAddress(host, port))
+                    .setConfig(HttpConnector.enabled, false)
+                    .setConfig(GraphDatabaseSettings.auth_enabled, auth)
+                    .setConfig(GraphDatabaseSettings.pagecache_memory, pagecache)
+                    .setConfig(GraphDatabaseSettings.keep_logical_logs, txLogRetention)
+                    .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold,
+                            ByteUnit.mebiBytes(64))
+                    // Query parameters hold customers' personal data: never write them to logs.
+                    .setConfig(GraphDatabaseSettings.log_queries_parameter_logging_enabled, false)
+                    .build();
+            DatabaseManagementService embedded = dbms;
+            shutdown = embedded::shutdown;
+        }
 
         try {
             if (auth && password != null && !password.isEmpty()) {
@@ -89,14 +125,14 @@ public final class Launcher {
         } catch (RuntimeException e) {
             // Do not leave a half-started JVM behind: the manager sees the exit at once.
             e.printStackTrace();
-            dbms.shutdown();
+            shutdown.run();
             System.exit(2);
         }
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("neo4j-local: shutting down");
-            dbms.shutdown();
+            shutdown.run();
             System.out.println("neo4j-local: stopped");
             stopped.countDown();
         }, "neo4j-local-shutdown"));
