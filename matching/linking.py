@@ -364,7 +364,24 @@ def scoring_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
     """The rows `matching_repo.matching_records` gives, from records as the resolver reads
     them: those worth scoring (not stubs, naming a person)."""
     return [
-        [*(r[c] for c in matching_repo.COLUMNS), *r["extra"]]
+        [*(_scored_value(r, c) for c in matching_repo.COLUMNS), *r["extra"]]
         for r in records
         if r["stub"] is None and (r["given_name"] is not None or r["family_name"] is not None)
     ]
+
+
+STANDARD_CONTACTS = ("email", "phone")
+"""Identifier types that take part in scoring whatever a mapping says: a mapping that
+declares them only as identifiers (not as attributes) still has them compared, or twins
+with their own emails and phones would look like one person to the model."""
+
+
+def _scored_value(record: Mapping[str, Any], column: str) -> Any:
+    """A record's value of a scored column; for a standard contact the record lacks as an
+    attribute, its smallest identifier of that type (`contacts`: [type, value] pairs)."""
+    value = record[column]
+    if value is None and column in STANDARD_CONTACTS:
+        for kind, found in record.get("contacts") or ():
+            if kind == column:
+                return found
+    return value

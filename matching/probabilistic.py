@@ -47,7 +47,7 @@ from splink.internals.exceptions import EMTrainingException
 
 from core.clock import utc_now
 from matching.errors import MatchingError
-from matching.names import nickname_roots
+from matching.names import different_family_members, nickname_roots
 from matching.splink_settings import (
     NICKNAME_TABLE,
     UNIQUE_ID,
@@ -82,6 +82,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 OUTPUT_COLUMNS: Final = ("rid_l", "rid_r", "match_weight", "match_probability", "evidence")
+_NAME_COLUMNS: Final = ("given_name_l", "given_name_r", "family_name_l", "family_name_r")
+"""Kept beside the output long enough to hold back pairs of one family's members."""
 
 _RECORDS: Final = "cdp_records"
 _BATCH: Final = "cdp_batch"
@@ -868,7 +870,7 @@ class MatchIndex:
         try:
             self._batch_term_frequencies(with_batch=batch_term_frequencies)
             with _timed("index.match.score"):
-                scored = self._score(threshold_probability)
+                scored = hold_back_family_members(self._score(threshold_probability))
         finally:
             self._con.execute(f"drop table if exists {_BATCH}")
         logger.info("matched a batch: %d pairs above threshold", len(scored))
@@ -921,7 +923,11 @@ class MatchIndex:
         names = tuple(o.physical_name for o in outputs)
         try:
             columns = set(_columns_of(self._con, names[0]))
-            result_sql = _result_sql(names, evidence_sql(self._model.settings, columns))
+            result_sql = _result_sql(
+                names,
+                evidence_sql(self._model.settings, columns),
+                [c for c in _NAME_COLUMNS if c in columns],
+            )
             scored = self._con.execute(result_sql).df()
         finally:
             for output in outputs:
@@ -929,11 +935,13 @@ class MatchIndex:
         return scored, _ScoringPlan(tuple(statements), names, result_sql)
 
 
-def _result_sql(outputs: tuple[str, ...], evidence: str) -> str:
-    """The final pairs from the within-batch and (optionally) batch-vs-index predictions."""
+def _result_sql(outputs: tuple[str, ...], evidence: str, names: Sequence[str] = ()) -> str:
+    """The final pairs from the within-batch and (optionally) batch-vs-index predictions,
+    with the `names` columns (of `_NAME_COLUMNS`) the predictions hold."""
+    extra = "".join(f", {c}" for c in names if c in _NAME_COLUMNS)
     select = (
         "select unique_id_l as rid_l, unique_id_r as rid_r, match_weight, match_probability, "
-        f"{evidence} as evidence from "
+        f"{evidence} as evidence{extra} from "
     )
     parts = [select + outputs[0]]
     if len(outputs) > 1:
@@ -942,6 +950,31 @@ def _result_sql(outputs: tuple[str, ...], evidence: str) -> str:
             f"{select}{outputs[1]} where unique_id_r not in (select {UNIQUE_ID} from {_BATCH})"
         )
     return " union all ".join(parts) + " order by rid_l, rid_r"
+
+
+def hold_back_family_members(scored: pd.DataFrame) -> pd.DataFrame:
+    """`scored` without the pairs that name two members of one family
+    (`matching.names.different_family_members`), as `OUTPUT_COLUMNS`."""
+    if not set(_NAME_COLUMNS) <= set(scored.columns) or scored.empty:
+        return scored.reindex(columns=list(OUTPUT_COLUMNS))
+
+    def fold(value: Any) -> str:
+        return str(value).strip().lower() if isinstance(value, str) else ""
+
+    held = [
+        different_family_members((fold(gl), fold(fl)), (fold(gr), fold(fr)))
+        for gl, gr, fl, fr in zip(
+            scored["given_name_l"],
+            scored["given_name_r"],
+            scored["family_name_l"],
+            scored["family_name_r"],
+            strict=True,
+        )
+    ]
+    if any(held):
+        logger.info("held back %d pairs naming two members of one family", sum(held))
+    kept = scored.loc[[not h for h in held], list(OUTPUT_COLUMNS)]
+    return kept.reset_index(drop=True)
 
 
 def _changes_database(sql: str) -> bool:
