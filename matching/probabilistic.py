@@ -388,7 +388,9 @@ def train(
     """
     spec = spec or default_spec()
     con = _connect()
+    unobserved = _UnobservedLevels()
     try:
+        unobserved.attach()
         with _timed("train.load"):
             count = _prepare(con, records, _RECORDS, spec, hubs="learn")
         db_api = _MatchingDuckDBAPI(con)
@@ -425,16 +427,79 @@ def train(
                     # `fill_untrained_m` provide these m values.
                     logger.warning("EM session found no pairs to learn from; skipped")
         settings = linker.misc.save_model_to_json()
-        fill_untrained_m(settings)
+        filled = fill_untrained_m(settings)
         with _timed("train.prior_refit"):
             settings["probability_two_random_records_match"] = _refit_prior_on_sample(
                 con, db_api, settings, count, max_records=prior_max_records, seed=seed
             )
     finally:
+        unobserved.detach()
         con.close()
+    summary = unobserved.summary(filled)
+    if summary:
+        logger.warning(summary)
     model = TrainedModel.create(settings, spec, count)
     logger.info("trained matching model %s on %d records", model.version, count)
     return model
+
+
+_SPLINK_TRAINING_LOGGERS: Final = (
+    "splink.internals.expectation_maximisation",
+    "splink.internals.em_training_session",
+    "splink.internals.m_u_records_to_parameters",
+    "splink.internals.estimate_u",
+)
+_NOT_OBSERVED: Final = (
+    re.compile(r"Level (?P<level>.+) on comparison (?P<comparison>\S+) not observed in dataset"),
+    re.compile(r"[mu] probability not trained for (?P<comparison>\S+) - (?P<level>.+) \(comp"),
+    re.compile(r"not trained for (?P<comparison>\S+) - (?P<level>.+) \(comparison vector"),
+)
+
+
+class _UnobservedLevels(logging.Filter):
+    """Collects Splink's "level not observed" messages during training instead of letting
+    through one raw warning per level and session (about 30 on a typical run), so that
+    training can say once, in plain words, what the model could not learn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: dict[str, list[str]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for pattern in _NOT_OBSERVED:
+            found = pattern.search(message)
+            if found:
+                levels = self.levels.setdefault(found["comparison"], [])
+                if found["level"] not in levels:
+                    levels.append(found["level"])
+                return False
+        return True
+
+    def attach(self) -> None:
+        for name in _SPLINK_TRAINING_LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def detach(self) -> None:
+        for name in _SPLINK_TRAINING_LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
+    def summary(self, filled: Sequence[tuple[str, str]]) -> str | None:
+        """One message: which levels training never saw, and what the model does there."""
+        if not self.levels:
+            return None
+        parts = "; ".join(f"{c} ({', '.join(levels)})" for c, levels in self.levels.items())
+        count = sum(map(len, self.levels.values()))
+        borrowed = ", ".join(f"{c}: {lvl}" for c, lvl in filled) or "none"
+        return (
+            f"Training found no example of {count} comparison levels in at least one of its "
+            f"sessions: {parts}. Levels another session saw were learned there; levels that "
+            f"no session saw among likely matches take the weight of the next less similar "
+            f"level, a cautious value ({borrowed}). Pairs in these levels are scored on "
+            "borrowed evidence: normal for rare cases (names swapped, day and month swapped) "
+            "and for attributes one source alone holds; worth a look if a level you rely "
+            "on is among them."
+        )
 
 
 _PRIOR_SAMPLE: Final = "cdp_prior_sample"
@@ -849,6 +914,7 @@ class MatchIndex:
         *,
         threshold_probability: float = 0.95,
         batch_term_frequencies: bool = False,
+        family_rule: bool = True,
     ) -> pd.DataFrame:
         """Score `new_records` against each other and against every indexed record.
 
@@ -860,6 +926,8 @@ class MatchIndex:
             threshold_probability: Keep pairs with at least this match probability.
             batch_term_frequencies: Count the batch's values in the term frequencies
                 too: right for a batch as large as the index, pointless for a small one.
+            family_rule: Leave out pairs naming two members of one family
+                (`hold_back_family_members`); False shows every scored pair.
 
         Returns:
             Pairs `rid_l` (always a new record), `rid_r`, `match_weight`,
@@ -870,7 +938,12 @@ class MatchIndex:
         try:
             self._batch_term_frequencies(with_batch=batch_term_frequencies)
             with _timed("index.match.score"):
-                scored = hold_back_family_members(self._score(threshold_probability))
+                scored = self._score(threshold_probability)
+                scored = (
+                    hold_back_family_members(scored)
+                    if family_rule
+                    else scored.reindex(columns=list(OUTPUT_COLUMNS))
+                )
         finally:
             self._con.execute(f"drop table if exists {_BATCH}")
         logger.info("matched a batch: %d pairs above threshold", len(scored))
@@ -998,6 +1071,7 @@ def predict(
     existing_records: pd.DataFrame | duckdb.DuckDBPyRelation | None = None,
     *,
     threshold_probability: float = 0.95,
+    family_rule: bool = True,
 ) -> pd.DataFrame:
     """Score new records against each other and against all existing records.
 
@@ -1020,4 +1094,5 @@ def predict(
             new_records,
             threshold_probability=threshold_probability,
             batch_term_frequencies=True,
+            family_rule=family_rule,
         )
