@@ -24,6 +24,7 @@ from graph.client import GraphClient
 from matching.config import IdentityConfig, default_config
 from matching.errors import ConflictingComparisons
 from matching.model_store import ModelStore, NoCurrentModel
+from matching.pair_score import PairScore, score_pair
 from matching.probabilistic import IndexModelMismatch, MatchIndex, TrainedModel, predict, train
 from matching.protection import Protection
 from matching.splink_settings import (
@@ -234,6 +235,20 @@ class ProbabilisticLinker:
         existing = await self._records(model, None)
         existing = existing[~existing["unique_id"].isin(batch)]
         return MatchIndex(model, existing, database=self.index_path)
+
+    async def score_pair(self, a: str, b: str) -> PairScore | None:
+        """How the current model scores records `a` and `b` (None without a model, or
+        when either record names nobody and so is never scored)."""
+        model = self.current_model()
+        if model is None:
+            return None
+        frame = await self._records(model, [a, b])
+        if set(frame["unique_id"]) != {a, b}:
+            return None
+        pair = frame.set_index("unique_id").loc[[a, b]].reset_index()
+        index = await self._open_index(model, set())
+        with index:
+            return score_pair(index, model, pair, self.threshold)
 
     def scored_attributes(self) -> tuple[str, ...]:
         """The user-defined attributes the current model compares (none without a model)."""

@@ -949,6 +949,43 @@ class MatchIndex:
         logger.info("matched a batch: %d pairs above threshold", len(scored))
         return scored
 
+    def proposing_rules(self, pair: pd.DataFrame) -> list[tuple[str, bool]]:
+        """The blocking rules under which the two records of `pair` agree, each with
+        whether the key they share is a hub value (shared by too many records to block
+        on, so that rule does not propose the pair)."""
+        if len(pair) != 2:
+            raise ValueError("a pair is two records")
+        _as_relation(self._con, pair, "cdp_pair_input")
+        try:
+            rows = self._con.execute(blocking_keys_select_sql(self._spec, "cdp_pair_input")).df()
+        finally:
+            self._con.unregister("cdp_pair_input")
+        left, right = rows.iloc[0], rows.iloc[1]
+        out: list[tuple[str, bool]] = []
+        for rule in self._spec.all_blocking_rules:
+            cross = rule.cross_key_column or rule.key_column
+            for x, y in ((left, right), (right, left)):
+                value = x[rule.key_column]
+                if value is not None and not pd.isna(value) and value == y[cross]:
+                    hub = _hub_table(rule.key_column)
+                    known = (
+                        self._con.execute(
+                            f"select count(*) from {hub} where value = ?", [value]
+                        ).fetchall()[0][0]
+                        if self._has_table(hub)
+                        else 0
+                    )
+                    out.append((rule.name, bool(known)))
+                    break
+        return out
+
+    def _has_table(self, name: str) -> bool:
+        return bool(
+            self._con.execute(
+                "select count(*) from information_schema.tables where table_name = ?", [name]
+            ).fetchall()[0][0]
+        )
+
     def _score(self, threshold_probability: float) -> pd.DataFrame:
         key = (threshold_probability, len(self) > 0)
         plan = self._plans.get(key)

@@ -48,15 +48,44 @@ async def _ingest_club(graph: GraphClient, tmp: Path, rows: list[dict[str, str]]
     await Ingestor(graph, parse_mapping(_MAPPING, "test")).ingest_path(path)
 
 
-_FAMILY = {"last": "Quennell", "dob": "2011-04-17", "address": "12 Wattle Grove", "postcode": "3121"}
+_FAMILY = {
+    "last": "Quennell",
+    "dob": "2011-04-17",
+    "address": "12 Wattle Grove",
+    "postcode": "3121",
+}
 _TWINS = [
-    {"id": "t1", "first": "Oliver", **_FAMILY, "email": "oliver.q@example.org", "phone": "0412 555 101"},
-    {"id": "t2", "first": "Harry", **_FAMILY, "email": "harryq@example.com", "phone": "0412 555 202"},
+    {
+        "id": "t1",
+        "first": "Oliver",
+        **_FAMILY,
+        "email": "oliver.q@example.org",
+        "phone": "0412 555 101",
+    },
+    {
+        "id": "t2",
+        "first": "Harry",
+        **_FAMILY,
+        "email": "harryq@example.com",
+        "phone": "0412 555 202",
+    },
     # A sibling sharing the family's landline and email: still another person.
-    {"id": "s1", "first": "Amelia", **_FAMILY, "dob": "2014-09-02",
-     "email": "quennells@example.net", "phone": "03 9555 0303"},
-    {"id": "s2", "first": "Isla", **_FAMILY, "dob": "2014-09-02",
-     "email": "quennells@example.net", "phone": "03 9555 0303"},
+    {
+        "id": "s1",
+        "first": "Amelia",
+        **_FAMILY,
+        "dob": "2014-09-02",
+        "email": "quennells@example.net",
+        "phone": "03 9555 0303",
+    },
+    {
+        "id": "s2",
+        "first": "Isla",
+        **_FAMILY,
+        "dob": "2014-09-02",
+        "email": "quennells@example.net",
+        "phone": "03 9555 0303",
+    },
 ]
 
 
@@ -78,8 +107,9 @@ async def test_contacts_declared_only_as_identifiers_are_scored(
     by_rid = {r[0]: dict(zip(matching_repo.COLUMNS, r, strict=False)) for r in rows}
     assert by_rid["club:t1"]["email"] == "oliver.q@example.org"
     assert by_rid["club:t2"]["phone"] == "+61412555202"
-    full = [r async for page in graph.pages("matching_all_records_page", {"extra": []})
-            for r in page]
+    full = [
+        r async for page in graph.pages("matching_all_records_page", {"extra": []}) for r in page
+    ]
     scored = {r[0]: r for r in full}
     assert scored["club:t1"][8] == "oliver.q@example.org"
 
@@ -100,7 +130,17 @@ async def test_twins_and_siblings_at_one_address_are_not_merged(
         assert len(pids) == 4
         assert len(set(pids.values())) == 4, (full, pids)
         links = await graph.read_text(
-            "t", "MATCH (a:Record {source: 'club'})-[m:MATCHES]-(b:Record {source: 'club'}) "
+            "t",
+            "MATCH (a:Record {source: 'club'})-[m:MATCHES]-(b:Record {source: 'club'}) "
             "RETURN count(m) AS n",
         )
         assert links[0]["n"] == 0
+
+    # Why not: the pair was scored (the same address, date of birth and family initial
+    # propose it), with each comparison's weight, and the family rule held it back.
+    scored = await linker.score_pair("club:t1", "club:t2")
+    assert scored is not None and scored.scored
+    assert {"address", "dob_family1"} <= {name for name, _ in scored.rules}
+    assert scored.held_back and "family rule" in scored.held_back
+    assert [name for name, _, _ in scored.weights][:2] == ["given_name_family_name", "dob"]
+    assert "probability" in scored.waterfall()

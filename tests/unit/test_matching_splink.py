@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 import pytest
 from pydantic import ValidationError
 
