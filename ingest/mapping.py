@@ -348,3 +348,13 @@ def builtin_mapping(source: str) -> SourceMapping:
         )
     ref = resources.files("ingest").joinpath("mappings", f"{source}.yaml")
     return parse_mapping(ref.read_text(encoding="utf-8"), f"built-in {source}")
+
+
+def mapping_ref(mapping: SourceMapping) -> str:
+    """How an ingestion batch names its mapping: "builtin:<source>" when the customer
+    sections are the shipped mapping's of that name, else "custom:<source>", so that the
+    audit can tell a source we ship from one that borrowed its name."""
+    source = mapping.source
+    if source in builtin_sources() and mapping.customers == builtin_mapping(source).customers:
+        return f"builtin:{source}"
+    return f"custom:{source}"

@@ -24,7 +24,7 @@ from graph import ingest_repo
 from graph.client import GraphClient
 from ingest.convert import RowConverter
 from ingest.errors import IngestError, SourceFileError
-from ingest.mapping import SourceMapping
+from ingest.mapping import SourceMapping, mapping_ref
 from ingest.model import Event, Order, QuarantinedRow, SourceRecord
 from ingest.readers import TEXT_FORMATS, BadRow, check_encoding, detect_format, read_rows
 from ingest.suppression import record_suppression_key, suppression_hash
@@ -208,7 +208,7 @@ class Ingestor:
         batch_id = f"{self.m.source}-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         rep = BatchReport(batch_id, self.m.source, label)
         await ingest_repo.start_batch(
-            self.graph, batch_id, self.m.source, label, self.m.source, utc_stamp()
+            self.graph, batch_id, self.m.source, label, mapping_ref(self.m), utc_stamp()
         )
         # What the mapping asks matching to compare: training reads it from the graph.
         await ingest_repo.record_comparisons(
