@@ -190,11 +190,20 @@ class OpenRun:
     host: str | None
     pid: int | None
     heartbeat_at: str | None
+    failed_at: str | None = None
 
 
 async def open_runs(graph: GraphClient) -> list[OpenRun]:
     rows = await graph.read("resolve_runs_open")
-    return [OpenRun(r["id"], r["mode"], r["host"], r["pid"], r["heartbeat_at"]) for r in rows]
+    return [
+        OpenRun(r["id"], r["mode"], r["host"], r["pid"], r["heartbeat_at"], r.get("failed_at"))
+        for r in rows
+    ]
+
+
+async def run_failed(graph: GraphClient, run_id: str, *, now: str) -> None:
+    """The write phase `run_id` stopped on an error; the next run completes it at once."""
+    await graph.write("resolve_run_failed", {"run_id": run_id, "now": now})
 
 
 async def begin_run(

@@ -10,6 +10,7 @@ is a union of whole components and the result equals a full rebuild restricted t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -209,7 +210,7 @@ class Resolver:
         dead = [
             r
             for r in await resolve_repo.open_runs(self.graph)
-            if is_dead(r.host, r.pid) or (r.heartbeat_at or "") < stale
+            if r.failed_at or is_dead(r.host, r.pid) or (r.heartbeat_at or "") < stale
         ]
         if dead:
             log.warning("completing %d resolution run(s) that died while writing", len(dead))
@@ -425,21 +426,27 @@ class Resolver:
         if not full:
             # Marked dirty before they move (`write_resolution`), cleared with the others.
             dirty.update(rid for rid, _ in membership)
-        await resolve_repo.write_resolution(
-            g,
-            membership=membership,
-            profile_names=names,
-            profiles=profiles,
-            retired=[{"old": o, "new": n} for o, n in sorted(assignment.retired.items())],
-            events=events,
-            identifier_flags=identifier_flags,
-            refused=refused,
-            refused_before=refused_before,
-            dirty=sorted(dirty),
-            run_id=run_id,
-            now=utc_stamp(),
-            mark_moved=not full,
-        )
+        try:
+            await resolve_repo.write_resolution(
+                g,
+                membership=membership,
+                profile_names=names,
+                profiles=profiles,
+                retired=[{"old": o, "new": n} for o, n in sorted(assignment.retired.items())],
+                events=events,
+                identifier_flags=identifier_flags,
+                refused=refused,
+                refused_before=refused_before,
+                dirty=sorted(dirty),
+                run_id=run_id,
+                now=utc_stamp(),
+                mark_moved=not full,
+            )
+        except BaseException:
+            # The process lives on (an API server): the next run must not wait for it.
+            with contextlib.suppress(Exception):
+                await resolve_repo.run_failed(g, run_id, now=utc_stamp())
+            raise
         await resolve_repo.end_run(g, [run_id, *report.completed_runs])
         report.lap("write", lap)
         report.records = len(facts)

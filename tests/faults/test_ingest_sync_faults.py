@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -39,7 +40,7 @@ async def _counts(graph: GraphClient) -> dict[str, int]:
     return dict(rows[0])
 
 
-async def _batches(graph: GraphClient) -> list[dict]:
+async def _batches(graph: GraphClient) -> list[dict[str, Any]]:
     rows = await graph.read_text(
         "faults_batches",
         "MATCH (b:IngestBatch) RETURN b {.*} AS b ORDER BY b.started_at",

@@ -10,6 +10,7 @@ point); set-up, clean runs and re-runs call the resolver in-process (`cdp resolv
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,4 +142,37 @@ async def test_full_run_sweeps_ghosts_older_than_the_journal(
     )
     assert (await snapshot(graph)).without_records == 25
     await Resolver(graph).resolve(full=True)
+    _assert_converged(await snapshot(graph), clean)
+
+
+async def test_write_phase_stopped_by_an_error_is_completed_by_the_same_process(
+    graph: GraphClient, dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API server's resolution that fails mid-write (the database went away) leaves a
+    journal entry its live process owns; the next run does not wait for it."""
+    clean = await _clean_snapshot(graph, dataset, "incremental")
+    await test_cypher.wipe(graph)
+    await _incremental_setup(graph, dataset)
+    monkeypatch.setenv("CDP_FAULT_CHUNK", "40")
+    from core import faults
+
+    faults.chunk_size.cache_clear()
+    write = graph.write
+    calls = 0
+
+    async def failing(name: str, params: dict[str, Any] | None = None) -> list[Any]:
+        nonlocal calls
+        if name == "resolve_write_membership":
+            calls += 1
+            if calls == 2:
+                raise ConnectionError("the database went away")
+        return await write(name, params)
+
+    monkeypatch.setattr(graph, "write", failing)
+    with pytest.raises(ConnectionError):
+        await Resolver(graph).resolve()
+    monkeypatch.setattr(graph, "write", write)
+    faults.chunk_size.cache_clear()
+    report = await Resolver(graph).resolve()
+    assert len(report.completed_runs) == 1
     _assert_converged(await snapshot(graph), clean)
