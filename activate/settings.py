@@ -33,8 +33,11 @@ class ActivationSettings(BaseSettings):
     """Where file destinations write when their configuration gives a relative directory."""
     chunk_size: int = Field(default=10_000, ge=1, le=100_000)
     """Members handed to a destination per call; it splits them into its own batches."""
-    lock_timeout_s: float = Field(default=3600.0, gt=0)
-    """A run that has held its (segment, destination) lock this long is presumed dead."""
+    lock_timeout_s: float = Field(default=90.0, gt=0)
+    """A run whose (segment, destination) lease has had no heartbeat for this long is
+    presumed dead and its lease taken over (a dead process of this host at once)."""
+    lock_heartbeat_s: float = Field(default=15.0, gt=0)
+    """How often a running sync renews its lease."""
     max_logged_errors: int = Field(default=10_000, ge=0)
     """Per-row errors kept per run (the counts are always complete)."""
 

@@ -27,6 +27,7 @@ from activate.segments.examples import create_examples
 from activate.settings import ActivationSettings
 from activate.sync import destinations as dest
 from activate.sync.engine import SyncEngine, SyncReport
+from activate.sync.engine import unlock as unlock_link
 from activate.sync.scheduler import run_due
 from cli.runtime import console, with_graph
 from core.clock import utc_today
@@ -400,9 +401,25 @@ def sync(
         None, "--watch", help="With --due: check again every this many seconds, until stopped."
     ),
     refresh: bool = typer.Option(True, "--refresh/--no-refresh", help="Refresh the segment first."),
+    unlock: bool = typer.Option(
+        False,
+        "--unlock",
+        help="Free the link's lease (a run that died holding it) and exit; the next sync "
+        "resumes where it stopped.",
+    ),
     today: str | None = TODAY,
 ) -> None:
     """Sync a segment to a destination: only the changes since what it last received."""
+    if unlock:
+        if segment_id is None or destination_id is None or due:
+            raise typer.BadParameter("--unlock takes SEGMENT DESTINATION")
+
+        async def free(g: GraphClient) -> str | None:
+            return await unlock_link(g, segment_id, destination_id)
+
+        held = _run(free)
+        console.print(f"lease freed (held by run {held})" if held else "no run held the lease")
+        return
     if due == (segment_id is not None):
         raise typer.BadParameter("give SEGMENT DESTINATION, or --due")
     if segment_id is not None and destination_id is None:

@@ -4,5 +4,8 @@ CREATE (b:IngestBatch {
   file: $file,
   mapping: $mapping,
   status: 'running',
-  started_at: $now
+  started_at: $now,
+  heartbeat_at: $now,
+  host: $host,
+  pid: $pid
 })

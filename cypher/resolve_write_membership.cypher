@@ -7,5 +7,5 @@ OPTIONAL MATCH (r)-[old:IN_PROFILE]->(:Profile)
 DELETE old
 WITH DISTINCT r, row
 MERGE (p:Profile {pid: row[1]})
-ON CREATE SET p.created_at = $now
+ON CREATE SET p.created_at = $now, p:Unsettled, p.settle_run = $run_id
 CREATE (r)-[:IN_PROFILE]->(p)

@@ -14,12 +14,45 @@ Row = Mapping[str, Any]
 
 
 async def start_batch(
-    graph: GraphClient, batch_id: str, source: str, file: str, mapping: str, now: str
+    graph: GraphClient,
+    batch_id: str,
+    source: str,
+    file: str,
+    mapping: str,
+    now: str,
+    *,
+    host: str | None = None,
+    pid: int | None = None,
 ) -> None:
     await graph.write(
         "ingest_batch_start",
-        {"batch_id": batch_id, "source": source, "file": file, "mapping": mapping, "now": now},
+        {
+            "batch_id": batch_id,
+            "source": source,
+            "file": file,
+            "mapping": mapping,
+            "now": now,
+            "host": host,
+            "pid": pid,
+        },
     )
+
+
+async def batch_progress(
+    graph: GraphClient, batch_id: str, counts: Mapping[str, int], now: str
+) -> None:
+    await graph.write(
+        "ingest_batch_progress", {"batch_id": batch_id, "counts": dict(counts), "now": now}
+    )
+
+
+async def running_batches(graph: GraphClient) -> list[dict[str, Any]]:
+    return [dict(r) for r in await graph.read("ingest_batches_running")]
+
+
+async def mark_interrupted(graph: GraphClient, batch_ids: Sequence[str], now: str) -> int:
+    rows = await graph.write("ingest_batch_interrupted", {"ids": list(batch_ids), "now": now})
+    return int(rows[0]["healed"]) if rows else 0
 
 
 async def finish_batch(

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.faults import chunk_size, fault_point
 from graph.client import GraphClient
 from graph.matching_repo import checked_attributes
 from graph.queries import safe_name
@@ -172,12 +173,76 @@ def write_profiles_query(names: Sequence[str]) -> str:
     return (
         "UNWIND $rows AS row\n"
         "MERGE (p:Profile {pid: row[0]})\n"
-        "ON CREATE SET p.created_at = $now\n"
+        "ON CREATE SET p.created_at = $now, p:Unsettled, p.settle_run = $run_id\n"
         f"SET\n{sets}"
         "    p.retired = null,\n"
         "    p.resolved_at = $now,\n"
         "    p.enrich_dirty = true"
     )
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    """A resolution whose write phase has not completed: running, or dead mid-write."""
+
+    id: str
+    mode: str
+    host: str | None
+    pid: int | None
+    heartbeat_at: str | None
+    failed_at: str | None = None
+
+
+async def open_runs(graph: GraphClient) -> list[OpenRun]:
+    rows = await graph.read("resolve_runs_open")
+    return [
+        OpenRun(r["id"], r["mode"], r["host"], r["pid"], r["heartbeat_at"], r.get("failed_at"))
+        for r in rows
+    ]
+
+
+async def run_failed(graph: GraphClient, run_id: str, *, now: str) -> None:
+    """The write phase `run_id` stopped on an error; the next run completes it at once."""
+    await graph.write("resolve_run_failed", {"run_id": run_id, "now": now})
+
+
+async def begin_run(
+    graph: GraphClient, run_id: str, *, mode: str, host: str, pid: int, now: str
+) -> None:
+    await graph.write(
+        "resolve_run_begin",
+        {"run_id": run_id, "mode": mode, "host": host, "pid": pid, "now": now},
+    )
+
+
+async def heal(graph: GraphClient, dead_runs: Sequence[str], *, sweep: bool, now: str) -> int:
+    """Complete what dead runs left: profiles they emptied before retiring them are retired
+    into their planned successor; profiles left with no record (theirs, or with `sweep`
+    any but a live run's) are deleted. Returns the number of ghosts deleted."""
+    runs = list(dead_runs)
+    if runs:
+        await graph.write("resolve_heal_retire", {"runs": runs, "now": now})
+    deleted = 0
+    if runs or sweep:
+        while True:
+            rows = await graph.write(
+                "resolve_heal_ghosts", {"runs": runs, "all": sweep, "limit": CHUNK}
+            )
+            n = int(rows[0]["deleted"]) if rows else 0
+            deleted += n
+            if n < CHUNK:
+                break
+    return deleted
+
+
+async def end_run(graph: GraphClient, runs: Sequence[str]) -> None:
+    """The write phase of `runs` (this one and the dead ones it completed) is complete:
+    their marks are removed, then their journal entries."""
+    while True:
+        rows = await graph.write("resolve_settle", {"runs": list(runs), "limit": CHUNK})
+        if not rows or int(rows[0]["settled"]) < CHUNK:
+            break
+    await graph.write("resolve_run_end", {"ids": list(runs)})
 
 
 async def write_resolution(
@@ -194,38 +259,61 @@ async def write_resolution(
     dirty: Sequence[str],
     run_id: str,
     now: str,
+    mark_moved: bool = True,
 ) -> None:
     """Write a resolution: profiles, moved records, retired ids, events and flags.
 
     `membership` holds (rid, pid) pairs; `profiles` rows `[pid, value of
     profile_names[0], ...]`.
 
-    Profiles are written before the records that move into them, and a retired profile is
-    redirected only once its successor exists.
+    The write is a sequence of transactions, ordered so that a crash between any two leaves
+    a state the next run completes (the run's journal entry, `begin_run`, is written
+    before): the records about to move are marked dirty (`mark_moved`; a full run is
+    redone in full instead), the ids about to be retired are marked with their successor,
+    profiles are written (new ones marked unsettled) before the records that move into
+    them, a retired profile is redirected only once its successor holds its records, and
+    the dirty marks are cleared last. The next run retires the profiles a crash emptied
+    and deletes those left with no record (`heal`).
     """
-    for part in _chunks(identifier_flags):
+    size = chunk_size(CHUNK)
+    if mark_moved:
+        for part in _chunks([rid for rid, _ in membership], size):
+            await graph.write("resolve_mark_dirty", {"rids": list(part)})
+    for part in _chunks(retired, size):
+        await graph.write("resolve_plan_retire", {"rows": list(part), "run_id": run_id})
+    for part in _chunks(identifier_flags, size):
         await graph.write("resolve_write_identifier_flags", {"rows": list(part)})
+    fault_point("resolve.write.prepared")
     if profiles:
         # Positional rows, not maps: one key string less per value for driver and server.
         query = write_profiles_query(profile_names)
-        for part in _chunks(profiles):
+        for part in _chunks(profiles, size):
             await graph.write_text(
-                "resolve_write_profiles", query, {"rows": list(part), "now": now}
+                "resolve_write_profiles",
+                query,
+                {"rows": list(part), "now": now, "run_id": run_id},
             )
-    for part in _chunks(membership):
-        await graph.write("resolve_write_membership", {"rows": list(part), "now": now})
-    for part in _chunks(retired):
+            fault_point("resolve.write.profiles")
+    for part in _chunks(membership, size):
+        await graph.write(
+            "resolve_write_membership", {"rows": list(part), "now": now, "run_id": run_id}
+        )
+        fault_point("resolve.write.membership")
+    for part in _chunks(retired, size):
         await graph.write("resolve_retire", {"rows": list(part), "now": now})
-    for part in _chunks(events):
+        fault_point("resolve.write.retire")
+    for part in _chunks(events, size):
         await graph.write(
             "resolve_write_events", {"rows": list(part), "now": now, "run_id": run_id}
         )
-    for part in _chunks(refused_before):
+    for part in _chunks(refused_before, size):
         await graph.write("resolve_write_refused_links", {"rids": list(part), "rows": []})
-    for part in _chunks(refused):
+    for part in _chunks(refused, size):
         await graph.write("resolve_write_refused_links", {"rids": [], "rows": list(part)})
-    for part in _chunks(dirty):
+    fault_point("resolve.write.events")
+    for part in _chunks(dirty, size):
         await graph.write("resolve_clear_dirty", {"rids": list(part)})
+        fault_point("resolve.write.clean")
 
 
 async def clusters(graph: GraphClient) -> list[tuple[str, str, str, str | None]]:

@@ -80,14 +80,43 @@ async def delete_states(
 
 
 async def lock(
-    graph: GraphClient, state_id: str, run_id: str, *, now: str, stale_before: str
+    graph: GraphClient,
+    state_id: str,
+    run_id: str,
+    *,
+    now: str,
+    stale_before: str,
+    host: str | None = None,
+    pid: int | None = None,
+    dead_run: str | None = None,
 ) -> bool:
-    """Take the link's lock for `run_id`; False when another live run holds it."""
+    """Take the link's lease for `run_id`; False when another live run holds it. A lease
+    whose heartbeat is older than `stale_before`, or held by `dead_run`, is taken over."""
     rows = await graph.write(
         "sync_state_lock",
-        {"id": state_id, "run_id": run_id, "now": now, "stale_before": stale_before},
+        {
+            "id": state_id,
+            "run_id": run_id,
+            "now": now,
+            "stale_before": stale_before,
+            "host": host,
+            "pid": pid,
+            "dead_run": dead_run,
+        },
     )
     return bool(rows)
+
+
+async def heartbeat(graph: GraphClient, state_id: str, run_id: str, *, now: str) -> bool:
+    """Renew the lease; False when the run no longer holds it."""
+    rows = await graph.write("sync_state_heartbeat", {"id": state_id, "run_id": run_id, "now": now})
+    return bool(rows)
+
+
+async def unlock(graph: GraphClient, state_id: str) -> str | None:
+    """Free the link's lease; the run that held it, if any (None also when no such link)."""
+    rows = await graph.write("sync_state_unlock", {"id": state_id})
+    return rows[0]["held"] if rows else None
 
 
 async def release(

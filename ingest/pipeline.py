@@ -15,11 +15,15 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from core.clock import utc_now, utc_stamp
+from core.faults import chunk_size as _chunk
+from core.faults import fault_point
 from core.hashing import content_hash
+from core.owner import is_dead, this_owner
 from graph import ingest_repo
 from graph.client import GraphClient
 from ingest.convert import RowConverter
@@ -31,6 +35,9 @@ from ingest.suppression import record_suppression_key, suppression_hash
 
 log = logging.getLogger(__name__)
 DEFAULT_CHUNK = 5_000
+BATCH_STALE_AFTER = timedelta(hours=1)
+"""A running batch of another host's process that has written nothing for this long is
+taken as interrupted (one of this host's is known dead at once)."""
 
 
 @dataclass
@@ -135,7 +142,7 @@ class Ingestor:
         self.graph = graph
         self.m = mapping
         self.conv = RowConverter(mapping)
-        self.chunk_size = chunk_size
+        self.chunk_size = chunk_size if chunk_size != DEFAULT_CHUNK else _chunk(DEFAULT_CHUNK)
         self.progress = progress
         self._suppressed: set[str] = set()
 
@@ -207,8 +214,17 @@ class Ingestor:
     ) -> BatchReport:
         batch_id = f"{self.m.source}-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         rep = BatchReport(batch_id, self.m.source, label)
+        await heal_batches(self.graph)
+        owner = this_owner()
         await ingest_repo.start_batch(
-            self.graph, batch_id, self.m.source, label, mapping_ref(self.m), utc_stamp()
+            self.graph,
+            batch_id,
+            self.m.source,
+            label,
+            mapping_ref(self.m),
+            utc_stamp(),
+            host=owner["host"],
+            pid=owner["pid"],
         )
         # What the mapping asks matching to compare: training reads it from the graph.
         await ingest_repo.record_comparisons(
@@ -253,6 +269,10 @@ class Ingestor:
             raise
         except Exception as exc:
             rep.status, rep.error = "failed", type(exc).__name__
+            raise
+        except BaseException:
+            # Ctrl-C, a cancelled task: what was written stays and a re-run completes it.
+            rep.status, rep.error = "interrupted", "the run was stopped"
             raise
         finally:
             stop.set()
@@ -369,6 +389,20 @@ class Ingestor:
         await ingest_repo.write_quarantine(g, bid, p.quarantine, now)
         rep.orders += len(p.orders)
         rep.events += len(p.events)
+        await ingest_repo.batch_progress(g, bid, rep.counts(), now)
+        fault_point("ingest.chunk")
+
+
+async def heal_batches(graph: GraphClient) -> int:
+    """Batches left `running` by a process that died (killed, machine lost) are marked
+    `interrupted`; they keep the counts of the chunks they wrote. Returns how many."""
+    stale = utc_stamp(utc_now() - BATCH_STALE_AFTER)
+    dead = [
+        b["id"]
+        for b in await ingest_repo.running_batches(graph)
+        if is_dead(b["host"], b["pid"]) or (b["heartbeat_at"] or "") < stale
+    ]
+    return await ingest_repo.mark_interrupted(graph, dead, utc_stamp()) if dead else 0
 
 
 def _is_empty(r: SourceRecord) -> bool:

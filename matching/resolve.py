@@ -10,6 +10,7 @@ is a union of whole components and the result equals a full rebuild restricted t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -17,11 +18,13 @@ import weakref
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from core.clock import utc_stamp
+from core.clock import utc_now, utc_stamp
 from core.hashing import content_hash
 from core.normalise import fold_name
+from core.owner import is_dead, this_owner
 from graph import resolve_repo
 from graph.client import GraphClient
 from graph.record_facts import RecordFacts
@@ -35,6 +38,10 @@ from matching.stable_ids import assign_profile_ids
 from matching.survivorship import SurvivorshipConfig, golden_attributes
 
 log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(hours=6)
+"""A write phase started this long ago by a process of another host is taken as dead (one
+of this host is known dead at once)."""
 
 
 @dataclass
@@ -54,6 +61,10 @@ class ResolveReport:
     matching: LinkReport | None = None
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds per phase: matching, read, components, survivorship, write."""
+    completed_runs: list[str] = field(default_factory=list)
+    """Runs that died in their write phase and that this one completed."""
+    ghosts_deleted: int = 0
+    """Profiles left with no record (by a crash) that this run deleted."""
 
     def lap(self, phase: str, since: float) -> float:
         """Add the time since `since` to `phase`; return now, the start of the next phase."""
@@ -164,12 +175,19 @@ class Resolver:
         """Resolve the records marked dirty (and every record they can reach), or, with
         `full`, every record; write the profiles that changed."""
         t0 = time.perf_counter()
-        report = ResolveReport("full" if full else "incremental")
+        dead, escalate = await self._dead_runs()
+        full = full or escalate
+        report = ResolveReport("full" if full else "incremental", completed_runs=dead)
+        report.ghosts_deleted = await resolve_repo.heal(
+            self.graph, dead, sweep=full, now=utc_stamp()
+        )
         if full:
             scope, lap = await self._full_scope(report, t0)
         else:
             found = await self._incremental_scope(report, t0)
             if found is None:
+                if dead:
+                    await resolve_repo.end_run(self.graph, dead)
                 report.seconds = time.perf_counter() - t0
                 return report
             scope, lap = found
@@ -184,6 +202,19 @@ class Resolver:
             report.seconds,
         )
         return report
+
+    async def _dead_runs(self) -> tuple[list[str], bool]:
+        """The runs that died in their write phase, and whether one of them was full (the
+        next run is then full too: a full run marks no records dirty)."""
+        stale = utc_stamp(utc_now() - STALE_AFTER)
+        dead = [
+            r
+            for r in await resolve_repo.open_runs(self.graph)
+            if r.failed_at or is_dead(r.host, r.pid) or (r.heartbeat_at or "") < stale
+        ]
+        if dead:
+            log.warning("completing %d resolution run(s) that died while writing", len(dead))
+        return [r.id for r in dead], any(r.mode == "full" for r in dead)
 
     async def _full_scope(self, report: ResolveReport, t0: float) -> tuple[_Scope, float]:
         """Every record, its links and the identifiers that must not link; matching
@@ -385,20 +416,38 @@ class Resolver:
             if s.reason.startswith("limit")
         ]
         lap = report.lap("survivorship", lap)
-        await resolve_repo.write_resolution(
-            g,
-            membership=membership,
-            profile_names=names,
-            profiles=profiles,
-            retired=[{"old": o, "new": n} for o, n in sorted(assignment.retired.items())],
-            events=events,
-            identifier_flags=identifier_flags,
-            refused=refused,
-            refused_before=refused_before,
-            dirty=[f["rid"] for f in facts if f["dirty"]],
-            run_id=uuid.uuid4().hex,
-            now=utc_stamp(),
+        run_id = uuid.uuid4().hex
+        full = report.mode == "full"
+        owner = this_owner()
+        await resolve_repo.begin_run(
+            g, run_id, mode=report.mode, host=owner["host"], pid=owner["pid"], now=utc_stamp()
         )
+        dirty = {f["rid"] for f in facts if f["dirty"]}
+        if not full:
+            # Marked dirty before they move (`write_resolution`), cleared with the others.
+            dirty.update(rid for rid, _ in membership)
+        try:
+            await resolve_repo.write_resolution(
+                g,
+                membership=membership,
+                profile_names=names,
+                profiles=profiles,
+                retired=[{"old": o, "new": n} for o, n in sorted(assignment.retired.items())],
+                events=events,
+                identifier_flags=identifier_flags,
+                refused=refused,
+                refused_before=refused_before,
+                dirty=sorted(dirty),
+                run_id=run_id,
+                now=utc_stamp(),
+                mark_moved=not full,
+            )
+        except BaseException:
+            # The process lives on (an API server): the next run must not wait for it.
+            with contextlib.suppress(Exception):
+                await resolve_repo.run_failed(g, run_id, now=utc_stamp())
+            raise
+        await resolve_repo.end_run(g, [run_id, *report.completed_runs])
         report.lap("write", lap)
         report.records = len(facts)
         report.components = len(resolution.components)

@@ -17,7 +17,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The folder decides the marker, so `-m unit` / `-m integration` select reliably.
     for item in items:
         path = str(item.path)
-        if "/tests/integration/" in path or "/tests/security/" in path:
+        if any(f"/tests/{d}/" in path for d in ("integration", "security", "faults")):
             item.add_marker(pytest.mark.integration)
         elif "/tests/unit/" in path:
             item.add_marker(pytest.mark.unit)

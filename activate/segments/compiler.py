@@ -24,7 +24,9 @@ from activate.segments.fields import FIELDS, FieldSpec
 from graph.queries import safe_name
 
 ALIAS = "p"
-ACTIVE = "coalesce(p.retired, false) = false"
+ACTIVE = "coalesce(p.retired, false) = false AND EXISTS { (:Record)-[:IN_PROFILE]->(p) }"
+"""A profile a segment may hold: not a retired id, and holding records (a crash in a
+resolution's write phase can leave a profile with none until the next run deletes it)."""
 
 
 def date_of(expr: str) -> str:

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -31,6 +33,7 @@ from activate.destinations.base import (
     RowError,
     SegmentRef,
 )
+from activate.destinations.file import FileDestination
 from activate.errors import SyncAlreadyRunning
 from activate.segments.service import get_segment, refresh_segment
 from activate.settings import ActivationSettings
@@ -39,6 +42,8 @@ from activate.sync.diff import Plan, plan_sync
 from activate.sync.members import from_snapshot, snapshot
 from activate.sync.registry import DestinationSpec, build_destination, required_consent
 from core.clock import utc_now, utc_stamp_ms
+from core.faults import fault_point
+from core.owner import is_dead, this_owner
 from graph import sync_repo
 from graph.client import GraphClient
 
@@ -161,11 +166,12 @@ class SyncEngine:
         run_id = new_run_id()
         report = SyncReport(run_id, segment_id, destination_id, dry_run)
         started = utc_stamp_ms()
+        beat: asyncio.Task[None] | None = None
         if not dry_run:
-            stale = utc_stamp_ms(utc_now() - timedelta(seconds=self.settings.lock_timeout_s))
-            if not await sync_repo.lock(g, state_id, run_id, now=started, stale_before=stale):
+            if not await self._lease(state_id, run_id, state, now=started):
                 await destination.aclose()
                 raise SyncAlreadyRunning(segment_id, destination_id)
+            beat = asyncio.create_task(self._heartbeat(state_id, run_id))
         try:
             await sync_repo.start_run(
                 g,
@@ -178,6 +184,7 @@ class SyncEngine:
                 },
             )
         except BaseException:
+            await _stop(beat)
             await destination.aclose()
             if not dry_run:
                 await sync_repo.release(
@@ -213,8 +220,10 @@ class SyncEngine:
         except BaseException as exc:
             report.status = "failed"
             report.error = type(exc).__name__
+            await _stop(beat)
             await self._close_run(state_id, run_id, started, report, t0, destination)
             raise
+        await _stop(beat)
         await self._close_run(state_id, run_id, started, report, t0, destination)
         log.info(
             "sync %s -> %s %s: %d adds, %d updates, %d removes, %d failed, %d invalid, "
@@ -231,6 +240,41 @@ class SyncEngine:
             report.seconds,
         )
         return report
+
+    async def _lease(
+        self, state_id: str, run_id: str, state: dict[str, Any] | None, *, now: str
+    ) -> bool:
+        """Take the link's lease: free, expired (no heartbeat for `lock_timeout_s`) or held
+        by a process of this host that is dead (taken over at once)."""
+        stale = utc_stamp_ms(utc_now() - timedelta(seconds=self.settings.lock_timeout_s))
+        dead_run = None
+        if (
+            state
+            and state.get("running_run")
+            and is_dead(state.get("running_host"), state.get("running_pid"))
+        ):
+            dead_run = state["running_run"]
+            log.warning("sync lease of a dead run taken over")
+        owner = this_owner()
+        return await sync_repo.lock(
+            self.graph,
+            state_id,
+            run_id,
+            now=now,
+            stale_before=stale,
+            host=owner["host"],
+            pid=owner["pid"],
+            dead_run=dead_run,
+        )
+
+    async def _heartbeat(self, state_id: str, run_id: str) -> None:
+        """Renew the lease while the run lasts; it expires soon after the process ends."""
+        while True:
+            await asyncio.sleep(self.settings.lock_heartbeat_s)
+            try:
+                await sync_repo.heartbeat(self.graph, state_id, run_id, now=utc_stamp_ms())
+            except Exception:  # a missed beat is retried; the lease outlives a few
+                log.warning("sync lease heartbeat failed", exc_info=True)
 
     async def _plan(
         self, state_id: str, spec: DestinationSpec, destination: Destination, segment_id: str
@@ -272,26 +316,39 @@ class SyncEngine:
         g = self.graph
         snaps = await sync_repo.snapshots(g, state_id, plan.removes)
         removals = [from_snapshot(pid, snaps.get(pid)) for pid in plan.removes]
+        by_pid = {m.pid: m for m in (*plan.adds, *plan.updates)}
+
+        async def record(action: Action, pids: Sequence[str]) -> None:
+            if action == "remove":
+                await sync_repo.record_removed(g, state_id, pids)
+                return
+            sent = [
+                {"pid": pid, "hash": plan.hashes[pid], "snapshot": snapshot(by_pid[pid])}
+                for pid in pids
+            ]
+            await sync_repo.record_sent(
+                g, state_id, sent, now=utc_stamp_ms(), run_id=run_id, new=action == "add"
+            )
+
+        # What an API destination accepted is recorded after each call, so a run killed
+        # half-way is resumed by the next without sending anyone twice. A file destination
+        # delivers nothing until finish() commits its files: recorded after it.
+        at_once = not isinstance(destination, FileDestination)
+        on_chunk = record if at_once else None
         await destination.begin(ref, run_id)
-        removed = await self._send(destination.remove, ref, removals)
-        added = await self._send(destination.add, ref, plan.adds)
-        updated = await self._send(destination.update, ref, plan.updates)
+        removed = await self._send(destination.remove, ref, removals, "remove", on_chunk)
+        added = await self._send(destination.add, ref, plan.adds, "add", on_chunk)
+        updated = await self._send(destination.update, ref, plan.updates, "update", on_chunk)
         await destination.finish(ref, run_id)
         report.send_seconds = time.perf_counter() - t_send
 
-        # Only now is the run delivered (a file destination commits in finish()).
-        t_record = time.perf_counter()
-        now = utc_stamp_ms()
-        by_pid = {m.pid: m for m in (*plan.adds, *plan.updates)}
-        for delivered, new in ((added.delivered, True), (updated.delivered, False)):
-            sent = [
-                {"pid": pid, "hash": plan.hashes[pid], "snapshot": snapshot(by_pid[pid])}
-                for pid in delivered
-            ]
-            await sync_repo.record_sent(g, state_id, sent, now=now, run_id=run_id, new=new)
-        # A row the destination did not hold ("no such profile") has nothing left to remove.
-        await sync_repo.record_removed(g, state_id, [*removed.delivered, *removed.done_invalid])
-        report.record_seconds = time.perf_counter() - t_record
+        if not at_once:
+            t_record = time.perf_counter()
+            await record("add", added.delivered)
+            await record("update", updated.delivered)
+            # A row the destination did not hold ("no such profile") has nothing to remove.
+            await record("remove", [*removed.delivered, *removed.done_invalid])
+            report.record_seconds = time.perf_counter() - t_record
 
         report.adds, report.updates, report.removes = (
             len(added.delivered),
@@ -314,6 +371,8 @@ class SyncEngine:
         send: Callable[[SegmentRef, Sequence[Member]], Any],
         ref: SegmentRef,
         members: Sequence[Member],
+        action: Action,
+        on_chunk: Callable[[Action, Sequence[str]], Any] | None = None,
     ) -> _Outcome:
         outcome = _Outcome()
         size = self.settings.chunk_size
@@ -324,10 +383,16 @@ class SyncEngine:
             invalid = {e.pid for e in result.invalid}
             outcome.failed.extend(result.failed)
             outcome.invalid.extend(result.invalid)
+            done: list[str] = []
             for m in chunk:
                 if m.pid in failed:
                     continue
                 (outcome.done_invalid if m.pid in invalid else outcome.delivered).append(m.pid)
+                if action == "remove" or m.pid not in invalid:
+                    done.append(m.pid)
+            if on_chunk is not None:
+                await on_chunk(action, done)
+            fault_point(f"sync.{action}")
         return outcome
 
     async def _close_run(
@@ -364,3 +429,16 @@ class SyncEngine:
                     finished_at=finished,
                     status=report.status,
                 )
+
+
+async def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def unlock(graph: GraphClient, segment_id: str, destination_id: str) -> str | None:
+    """Free a link's lease whoever holds it (an operator's `cdp sync --unlock`); the run
+    that held it, if any. The next sync resumes: what was delivered is recorded."""
+    return await sync_repo.unlock(graph, link_id(segment_id, destination_id))

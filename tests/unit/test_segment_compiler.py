@@ -120,7 +120,8 @@ def test_query_builders() -> None:
     f = attr("loyalty_tier", "eq", "gold")
     query, params = count_query(f, "2024-06-01")
     assert query == (
-        "MATCH (p:Profile)\nWHERE coalesce(p.retired, false) = false\n"
+        "MATCH (p:Profile)\nWHERE coalesce(p.retired, false) = false"
+        " AND EXISTS { (:Record)-[:IN_PROFILE]->(p) }\n"
         "  AND coalesce(p.loyalty_tier = $f0, false)\nRETURN count(p) AS n"
     )
     assert params == {"f0": "gold", "today": "2024-06-01"}
@@ -132,8 +133,9 @@ def test_query_builders() -> None:
     assert query.startswith(
         "MATCH (s:Segment {id: $segment_id})\nUNWIND $pids AS pid\nMATCH (p:Profile {pid: pid})"
     )
-    assert "(coalesce(p.retired, false) = false AND coalesce(p.loyalty_tier = $f0, false))" in (
-        query
+    assert (
+        "(coalesce(p.retired, false) = false AND EXISTS { (:Record)-[:IN_PROFILE]->(p) }"
+        " AND coalesce(p.loyalty_tier = $f0, false))" in query
     )
     assert params == {
         "f0": "gold",
