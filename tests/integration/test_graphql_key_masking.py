@@ -21,7 +21,7 @@ from ingest.pipeline import Ingestor
 from matching.resolve import Resolver
 from tests.factories.graphql import GraphQLClient
 
-USER_EMAIL = "Marguerite.Okonkwo@Example.org"
+USER_EMAIL = "Marguerite.Okonkwo@Okonkwo-Mail.com.au"
 LOYALTY = "LX-99817263"
 PHONE = "0413 579 246"
 
@@ -99,8 +99,8 @@ async def test_personal_source_keys_are_masked_for_clienteling(
             assert value not in text, (t, value)
         records = {r["source"]: r for r in profile["records"]}
         # Masked like the identifier type, and still one id per record.
-        assert records["segment"]["rid"].startswith("segment:m***@example.org~")
-        assert records["segment"]["sourceId"].startswith("m***@example.org~")
+        assert records["segment"]["rid"].startswith("segment:m***@okonkwo-mail.com.au~")
+        assert records["segment"]["sourceId"].startswith("m***@okonkwo-mail.com.au~")
         assert records["loyalty"]["rid"].startswith("loyalty:LX***63~")
         assert len({r["rid"] for r in profile["records"]}) == 2
 
