@@ -88,9 +88,7 @@ def _engine(graph: GraphClient, tmp: Path) -> SyncEngine:
 
 async def _graph_text(graph: GraphClient) -> str:
     nodes = await graph.read_text("t", "MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
-    rels = await graph.read_text(
-        "t", "MATCH ()-[r]->() RETURN type(r) AS t, properties(r) AS p"
-    )
+    rels = await graph.read_text("t", "MATCH ()-[r]->() RETURN type(r) AS t, properties(r) AS p")
     return json.dumps([*nodes, *rels], default=str, ensure_ascii=False).lower()
 
 
@@ -141,7 +139,9 @@ async def test_erasure_leaves_no_personal_data_behind(
     assert "models/match-index.duckdb" in _found_in_files(data_dir)
 
     caplog.clear()
-    done = await erasure.forget(graph, "email:zephyrine.quillfeather@quillpost.com.au", model_dir=model_dir)
+    done = await erasure.forget(
+        graph, "email:zephyrine.quillfeather@quillpost.com.au", model_dir=model_dir
+    )
     assert done.found and done.erased.records == 2
     assert done.erased.quarantined == 1 and done.erased.snapshots >= 1
 
@@ -167,7 +167,9 @@ async def test_suppression_hashes_are_keyed(graph: GraphClient) -> None:
     await erasure.forget(graph, "phone:+61413579246")
     rows = await graph.read_text("t", "MATCH (s:Suppression) RETURN s.hash AS h, s.scheme AS s")
     plain = hashlib.sha256(b"phone:+61413579246").hexdigest()
-    assert rows == [{"h": SuppressionHasher(graph.suppression_keys).written("phone:+61413579246"), "s": SCHEME}]
+    assert rows == [
+        {"h": SuppressionHasher(graph.suppression_keys).written("phone:+61413579246"), "s": SCHEME}
+    ]
     assert rows[0]["h"] != plain
     # A different secret cannot recognise it: the hash cannot be tried without the key.
     other = SuppressionHasher([b"another-secret-of-at-least-32-chars!!"])
@@ -180,7 +182,8 @@ async def test_a_customer_forgotten_before_keyed_hashes_stays_forgotten(
     # What erasure wrote before: a plain SHA-256 of the identifier key, no scheme.
     legacy = hashlib.sha256(b"email:old.forgotten@example.org").hexdigest()
     await graph.write_text(
-        "t", "CREATE (:Suppression {hash: $h, reason: 'erasure', created_at: '2024-01-01'})",
+        "t",
+        "CREATE (:Suppression {hash: $h, reason: 'erasure', created_at: '2024-01-01'})",
         {"h": legacy},
     )
     rep = await Ingestor(graph, builtin_mapping("esp")).ingest_rows(

@@ -113,8 +113,8 @@ def test_record_key_mask_hides_personal_keys_and_keeps_ids_apart() -> None:
     assert a.startswith("segment:a***@example.org~") and a != b
     assert "ann.lee" not in a
     assert mask.rid("loyalty:LX-99817263").startswith("loyalty:LX***63~")
-    assert mask.source_id("loyalty", "LX-99817263") == mask.rid("loyalty:LX-99817263").split(
-        ":", 1
-    )[1]
+    assert (
+        mask.source_id("loyalty", "LX-99817263") == mask.rid("loyalty:LX-99817263").split(":", 1)[1]
+    )
     assert mask.rid("esp:k-123") == "esp:k-123"
     assert mask.rid("no-colon") == "no-colon"
