@@ -52,19 +52,23 @@ def test_a_hasher_needs_a_secret() -> None:
         SuppressionHasher([b""])
 
 
+def _production(*keys: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        environment="production",
+        neo4j_password=SecretStr("a-real-password-1234"),
+        suppression_hmac_keys=[SecretStr(k) for k in keys],
+    )
+
+
 def test_settings_refuse_placeholder_or_short_keys_in_production() -> None:
-    base = {"_env_file": None, "neo4j_password": SecretStr("a-real-password-1234")}
     for bad in (DEV_SUPPRESSION_KEY, "changeme", "short-key"):
         with pytest.raises(ValidationError, match="SUPPRESSION_HMAC_KEYS"):
-            Settings(environment="production", suppression_hmac_keys=[SecretStr(bad)], **base)
-    good = Settings(
-        environment="production",
-        suppression_hmac_keys=[SecretStr("n" * 40), SecretStr("o" * 40)],
-        **base,
-    )
+            _production(bad)
+    good = _production("n" * 40, "o" * 40)
     assert [k.get_secret_value() for k in good.suppression_hmac_keys] == ["n" * 40, "o" * 40]
     with pytest.raises(ValidationError):
-        Settings(suppression_hmac_keys=[], **base)
+        _production()
     # Development keeps working out of the box.
     assert Settings(_env_file=None).suppression_hmac_keys[0].get_secret_value()
 
