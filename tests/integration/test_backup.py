@@ -49,6 +49,7 @@ async def test_backup_round_trip(tmp_path: Path) -> None:
         neo4j_local_heap="512m",
         neo4j_local_pagecache="64m",
         data_dir=tmp_path / "data",
+        neo4j_local_start_timeout_s=600,  # a loaded CI machine starts a JVM slowly
     )
     server = LocalNeo4j(settings)
     server.start()
