@@ -72,7 +72,7 @@ async def scope(graph: GraphClient, pids: Sequence[str], rids: Sequence[str]) ->
 
 async def quarantine_rows(graph: GraphClient) -> list[dict[str, Any]]:
     """Every quarantined row (`id`, `source`, `raw`), for erasure to search."""
-    return await graph.read("forget_quarantine_rows")
+    return await graph.read("quarantine_raw_rows")
 
 
 async def legacy_suppressions(graph: GraphClient) -> list[str]:
