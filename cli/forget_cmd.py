@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.resolve_cmd import model_dir
 from cli.runtime import console, with_graph
 from graph.client import GraphClient
 from ingest.errors import InvalidIdentifier
@@ -27,7 +28,9 @@ def forget(
     them back."""
 
     async def work(g: GraphClient) -> erasure.Forgotten:
-        return await erasure.forget(g, typed_identifier_key(id_type, value, region), pid)
+        return await erasure.forget(
+            g, typed_identifier_key(id_type, value, region), pid, model_dir=model_dir()
+        )
 
     try:
         done = with_graph(work)
@@ -40,6 +43,7 @@ def forget(
     console.print(
         f"forgotten: {e.profiles} profiles, {e.records} records, {e.identifiers} identifiers, "
         f"{e.events} events; {e.orders_unlinked} orders unlinked; "
+        f"{e.quarantined} quarantined rows and {e.snapshots} sync snapshots deleted; "
         f"{e.suppressions} suppression hashes kept; "
         f"{done.re_resolved_records} records resolved again"
     )

@@ -20,7 +20,7 @@ export_app = typer.Typer(help="Export resolution results.")
 
 
 def model_dir() -> Path:
-    return settings().data_dir / "models"
+    return settings().model_dir
 
 
 def resolve(

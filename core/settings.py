@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEV_PASSWORD = "cdp-local-dev"
 _PLACEHOLDERS = {"", "changeme", "changethis", "password", "neo4j", DEV_PASSWORD}
+DEV_SUPPRESSION_KEY = "cdp-local-dev-suppression-key"
+MIN_SUPPRESSION_KEY_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -79,6 +81,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / "var" / "data"
 
+    suppression_hmac_keys: list[SecretStr] = Field(
+        default_factory=lambda: [SecretStr(DEV_SUPPRESSION_KEY)], min_length=1
+    )
+    """Secrets of the keyed hashes (HMAC-SHA256) an erasure leaves behind (JSON list in the
+    environment). The first writes; every one is checked on read, so a new key goes first
+    and an old one is dropped once nothing it wrote matters any more."""
+
     # External area demographics (`enrich.providers.http`): with a URL, `cdp enrich` and
     # `cdp run` ask this service for the bands of profiles' postcodes (instead of the
     # generated postcode file; `cdp enrich --postcodes FILE` still takes a file).
@@ -97,11 +106,28 @@ class Settings(BaseSettings):
             raise ValueError(
                 "NEO4J_PASSWORD is a placeholder; set a real secret outside development"
             )
+        for key in self.suppression_hmac_keys:
+            secret = key.get_secret_value()
+            if self.environment == "production" and (
+                secret in _PLACEHOLDERS
+                or secret == DEV_SUPPRESSION_KEY
+                or len(secret) < MIN_SUPPRESSION_KEY_CHARS
+            ):
+                raise ValueError(
+                    "SUPPRESSION_HMAC_KEYS holds a placeholder or a key shorter than "
+                    f"{MIN_SUPPRESSION_KEY_CHARS} characters; set real secrets outside "
+                    "development"
+                )
         if self.enrich_area_url and not (
             self.enrich_area_api_key and self.enrich_area_api_key.get_secret_value()
         ):
             raise ValueError("ENRICH_AREA_URL is set without ENRICH_AREA_API_KEY")
         return self
+
+    @property
+    def model_dir(self) -> Path:
+        """The trained matching models and the match index."""
+        return self.data_dir / "models"
 
     @property
     def introspection_without_key(self) -> bool:

@@ -15,7 +15,7 @@ from neo4j import (
 )
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
-from core.settings import Settings
+from core.settings import DEV_SUPPRESSION_KEY, Settings
 from graph.errors import Neo4jUnavailable
 from graph.queries import cypher
 
@@ -34,10 +34,19 @@ class GraphClient:
     Parameters are never logged: they hold customers' personal data.
     """
 
-    def __init__(self, driver: AsyncDriver, database: str, uri: str = "") -> None:
+    def __init__(
+        self,
+        driver: AsyncDriver,
+        database: str,
+        uri: str = "",
+        suppression_keys: tuple[bytes, ...] = (DEV_SUPPRESSION_KEY.encode(),),
+    ) -> None:
         self.driver = driver
         self.database = database
         self.uri = uri
+        self.suppression_keys = suppression_keys
+        """The secrets of the database's suppression hashes (`ingest.suppression`), first
+        one writing: they belong to the data this client reads, so they travel with it."""
         self.query_count = 0
         """How many queries this client has sent (tests use it to prove there is no N+1)."""
 
@@ -51,7 +60,8 @@ class GraphClient:
             # Server notifications quote the query text; keep them out of the logs.
             notifications_min_severity="OFF",
         )
-        return cls(driver, settings.neo4j_database, settings.neo4j_uri)
+        keys = tuple(k.get_secret_value().encode() for k in settings.suppression_hmac_keys)
+        return cls(driver, settings.neo4j_database, settings.neo4j_uri, keys)
 
     async def close(self) -> None:
         await self.driver.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from graph.client import GraphClient, Tx
 
@@ -42,6 +43,10 @@ class Erased:
     events: int = 0
     orders_unlinked: int = 0
     suppressions: int = 0
+    quarantined: int = 0
+    """Quarantined rows that carried the person, deleted."""
+    snapshots: int = 0
+    """Sync snapshots (what destinations were last sent about the profiles), deleted."""
     neighbours: list[str] = field(default_factory=list)
 
 
@@ -65,14 +70,45 @@ async def scope(graph: GraphClient, pids: Sequence[str], rids: Sequence[str]) ->
     )
 
 
+async def quarantine_rows(graph: GraphClient) -> list[dict[str, Any]]:
+    """Every quarantined row (`id`, `source`, `raw`), for erasure to search."""
+    return await graph.read("quarantine_raw_rows")
+
+
+async def legacy_suppressions(graph: GraphClient) -> list[str]:
+    """Suppression hashes written before they were keyed (plain SHA-256)."""
+    return [str(r["hash"]) for r in await graph.read("suppression_legacy")]
+
+
+async def migrate_suppressions(
+    graph: GraphClient, rows: Sequence[dict[str, str]], scheme: str, now: str
+) -> int:
+    """Replace legacy hashes (`old`) by their keyed form (`new`)."""
+    if not rows:
+        return 0
+    found = await graph.write(
+        "suppression_migrate", {"rows": list(rows), "scheme": scheme, "now": now}
+    )
+    return int(found[0]["migrated"]) if found else 0
+
+
 async def _count(tx: Tx, name: str, params: dict[str, object], column: str) -> int:
     rows = await tx.run(name, params)
     return int(rows[0][column]) if rows else 0
 
 
-async def erase(graph: GraphClient, s: Scope, hashes: Sequence[str], now: str) -> Erased:
-    """Delete the scope's events, records, exclusive identifiers and profiles, unlink its
-    orders, mark its neighbours for resolution and write the suppression `hashes`."""
+async def erase(
+    graph: GraphClient,
+    s: Scope,
+    hashes: Sequence[str],
+    now: str,
+    *,
+    scheme: str,
+    quarantine_ids: Sequence[str] = (),
+) -> Erased:
+    """Delete the scope's events, records, exclusive identifiers, profiles and sync
+    snapshots and the quarantined rows `quarantine_ids`, unlink its orders, mark its
+    neighbours for resolution and write the suppression `hashes` (of `scheme`)."""
 
     async def work(tx: Tx) -> Erased:
         out = Erased(neighbours=list(s.neighbours))
@@ -85,11 +121,17 @@ async def erase(graph: GraphClient, s: Scope, hashes: Sequence[str], now: str) -
         )
         out.records = await _count(tx, "forget_delete_records", {"rids": rids}, "deleted")
         out.profiles = await _count(tx, "forget_delete_profiles", {"pids": list(s.pids)}, "deleted")
+        out.snapshots = await _count(
+            tx, "forget_delete_snapshots", {"pids": list(s.pids)}, "deleted"
+        )
+        out.quarantined = await _count(
+            tx, "forget_delete_quarantine", {"ids": sorted(set(quarantine_ids))}, "deleted"
+        )
         await tx.run("forget_mark_dirty", {"rids": list(s.neighbours)})
         out.suppressions = await _count(
             tx,
             "forget_suppress",
-            {"hashes": sorted(set(hashes)), "now": now, "reason": "erasure"},
+            {"hashes": sorted(set(hashes)), "now": now, "reason": "erasure", "scheme": scheme},
             "written",
         )
         return out

@@ -134,6 +134,19 @@ async def write_quarantine(
         )
 
 
+async def record_key_types(graph: GraphClient, source: str, types: Sequence[str], now: str) -> None:
+    """Remember which identifier types `source`'s record keys may be (masking reads it)."""
+    await graph.write(
+        "ingest_source_key_types", {"source": source, "types": sorted(types), "now": now}
+    )
+
+
+async def key_types_of_sources(graph: GraphClient, sources: Sequence[str]) -> dict[str, list[str]]:
+    """Source -> the identifier types its record keys may be (sources never ingested: none)."""
+    rows = await graph.read("source_key_types", {"sources": list(sources)})
+    return {str(r["source"]): [str(t) for t in r["types"] or []] for r in rows}
+
+
 async def suppressed_hashes(graph: GraphClient) -> set[str]:
     """Hashes of identifiers erased on request (GDPR): they must not come back."""
     return {r["hash"] for r in await graph.read("suppression_hashes")}

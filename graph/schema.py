@@ -43,6 +43,7 @@ NODE_KEYS: tuple[NodeKey, ...] = (
     NodeKey("ApiKey", "hash"),
     NodeKey("SegmentMessage", "message_id"),
     NodeKey("ComparedAttribute", "key"),
+    NodeKey("SourceKey", "source"),
 )
 
 INDEXES: tuple[PropertyIndex, ...] = (

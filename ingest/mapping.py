@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -290,6 +291,24 @@ class SourceMapping(_Strict):
     def customer_section(self, file: str) -> CustomerSection | None:
         return next((s for s in self.customers if s.file == file), None)
 
+    def identifier_types(self) -> list[str]:
+        """Every identifier type the mapping declares."""
+        return sorted({i.type for sec in self.customers for i in sec.identifiers})
+
+    def key_identifier_types(self) -> list[str]:
+        """The identifier types a record's key may be: those declared on a field that is
+        also (one of) the customer key's fields. A key that is a loyalty number or an email
+        is personal data, and is masked like one."""
+        types: set[str] = set()
+        for sec in self.customers:
+            keys = _fields(sec.key)
+            types.update(i.type for i in sec.identifiers if keys & _fields(i.field))
+        return sorted(types)
+
+
+def _fields(ref: FieldRef) -> set[str]:
+    return {ref} if isinstance(ref, str) else set(ref)
+
 
 def parse_mapping(text: str, where: str) -> SourceMapping:
     """Parse and validate a mapping's YAML text.
@@ -358,3 +377,10 @@ def mapping_ref(mapping: SourceMapping) -> str:
     if source in builtin_sources() and mapping.customers == builtin_mapping(source).customers:
         return f"builtin:{source}"
     return f"custom:{source}"
+
+
+@lru_cache(maxsize=1)
+def builtin_key_identifier_types() -> dict[str, list[str]]:
+    """Built-in source -> the identifier types its record keys may be (for records ingested
+    before the graph remembered it per source)."""
+    return {s: builtin_mapping(s).key_identifier_types() for s in builtin_sources()}

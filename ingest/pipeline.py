@@ -31,7 +31,13 @@ from ingest.errors import IngestError, SourceFileError
 from ingest.mapping import SourceMapping, mapping_ref
 from ingest.model import Event, Order, QuarantinedRow, SourceRecord
 from ingest.readers import TEXT_FORMATS, BadRow, check_encoding, detect_format, read_rows
-from ingest.suppression import record_suppression_key, suppression_hash
+from ingest.suppression import (
+    PERSONAL_TYPES,
+    SuppressionHasher,
+    load_suppressed,
+    record_suppression_key,
+    row_keys,
+)
 
 log = logging.getLogger(__name__)
 DEFAULT_CHUNK = 5_000
@@ -145,6 +151,11 @@ class Ingestor:
         self.chunk_size = chunk_size if chunk_size != DEFAULT_CHUNK else _chunk(DEFAULT_CHUNK)
         self.progress = progress
         self._suppressed: set[str] = set()
+        self._hasher: SuppressionHasher | None = None
+
+    async def _load_suppressed(self) -> None:
+        self._hasher = SuppressionHasher(self.graph.suppression_keys)
+        self._suppressed = await load_suppressed(self.graph, self._hasher)
 
     async def ingest_path(self, path: Path) -> list[BatchReport]:
         """Ingest every file of the mapping found at `path` (a folder, or one file).
@@ -161,7 +172,7 @@ class Ingestor:
         for _, p in found:
             assert p is not None
             await asyncio.to_thread(self._check_file, p)
-        self._suppressed = await ingest_repo.suppressed_hashes(self.graph)
+        await self._load_suppressed()
         # Customers first, so orders and events find their records rather than stubs.
         reports = []
         for name, p in found:
@@ -173,7 +184,7 @@ class Ingestor:
         self, name: str, rows: Iterable[dict[str, Any]], label: str = "api"
     ) -> BatchReport:
         """Ingest rows already in memory (HTTP ingestion) as one batch."""
-        self._suppressed = await ingest_repo.suppressed_hashes(self.graph)
+        await self._load_suppressed()
         items = ((i, r) for i, r in enumerate(rows, start=1))
         return await self._run(name, label, items)
 
@@ -229,6 +240,9 @@ class Ingestor:
         # What the mapping asks matching to compare: training reads it from the graph.
         await ingest_repo.record_comparisons(
             self.graph, self.m.source, _comparison_rows(self.m), utc_stamp()
+        )
+        await ingest_repo.record_key_types(
+            self.graph, self.m.source, self.m.key_identifier_types(), utc_stamp()
         )
         cust = self.m.customer_section(name)
         accumulate = bool(cust and cust.accumulate)
@@ -360,18 +374,31 @@ class Ingestor:
                 chunk.events.append(item)
 
     def _is_suppressed(self, items: list[SourceRecord | Order | Event]) -> bool:
-        if not self._suppressed:
+        if not self._suppressed or self._hasher is None:
             return False
+        suppressed = self._hasher.any_suppressed
         for item in items:
-            if suppression_hash(record_suppression_key(item.rid)) in self._suppressed:
+            if suppressed([record_suppression_key(item.rid)], self._suppressed):
                 return True
-            if isinstance(item, SourceRecord) and any(
-                suppression_hash(i.key) in self._suppressed for i in item.identifiers
+            if isinstance(item, SourceRecord) and suppressed(
+                (i.key for i in item.identifiers), self._suppressed
             ):
                 return True
         return False
 
+    def _is_forgotten_row(self, q: QuarantinedRow) -> bool:
+        """Whether a row that cannot be a record carries someone erased: then it is dropped
+        as suppressed, never stored in quarantine with their data."""
+        if not self._suppressed or self._hasher is None:
+            return False
+        types = {*PERSONAL_TYPES, *self.m.identifier_types()}
+        keys = row_keys(q.raw, self.m.source, sorted(types), self.m.default_region or "AU")
+        return self._hasher.any_suppressed(keys, self._suppressed)
+
     def _add_quarantine(self, rep: BatchReport, chunk: _Chunk, q: QuarantinedRow) -> None:
+        if self._is_forgotten_row(q):
+            rep.rows_suppressed += 1
+            return
         rep.rows_quarantined += 1
         reason = q.reason.split(":")[0]
         rep.quarantine_reasons[reason] = rep.quarantine_reasons.get(reason, 0) + 1

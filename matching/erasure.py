@@ -4,15 +4,27 @@ another resolution's writes of this process."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.clock import utc_stamp
 from graph import forget_repo, profile_repo
 from graph.client import GraphClient
 from graph.forget_repo import Erased
-from ingest.suppression import record_suppression_key, suppression_hash
+from ingest.suppression import (
+    SCHEME,
+    SuppressionHasher,
+    migrate_legacy_suppressions,
+    parse_raw,
+    record_suppression_key,
+    row_keys,
+)
 from matching.errors import IdentifierNotOnProfile, ProfileNotFound, SharedIdentifier
+from matching.linking import index_path
+from matching.probabilistic import remove_from_index
 from matching.resolve import Resolver, ResolveReport, resolution_lock
 
 log = logging.getLogger(__name__)
@@ -32,14 +44,35 @@ class Forgotten:
         return self.resolution.records if self.resolution else 0
 
 
-async def forget(graph: GraphClient, key: str, pid: str | None = None) -> Forgotten:
+async def _quarantined_carriers(
+    graph: GraphClient, identifiers: Sequence[str], rids: Sequence[str]
+) -> list[str]:
+    """Ids of the quarantined rows that carry one of the erased identifiers or records."""
+    wanted = {*identifiers, *(record_suppression_key(r) for r in rids)}
+    types = sorted({k.split(":", 1)[0] for k in identifiers})
+    return [
+        str(q["id"])
+        for q in await forget_repo.quarantine_rows(graph)
+        if wanted & row_keys(parse_raw(q["raw"]), str(q["source"]), types)
+    ]
+
+
+async def forget(
+    graph: GraphClient,
+    key: str,
+    pid: str | None = None,
+    *,
+    model_dir: Path | None = None,
+) -> Forgotten:
     """Erase the customer carrying identifier `key` (the profile `pid` when several do).
 
     Every record of the profile goes, with its events, the identifiers nobody else carries
-    and the profile (retired ids included); orders stay, unlinked. Suppression hashes of the
-    records and of the erased identifiers (and of `key` unless someone else still carries it)
-    keep a later ingest from bringing the person back. Records that shared an identifier or a
-    link with the erased ones are resolved again.
+    and the profile (retired ids included), the quarantined rows carrying any of them, the
+    sync snapshots of the profile and its rows in the match index of `model_dir` (when
+    given); orders stay, unlinked. Keyed suppression hashes of the records and of the erased
+    identifiers (and of `key` unless someone else still carries it) keep a later ingest from
+    bringing the person back. Records that shared an identifier or a link with the erased
+    ones are resolved again.
 
     Raises:
         SharedIdentifier: several profiles carry `key` and no `pid` says which.
@@ -59,20 +92,30 @@ async def forget(graph: GraphClient, key: str, pid: str | None = None) -> Forgot
             pids = [str(target["pid"])]
         elif len(pids) > 1:
             raise SharedIdentifier(pids)
+        hasher = SuppressionHasher(graph.suppression_keys)
+        await migrate_legacy_suppressions(graph, hasher)
         scope = await forget_repo.scope(graph, pids, unresolved)
         keys = set(scope.exclusive)
         if not groups or key in keys:
             keys.add(key)
-        hashes = [suppression_hash(k) for k in sorted(keys)] + [
-            suppression_hash(record_suppression_key(r)) for r in scope.rids
+        hashes = [hasher.written(k) for k in sorted(keys)] + [
+            hasher.written(record_suppression_key(r)) for r in scope.rids
         ]
-        erased = await forget_repo.erase(graph, scope, hashes, utc_stamp())
+        quarantined = await _quarantined_carriers(graph, [*scope.identifiers, key], scope.rids)
+        erased = await forget_repo.erase(
+            graph, scope, hashes, utc_stamp(), scheme=SCHEME, quarantine_ids=quarantined
+        )
+        if model_dir is not None and scope.rids:
+            await asyncio.to_thread(remove_from_index, index_path(model_dir), scope.rids)
         report = await Resolver(graph).resolve() if erased.neighbours else None
     log.info(
-        "erasure: %d profiles, %d records, %d identifiers, %d events removed",
+        "erasure: %d profiles, %d records, %d identifiers, %d events, %d quarantined rows, "
+        "%d sync snapshots removed",
         erased.profiles,
         erased.records,
         erased.identifiers,
         erased.events,
+        erased.quarantined,
+        erased.snapshots,
     )
     return Forgotten(bool(groups), erased, report)

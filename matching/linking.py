@@ -36,6 +36,12 @@ from matching.splink_settings import (
 
 log = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 0.95
+INDEX_FILE = "match-index.duckdb"
+
+
+def index_path(model_dir: Path) -> Path:
+    """Where the persistent match index of the models in `model_dir` lives."""
+    return model_dir / INDEX_FILE
 
 
 FRAME_COLUMNS = (
@@ -188,7 +194,7 @@ class ProbabilisticLinker:
         self.graph = graph
         self.protection = Protection.from_config(config or default_config())
         self.store = ModelStore(model_dir)
-        self.index_path = model_dir / "match-index.duckdb"
+        self.index_path = index_path(model_dir)
         self.threshold = threshold
 
     def _scored(self, rows: Sequence[Sequence[Any]], model: TrainedModel) -> pd.DataFrame:

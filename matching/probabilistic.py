@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -1133,3 +1134,57 @@ def predict(
             batch_term_frequencies=True,
             family_rule=family_rule,
         )
+
+
+def remove_from_index(database: Path, rids: Sequence[str]) -> int:
+    """Erase records from a match index file, so that no byte of them stays in it.
+
+    Their rows go, with their share of the term-frequency counts (a value only they held
+    goes with them); then the live tables are copied into a fresh file that replaces the
+    old one, since DuckDB leaves deleted rows and dropped scratch tables in free blocks of
+    the file until they are overwritten. Without a model: the index is reopened by name.
+
+    Returns:
+        The number of rows removed (0 when there is no index file).
+    """
+    if not database.exists():
+        return 0
+    fresh = database.with_name(database.name + ".compact")
+    for stale in (fresh, fresh.with_name(fresh.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    try:
+        con = _connect(database)
+    except duckdb.IOException:
+        # Another process holds it: drop the file, that process's copy goes when it closes
+        # and the next match rebuilds the index from the graph.
+        logger.warning("match index in use elsewhere: removed, to be rebuilt from the graph")
+        database.unlink(missing_ok=True)
+        return 0
+    try:
+        tables = {str(row[0]) for row in con.execute("show tables").fetchall()}
+        if _RECORDS not in tables:
+            return 0
+        con.execute("create or replace temp table cdp_forget (rid varchar)")
+        con.executemany("insert into cdp_forget values (?)", [[r] for r in rids])
+        gone = f"{UNIQUE_ID} in (select rid from cdp_forget)"
+        removed = int(_scalar(con, f"select count(*) from {_RECORDS} where {gone}"))
+        for counts in sorted(t for t in tables if t.startswith("cdp_tfc_")):
+            col = counts.removeprefix("cdp_tfc_")
+            con.execute(
+                f"update {counts} set n = {counts}.n - d.n from (select {col}, count(*) as n "
+                f"from {_RECORDS} where {gone} and {col} is not null group by {col}) d "
+                f"where {counts}.{col} = d.{col}"
+            )
+            con.execute(f"delete from {counts} where n <= 0")
+        con.execute(f"delete from {_RECORDS} where {gone}")
+        con.execute("drop table cdp_forget")
+        main = str(_scalar(con, "select current_database()"))
+        con.execute("attach ? as cdp_fresh", [str(fresh)])
+        con.execute(f'copy from database "{main}" to cdp_fresh')
+        con.execute("detach cdp_fresh")
+    finally:
+        con.close()
+    os.replace(fresh, database)
+    database.with_name(database.name + ".wal").unlink(missing_ok=True)
+    logger.info("match index: %d erased records removed, file rewritten", removed)
+    return removed

@@ -12,9 +12,10 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph import profile_repo
+from graph import ingest_repo, profile_repo
 from graph.client import GraphClient
 from graph.profile_repo import Page, PageKey
+from ingest.mapping import builtin_key_identifier_types
 
 Props = dict[str, Any]
 
@@ -37,6 +38,13 @@ class Loaders:
         self.events: DataLoader[PageKey, Page] = DataLoader(self._events)
         self.history: DataLoader[str, list[Props]] = DataLoader(self._history)
         self.segments: DataLoader[str, list[Props]] = DataLoader(self._segments)
+        self.source_key_types: DataLoader[str, list[str]] = DataLoader(self._source_key_types)
+        """source -> the identifier types its record keys may be (masking reads it)."""
+
+    async def _source_key_types(self, sources: list[str]) -> list[list[str]]:
+        found = await ingest_repo.key_types_of_sources(self.graph, sources)
+        builtin = builtin_key_identifier_types()
+        return [sorted({*found.get(s, []), *builtin.get(s, [])}) for s in sources]
 
     async def _profiles(self, pids: list[str]) -> list[Props | None]:
         found = await profile_repo.profiles_by_pid(self.graph, pids)

@@ -75,6 +75,12 @@ class ForgetResult:
     suppressions: int = strawberry.field(
         description="Suppression hashes written: a later ingest of these is skipped."
     )
+    quarantined_rows: int = strawberry.field(
+        description="Quarantined rows that carried the person, deleted."
+    )
+    sync_snapshots: int = strawberry.field(
+        description="What destinations were last sent about the person, deleted."
+    )
     re_resolved_records: int = strawberry.field(
         description="Records that shared something with the erased ones, resolved again."
     )
@@ -200,7 +206,9 @@ class Mutation:
     ) -> ForgetResult:
         key = inputs.identifier(type, value, region)
         asked = None if pid is None else inputs.graph_id("pid", str(pid))
-        done = await erasure.forget(info.context.graph, key, asked)
+        done = await erasure.forget(
+            info.context.graph, key, asked, model_dir=info.context.settings.model_dir
+        )
         e = done.erased
         return ForgetResult(
             found=done.found,
@@ -210,6 +218,8 @@ class Mutation:
             events=e.events,
             orders_unlinked=e.orders_unlinked,
             suppressions=e.suppressions,
+            quarantined_rows=e.quarantined,
+            sync_snapshots=e.snapshots,
             re_resolved_records=done.re_resolved_records,
         )
 

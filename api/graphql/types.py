@@ -4,6 +4,7 @@ request's DataLoaders. Personal data is masked here for keys that may not see it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -13,7 +14,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.graphql import values as v
 from api.graphql.errors import bad_input
-from api.graphql.masking import mask_email, mask_identifier, mask_phone
+from api.graphql.masking import RecordKeyMask, mask_email, mask_identifier, mask_phone
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from graph.profile_repo import PageKey
 
@@ -33,6 +34,17 @@ def _email(value: Any, info: Ctx) -> str | None:
 def _phone(value: Any, info: Ctx) -> str | None:
     s = v.text(value)
     return s if s is None or _pii(info) else mask_phone(s)
+
+
+async def record_key_mask(info: Ctx, rids: Iterable[str]) -> RecordKeyMask | None:
+    """How record ids and source keys of these records are shown: None in full."""
+    if _pii(info):
+        return None
+    sources = sorted({rid.partition(":")[0] for rid in rids})
+    types = await info.context.loaders.source_key_types.load_many(sources)
+    return RecordKeyMask(
+        dict(zip(sources, types, strict=True)), info.context.graph.suppression_keys[0]
+    )
 
 
 def _private(value: Any, info: Ctx) -> str | None:
@@ -234,17 +246,27 @@ class Record:
     _p: strawberry.Private[Props]
     _pid: strawberry.Private[str | None] = None
 
-    @strawberry.field
-    def rid(self) -> strawberry.ID:
-        return strawberry.ID(str(self._p.get("rid")))
+    @strawberry.field(
+        description="`source:source_id` (a key that is personal data, such as a "
+        "loyalty number or an email, masked for clienteling keys)."
+    )
+    async def rid(self, info: Ctx) -> strawberry.ID:
+        rid = str(self._p.get("rid"))
+        mask = await record_key_mask(info, [rid])
+        return strawberry.ID(rid if mask is None else mask.rid(rid))
 
     @strawberry.field
     def source(self) -> str | None:
         return v.text(self._p.get("source"))
 
-    @strawberry.field
-    def source_id(self) -> str | None:
-        return v.text(self._p.get("source_id"))
+    @strawberry.field(
+        description="The source's key (masked for clienteling keys when it is personal data)."
+    )
+    async def source_id(self, info: Ctx) -> str | None:
+        sid = v.text(self._p.get("source_id"))
+        rid = str(self._p.get("rid"))
+        mask = None if sid is None else await record_key_mask(info, [rid])
+        return sid if mask is None or sid is None else mask.source_id(rid.partition(":")[0], sid)
 
     @strawberry.field
     def given_name(self) -> str | None:

@@ -21,7 +21,7 @@ from core.settings import Settings
 from graph.client import GraphClient
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
-from ingest.suppression import record_suppression_key, suppression_hash
+from ingest.suppression import SuppressionHasher, record_suppression_key
 from matching.resolve import Resolver
 from tests.factories.graphql import GraphQLClient
 from tests.factories.records import ingest_people
@@ -162,9 +162,14 @@ async def test_forget_customer_erases_the_person_and_keeps_others(api: Api) -> N
     hashes = {
         r["h"] for r in await api.graph.read_text("t", "MATCH (s:Suppression) RETURN s.hash AS h")
     }
-    assert suppression_hash("email:s.johnson@email.com") in hashes
-    assert suppression_hash(record_suppression_key("crm:1")) in hashes
-    assert suppression_hash("phone:+61412987651") not in hashes
+    assert (
+        SuppressionHasher(api.graph.suppression_keys).written("email:s.johnson@email.com") in hashes
+    )
+    assert (
+        SuppressionHasher(api.graph.suppression_keys).written(record_suppression_key("crm:1"))
+        in hashes
+    )
+    assert SuppressionHasher(api.graph.suppression_keys).written("phone:+61412987651") not in hashes
     # Nothing readable of her is left in the suppression entries.
     props = await api.graph.read_text("t", "MATCH (s:Suppression) RETURN properties(s) AS p")
     assert all("johnson" not in str(p).lower() for p in props)
@@ -252,8 +257,13 @@ async def test_cdp_forget_erases_like_forget_customer(api: Api) -> None:
     hashes = {
         r["h"] for r in await api.graph.read_text("t", "MATCH (s:Suppression) RETURN s.hash AS h")
     }
-    assert suppression_hash("email:s.johnson@email.com") in hashes
-    assert suppression_hash(record_suppression_key("crm:1")) in hashes
+    assert (
+        SuppressionHasher(api.graph.suppression_keys).written("email:s.johnson@email.com") in hashes
+    )
+    assert (
+        SuppressionHasher(api.graph.suppression_keys).written(record_suppression_key("crm:1"))
+        in hashes
+    )
     assert await api.pid_of("crm:8") == sam
     bad = await asyncio.to_thread(runner.invoke, cdp, ["forget", "email", "not an email"])
     assert bad.exit_code == 2 and "not an email" not in bad.stdout

@@ -139,5 +139,7 @@ async def test_introspection_without_a_key_follows_the_setting(
             assert body["data"]["__schema"]["queryType"]["name"] == "Query"
         else:
             assert body.get("data") is None and codes(body) == ["UNAUTHENTICATED"]
-    production = Settings(environment="production", neo4j_password="a-real-secret-1")
+    production = Settings(
+        environment="production", neo4j_password="a-real-secret-1", suppression_hmac_keys=["k" * 32]
+    )
     assert production.introspection_without_key is False

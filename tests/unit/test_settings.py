@@ -24,6 +24,7 @@ def test_placeholder_password_refused_in_production(monkeypatch: pytest.MonkeyPa
 def test_real_password_accepted_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("NEO4J_PASSWORD", "s3cret-Long-enough")
+    monkeypatch.setenv("SUPPRESSION_HMAC_KEYS", '["' + "k" * 32 + '"]')
     assert Settings(_env_file=None).neo4j_password.get_secret_value() == "s3cret-Long-enough"
 
 

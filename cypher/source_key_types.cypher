@@ -1,0 +1,3 @@
+UNWIND $sources AS source
+MATCH (k:SourceKey {source: source})
+RETURN k.source AS source, k.types AS types
