@@ -199,11 +199,14 @@ async def test_malformed_files_give_clear_errors(graph: GraphClient, tmp_path: P
     (tmp_path / "members.csv").write_text("")
     with pytest.raises(SourceFileError, match="empty file"):
         await Ingestor(graph, mapping).ingest_path(tmp_path)
+    batches = "MATCH (b:IngestBatch) RETURN b.id AS id, b.status AS s ORDER BY id"
+    before = await graph.read_text("t", batches)  # the empty file's batch ends "failed"
+    assert all(b["s"] == "failed" for b in before)
     (tmp_path / "members.csv").write_bytes(b"Member No;Forename\n\xff\xfe\x00bad")
     with pytest.raises(SourceFileError, match="line 2 is not UTF-8"):
         await Ingestor(graph, mapping).ingest_path(tmp_path)
-    # Found before anything is written: no batch half-done.
-    assert await graph.read_text("t", "MATCH (b:IngestBatch) RETURN b.status AS s") == []
+    # Found before anything is written: no new batch, nothing half-done.
+    assert await graph.read_text("t", batches) == before
     with pytest.raises(MappingError, match="customers.0.key"):
         parse_mapping("source: x\ncustomers:\n  file: a.csv\n", "inline")
     with pytest.raises(MappingError, match="snake_case"):
