@@ -3,27 +3,15 @@ each takes, so a segment builder offers exactly what the compiler accepts."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 import strawberry
 
-from activate.segments.fields import FIELDS, OPS_BY_KIND
+from activate.segments.fields import FIELDS, OPS_BY_KIND, Op
 
-# The order a builder lists operators in (the allow-list keeps them as sets).
-_OP_ORDER = (
-    "eq",
-    "ne",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "between",
-    "in",
-    "not_in",
-    "starts_with",
-    "contains",
-    "contains_any",
-    "exists",
-    "missing",
-)
+# The order a builder lists operators in (the allow-list keeps them as sets): the
+# compiler's own `Op` literal.
+_OP_ORDER: tuple[str, ...] = get_args(Op)
 
 
 @strawberry.type(description="An attribute a segment condition may name.")

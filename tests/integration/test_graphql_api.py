@@ -755,7 +755,5 @@ async def test_graphiql_only_in_development(graph: GraphClient) -> None:
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c,
         ):
-            r = await c.get(
-                "/graphql", headers={"Accept": "text/html"}, follow_redirects=True
-            )
+            r = await c.get("/graphql", headers={"Accept": "text/html"}, follow_redirects=True)
         assert (r.status_code == 200 and "graphiql" in r.text.lower()) is shown
