@@ -14,7 +14,7 @@ import importlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
 import httpx
@@ -141,6 +141,7 @@ def parse_spec(
         probe[secret_field] = SecretStr("placeholder-not-a-secret")
     if kind == "file":
         probe.setdefault("directory", ".")
+        _check_file_directory(destination_id, probe["directory"])
     try:
         model.model_validate(probe)
     except ValidationError as exc:
@@ -150,6 +151,20 @@ def parse_spec(
 
 def spec_from_row(row: Mapping[str, Any]) -> DestinationSpec:
     return parse_spec(row["id"], row["kind"], row.get("config_json") or "{}", row.get("name"))
+
+
+def _check_file_directory(destination_id: str, directory: object) -> None:
+    """At creation: a file destination's directory is a relative path that stays inside
+    the file root (no absolute path, no `..`), so a bad one is refused before it is stored."""
+    text = str(directory)
+    if "\x00" in text:
+        raise InvalidDestinationConfig(destination_id, "directory contains a NUL byte")
+    path = PurePosixPath(text.replace("\\", "/"))
+    if path.is_absolute() or PureWindowsPath(text).is_absolute() or ".." in path.parts:
+        raise InvalidDestinationConfig(
+            destination_id,
+            f"directory {text!r} must be a relative path inside the file root, without '..'",
+        )
 
 
 def _file_directory(spec: DestinationSpec, settings: ActivationSettings) -> Path:

@@ -13,7 +13,15 @@ from activate.destinations.file import FileDestination
 from activate.destinations.webhook import WebhookDestination
 from activate.errors import InvalidDestinationConfig, MissingSecret
 from activate.settings import ActivationSettings
-from activate.sync.registry import VENDORS, Kind, build_destination, parse_spec, required_consent
+from activate.sync.registry import (
+    VENDORS,
+    DestinationSpec,
+    EngineOptions,
+    Kind,
+    build_destination,
+    parse_spec,
+    required_consent,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -76,10 +84,15 @@ def test_file_directories_stay_inside_the_root(tmp_path: Path) -> None:
     assert isinstance(destination, FileDestination)
     assert destination.config.directory == tmp_path / "exports"
     assert destination.columns[-1] == "clv_12m"
-    for escape in ("../elsewhere", "/etc"):
-        bad = parse_spec("f", "file", {"directory": escape})
+    # Refused at creation, before anything is stored...
+    for escape in ("../elsewhere", "/etc", "a/../../b", "..", "C:\\temp", "a\\..\\..\\b"):
         with pytest.raises(InvalidDestinationConfig, match="inside the file root"):
-            build_destination(bad, settings(tmp_path))
+            parse_spec("f", "file", {"directory": escape})
+    # ...and a stored one that escapes (written before this check) is refused when built.
+    stored = DestinationSpec("f", "file", "f", EngineOptions(), {"directory": "../elsewhere"})
+    with pytest.raises(InvalidDestinationConfig, match="inside the file root"):
+        build_destination(stored, settings(tmp_path))
+    assert parse_spec("f", "file", {"directory": "exports/daily"}).vendor["directory"]
 
 
 def test_required_consent_by_channel(tmp_path: Path) -> None:
