@@ -75,6 +75,10 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     global _verbose
     _verbose = verbose
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    if not verbose:
+        # The driver's retry warnings repeat for a minute when the server goes away; the
+        # outcome is told once, below.
+        logging.getLogger("neo4j").setLevel(logging.ERROR)
 
 
 def one_line(exc: Exception) -> str:
@@ -99,6 +103,30 @@ def main() -> None:
             raise
         print(f"error: {one_line(exc)}", file=sys.stderr)
         sys.exit(2)
+    except Exception as exc:
+        if _verbose or not _lost_server(exc):
+            raise
+        print(
+            f"error: Neo4j became unavailable ({one_line(exc)}). What was written is kept;"
+            " run the same command again once the server is back and it completes the work.",
+            file=sys.stderr,
+        )
+        sys.exit(3)
+
+
+def _lost_server(exc: BaseException) -> bool:
+    """The driver lost the server mid-run (killed, restarted, network gone): an operator's
+    situation, not a bug, so one line rather than the driver's chained tracebacks."""
+    from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (ServiceUnavailable, SessionExpired, ConnectionError)):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 @app.command()

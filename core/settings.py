@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     neo4j_database: str = "neo4j"
     neo4j_max_pool_size: int = Field(default=100, ge=1)
     neo4j_connect_timeout_s: float = Field(default=5.0, gt=0)
+    neo4j_max_retry_time_s: float = Field(default=30.0, ge=0)
+    """How long a transaction is retried while the server is away (the driver's default)."""
 
     # The local Neo4j that `cdp neo4j start` runs when there is no Docker engine.
     neo4j_local_home: Path = PROJECT_ROOT / "var" / "neo4j"

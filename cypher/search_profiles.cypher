@@ -3,6 +3,7 @@
 MATCH (p:Profile)
 WHERE p.pid > coalesce($after, '')
   AND p.retired IS NULL
+  AND EXISTS { (:Record)-[:IN_PROFILE]->(p) }  // a crash-left profile is not a customer
   AND ($name IS NULL OR p.family_name = $name OR p.given_name = $name)
   AND ($source IS NULL OR $source IN p.sources)
   AND ($identifier_type IS NULL

@@ -3,6 +3,7 @@
 MATCH (p:Profile)
 WHERE p.family_name = $family
   AND p.retired IS NULL
+  AND EXISTS { (:Record)-[:IN_PROFILE]->(p) }  // a crash-left profile is not a customer
   AND ($given IS NULL OR p.given_name = $given)
   AND ($after IS NULL OR p.pid > $after)
   AND ($postcode IS NULL OR p.postcode = $postcode)

@@ -57,6 +57,7 @@ class GraphClient:
             auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
             max_connection_pool_size=settings.neo4j_max_pool_size,
             connection_timeout=settings.neo4j_connect_timeout_s,
+            max_transaction_retry_time=settings.neo4j_max_retry_time_s,
             # Server notifications quote the query text; keep them out of the logs.
             notifications_min_severity="OFF",
         )

@@ -291,10 +291,21 @@ class Ingestor:
         finally:
             stop.set()
             await asyncio.to_thread(worker.join)
+            await self._finish(batch_id, rep)
+        return rep
+
+    async def _finish(self, batch_id: str, rep: BatchReport) -> None:
+        """Record how the batch ended. When the run already failed and the bookkeeping
+        write fails too (the server is gone), the first error is the one reported: the
+        batch stays `running` and the next ingest marks it interrupted."""
+        try:
             await ingest_repo.finish_batch(
                 self.graph, batch_id, rep.counts(), rep.status, rep.error, utc_stamp()
             )
-        return rep
+        except Exception:
+            if rep.status == "completed":
+                raise
+            log.warning("batch %s: its end (%s) could not be recorded", batch_id, rep.status)
 
     def _chunks(
         self,

@@ -237,6 +237,23 @@ async def test_profile_by_pid_and_unknown_pid(world: World) -> None:
     assert error_codes(body) == ["BAD_USER_INPUT"]
 
 
+async def test_a_profile_without_records_is_never_served(world: World) -> None:
+    """What a resolution killed mid-write leaves until the next run heals it: a profile
+    node with personal data and no record. Neither a look-up by pid nor a search shows it."""
+    await world.graph.write_text(
+        "test_ghost_profile",
+        "CREATE (:Profile {pid: 'p-ghost', given_name: 'Tom', family_name: 'Brown',"
+        " postcode: '2000', sources: ['crm']})",
+    )
+    q = "query($pid: ID!) { profile(pid: $pid) { pid givenName { value } } }"
+    assert (await world.data(q, {"pid": "p-ghost"}))["profile"] is None
+    found = (await world.data(SEARCH, {"filter": {"name": "brown"}}))["searchProfiles"]
+    assert names(found) == ["Amy Brown", "Tom Brown"]
+    by_postcode = (await world.data(SEARCH, {"filter": {"postcode": "2000"}}))["searchProfiles"]
+    assert names(by_postcode) == ["Amy Brown", "Raj Patel"]
+    assert len(names((await world.data(SEARCH, {"filter": {}}))["searchProfiles"])) == 4
+
+
 async def test_retired_pid_redirects_to_the_profile_it_merged_into(world: World) -> None:
     tom, amy = await world.pid_of("crm:3"), await world.pid_of("crm:4")
     body = await world.data(
