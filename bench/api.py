@@ -3,11 +3,19 @@
 Loads N customers (or reuses the graph already loaded by `python -m bench.ingest` and
 `cdp resolve`), serves the API with uvicorn in a subprocess, and drives
 `profileByIdentifier` from `--clients` concurrent httpx clients for `--seconds`, with phones
-and emails sampled from the graph and typed the way people type them. Prints throughput and
-latency percentiles. Uses the Neo4j named by the settings (NEO4J_URI, ...).
+and emails sampled from the graph and typed the way people type them. Uses the Neo4j named by
+the settings (NEO4J_URI, ...).
+
+In the same run, side by side, it drives a minimal FastAPI endpoint (`minimal_factory`) that
+normalises the typed value the same way and runs the same Cypher through `graph/`, with no
+GraphQL, key check, masking or limits: the figure the GraphQL stack is held against
+(throughput ratio and both latency tails). The two servers take turns (`--rounds`), so a
+change in the machine's load hits both alike. With `--during-resolve`, a last pair of
+rounds runs while `cdp resolve --full` rewrites the graph.
 
     python -m bench.api --customers 1000000           # loads unless the graph has profiles
     python -m bench.api --customers 20000 --reload    # wipes, ingests and resolves again
+    python -m bench.api --skip-load --clients 10 --during-resolve
 """
 
 from __future__ import annotations
@@ -17,23 +25,25 @@ import asyncio
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from api.app import create_app
 from api.auth import issue_key
 from core.settings import Settings
 from graph import health, profile_repo
 from graph.client import GraphClient
+from ingest.identifiers import typed_identifier_key
 from matching.resolve import Resolver
 
 QUERY = """query ClientelingLookup($type: String!, $value: String!) {
@@ -48,6 +58,31 @@ QUERY = """query ClientelingLookup($type: String!, $value: String!) {
 def app_factory() -> FastAPI:
     """The app uvicorn serves (`--factory`): settings from the environment."""
     return create_app(Settings())
+
+
+def minimal_factory() -> FastAPI:
+    """The baseline: one route, the same normalisation and the same Cypher, nothing else."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.graph = GraphClient.from_settings(Settings())
+        yield
+        await app.state.graph.close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/ready")
+    async def ready() -> dict[str, bool]:
+        return {"ready": True}
+
+    @app.post("/lookup")
+    async def lookup(body: dict[str, str], request: Request) -> dict[str, Any]:
+        key = typed_identifier_key(body["type"], body["value"], "AU")
+        found = await profile_repo.profiles_by_identifier(request.app.state.graph, [key])
+        profiles = found.get(key) or []
+        return {"profile": profiles[0] if profiles else None}
+
+    return app
 
 
 def typed_like_a_person(id_type: str, value: str, rng: random.Random) -> str:
@@ -116,10 +151,43 @@ class Results:
     first_error: str | None = None
 
 
+@dataclass(frozen=True)
+class Target:
+    """One of the two servers: how to ask it for a look-up and read its answer."""
+
+    name: str
+    factory: str
+    path: str
+
+    def body(self, id_type: str, typed: str) -> dict[str, Any]:
+        if self.path == "/lookup":
+            return {"type": id_type, "value": typed}
+        return {
+            "query": QUERY,
+            "operationName": "ClientelingLookup",
+            "variables": {"type": id_type, "value": typed},
+        }
+
+    def profile(self, payload: dict[str, Any]) -> Any:
+        if self.path == "/lookup":
+            return payload["profile"]
+        return payload["data"]["profileByIdentifier"]
+
+
+GRAPHQL = Target("GraphQL API", "bench.api:app_factory", "/graphql")
+MINIMAL = Target("minimal endpoint", "bench.api:minimal_factory", "/lookup")
+
+
 async def drive(
-    base: str, key: str, ids: list[tuple[str, str]], clients: int, seconds: float
+    target: Target,
+    base: str,
+    key: str,
+    ids: list[tuple[str, str]],
+    clients: int,
+    seconds: float,
+    res: Results | None = None,
 ) -> tuple[Results, float]:
-    res = Results()
+    res = res or Results()
     headers = {"Authorization": f"Bearer {key}"}
     start = time.perf_counter()
     deadline = start + seconds
@@ -130,17 +198,10 @@ async def drive(
         async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits) as c:
             while time.perf_counter() < deadline:
                 id_type, value = rng.choice(ids)
-                body = {
-                    "query": QUERY,
-                    "operationName": "ClientelingLookup",
-                    "variables": {
-                        "type": id_type,
-                        "value": typed_like_a_person(id_type, value, rng),
-                    },
-                }
+                body = target.body(id_type, typed_like_a_person(id_type, value, rng))
                 t0 = time.perf_counter()
                 try:
-                    r = await c.post("/graphql", json=body)
+                    r = await c.post(target.path, json=body)
                     payload: dict[str, Any] = r.json()
                 except (httpx.HTTPError, ValueError) as exc:
                     res.errors += 1
@@ -149,8 +210,8 @@ async def drive(
                 res.latencies.append(time.perf_counter() - t0)
                 if r.status_code != 200 or payload.get("errors"):
                     res.errors += 1
-                    res.first_error = res.first_error or str(payload.get("errors"))[:200]
-                elif payload["data"]["profileByIdentifier"] is None:
+                    res.first_error = res.first_error or str(payload)[:200]
+                elif target.profile(payload) is None:
                     res.not_found += 1
                 else:
                     res.found += 1
@@ -186,12 +247,12 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[i]
 
 
-def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
+def serve(factory: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable,
         "-m",
         "uvicorn",
-        "bench.api:app_factory",
+        factory,
         "--factory",
         "--host",
         "127.0.0.1",
@@ -204,6 +265,14 @@ def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
         "--no-access-log",
     ]
     return subprocess.Popen(cmd, env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
+def start_resolution() -> subprocess.Popen[bytes]:
+    """`cdp resolve --full` on the same graph, in the background."""
+    cdp = str(Path(sys.executable).parent / "cdp")
+    return subprocess.Popen(
+        [cdp, "resolve", "--full"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 async def wait_ready(base: str, within_s: float = 60.0) -> None:
@@ -219,49 +288,91 @@ async def wait_ready(base: str, within_s: float = 60.0) -> None:
     raise SystemExit("the API did not become ready")
 
 
-async def main_async(a: argparse.Namespace) -> None:
-    if not a.skip_load:
-        await load(a.customers, a.reload, a.data)
-    key, ids = await prepare(a.sample)
-    kinds = {t: sum(1 for x, _ in ids if x == t) for t in ("phone", "email")}
-    print(f"looking up {len(ids):,} sampled identifiers {kinds}")
+@dataclass
+class Run:
+    """One server's figures, summed over its rounds."""
+
+    target: Target
+    results: Results = field(default_factory=Results)
+    elapsed: float = 0.0
+    server_cpu: float = 0.0
+
+
+async def round_of(
+    run: Run, a: argparse.Namespace, key: str, ids: list[tuple[str, str]], seconds: float
+) -> None:
+    """Serve `run.target`, warm it up, drive it for `seconds`, stop it."""
     base = f"http://127.0.0.1:{a.port}"
-    proc = serve(a.port, a.workers)
+    proc = serve(run.target.factory, a.port, a.workers)
     try:
         await wait_ready(base)
         # Warm-up: connection pools, caches, the query plan.
-        await drive(base, key, ids, a.clients, 3.0)
-        server0, client0 = cpu_seconds(proc.pid), time.process_time()
-        res, elapsed = await drive(base, key, ids, a.clients, a.seconds)
-        server_cpu = cpu_seconds(proc.pid) - server0
-        client_cpu = time.process_time() - client0
+        await drive(run.target, base, key, ids, a.clients, 3.0)
+        server0 = cpu_seconds(proc.pid)
+        _, elapsed = await drive(run.target, base, key, ids, a.clients, seconds, run.results)
+        run.server_cpu += cpu_seconds(proc.pid) - server0
+        run.elapsed += elapsed
     finally:
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-    lat = sorted(res.latencies)
-    done = len(lat)
+
+
+def report(title: str, runs: list[Run], a: argparse.Namespace) -> None:
+    print(f"\n{title}: {a.clients} clients, {a.workers} uvicorn worker(s)")
     print(
-        f"{a.clients} clients, {elapsed:.1f} s, {a.workers} uvicorn worker(s): "
-        f"{done:,} requests, {done / elapsed:,.0f} requests/s"
+        f"{'':18} {'requests/s':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+        f" {'CPU ms/req':>10} {'errors':>7}"
     )
-    if lat:
+    rates = []
+    for run in runs:
+        lat = sorted(run.results.latencies)
+        rate = len(lat) / run.elapsed if run.elapsed else 0.0
+        rates.append(rate)
         ms = {p: percentile(lat, p) * 1000 for p in (50, 90, 99)}
+        cpu = run.server_cpu / len(lat) * 1000 if lat else float("nan")
         print(
-            f"latency ms: p50 {ms[50]:.1f}  p90 {ms[90]:.1f}  p99 {ms[99]:.1f}"
-            f"  max {lat[-1] * 1000:.1f}  mean {statistics.fmean(lat) * 1000:.1f}"
+            f"{run.target.name:18} {rate:10,.0f} {ms[50]:8.1f} {ms[90]:8.1f} {ms[99]:8.1f}"
+            f" {(lat[-1] if lat else float('nan')) * 1000:8.1f} {cpu:10.2f}"
+            f" {run.results.errors:7,}"
         )
-    print(f"found {res.found:,}, not found {res.not_found:,}, errors {res.errors:,}")
-    if done:
-        print(
-            f"CPU per request: API server {server_cpu / done * 1000:.2f} ms, load generator "
-            f"{client_cpu / done * 1000:.2f} ms; load average {os.getloadavg()[0]:.1f} "
-            f"on {os.cpu_count()} CPUs"
-        )
-    if res.first_error:
-        print(f"first error: {res.first_error}")
+        if run.results.first_error:
+            print(f"  first error: {run.results.first_error}")
+    if len(rates) == 2 and rates[1]:
+        print(f"throughput, GraphQL / minimal: {rates[0] / rates[1]:.2f}")
+    found = runs[0].results
+    print(
+        f"GraphQL look-ups found {found.found:,}, not found {found.not_found:,};"
+        f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+
+
+async def main_async(a: argparse.Namespace) -> None:
+    if not a.skip_load:
+        await load(a.customers, a.reload, a.data)
+    key, ids = await prepare(a.sample)
+    kinds = {t: sum(1 for x, _ in ids if x == t) for t in ("phone", "email")}
+    print(f"looking up {len(ids):,} sampled identifiers {kinds}")
+    runs = [Run(GRAPHQL), Run(MINIMAL)]
+    for _ in range(a.rounds):
+        for run in runs:
+            await round_of(run, a, key, ids, a.seconds / a.rounds)
+    report("idle graph", runs, a)
+    if a.during_resolve:
+        busy = [Run(GRAPHQL), Run(MINIMAL)]
+        for run in busy:
+            resolving = start_resolution()
+            try:
+                await asyncio.sleep(2.0)  # into its read and scoring phases
+                await round_of(run, a, key, ids, a.seconds / a.rounds)
+                still = resolving.poll() is None
+            finally:
+                await asyncio.to_thread(resolving.wait)
+            if not still:
+                print(f"note: the resolution ended before the {run.target.name} round did")
+        report("during cdp resolve --full", busy, a)
 
 
 def main() -> None:
@@ -276,6 +387,10 @@ def main() -> None:
     p.add_argument("--sample", type=int, default=20_000, help="identifiers to look up")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--rounds", type=int, default=2, help="turns each server takes")
+    p.add_argument(
+        "--during-resolve", action="store_true", help="also measure during cdp resolve --full"
+    )
     a = p.parse_args()
     if a.customers_opt is not None:
         a.customers = a.customers_opt
