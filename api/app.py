@@ -14,7 +14,7 @@ from api import __version__, metrics, persisted
 from api.auth import KeyCache
 from api.bounds import BodySizeLimit, Deadline, JsonBodyCheck, ResponseSizeLimit
 from api.context import Context, get_context
-from api.routes import health, ingest_http
+from api.routes import health, ingest_http, onsite
 from api.schema import schema
 from api.web import routes as web
 from api.web.session import SessionStore
@@ -49,8 +49,11 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
     # Registered queries (read now: a broken file stops start-up rather than a request).
     app.state.persisted_queries = persisted.load_registry(settings.persisted_queries_file)
     app.state.schema = schema
+    # The onsite traits are checked now: a personal attribute in them stops start-up.
+    app.state.onsite_traits = onsite.check_traits(settings.onsite_traits)
     app.include_router(health.router)
     app.include_router(ingest_http.router)
+    app.include_router(onsite.router)
     app.include_router(metrics.router)
     # GraphQL bodies over the limit are refused (413) before they are parsed, and bodies that
     # are no JSON object (400) before Strawberry sees them; every request has a deadline; a
@@ -62,6 +65,8 @@ def create_app(settings: Settings, graph: GraphClient | None = None) -> FastAPI:
     app.add_middleware(Deadline, timeout_s=settings.api_request_timeout_s)
     # Frontends of other origins (none by default): only the configured ones, with a key.
     # Outermost, so a preflight is answered before any other check.
+    if settings.onsite_cors_origins:
+        app.add_middleware(onsite.OnsiteCors, origins=settings.onsite_cors_origins)
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -4,6 +4,8 @@ Roles:
     clienteling: looks customers up and sees their personal data masked (store staff).
     analyst: reads everything, personal data included (implies clienteling).
     ingest: only sends data (HTTP ingestion, webhooks).
+    onsite: only asks a visitor's segments and non-personal traits (a storefront's key,
+        which the browser sees: no personal data can be reached with it).
     admin: also writes, overrides and forgets (implies every other role).
 
 A key is `cdp_` followed by 43 random URL-safe characters; only its sha256 is stored. The
@@ -45,6 +47,7 @@ class Role(StrEnum):
     ANALYST = "analyst"
     ADMIN = "admin"
     INGEST = "ingest"
+    ONSITE = "onsite"
 
 
 class Permission(StrEnum):
@@ -58,18 +61,22 @@ class Permission(StrEnum):
     """Send records, orders and events."""
     WRITE = "write"
     """Overrides, merges and splits, segments, forgetting a customer."""
+    ONSITE = "onsite"
+    """A visitor's segments and non-personal traits, for a storefront."""
 
 
 _ROLES_HELD: dict[Role, frozenset[Role]] = {
     Role.CLIENTELING: frozenset({Role.CLIENTELING}),
     Role.ANALYST: frozenset({Role.ANALYST, Role.CLIENTELING}),
     Role.INGEST: frozenset({Role.INGEST}),
+    Role.ONSITE: frozenset({Role.ONSITE}),
     Role.ADMIN: frozenset(Role),
 }
 _PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLIENTELING: frozenset({Permission.LOOKUP}),
     Role.ANALYST: frozenset({Permission.LOOKUP, Permission.READ, Permission.PERSONAL_DATA}),
     Role.INGEST: frozenset({Permission.INGEST}),
+    Role.ONSITE: frozenset({Permission.ONSITE}),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -81,6 +81,22 @@ class Settings(BaseSettings):
     web_session_ttl_s: float = Field(default=8 * 3600, gt=0)
     """How long a web app session (an API key exchanged for a cookie) lasts."""
 
+    # Onsite personalisation (`GET /v1/onsite/visitor`, `api.routes.onsite`): a storefront
+    # asks for its visitor's segments and non-personal traits with an `onsite` key.
+    onsite_cors_origins: list[str] = Field(default_factory=list)
+    """The storefront origins that may call the onsite endpoint from a browser."""
+    onsite_traits: list[str] = Field(
+        default_factory=lambda: ["clv_band", "top_category", "churn_band"]
+    )
+    """What a visitor's answer holds besides segments: `clv_band`, `churn_band`, or any
+    non-personal attribute of the catalogue (checked at start-up)."""
+    onsite_segments: list[str] | None = None
+    """The segment ids the storefront may see (all when unset)."""
+    onsite_customer_id_type: str = Field(default="shopify_customer_id", pattern=r"^[a-z0-9_]+$")
+    """The identifier type a storefront's logged-in `customer_id` is."""
+    onsite_cache_max_age_s: int = Field(default=60, ge=0, le=3600)
+    """How long a browser may reuse an answer (`Cache-Control: private, max-age`)."""
+
     data_dir: Path = PROJECT_ROOT / "var" / "data"
 
     suppression_hmac_keys: list[SecretStr] = Field(

@@ -1,8 +1,8 @@
 // Observed links: this record carried this identifier. A new link marks the record dirty
-// for resolution.
+// for resolution. Emails carry their SHA-256 (the onsite look-up by hashed email).
 UNWIND $links AS l
 MERGE (i:Identifier {key: l.key})
-ON CREATE SET i.type = l.type, i.value = l.value, i.created_at = $now
+ON CREATE SET i.type = l.type, i.value = l.value, i.created_at = $now, i.sha256 = l.sha256
 WITH i, l
 MATCH (r:Record {rid: l.rid})
 MERGE (r)-[h:HAS_IDENTIFIER]->(i)

@@ -4,6 +4,7 @@ after a crash (MERGE on node keys, content hashes for changes)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -98,10 +99,23 @@ async def write_records(
         stale = [{"rid": r["rid"], "keys": r["keys"]} for r in records if r["rid"] in changed]
         await graph.write("ingest_unlink_stale_identifiers", {"rows": stale})
     if links:
+        rows = [with_email_hash(link) for link in links]
         await graph.write(
-            "ingest_identifier_links", {"links": list(links), "batch_id": batch_id, "now": now}
+            "ingest_identifier_links", {"links": rows, "batch_id": batch_id, "now": now}
         )
     return len(changed)
+
+
+def with_email_hash(link: Row) -> Row:
+    """An email identifier also carries the SHA-256 of its normalised address (what a
+    storefront sends, `onsite_repo`); other identifiers do not."""
+    if link.get("type") != "email":
+        return link
+    return {**link, "sha256": email_sha256(str(link["value"]))}
+
+
+def email_sha256(normalised_email: str) -> str:
+    return hashlib.sha256(normalised_email.encode("utf-8")).hexdigest()
 
 
 async def record_comparisons(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graph.client import GraphClient
+from graph.onsite_repo import backfill_email_hashes
 from graph.queries import safe_name
 
 
@@ -66,6 +67,7 @@ INDEXES: tuple[PropertyIndex, ...] = (
     PropertyIndex("Record", ("dirty",)),
     PropertyIndex("Profile", ("enrich_dirty",)),
     PropertyIndex("Identifier", ("shared",)),
+    PropertyIndex("Identifier", ("sha256",)),
 )
 
 
@@ -100,6 +102,8 @@ async def migrate(client: GraphClient) -> int:
     for stmt in statements:
         await client.write_text("schema_migration", stmt)
     await client.write_text("schema_await", "CALL db.awaitIndexes(300)")
+    # Data written before email identifiers carried their hash (a no-op once done).
+    await backfill_email_hashes(client)
     return len(statements)
 
 
