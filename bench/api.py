@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import random
 import signal
@@ -40,6 +41,7 @@ from fastapi import FastAPI, Request
 
 from api.app import create_app
 from api.auth import issue_key
+from api.routes.onsite import PATH as ONSITE_PATH
 from core.settings import Settings
 from graph import health, profile_repo
 from graph.client import GraphClient
@@ -127,11 +129,14 @@ async def load(customers: int, reload: bool, out: Path | None) -> None:
         await graph.close()
 
 
-async def prepare(sample: int) -> tuple[str, list[tuple[str, str]]]:
-    """A clienteling key, and identifiers to look up."""
+async def prepare(sample: int) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """A key per role the targets need, and identifiers to look up."""
     graph = GraphClient.from_settings(Settings())
     try:
-        key = await issue_key(graph, f"bench-{uuid.uuid4().hex[:8]}", "clienteling")
+        key = {
+            role: await issue_key(graph, f"bench-{role}-{uuid.uuid4().hex[:8]}", role)
+            for role in ("clienteling", "onsite")
+        }
         counts = await health.counts(graph)
         fraction = min(1.0, 3.0 * sample / max(counts["identifiers"], 1))
         found = await profile_repo.sample_identifiers(graph, ["phone", "email"], fraction, sample)
@@ -158,10 +163,14 @@ class Target:
     name: str
     factory: str
     path: str
+    role: str = "clienteling"
 
     def body(self, id_type: str, typed: str) -> dict[str, Any]:
         if self.path == "/lookup":
             return {"type": id_type, "value": typed}
+        if self.path == ONSITE_PATH:
+            email = typed.strip().lower() if id_type == "email" else f"{typed}@nowhere.invalid"
+            return {"email_sha256": hashlib.sha256(email.encode()).hexdigest()}
         return {
             "query": QUERY,
             "operationName": "ClientelingLookup",
@@ -171,11 +180,14 @@ class Target:
     def profile(self, payload: dict[str, Any]) -> Any:
         if self.path == "/lookup":
             return payload["profile"]
+        if self.path == ONSITE_PATH:
+            return payload if payload["known"] else None
         return payload["data"]["profileByIdentifier"]
 
 
 GRAPHQL = Target("GraphQL API", "bench.api:app_factory", "/graphql")
 MINIMAL = Target("minimal endpoint", "bench.api:minimal_factory", "/lookup")
+ONSITE = Target("onsite visitor", "bench.api:app_factory", ONSITE_PATH, "onsite")
 
 
 async def drive(
@@ -201,7 +213,10 @@ async def drive(
                 body = target.body(id_type, typed_like_a_person(id_type, value, rng))
                 t0 = time.perf_counter()
                 try:
-                    r = await c.post(target.path, json=body)
+                    if target.path == ONSITE_PATH:
+                        r = await c.get(target.path, params=body)
+                    else:
+                        r = await c.post(target.path, json=body)
                     payload: dict[str, Any] = r.json()
                 except (httpx.HTTPError, ValueError) as exc:
                     res.errors += 1
@@ -299,7 +314,11 @@ class Run:
 
 
 async def round_of(
-    run: Run, a: argparse.Namespace, key: str, ids: list[tuple[str, str]], seconds: float
+    run: Run,
+    a: argparse.Namespace,
+    keys: dict[str, str],
+    ids: list[tuple[str, str]],
+    seconds: float,
 ) -> None:
     """Serve `run.target`, warm it up, drive it for `seconds`, stop it."""
     base = f"http://127.0.0.1:{a.port}"
@@ -307,6 +326,7 @@ async def round_of(
     try:
         await wait_ready(base)
         # Warm-up: connection pools, caches, the query plan.
+        key = keys[run.target.role]
         await drive(run.target, base, key, ids, a.clients, 3.0)
         server0 = cpu_seconds(proc.pid)
         _, elapsed = await drive(run.target, base, key, ids, a.clients, seconds, run.results)
@@ -344,7 +364,7 @@ def report(title: str, runs: list[Run], a: argparse.Namespace) -> None:
         print(f"throughput, GraphQL / minimal: {rates[0] / rates[1]:.2f}")
     found = runs[0].results
     print(
-        f"GraphQL look-ups found {found.found:,}, not found {found.not_found:,};"
+        f"{runs[0].target.name}: found {found.found:,}, not found {found.not_found:,};"
         f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
 
@@ -352,21 +372,28 @@ def report(title: str, runs: list[Run], a: argparse.Namespace) -> None:
 async def main_async(a: argparse.Namespace) -> None:
     if not a.skip_load:
         await load(a.customers, a.reload, a.data)
-    key, ids = await prepare(a.sample)
+    keys, ids = await prepare(a.sample)
     kinds = {t: sum(1 for x, _ in ids if x == t) for t in ("phone", "email")}
     print(f"looking up {len(ids):,} sampled identifiers {kinds}")
     runs = [Run(GRAPHQL), Run(MINIMAL)]
     for _ in range(a.rounds):
         for run in runs:
-            await round_of(run, a, key, ids, a.seconds / a.rounds)
+            await round_of(run, a, keys, ids, a.seconds / a.rounds)
     report("idle graph", runs, a)
+    if a.onsite_clients:
+        onsite = Run(ONSITE)
+        emails = [(t, v) for t, v in ids if t == "email"]
+        clients, a.clients = a.clients, a.onsite_clients
+        await round_of(onsite, a, keys, emails, a.seconds / a.rounds)
+        report("onsite visitor by hashed email", [onsite], a)
+        a.clients = clients
     if a.during_resolve:
         busy = [Run(GRAPHQL), Run(MINIMAL)]
         for run in busy:
             resolving = start_resolution()
             try:
                 await asyncio.sleep(2.0)  # into its read and scoring phases
-                await round_of(run, a, key, ids, a.seconds / a.rounds)
+                await round_of(run, a, keys, ids, a.seconds / a.rounds)
                 still = resolving.poll() is None
             finally:
                 await asyncio.to_thread(resolving.wait)
@@ -388,6 +415,9 @@ def main() -> None:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--rounds", type=int, default=2, help="turns each server takes")
+    p.add_argument(
+        "--onsite-clients", type=int, default=0, help="also drive the onsite endpoint (e.g. 50)"
+    )
     p.add_argument(
         "--during-resolve", action="store_true", help="also measure during cdp resolve --full"
     )
