@@ -163,9 +163,33 @@ class Guard(SchemaExtension):
                 public = public | _INTROSPECTION
             if any(name not in public for name in _root_fields(document)):
                 return [auth_error(context)]
-        shape = measure(document, ec.operation_name, ec.variables, ec.schema._schema)
-        error = shape_error(shape, ec.operation_name or "anonymous")
+        error = _shape_error(ec.schema._schema, document, ec.operation_name, ec.variables)
         return [] if error is None else [error]
+
+
+_SHAPES: OrderedDict[tuple[object, ...], DocumentShape] = OrderedDict()
+
+
+def _shape_error(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: str | None,
+    variables: dict[str, object] | None,
+) -> ApiError | None:
+    """`shape_error` of the document, remembered per document, operation and the integer
+    variables (the only values the shape depends on: page sizes): a client asking the same
+    query again with another identifier is not measured again."""
+    numbers = tuple(sorted((k, v) for k, v in (variables or {}).items() if type(v) is int))
+    key = (id(schema), document, operation, numbers)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        shape = measure(document, operation, variables, schema)
+        _SHAPES[key] = shape
+        while len(_SHAPES) > _MAX_VALIDATED:
+            _SHAPES.popitem(last=False)
+    else:
+        _SHAPES.move_to_end(key)
+    return shape_error(shape, operation or "anonymous")
 
 
 def limit_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
