@@ -30,6 +30,7 @@ from typing import Any
 from fastapi import HTTPException, Request, status
 
 from api.deps import GraphDep
+from api.roles import Role as Role  # re-exported
 from core.clock import utc_stamp
 from graph import apikey_repo
 from graph.client import GraphClient
@@ -40,14 +41,6 @@ log = logging.getLogger(__name__)
 KEY_PREFIX = "cdp_"
 _MAX_KEY_CHARS = 256
 _KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-
-
-class Role(StrEnum):
-    CLIENTELING = "clienteling"
-    ANALYST = "analyst"
-    ADMIN = "admin"
-    INGEST = "ingest"
-    ONSITE = "onsite"
 
 
 class Permission(StrEnum):

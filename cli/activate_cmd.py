@@ -9,29 +9,25 @@ Register in `cli/main.py`:
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.table import Table
 
-from activate.destinations.versions import WARN_DAYS, check_version
-from activate.errors import ActivationError
-from activate.segments import service
-from activate.segments.examples import create_examples
-from activate.settings import ActivationSettings
-from activate.sync import destinations as dest
-from activate.sync.engine import SyncEngine, SyncReport
-from activate.sync.engine import unlock as unlock_link
-from activate.sync.scheduler import run_due
+from activate.destinations.versions import WARN_DAYS
 from cli.runtime import console, with_graph
-from core.clock import utc_today
-from graph.client import GraphClient
+
+if TYPE_CHECKING:
+    from activate.segments import service
+    from activate.settings import ActivationSettings
+    from activate.sync import destinations as dest
+    from activate.sync.engine import SyncReport
+    from graph.client import GraphClient
 
 T = TypeVar("T")
 
@@ -44,10 +40,14 @@ destination_app = typer.Typer(
 @cache
 def activation_settings() -> ActivationSettings:
     """Read once per process (CDP_DEST_*)."""
+    from activate.settings import ActivationSettings
+
     return ActivationSettings()
 
 
 def _run(work: Callable[[GraphClient], Awaitable[T]]) -> T:
+    from activate.errors import ActivationError
+
     try:
         return with_graph(work)
     except ActivationError as exc:
@@ -57,6 +57,8 @@ def _run(work: Callable[[GraphClient], Awaitable[T]]) -> T:
 
 def _today(value: str | None) -> date:
     if value is None:
+        from core.clock import utc_today
+
         return utc_today()
     try:
         return date.fromisoformat(value)
@@ -89,6 +91,8 @@ def segment_create(
     today: str | None = TODAY,
 ) -> None:
     """Save a segment."""
+    from activate.segments import service
+
     raw = _json_arg(definition)
 
     async def work(g: GraphClient) -> service.Segment:
@@ -106,6 +110,8 @@ def segment_create(
 @segment_app.command("list")
 def segment_list() -> None:
     """Saved segments with their member counts."""
+    from activate.segments import service
+
     segments = _run(service.list_segments)
     t = Table("id", "name", "members", "refreshed", "relative to today")
     for s in segments:
@@ -123,6 +129,8 @@ def segment_preview(
     today: str | None = TODAY,
 ) -> None:
     """Count the profiles a definition selects now, and show a sample (no personal data)."""
+    from activate.segments import service
+
     if (segment_id is None) == (definition is None):
         raise typer.BadParameter("give a segment id or --definition")
 
@@ -157,6 +165,7 @@ def segment_refresh(
     today: str | None = TODAY,
 ) -> None:
     """Bring materialised membership up to date (incremental unless --full)."""
+    from activate.segments import service
 
     async def work(g: GraphClient) -> list[service.RefreshReport]:
         day = _today(today)
@@ -184,6 +193,7 @@ def segment_delete(
     force: bool = typer.Option(False, "--force", help="Also forget what destinations hold."),
 ) -> None:
     """Delete a segment and its membership."""
+    from activate.segments import service
 
     async def work(g: GraphClient) -> None:
         await service.delete_segment(g, segment_id, force=force)
@@ -195,6 +205,8 @@ def segment_delete(
 @segment_app.command("examples")
 def segment_examples(today: str | None = TODAY) -> None:
     """Create the two worked examples and refresh them."""
+    from activate.segments import service
+    from activate.segments.examples import create_examples
 
     async def work(g: GraphClient) -> list[service.Segment]:
         made = await create_examples(g)
@@ -219,6 +231,8 @@ def destination_add(
     name: str = typer.Option(None, "--name"),
 ) -> None:
     """Add a destination."""
+    from activate.sync import destinations as dest
+
     raw = _json_arg(config)
 
     async def work(g: GraphClient) -> dest.DestinationInfo:
@@ -231,6 +245,7 @@ def destination_add(
 @destination_app.command("list")
 def destination_list() -> None:
     """Destinations and the segments linked to them."""
+    from activate.sync import destinations as dest
 
     async def work(g: GraphClient) -> tuple[list[dest.DestinationInfo], list[dest.Link]]:
         return await dest.list_destinations(g), await dest.list_links(g)
@@ -260,6 +275,8 @@ def destination_check(
     within: int = typer.Option(WARN_DAYS, "--within-days", min=0),
 ) -> None:
     """Warn about vendor API versions that reach their end of life within N days (exit 1)."""
+    from activate.destinations.versions import check_version
+    from activate.sync import destinations as dest
 
     async def work(g: GraphClient) -> list[dest.DestinationInfo]:
         return await dest.list_destinations(g)
@@ -290,6 +307,8 @@ def destination_link(
     enabled: bool = typer.Option(None, "--enable/--pause", help="Resume or pause the schedule."),
 ) -> None:
     """Link a segment to a destination (where, and how often)."""
+    from activate.sync import destinations as dest
+
     kwargs: dict[str, Any] = {"enabled": enabled}
     if external_id is not None:
         kwargs["external_id"] = external_id
@@ -311,6 +330,7 @@ def destination_runs(
     limit: int = typer.Option(20, "--limit", min=1, max=500),
 ) -> None:
     """Sync run history, newest first."""
+    from activate.sync import destinations as dest
 
     async def work(g: GraphClient) -> list[dict[str, Any]]:
         return await dest.list_runs(g, segment=segment_id, destination=destination_id, limit=limit)
@@ -353,6 +373,7 @@ def destination_runs(
 @destination_app.command("errors")
 def destination_errors(run_id: str, limit: int = typer.Option(50, "--limit", min=1)) -> None:
     """A run's per-row error log (pids and reasons only)."""
+    from activate.sync import destinations as dest
 
     async def work(g: GraphClient) -> list[dict[str, Any]]:
         return await dest.run_errors(g, run_id, limit)
@@ -410,6 +431,12 @@ def sync(
     today: str | None = TODAY,
 ) -> None:
     """Sync a segment to a destination: only the changes since what it last received."""
+    import asyncio
+
+    from activate.sync.engine import SyncEngine
+    from activate.sync.engine import unlock as unlock_link
+    from activate.sync.scheduler import run_due
+
     if unlock:
         if segment_id is None or destination_id is None or due:
             raise typer.BadParameter("--unlock takes SEGMENT DESTINATION")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.auth import InvalidKeyName, Role, issue_key, revoke_key
+from api.roles import Role
 from cli.runtime import console, with_graph
-from graph import apikey_repo
-from graph.apikey_repo import ApiKeyNameTaken, StoredKey
-from graph.client import GraphClient
+
+if TYPE_CHECKING:
+    from graph.apikey_repo import StoredKey
+    from graph.client import GraphClient
 
 app = typer.Typer(
     help="API keys: clienteling (masked look-ups), analyst (reads all), ingest, admin.",
@@ -25,6 +28,8 @@ def create(
     role: Role = typer.Option(..., "--role", help="What the key may do."),
 ) -> None:
     """Create a key and print it once: only its hash is stored, so store it now."""
+    from api.auth import InvalidKeyName, issue_key
+    from graph.apikey_repo import ApiKeyNameTaken
 
     async def work(g: GraphClient) -> str:
         return await issue_key(g, name, role)
@@ -42,6 +47,7 @@ def create(
 @app.command("list")
 def list_keys() -> None:
     """Every key's name, role, creation and revocation (never the key or its hash)."""
+    from graph import apikey_repo
 
     async def work(g: GraphClient) -> list[StoredKey]:
         return await apikey_repo.list_keys(g)
@@ -56,6 +62,7 @@ def list_keys() -> None:
 @app.command("revoke")
 def revoke(name: str = typer.Argument(..., help="The key's name.")) -> None:
     """Revoke a key. Running APIs stop accepting it within API_KEY_CACHE_TTL_S (30 s)."""
+    from api.auth import revoke_key
 
     async def work(g: GraphClient) -> int:
         return await revoke_key(g, name)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from cli.runtime import console, with_graph
-from graph.client import GraphClient
-from ingest.audit import Audit, SourceAudit, build_audit, write_html
-from ingest.audit.svg import KIND_TAG, pct
-from ingest.errors import IngestError
-from ingest.mapping import SourceMapping, load_mapping
+
+if TYPE_CHECKING:
+    from graph.client import GraphClient
+    from ingest.audit import Audit, SourceAudit
+    from ingest.mapping import SourceMapping
 
 
 def _n(value: int) -> str:
@@ -20,10 +21,14 @@ def _n(value: int) -> str:
 
 
 def _share(part: int, whole: int) -> str:
+    from ingest.audit.svg import pct
+
     return pct(part / whole if whole else None)
 
 
 def print_sources(audit: Audit) -> None:
+    from ingest.audit.svg import pct
+
     table = Table(
         "source",
         "records",
@@ -56,6 +61,8 @@ def print_sources(audit: Audit) -> None:
 
 
 def print_fill(source: SourceAudit) -> None:
+    from ingest.audit.svg import KIND_TAG, pct
+
     table = Table(
         "field",
         "kind",
@@ -191,6 +198,10 @@ def audit(
     top: int = typer.Option(20, help="How many of the most shared identifiers to list."),
 ) -> None:
     """Audit what the sources hold before resolution: fill, validity, overlap, quarantine."""
+    from ingest.audit import build_audit, write_html
+    from ingest.errors import IngestError
+    from ingest.mapping import load_mapping
+
     try:
         mappings: dict[str, SourceMapping] = {m.source: m for m in map(load_mapping, mapping)}
     except IngestError as exc:

@@ -4,11 +4,14 @@ match index, and the way back from it (the local Neo4j; with Docker, see the REA
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.runtime import console, settings
-from graph.backup import BackupError, BackupReport, create_backup, restore_backup
+
+if TYPE_CHECKING:
+    from graph.backup import BackupReport
 
 app = typer.Typer(help="Back up and restore the graph and DATA_DIR's state.", no_args_is_help=True)
 
@@ -23,6 +26,8 @@ def _print(verb: str, report: BackupReport) -> None:
 @app.command()
 def create(folder: Path = typer.Argument(..., help="A new folder for the backup.")) -> None:
     """Stop the local Neo4j, dump its database, copy DATA_DIR's state, start it again."""
+    from graph.backup import BackupError, create_backup
+
     try:
         with console.status("backing up (the graph is offline meanwhile)..."):
             report = create_backup(settings(), folder)
@@ -38,6 +43,8 @@ def restore(
     force: bool = typer.Option(False, "--force", help="Replace a graph newer than the backup."),
 ) -> None:
     """Check the backup, then replace the graph and DATA_DIR's state with it."""
+    from graph.backup import BackupError, restore_backup
+
     try:
         with console.status("restoring (the graph is offline meanwhile)..."):
             report = restore_backup(settings(), folder, force=force)

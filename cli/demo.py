@@ -8,29 +8,25 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.rule import Rule
 from rich.table import Table
 
-from activate.demo import DemoActivation, run_demo_activation
-from activate.settings import ActivationSettings
 from cli.enrich_cmd import print_enrich_report
 from cli.ingest_cmd import print_reports
 from cli.resolve_cmd import model_dir, print_quality, print_resolve_report
 from cli.runtime import console, settings, with_graph
-from core.clock import utc_today
-from enrich.enricher import Enricher, EnrichReport
-from enrich.providers.postcode_file import PostcodeFileProvider
-from generator import GENERATED_SOURCES, generate
-from graph import health, resolve_repo
-from graph.client import GraphClient
-from graph.schema import migrate, wipe
-from ingest.mapping import builtin_mapping
-from ingest.pipeline import BatchReport, Ingestor
-from matching.evaluate import Quality, evaluate, graph_evidence
-from matching.linking import ProbabilisticLinker
-from matching.resolve import Resolver, ResolveReport
+
+if TYPE_CHECKING:
+    from activate.demo import DemoActivation
+    from enrich.enricher import EnrichReport
+    from enrich.providers.postcode_file import PostcodeFileProvider
+    from graph.client import GraphClient
+    from ingest.pipeline import BatchReport
+    from matching.evaluate import Quality
+    from matching.resolve import ResolveReport
 
 
 def _truth(path: Path) -> dict[str, str]:
@@ -56,6 +52,20 @@ def demo(
     fresh: bool = typer.Option(True, "--fresh/--keep", help="Empty the graph first."),
 ) -> None:
     """Run the pipeline end to end on generated data and print what it built."""
+    from activate.demo import run_demo_activation
+    from activate.settings import ActivationSettings
+    from core.clock import utc_today
+    from enrich.enricher import Enricher
+    from enrich.providers.postcode_file import PostcodeFileProvider
+    from generator import GENERATED_SOURCES, generate
+    from graph import health, resolve_repo
+    from graph.schema import migrate, wipe
+    from ingest.mapping import builtin_mapping
+    from ingest.pipeline import Ingestor
+    from matching.evaluate import evaluate, graph_evidence
+    from matching.linking import ProbabilisticLinker
+    from matching.resolve import Resolver
+
     data = out or settings().data_dir / f"demo-{customers}-{seed}"
     console.print(Rule(f"1. generate {customers:,} customers (seed {seed})"))
     if not (data / "manifest.json").exists():

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from cli.runtime import console, settings, with_graph
-from core.settings import Settings
-from enrich.enricher import Enricher, EnrichReport
-from enrich.errors import EnrichError
-from enrich.providers.base import AreaProvider
-from enrich.providers.http import HttpAreaProvider, HttpProviderSettings
-from enrich.providers.postcode_file import PostcodeFileProvider
-from graph.client import GraphClient
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+    from enrich.enricher import EnrichReport
+    from enrich.providers.base import AreaProvider
+    from graph.client import GraphClient
 
 GENERATED_POSTCODES = Path("generated") / "reference" / "postcodes.csv"
 """Where `cdp generate` writes the postcode reference, under the data directory."""
@@ -42,6 +42,9 @@ def configured_provider(
     """The area provider: the file `postcodes` when given, else the HTTP service the
     settings configure (`ENRICH_AREA_URL`), else the generated reference file when it
     exists; None without demographics."""
+    from enrich.providers.http import HttpAreaProvider, HttpProviderSettings
+    from enrich.providers.postcode_file import PostcodeFileProvider
+
     if not demographics:
         return None
     if postcodes is not None:
@@ -80,6 +83,9 @@ def enrich(
     Plain `cdp enrich` recomputes the profiles resolution marked and those with new activity;
     `--all` recomputes every profile; `--fit` refits the CLV models first.
     """
+    from enrich.enricher import Enricher
+    from enrich.errors import EnrichError
+
     moment = _as_of(as_of)
     provider = area_provider(postcodes, demographics)
 

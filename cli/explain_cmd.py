@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.runtime import console, with_graph
-from graph.client import GraphClient
-from matching import overrides
 from matching.errors import MatchingError
-from matching.explain import Explanation, ProfileFormation, explain_pair, explain_profile
+
+if TYPE_CHECKING:
+    from graph.client import GraphClient
+    from matching.explain import Explanation, ProfileFormation
 
 override_app = typer.Typer(help="Operators' overrides of identity resolution.")
 
@@ -22,6 +24,7 @@ def explain(
     profile: str | None = typer.Option(None, "--profile", help="Explain how a profile formed."),
 ) -> None:
     """Why two records are (or are not) one customer, or how a profile was formed."""
+    from matching.explain import Explanation, explain_pair, explain_profile
 
     async def work(g: GraphClient) -> Explanation | ProfileFormation:
         if profile:
@@ -56,6 +59,7 @@ def shared(
     by: str = typer.Option("cli", "--by"),
 ) -> None:
     """Mark an identifier shared (a family email, a shop phone): it stops linking."""
+    from matching import overrides
 
     async def work(g: GraphClient) -> int:
         return await overrides.mark_identifier_shared(g, key, by=by, shared=not undo)
@@ -66,6 +70,7 @@ def shared(
 @override_app.command("reject")
 def reject(a: str, b: str, by: str = typer.Option("cli", "--by")) -> None:
     """Reject the probabilistic link between two records (kept across rebuilds)."""
+    from matching import overrides
 
     async def work(g: GraphClient) -> None:
         await overrides.reject_match(g, a, b, by=by)
@@ -76,6 +81,7 @@ def reject(a: str, b: str, by: str = typer.Option("cli", "--by")) -> None:
 @override_app.command("link")
 def link(a: str, b: str, by: str = typer.Option("cli", "--by")) -> None:
     """Force two records into one profile."""
+    from matching import overrides
 
     async def work(g: GraphClient) -> None:
         await overrides.force_link(g, a, b, by=by)
@@ -86,6 +92,7 @@ def link(a: str, b: str, by: str = typer.Option("cli", "--by")) -> None:
 @override_app.command("unlink")
 def unlink(a: str, b: str) -> None:
     """Remove a forced link."""
+    from matching import overrides
 
     async def work(g: GraphClient) -> int:
         return await overrides.remove_forced_link(g, a, b)

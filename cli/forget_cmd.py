@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from cli.resolve_cmd import model_dir
 from cli.runtime import console, with_graph
-from graph.client import GraphClient
-from ingest.errors import InvalidIdentifier
-from ingest.identifiers import typed_identifier_key
-from matching import erasure
-from matching.errors import MatchingError
+
+if TYPE_CHECKING:
+    from graph.client import GraphClient
+    from matching import erasure
 
 
 def forget(
@@ -26,6 +27,10 @@ def forget(
     identifiers no one else carries and profile are deleted, their orders unlinked, what
     remains resolved again, and suppression hashes kept so a later ingest does not bring
     them back."""
+    from ingest.errors import InvalidIdentifier
+    from ingest.identifiers import typed_identifier_key
+    from matching import erasure
+    from matching.errors import MatchingError
 
     async def work(g: GraphClient) -> erasure.Forgotten:
         return await erasure.forget(

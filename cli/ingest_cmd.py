@@ -5,18 +5,19 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cli.runtime import console, with_graph
-from graph import ingest_repo
-from graph.client import GraphClient
-from ingest.errors import IngestError
-from ingest.mapping import SourceMapping, builtin_mapping, builtin_sources, load_mapping
-from ingest.pipeline import BatchReport, Ingestor
+from ingest.builtin import builtin_sources
+
+if TYPE_CHECKING:
+    from graph.client import GraphClient
+    from ingest.mapping import SourceMapping
+    from ingest.pipeline import BatchReport
 
 quarantine_app = typer.Typer(help="Rows that could not be records, with reasons.")
 
@@ -53,6 +54,9 @@ def generate(
 
 
 def mapping_for(source: str, mapping_file: Path | None) -> SourceMapping:
+    from ingest.errors import IngestError
+    from ingest.mapping import builtin_mapping, load_mapping
+
     if mapping_file is not None:
         m = load_mapping(mapping_file)
         if m.source != source:
@@ -96,6 +100,9 @@ def ingest(
     mapping: Path | None = typer.Option(None, "--mapping", help="Your own mapping YAML."),
 ) -> None:
     """Ingest a source's files into the graph: validate, normalise, quarantine, record lineage."""
+    from ingest.errors import IngestError
+    from ingest.pipeline import Ingestor
+
     try:
         m = mapping_for(source, mapping)
     except IngestError as exc:
@@ -122,6 +129,7 @@ def quarantine_list(
     limit: int = typer.Option(50, help="At most this many rows."),
 ) -> None:
     """Show quarantined rows and their reasons (raw content not shown: it is personal data)."""
+    from graph import ingest_repo
 
     async def work(g: GraphClient) -> list[dict[str, object]]:
         return await ingest_repo.quarantined(g, source, limit, 0)
@@ -141,6 +149,7 @@ def quarantine_export(
     source: str | None = typer.Option(None, help="Only this source."),
 ) -> None:
     """Export every quarantined row with its raw content, to fix and re-ingest."""
+    from graph import ingest_repo
 
     async def work(g: GraphClient) -> list[dict[str, object]]:
         return await ingest_repo.quarantined(g, source, 10_000_000, 0)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
 
-from activate.destinations.errors import DestinationError
-from activate.errors import ActivationError
 from cli import (
     activate_cmd,
     apikey_cmd,
@@ -26,12 +24,9 @@ from cli import (
 )
 from cli.demo import demo
 from cli.runtime import console, settings, with_graph
-from enrich.errors import EnrichError
-from graph.client import GraphClient
-from graph.errors import GraphError
-from graph.schema import migrate as run_migration
-from ingest.errors import IngestError
-from matching.errors import MatchingError
+
+if TYPE_CHECKING:
+    from graph.client import GraphClient
 
 app = typer.Typer(help="graph-cdp: a graph-native customer data platform.", no_args_is_help=True)
 app.add_typer(neo4j_cmd.app, name="neo4j")
@@ -57,16 +52,32 @@ app.add_typer(explain_cmd.override_app, name="override")
 app.command()(forget_cmd.forget)
 
 
-USER_ERRORS: tuple[type[Exception], ...] = (
-    IngestError,
-    GraphError,
-    MatchingError,
-    ActivationError,
-    DestinationError,
-    EnrichError,
-    ValidationError,
-)
-"""The project's root errors and pydantic's: what the user can fix, told in one line."""
+def user_errors() -> tuple[type[Exception], ...]:
+    """The project's root errors and pydantic's: what the user can fix, told in one line.
+
+    Imported when an error is being handled, not at start-up: a command that raised one has
+    loaded its module already, and `cdp --help` loads none of them.
+    """
+    from pydantic import ValidationError
+
+    from activate.destinations.errors import DestinationError
+    from activate.errors import ActivationError
+    from enrich.errors import EnrichError
+    from graph.errors import GraphError
+    from ingest.errors import IngestError
+    from matching.errors import MatchingError
+
+    return (
+        IngestError,
+        GraphError,
+        MatchingError,
+        ActivationError,
+        DestinationError,
+        EnrichError,
+        ValidationError,
+    )
+
+
 _verbose = False
 
 
@@ -83,6 +94,8 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
 
 def one_line(exc: Exception) -> str:
     """A user error as one line: what is wrong and where, never a traceback."""
+    from pydantic import ValidationError
+
     if isinstance(exc, ValidationError):
         problems = []
         for e in exc.errors(include_url=False):
@@ -98,20 +111,21 @@ def main() -> None:
     traceback as well)."""
     try:
         app()
-    except USER_ERRORS as exc:
+    except Exception as exc:
         if _verbose:
             raise
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        sys.exit(2)
-    except Exception as exc:
-        if _verbose or not _lost_server(exc):
-            raise
-        print(
-            f"error: Neo4j became unavailable ({one_line(exc)}). What was written is kept;"
-            " run the same command again once the server is back and it completes the work.",
-            file=sys.stderr,
-        )
-        sys.exit(3)
+        if isinstance(exc, user_errors()):
+            print(f"error: {one_line(exc)}", file=sys.stderr)
+            sys.exit(2)
+        if _lost_server(exc):
+            print(
+                f"error: Neo4j became unavailable ({one_line(exc)}). What was written is kept;"
+                " run the same command again once the server is back and it completes the"
+                " work.",
+                file=sys.stderr,
+            )
+            sys.exit(3)
+        raise
 
 
 def _lost_server(exc: BaseException) -> bool:
@@ -132,6 +146,7 @@ def _lost_server(exc: BaseException) -> bool:
 @app.command()
 def migrate() -> None:
     """Create the constraints and indexes (idempotent)."""
+    from graph.schema import migrate as run_migration
 
     async def work(g: GraphClient) -> int:
         return await run_migration(g)

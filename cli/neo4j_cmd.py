@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from cli.runtime import console, settings
 from graph.errors import LocalServerError
-from graph.localserver import LocalNeo4j
+
+if TYPE_CHECKING:
+    from graph.localserver import LocalNeo4j
 
 app = typer.Typer(
     help="Run the local Neo4j 5.26 Community (no Docker needed).", no_args_is_help=True
@@ -14,6 +18,8 @@ app = typer.Typer(
 
 
 def _server() -> LocalNeo4j:
+    from graph.localserver import LocalNeo4j
+
     return LocalNeo4j(settings())
 
 
@@ -32,6 +38,8 @@ def start(
     browser_port: int = typer.Option(7474, help="HTTP port of Neo4j Browser."),
 ) -> None:
     """Start Neo4j (or reuse the one running) and wait until Bolt answers."""
+    from graph.localserver import LocalNeo4j
+
     s = settings()
     if browser and s.environment == "production":
         console.print("[red]--browser is for local development; refused in production[/red]")

@@ -14,27 +14,26 @@ Each step is the function its own command runs, so a cycle does what running `cd
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from activate.settings import ActivationSettings
-from activate.sync.engine import SyncEngine, SyncReport
-from activate.sync.scheduler import run_due
 from cli.enrich_cmd import area_provider
 from cli.resolve_cmd import model_dir
 from cli.runtime import console, with_graph
-from core.clock import utc_today
-from enrich.enricher import Enricher, EnrichReport
-from enrich.providers.base import AreaProvider
-from graph.client import GraphClient
-from matching.linking import ProbabilisticLinker
-from matching.resolve import Resolver, ResolveReport
+
+if TYPE_CHECKING:
+    from activate.settings import ActivationSettings
+    from activate.sync.engine import SyncReport
+    from enrich.enricher import EnrichReport
+    from enrich.providers.base import AreaProvider
+    from graph.client import GraphClient
+    from matching.resolve import ResolveReport
 
 
 @dataclass
@@ -63,6 +62,12 @@ async def run_cycle(
         activation: Destination settings for the syncs.
         today: The day relative segment conditions are evaluated for (default: today, UTC).
     """
+    from activate.sync.engine import SyncEngine
+    from activate.sync.scheduler import run_due
+    from enrich.enricher import Enricher
+    from matching.linking import ProbabilisticLinker
+    from matching.resolve import Resolver
+
     linker = ProbabilisticLinker(graph, model_dir) if model_dir is not None else None
     resolution = await Resolver(graph, linker=linker).resolve()
     enrichment = await Enricher(graph, provider=provider).run()
@@ -82,6 +87,11 @@ def run(
     ),
 ) -> None:
     """Take new data through resolution, enrichment and due syncs (incrementally)."""
+    import asyncio
+
+    from activate.settings import ActivationSettings
+    from core.clock import utc_today
+
     if watch is not None and watch <= 0:
         raise typer.BadParameter("--watch takes a number of seconds above 0")
     models = model_dir() if probabilistic else None

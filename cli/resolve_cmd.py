@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from cli.runtime import console, settings, with_graph
-from graph import resolve_repo
-from graph.client import GraphClient
-from matching.config import load_config
-from matching.evaluate import Quality, evaluate, graph_evidence
-from matching.linking import DEFAULT_THRESHOLD, ProbabilisticLinker
-from matching.resolve import Resolver, ResolveReport
+from matching.thresholds import DEFAULT_THRESHOLD
+
+if TYPE_CHECKING:
+    from graph.client import GraphClient
+    from matching.evaluate import Quality
+    from matching.resolve import ResolveReport
 
 export_app = typer.Typer(help="Export resolution results.")
 
@@ -34,6 +35,10 @@ def resolve(
     ),
 ) -> None:
     """Resolve records into golden profiles (incremental unless --full)."""
+    from matching.config import load_config
+    from matching.linking import ProbabilisticLinker
+    from matching.resolve import Resolver
+
     cfg = load_config(config) if config else None
 
     async def work(g: GraphClient) -> ResolveReport:
@@ -51,6 +56,7 @@ def resolve(
 
 def train() -> None:
     """Train the probabilistic matching model on the records (EM; saved and versioned)."""
+    from matching.linking import ProbabilisticLinker
 
     async def work(g: GraphClient) -> str:
         model = await ProbabilisticLinker(g, model_dir()).train()
@@ -120,6 +126,9 @@ def evaluate_cmd(
     ),
 ) -> None:
     """Compare the current profiles with a ground truth (pairwise and cluster figures)."""
+    from graph import resolve_repo
+    from matching.config import load_config
+    from matching.evaluate import evaluate, graph_evidence
 
     async def work(g: GraphClient) -> tuple[dict[str, str], dict[str, set[str]]]:
         predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(g) if pid}
@@ -132,6 +141,7 @@ def evaluate_cmd(
 @export_app.command("clusters")
 def export_clusters(out: Path = typer.Option(..., "--out", help="CSV file to write.")) -> None:
     """Write source, source_id, profile_id for every record."""
+    from graph import resolve_repo
 
     async def work(g: GraphClient) -> list[tuple[str, str, str, str | None]]:
         return await resolve_repo.clusters(g)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from core.settings import PROJECT_ROOT
+from core.paths import PROJECT_ROOT
 
 app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 _err = Console(stderr=True)

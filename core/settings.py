@@ -11,7 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from core.paths import PROJECT_ROOT as PROJECT_ROOT  # re-exported
+
 DEV_PASSWORD = "cdp-local-dev"
 _PLACEHOLDERS = {"", "changeme", "changethis", "password", "neo4j", DEV_PASSWORD}
 DEV_SUPPRESSION_KEY = "cdp-local-dev-suppression-key"

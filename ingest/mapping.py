@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from ingest.builtin import builtin_sources as builtin_sources  # re-exported
 from ingest.errors import MappingError
 
 FieldRef = str | list[str]
@@ -349,14 +350,6 @@ def load_mapping(path: Path) -> SourceMapping:
             str(path), f"line {line} is not UTF-8 text; save the mapping as UTF-8"
         ) from None
     return parse_mapping(text, str(path))
-
-
-def builtin_sources() -> list[str]:
-    return sorted(
-        p.name.removesuffix(".yaml")
-        for p in resources.files("ingest").joinpath("mappings").iterdir()
-        if p.name.endswith(".yaml")
-    )
 
 
 def builtin_mapping(source: str) -> SourceMapping:

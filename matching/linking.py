@@ -32,9 +32,9 @@ from matching.splink_settings import (
     default_spec,
     required_input_columns,
 )
+from matching.thresholds import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD  # re-exported
 
 log = logging.getLogger(__name__)
-DEFAULT_THRESHOLD = 0.95
 INDEX_FILE = "match-index.duckdb"
 
 
