@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from graphql import (
     ASTValidationRule,
@@ -117,8 +117,33 @@ def _root_fields(document: DocumentNode) -> Iterator[str]:
                     todo.append(fragment.selection_set)
 
 
-_VALIDATED: OrderedDict[tuple[int, DocumentNode], list[GraphQLError]] = OrderedDict()
-_MAX_VALIDATED = 256
+V = TypeVar("V")
+
+
+class _PerDocument(Generic[V]):
+    """What was worked out for a parsed document, found by the document's identity (the
+    parser cache hands out one object per query text). Hashing a document by value walks
+    its whole tree, on every request; the entry holds the document, so its id cannot be
+    reused by another while the entry lives."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[object, ...], tuple[DocumentNode, V]] = OrderedDict()
+
+    def get(self, document: DocumentNode, *key: object) -> V | None:
+        entry = self._entries.get((id(document), *key))
+        if entry is None or entry[0] is not document:
+            return None
+        self._entries.move_to_end((id(document), *key))
+        return entry[1]
+
+    def put(self, document: DocumentNode, value: V, *key: object) -> None:
+        self._entries[(id(document), *key)] = (document, value)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+_VALIDATED: _PerDocument[list[GraphQLError]] = _PerDocument()
 # GraphQL's validation of a new document runs in a worker thread, one at a time, so however
 # long it takes the event loop keeps answering everyone else (the request's deadline still
 # applies while it waits).
@@ -128,15 +153,11 @@ _VALIDATING = asyncio.Semaphore(1)
 async def _validate(
     schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
 ) -> list[GraphQLError]:
-    # Keyed by the parsed document, which the parser cache hands out once per query text.
-    key = (id(schema), document)
-    errors = _VALIDATED.get(key)
+    errors = _VALIDATED.get(document, id(schema))
     if errors is None:
         async with _VALIDATING:
             errors = await asyncio.to_thread(validate_document, schema, document, rules)
-        _VALIDATED[key] = errors
-        while len(_VALIDATED) > _MAX_VALIDATED:
-            _VALIDATED.popitem(last=False)
+        _VALIDATED.put(document, errors, id(schema))
     return errors
 
 
@@ -167,7 +188,7 @@ class Guard(SchemaExtension):
         return [] if error is None else [error]
 
 
-_SHAPES: OrderedDict[tuple[object, ...], DocumentShape] = OrderedDict()
+_SHAPES: _PerDocument[DocumentShape] = _PerDocument()
 
 
 def _shape_error(
@@ -180,15 +201,10 @@ def _shape_error(
     variables (the only values the shape depends on: page sizes): a client asking the same
     query again with another identifier is not measured again."""
     numbers = tuple(sorted((k, v) for k, v in (variables or {}).items() if type(v) is int))
-    key = (id(schema), document, operation, numbers)
-    shape = _SHAPES.get(key)
+    shape = _SHAPES.get(document, id(schema), operation, numbers)
     if shape is None:
         shape = measure(document, operation, variables, schema)
-        _SHAPES[key] = shape
-        while len(_SHAPES) > _MAX_VALIDATED:
-            _SHAPES.popitem(last=False)
-    else:
-        _SHAPES.move_to_end(key)
+        _SHAPES.put(document, shape, id(schema), operation, numbers)
     return shape_error(shape, operation or "anonymous")
 
 
