@@ -3,7 +3,9 @@
 Docs followed (developers.google.com/data-manager/api):
 - `POST https://datamanager.googleapis.com/v1/audienceMembers:ingest` and
   `...:remove` (reference/rest/v1/audienceMembers/ingest, /remove), OAuth bearer token
-  with the `https://www.googleapis.com/auth/datamanager` scope.
+  with the `https://www.googleapis.com/auth/datamanager` scope, minted and refreshed
+  before it expires by `google_auth.TokenSource` (service account, refresh token or
+  application default credentials); a 401 refreshes once and retries.
 - Body: `destinations: [{operatingAccount: {accountType, accountId}, loginAccount?,
   productDestinationId}]`, `audienceMembers: [{userData: {userIdentifiers: [...]}}]`
   (at most 10,000 per request), `encoding: "HEX"`; ingest also takes, for Customer
@@ -27,7 +29,7 @@ Docs followed (developers.google.com/data-manager/api):
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import httpx
@@ -51,6 +53,7 @@ from activate.destinations.delivery import (
     redact,
     send_batches,
 )
+from activate.destinations.google_auth import TokenSource, load_credentials
 from activate.hashing import (
     google_hashed_email,
     google_hashed_name,
@@ -60,7 +63,6 @@ from activate.hashing import (
 )
 
 MAX_MEMBERS = 10_000
-TokenProvider = Callable[[], Awaitable[str]]
 ConsentStatus = Literal["CONSENT_GRANTED", "CONSENT_DENIED", "CONSENT_STATUS_UNSPECIFIED"]
 _VIOLATION_INDEX = re.compile(r"audience_?[mM]embers\[(\d+)\]")
 
@@ -72,8 +74,13 @@ class GoogleConfig(BaseModel):
     operating_account_type: str = "GOOGLE_ADS"
     login_account_id: str | None = None
     login_account_type: str | None = None
-    access_token: SecretStr | None = None
-    """A static OAuth token; or hand a `token_provider` to the destination."""
+    credentials: SecretStr | None = None
+    """From `secret_ref`: a service-account JSON key, an authorized-user JSON (OAuth
+    client and refresh token), or a bare access token (not refreshed: an hour at most)."""
+    application_default_credentials: bool = False
+    """Without a secret: google-auth's application default credentials."""
+    token_uri: str | None = None
+    """Another OAuth token endpoint than Google's (a private endpoint)."""
     base_url: str = "https://datamanager.googleapis.com"
     customer_match_terms_accepted: bool = False
     """Set by the operator once the advertiser accepted Google's Customer Match terms;
@@ -142,22 +149,36 @@ class GoogleDestination(Destination):
         self,
         config: GoogleConfig,
         *,
-        token_provider: TokenProvider | None = None,
+        tokens: TokenSource | None = None,
         client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         sleep: SleepFn | None = None,
     ) -> None:
-        if token_provider is None and config.access_token is None:
-            raise DestinationConfigError(self.name, "needs an access_token or a token_provider")
+        """Args:
+        config: The destination's configuration, its credentials included.
+        tokens: Where access tokens come from; by default, from `config`'s credentials.
+        client, policy, sleep: For `HttpDelivery`.
+
+        Raises:
+            DestinationConfigError: No usable credentials.
+        """
         self.config = config
         self.max_batch = config.batch_size
-        self._token_provider = token_provider
+        secret = config.credentials.get_secret_value() if config.credentials else None
+        self._tokens = tokens or TokenSource(
+            load_credentials(
+                secret,
+                application_default=config.application_default_credentials,
+                token_uri=config.token_uri,
+            )
+        )
         self._http = HttpDelivery(
             destination=self.name,
             base_url=config.base_url,
             client=client,
             policy=policy,
             sleep=sleep,
+            secrets=[secret] if secret else [],
         )
 
     async def aclose(self) -> None:
@@ -248,16 +269,28 @@ class GoogleDestination(Destination):
     ) -> DeliveryResult:
         result = DeliveryResult()
         pending = list(batch)
-        for _ in range(2):  # the batch, then once more without the rows it named
+
+        async def authorization() -> dict[str, str]:
+            return {"Authorization": f"Bearer {await self._tokens.token()}"}
+
+        refreshed = False
+        tries = 0
+        while tries < 2:  # the batch, then once more without the rows it named
             body = self.request_body(segment, [member for _, member in pending], action)
             response = await self._http.request(
                 "POST",
                 f"/v1/audienceMembers:{action}",
                 op=f"audienceMembers:{action}",
                 json_body=body,
-                headers={"Authorization": f"Bearer {await self._token()}"},
-                pass_through=(400,),
+                per_attempt=authorization,
+                pass_through=(400, 401) if not refreshed else (400,),
             )
+            if response.status_code == 401:
+                # Revoked or expired before its time: one forced refresh, then as usual.
+                refreshed = True
+                await self._tokens.token(force=True)
+                continue
+            tries += 1
             if response.status_code < 400:
                 result.sent += len(pending)
                 return result
@@ -276,9 +309,3 @@ class GoogleDestination(Destination):
             RowError(member.pid, "rejected with the rest of its request") for member, _ in pending
         )
         return result
-
-    async def _token(self) -> str:
-        if self._token_provider is not None:
-            return await self._token_provider()
-        assert self.config.access_token is not None
-        return self.config.access_token.get_secret_value()

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from tests.fakes.server import FakeApi, Reply, Request, Violation
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _CONSENT = {"CONSENT_GRANTED", "CONSENT_DENIED", "CONSENT_STATUS_UNSPECIFIED"}
+UNAUTHENTICATED = {
+    "error": {
+        "code": 401,
+        "message": "Request had invalid authentication credentials. Expected OAuth 2 access "
+        "token, login cookie or other valid authentication credential. See "
+        "https://developers.google.com/identity/sign-in/web/devconsole-project.",
+        "status": "UNAUTHENTICATED",
+    }
+}
 
 
 class FakeGoogle(FakeApi):
-    def __init__(self, token: str, operating_account_id: str) -> None:
+    def __init__(self, token: str | Callable[[str], bool], operating_account_id: str) -> None:
+        """`token`: the one bearer token accepted, or a check of each (a fake token
+        endpoint's `valid`, so that tokens expire)."""
         super().__init__()
         self.token = token
         self.operating_account_id = operating_account_id
@@ -37,7 +49,8 @@ class FakeGoogle(FakeApi):
             "/v1/audienceMembers:remove": "remove",
         }.get(request.path)
         self.require(action is not None, f"no route {request.path}", 404)
-        self.require(request.headers.get("authorization") == f"Bearer {self.token}", "auth", 401)
+        if not self._authorized(request.headers.get("authorization", "")):
+            return Reply(401, UNAUTHENTICATED)
         body = request.json()
         destinations = body.get("destinations")
         self.require(isinstance(destinations, list) and len(destinations) == 1, "destinations")
@@ -104,6 +117,12 @@ class FakeGoogle(FakeApi):
         else:
             stored.difference_update(emails)
         return Reply(200, {"requestId": f"req-{len(self.requests)}"})
+
+    def _authorized(self, header: str) -> bool:
+        scheme, _, token = header.partition(" ")
+        if scheme != "Bearer" or not token:
+            return False
+        return self.token(token) if callable(self.token) else token == self.token
 
     def _check_consent(self, consent: Any) -> None:
         self.require(isinstance(consent, dict), "consent must be an object")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from typing import Any
@@ -21,11 +23,12 @@ def graph_error(
     subcode: int | None = None,
     is_transient: bool = False,
     violation: Violation | None = None,
+    type_: str = "OAuthException",
 ) -> dict[str, Any]:
     """Graph's documented error body (docs/graph-api/guides/error-handling)."""
     error: dict[str, Any] = {
         "message": f"{message}: {violation}" if violation else message,
-        "type": "OAuthException",
+        "type": type_,
         "code": code,
         "fbtrace_id": "AbCdEfGhIjKlMnOp",
     }
@@ -37,10 +40,19 @@ def graph_error(
 
 
 class FakeMeta(FakeApi):
-    def __init__(self, access_token: str, api_version: str = META_GRAPH_VERSION) -> None:
+    def __init__(
+        self,
+        access_token: str,
+        api_version: str = META_GRAPH_VERSION,
+        *,
+        app_secret: str | None = None,
+    ) -> None:
+        """`app_secret`: the app has "Require App Secret" on; every call must carry
+        `appsecret_proof`."""
         super().__init__()
         self.access_token = access_token
         self.api_version = api_version
+        self.app_secret = app_secret
         self.audiences: dict[str, set[tuple[str, ...]]] = {}
         self.sessions: dict[int, list[dict[str, Any]]] = {}
 
@@ -111,6 +123,19 @@ class FakeMeta(FakeApi):
                 400,
                 graph_error("Invalid OAuth access token - Cannot parse access token", 190),
             )
+        if self.app_secret is not None:
+            proof = form.get("appsecret_proof")
+            expected = hmac.new(
+                self.app_secret.encode(), self.access_token.encode(), hashlib.sha256
+            ).hexdigest()
+            if proof is None:
+                message = "API calls from the server require an appsecret_proof argument"
+            elif not hmac.compare_digest(proof, expected):
+                message = "Invalid appsecret_proof provided in the API argument"
+            else:
+                message = ""
+            if message:
+                return Reply(400, graph_error(message, 100, type_="GraphMethodException"))
         payload = json.loads(form.get("payload", "null"))
         self.require(isinstance(payload, dict), "payload must be a JSON object")
         self.require(payload.get("schema") == SCHEMA, "schema")

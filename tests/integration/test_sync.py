@@ -33,7 +33,7 @@ from tests.fakes import FakeKlaviyo, FakeSleep, FakeWebhook
 from tests.integration.test_segments_support import add_profiles, profile, retire, set_props
 
 TODAY = date(2024, 6, 1)
-HOOK_SECRET = "whsec-test-0123456789"
+HOOK_SECRET = "whsec_d2hzZWMtdGVzdC0wMTIzNDU2Nzg5LWFuZC1tb3Jl"
 KLAVIYO_KEY = "pk_test_sync_4f9a1c0ffee"
 
 
@@ -84,7 +84,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 async def webhook_destination(graph: GraphClient, hook: FakeWebhook, **extra: Any) -> None:
-    config = {"url": hook.url + hook.path, "secret_ref": "hook", **extra}
+    config = {"url": hook.url + hook.path, "secret_ref": "hook", "allow_http": True, **extra}
     await dest.create_destination(graph, "hook", "webhook", config)
 
 
@@ -391,7 +391,10 @@ async def test_locks_schedules_and_secrets(
         await engine.sync("all", "hook", today=TODAY)
 
     await dest.create_destination(
-        graph, "nokey", "webhook", {"url": hook.url + hook.path, "secret_ref": "absent"}
+        graph,
+        "nokey",
+        "webhook",
+        {"url": hook.url + hook.path, "secret_ref": "absent", "allow_http": True},
     )
     with pytest.raises(MissingSecret) as err:
         await engine.sync("all", "nokey", today=TODAY)

@@ -37,7 +37,7 @@ def sleep() -> FakeSleep:
 def config(fake: FakeGoogle, **overrides: object) -> GoogleConfig:
     values: dict[str, object] = {
         "operating_account_id": ACCOUNT,
-        "access_token": SecretStr(TOKEN),
+        "credentials": SecretStr(TOKEN),
         "base_url": fake.url,
         "customer_match_terms_accepted": True,
         **overrides,
@@ -154,27 +154,16 @@ async def test_login_account_is_sent_when_configured(fake: FakeGoogle, sleep: Fa
     assert login == {"accountType": "GOOGLE_ADS", "accountId": "999"}
 
 
-async def test_token_provider_is_asked_per_request(fake: FakeGoogle, sleep: FakeSleep) -> None:
-    calls = 0
-
-    async def token() -> str:
-        nonlocal calls
-        calls += 1
-        return TOKEN
-
-    destination = GoogleDestination(
-        config(fake, access_token=None, batch_size=2), token_provider=token, sleep=sleep
-    )
-    try:
-        result = await destination.add(SEGMENT, make_members(3))
-    finally:
-        await destination.aclose()
-    assert result.sent == 3 and calls == 2
-
-
-def test_a_token_is_required(fake: FakeGoogle) -> None:
-    with pytest.raises(DestinationConfigError):
-        GoogleDestination(config(fake, access_token=None))
+def test_credentials_are_required(fake: FakeGoogle) -> None:
+    with pytest.raises(DestinationConfigError, match="no credentials"):
+        GoogleDestination(config(fake, credentials=None))
+    with pytest.raises(DestinationConfigError, match="not JSON"):
+        GoogleDestination(config(fake, credentials=SecretStr("{not json")))
+    with pytest.raises(DestinationConfigError, match="'service_account' could not be loaded"):
+        GoogleDestination(config(fake, credentials=SecretStr('{"type": "service_account"}')))
+    external = '{"type": "external_account", "credential_source": {"executable": {}}}'
+    with pytest.raises(DestinationConfigError, match="'external_account' are not taken"):
+        GoogleDestination(config(fake, credentials=SecretStr(external)))
 
 
 async def test_members_without_identifiers_are_invalid(google: GoogleDestination) -> None:
