@@ -21,7 +21,9 @@ Docs followed (developers.google.com/data-manager/api):
   refused in `begin()` and `add()` is refused (a bare `remove()` is allowed).
 - User identifiers (devguides/concepts/formatting): `emailAddress` and `phoneNumber`
   hashed; `address: {givenName, familyName, regionCode, postalCode}` with the names
-  hashed and region/postal code in clear; an address is sent only when all four exist.
+  (titles and suffixes taken off, lower-case, no punctuation) hashed and region/postal
+  code in clear; an address is sent only when all four exist. `AddressInfo.city` is used
+  by Google Analytics only, not by Customer Match, so the city is not sent.
 - A 400 INVALID_ARGUMENT lists `fieldViolations` such as `audience_members[3]...`; the
   request is then rejected whole, so the named rows are failed and the rest re-sent once.
 """
@@ -56,7 +58,8 @@ from activate.destinations.delivery import (
 from activate.destinations.google_auth import TokenSource, load_credentials
 from activate.hashing import (
     google_hashed_email,
-    google_hashed_name,
+    google_hashed_family_name,
+    google_hashed_given_name,
     google_hashed_phone,
     google_postal_code,
     google_region_code,
@@ -97,8 +100,8 @@ def user_identifiers(member: Member) -> list[dict[str, Any]]:
     if phone:
         identifiers.append({"phoneNumber": phone})
     address = {
-        "givenName": google_hashed_name(member.first_name),
-        "familyName": google_hashed_name(member.last_name),
+        "givenName": google_hashed_given_name(member.first_name),
+        "familyName": google_hashed_family_name(member.last_name),
         "regionCode": google_region_code(member.country),
         "postalCode": google_postal_code(member.postcode),
     }

@@ -5,8 +5,9 @@ and the Customer File Custom Audiences guide):
 - Add: `POST /{api_version}/{custom_audience_id}/users`; remove: `DELETE` on the same
   edge. Parameters `payload = {"schema": [...], "data": [[...], ...]}`, `session` and
   `access_token`; at most 10,000 rows per request.
-- Multi-key schema `["EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY"]`, every value
-  normalised then SHA-256 hex (see activate.hashing), an empty string where unknown.
+- Multi-key schema `["EMAIL", "PHONE", "FN", "LN", "ZIP", "CT", "COUNTRY"]`, every value
+  normalised then SHA-256 hex (see activate.hashing: names without titles and suffixes,
+  UK postcodes as Area/District/Sector, the city as a-z), an empty string where unknown.
 - `session = {session_id, batch_seq, last_batch_flag, estimated_num_total}` ties the
   batches of one upload together; `batch_seq` starts at 1.
 - The answer carries `num_received`, `num_invalid_entries`, `invalid_entry_samples`.
@@ -63,9 +64,11 @@ from activate.destinations.base import (
 from activate.destinations.delivery import HttpDelivery, RetryPolicy, SleepFn, chunked, send_batches
 from activate.destinations.versions import META_GRAPH_VERSION
 from activate.hashing import (
+    meta_hashed_city,
     meta_hashed_country,
     meta_hashed_email,
-    meta_hashed_name,
+    meta_hashed_family_name,
+    meta_hashed_given_name,
     meta_hashed_phone,
     meta_hashed_zip,
 )
@@ -73,7 +76,7 @@ from activate.hashing import (
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 10_000
-SCHEMA = ("EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY")
+SCHEMA = ("EMAIL", "PHONE", "FN", "LN", "ZIP", "CT", "COUNTRY")
 _THROTTLING_CODES = frozenset({4, 17, 32, 613, 80003})
 _TOKEN_CODES = frozenset({190, 102})
 _PERMISSION_CODES = frozenset({10, *range(200, 300)})
@@ -105,9 +108,10 @@ def hashed_row(member: Member) -> list[str]:
     values = (
         meta_hashed_email(member.email),
         meta_hashed_phone(member.phone),
-        meta_hashed_name(member.first_name),
-        meta_hashed_name(member.last_name),
+        meta_hashed_given_name(member.first_name),
+        meta_hashed_family_name(member.last_name),
         meta_hashed_zip(member.postcode, member.country),
+        meta_hashed_city(member.city),
         meta_hashed_country(member.country),
     )
     return [value or "" for value in values]

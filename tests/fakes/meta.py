@@ -11,7 +11,11 @@ from typing import Any
 from activate.destinations.versions import META_GRAPH_VERSION
 from tests.fakes.server import FakeApi, Reply, Request, Violation
 
-SCHEMA = ["EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY"]
+SCHEMA_KEYS = frozenset(
+    {"EMAIL", "PHONE", "GEN", "DOBY", "DOBM", "DOBD", "LN", "FN", "FI", "CT", "ST", "ZIP"}
+    | {"MADID", "COUNTRY", "EXTERN_ID", "PAGEUID", "LOOKALIKE_VALUE"}
+)
+"""The multi-key schema's documented keys (Customer File Custom Audiences)."""
 _USERS = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<audience>\d+)/users$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -138,12 +142,15 @@ class FakeMeta(FakeApi):
                 return Reply(400, graph_error(message, 100, type_="GraphMethodException"))
         payload = json.loads(form.get("payload", "null"))
         self.require(isinstance(payload, dict), "payload must be a JSON object")
-        self.require(payload.get("schema") == SCHEMA, "schema")
+        schema = payload.get("schema")
+        self.require(isinstance(schema, list) and bool(schema), "schema must be a list")
+        self.require(set(schema) <= SCHEMA_KEYS, f"unknown schema keys {schema}")
+        self.require(len(set(schema)) == len(schema), "schema keys repeated")
         data = payload.get("data")
         self.require(isinstance(data, list) and bool(data), "payload.data")
         self.require(len(data) <= 10_000, "more than 10,000 rows in one request")
         for row in data:
-            self.require(isinstance(row, list) and len(row) == len(SCHEMA), "row width")
+            self.require(isinstance(row, list) and len(row) == len(schema), "row width")
             self.require(all(v == "" or _HEX64.match(v) for v in row), "values must be SHA-256 hex")
             self.require(any(row), "empty row")
         self._check_session(json.loads(form.get("session", "null")))

@@ -60,7 +60,7 @@ def test_identifiers_follow_the_formatting_guide() -> None:
         {
             "address": {
                 "givenName": sha256_hex("zoë"),
-                "familyName": sha256_hex("o'brien"),
+                "familyName": sha256_hex("obrien"),
                 "regionCode": "GB",
                 "postalCode": "SW1A 1AA",
             }
@@ -68,6 +68,10 @@ def test_identifiers_follow_the_formatting_guide() -> None:
     ]
     # an address goes only whole
     assert user_identifiers(make_member(0, postcode=None))[2:] == []
+    # titles and suffixes come off the names
+    titled = user_identifiers(make_member(0, first_name="Mrs. Zoë", last_name="O'Brien Jr"))
+    assert titled[2]["address"]["givenName"] == sha256_hex("zoë")
+    assert titled[2]["address"]["familyName"] == sha256_hex("obrien")
 
 
 async def test_10001_members_take_two_requests(google: GoogleDestination, fake: FakeGoogle) -> None:

@@ -63,10 +63,14 @@ def test_rows_are_normalised_then_hashed() -> None:
         sha256_hex("447700900000"),
         sha256_hex("zoë"),
         sha256_hex("obrien"),
-        sha256_hex("sw1a1aa"),
+        sha256_hex("sw1a1"),
+        sha256_hex("london"),
         sha256_hex("gb"),
     ]
     assert hashed_row(make_member(0, phone=None, postcode=None))[1::3] == ["", ""]
+    assert hashed_row(make_member(0, city=None))[5] == ""
+    titled = hashed_row(make_member(0, first_name="Dr Zoë", last_name="O'Brien III"))
+    assert titled[2:4] == [sha256_hex("zoë"), sha256_hex("obrien")]
 
 
 async def test_10001_rows_take_two_requests_in_one_session(
