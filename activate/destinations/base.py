@@ -70,6 +70,9 @@ class Member:
     consents: dict[Purpose, bool] = field(default_factory=dict, repr=False)
     """Consent as the sources recorded it, per purpose: `True` granted, `False` refused;
     a purpose no source recorded is absent, and absent is never read as granted."""
+    vendor_id: str | None = None
+    """The destination's own id for this member (a Klaviyo profile id), as the sync state
+    recorded it from an earlier delivery; None when not known."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,15 @@ class DeliveryResult:
     failed: list[RowError] = field(default_factory=list)
     invalid: list[RowError] = field(default_factory=list)
     """Rows the destination cannot take at all (no email for an email-only destination)."""
+    vendor_ids: dict[str, str] = field(default_factory=dict)
+    """pid -> the destination's id for it, learnt by this delivery: the sync engine keeps
+    it with the member's state and hands it back as `Member.vendor_id`."""
 
     def merge(self, other: DeliveryResult) -> DeliveryResult:
         self.sent += other.sent
         self.failed.extend(other.failed)
         self.invalid.extend(other.invalid)
+        self.vendor_ids.update(other.vendor_ids)
         return self
 
 

@@ -21,7 +21,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -112,6 +112,7 @@ class _Outcome:
     done_invalid: list[str] = field(default_factory=list)
     failed: list[RowError] = field(default_factory=list)
     invalid: list[RowError] = field(default_factory=list)
+    vendor_ids: dict[str, str] = field(default_factory=dict)
 
 
 class SyncEngine:
@@ -315,15 +316,30 @@ class SyncEngine:
         t_send = time.perf_counter()
         g = self.graph
         snaps = await sync_repo.snapshots(g, state_id, plan.removes)
-        removals = [from_snapshot(pid, snaps.get(pid)) for pid in plan.removes]
+        # The destination's own ids, learnt when the members were first delivered: a
+        # removal or an update needs no look-up at the vendor.
+        known = await sync_repo.vendor_ids(
+            g, state_id, [*plan.removes, *(m.pid for m in plan.updates)]
+        )
+        removals = [
+            replace(from_snapshot(pid, snaps.get(pid)), vendor_id=known.get(pid))
+            for pid in plan.removes
+        ]
+        updates = [replace(m, vendor_id=known.get(m.pid)) for m in plan.updates]
         by_pid = {m.pid: m for m in (*plan.adds, *plan.updates)}
+        learnt: dict[str, str] = {}
 
         async def record(action: Action, pids: Sequence[str]) -> None:
             if action == "remove":
                 await sync_repo.record_removed(g, state_id, pids)
                 return
             sent = [
-                {"pid": pid, "hash": plan.hashes[pid], "snapshot": snapshot(by_pid[pid])}
+                {
+                    "pid": pid,
+                    "hash": plan.hashes[pid],
+                    "snapshot": snapshot(by_pid[pid]),
+                    "vendor_id": learnt.get(pid),
+                }
                 for pid in pids
             ]
             await sync_repo.record_sent(
@@ -336,9 +352,9 @@ class SyncEngine:
         at_once = not isinstance(destination, FileDestination)
         on_chunk = record if at_once else None
         await destination.begin(ref, run_id)
-        removed = await self._send(destination.remove, ref, removals, "remove", on_chunk)
-        added = await self._send(destination.add, ref, plan.adds, "add", on_chunk)
-        updated = await self._send(destination.update, ref, plan.updates, "update", on_chunk)
+        removed = await self._send(destination.remove, ref, removals, "remove", on_chunk, learnt)
+        added = await self._send(destination.add, ref, plan.adds, "add", on_chunk, learnt)
+        updated = await self._send(destination.update, ref, updates, "update", on_chunk, learnt)
         await destination.finish(ref, run_id)
         report.send_seconds = time.perf_counter() - t_send
 
@@ -373,7 +389,10 @@ class SyncEngine:
         members: Sequence[Member],
         action: Action,
         on_chunk: Callable[[Action, Sequence[str]], Any] | None = None,
+        learnt: dict[str, str] | None = None,
     ) -> _Outcome:
+        """Hand `members` over in chunks; `learnt` collects the vendor ids the destination
+        reports, before `on_chunk` records the chunk."""
         outcome = _Outcome()
         size = self.settings.chunk_size
         for start in range(0, len(members), size):
@@ -383,6 +402,9 @@ class SyncEngine:
             invalid = {e.pid for e in result.invalid}
             outcome.failed.extend(result.failed)
             outcome.invalid.extend(result.invalid)
+            outcome.vendor_ids.update(result.vendor_ids)
+            if learnt is not None:
+                learnt.update(result.vendor_ids)
             done: list[str] = []
             for m in chunk:
                 if m.pid in failed:

@@ -38,6 +38,8 @@ class FakeKlaviyo(FakeApi):
         """external_id -> Klaviyo profile id"""
         self.lists: dict[str, set[str]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
+        self.cancel_jobs = False
+        """Jobs are `cancelled` instead of completing."""
         self._ids = count(1)
 
     def violation_reply(self, violation: Violation) -> Reply:
@@ -124,9 +126,10 @@ class FakeKlaviyo(FakeApi):
         if sub is None:
             job["polls"] += 1
             done = job["polls"] > self.polls_before_complete
-            return Reply(
-                200, {"data": self._job_resource(job_id, "complete" if done else "processing")}
-            )
+            status = "complete" if done else "processing"
+            if done and self.cancel_jobs:
+                status = "cancelled"
+            return Reply(200, {"data": self._job_resource(job_id, status)})
         if sub == "import-errors":
             items = [
                 {

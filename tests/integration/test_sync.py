@@ -285,6 +285,47 @@ async def test_consent_is_respected(graph: GraphClient, engine: SyncEngine) -> N
         assert klaviyo.members("LIST1") == set()
 
 
+async def test_klaviyo_profile_ids_are_kept_in_the_sync_state(
+    graph: GraphClient, engine: SyncEngine
+) -> None:
+    """Ids learnt from the first import serve every later update and removal: no run
+    reads them again (150 requests a minute at Klaviyo)."""
+    await add_profiles(graph, customers(6, consent_email=True))
+    await service.create_segment(graph, "all", "All", has_identifier("email"))
+    with FakeKlaviyo(KLAVIYO_KEY) as klaviyo:
+        await dest.create_destination(
+            graph,
+            "klaviyo",
+            "klaviyo",
+            {
+                "base_url": klaviyo.url,
+                "secret_ref": "klaviyo",
+                "poll_interval": 0,
+                "attributes": ["clv_percentile"],
+            },
+        )
+        await dest.link(graph, "all", "klaviyo", external_id="LIST1")
+        first = await engine.sync("all", "klaviyo", today=TODAY)
+        assert first.adds == 6 and klaviyo.violations == []
+        state = dest.link_id("all", "klaviyo")
+        pids = [f"p-{i:03d}" for i in range(6)]
+        kept = await sync_repo.vendor_ids(graph, state, pids)
+        assert kept == {pid: klaviyo.profiles[pid] for pid in pids}
+        reads = len(klaviyo.requests)
+
+        await set_props(graph, "p-001", clv_percentile=0.99)  # an update
+        await set_props(graph, "p-002", consent_email=False)  # a removal
+        second = await engine.sync("all", "klaviyo", today=TODAY)
+        assert (second.updates, second.removes) == (1, 1)
+        later = klaviyo.requests[reads:]
+        assert [r.path for r in later if r.path == "/api/profiles"] == []
+        assert [r.path for r in later if r.path.endswith("/profiles") and r.method == "GET"] == []
+        assert klaviyo.members("LIST1") == set(pids) - {"p-002"}
+        assert await sync_repo.vendor_ids(graph, state, ["p-001"]) == {
+            "p-001": klaviyo.profiles["p-001"]
+        }
+
+
 async def test_nothing_is_lost_when_the_destination_fails_halfway(
     graph: GraphClient, engine: SyncEngine, hook: FakeWebhook
 ) -> None:
