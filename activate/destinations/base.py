@@ -73,6 +73,10 @@ class Member:
     vendor_id: str | None = None
     """The destination's own id for this member (a Klaviyo profile id), as the sync state
     recorded it from an earlier delivery; None when not known."""
+    last_sent: dict[str, Any] | None = field(default=None, repr=False)
+    """On an update: the identifiers (Member field names) and `attributes` as last
+    delivered, from the sync state, for a destination that sends only what changed (Braze
+    bills each attribute written); None when not known."""
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from activate.segments.service import get_segment, refresh_segment
 from activate.settings import ActivationSettings
 from activate.sync.destinations import get_spec, link, link_id
 from activate.sync.diff import Plan, plan_sync
-from activate.sync.members import from_snapshot, snapshot
+from activate.sync.members import from_snapshot, last_sent, snapshot
 from activate.sync.registry import DestinationSpec, build_destination, required_consent
 from core.clock import utc_now, utc_stamp_ms
 from core.faults import fault_point
@@ -315,7 +315,9 @@ class SyncEngine:
     ) -> None:
         t_send = time.perf_counter()
         g = self.graph
-        snaps = await sync_repo.snapshots(g, state_id, plan.removes)
+        snaps = await sync_repo.snapshots(
+            g, state_id, [*plan.removes, *(m.pid for m in plan.updates)]
+        )
         # The destination's own ids, learnt when the members were first delivered: a
         # removal or an update needs no look-up at the vendor.
         known = await sync_repo.vendor_ids(
@@ -325,7 +327,10 @@ class SyncEngine:
             replace(from_snapshot(pid, snaps.get(pid)), vendor_id=known.get(pid))
             for pid in plan.removes
         ]
-        updates = [replace(m, vendor_id=known.get(m.pid)) for m in plan.updates]
+        updates = [
+            replace(m, vendor_id=known.get(m.pid), last_sent=last_sent(snaps.get(m.pid)))
+            for m in plan.updates
+        ]
         by_pid = {m.pid: m for m in (*plan.adds, *plan.updates)}
         learnt: dict[str, str] = {}
 
