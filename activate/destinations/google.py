@@ -26,10 +26,23 @@ Docs followed (developers.google.com/data-manager/api):
   by Google Analytics only, not by Customer Match, so the city is not sent.
 - A 400 INVALID_ARGUMENT lists `fieldViolations` such as `audience_members[3]...`; the
   request is then rejected whole, so the named rows are failed and the rest re-sent once.
+  A 400 that names no audience member (an unknown destination, a bad account) is the
+  configuration's fault: the run fails at once, not batch after batch.
+- 429 RESOURCE_EXHAUSTED (a quota) is retried after the `google.rpc.RetryInfo`
+  `retryDelay` of its details, or with back-off.
+- The answer's `requestId` is kept and its outcome read with
+  `GET /v1/requestStatus:retrieve?requestId=...` (reference/rest/v1/requestStatus):
+  `requestStatusPerDestination[].requestStatus` is PROCESSING, SUCCESS, PARTIAL_SUCCESS or
+  FAILED, with `errorInfo.errorCounts[] {recordCount, reason}`. Polled with a growing
+  interval for up to `status_timeout_s`: FAILED fails the request's rows with the reasons
+  (retryable when the reason is Google's internal error); PARTIAL_SUCCESS keeps the rows
+  (Google does not say which were refused) and logs the counts; still PROCESSING, the
+  rows count as sent. `status_timeout_s: 0` does not poll.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -41,7 +54,9 @@ from activate.destinations.base import (
     Channel,
     DeliveryResult,
     Destination,
+    DestinationAuthError,
     DestinationConfigError,
+    DestinationError,
     Member,
     Purpose,
     RowError,
@@ -65,7 +80,11 @@ from activate.hashing import (
     google_region_code,
 )
 
+logger = logging.getLogger(__name__)
+
 MAX_MEMBERS = 10_000
+_RETRY_DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
+_FINAL = frozenset({"SUCCESS", "PARTIAL_SUCCESS", "FAILED"})
 ConsentStatus = Literal["CONSENT_GRANTED", "CONSENT_DENIED", "CONSENT_STATUS_UNSPECIFIED"]
 _VIOLATION_INDEX = re.compile(r"audience_?[mM]embers\[(\d+)\]")
 
@@ -89,6 +108,10 @@ class GoogleConfig(BaseModel):
     """Set by the operator once the advertiser accepted Google's Customer Match terms;
     members are not added before."""
     batch_size: int = Field(MAX_MEMBERS, ge=1, le=MAX_MEMBERS)
+    status_timeout_s: float = Field(120.0, ge=0)
+    """How long each request's outcome is polled for (`requestStatus:retrieve`)."""
+    status_poll_s: float = Field(2.0, gt=0)
+    """The first wait before polling; doubled after each poll, up to 30 s."""
 
 
 def user_identifiers(member: Member) -> list[dict[str, Any]]:
@@ -127,6 +150,26 @@ def audience_member(member: Member, action: Literal["ingest", "remove"]) -> dict
     if action == "ingest":
         row["consent"] = member_consent(member)
     return row
+
+
+def retry_delay(response: httpx.Response) -> float | None:
+    """Seconds from the `google.rpc.RetryInfo` of an error's details ("30s")."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    details = error.get("details") if isinstance(error, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
+            match = _RETRY_DELAY.match(str(detail.get("retryDelay", "")))
+            if match:
+                return float(match.group(1))
+    return None
+
+
+def error_status(body: Any) -> str:
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("status", "")) if isinstance(error, dict) else ""
 
 
 def violated_rows(body: Any) -> dict[int, str]:
@@ -181,6 +224,7 @@ class GoogleDestination(Destination):
             client=client,
             policy=policy,
             sleep=sleep,
+            wait_hint=retry_delay,
             secrets=[secret] if secret else [],
         )
 
@@ -273,9 +317,6 @@ class GoogleDestination(Destination):
         result = DeliveryResult()
         pending = list(batch)
 
-        async def authorization() -> dict[str, str]:
-            return {"Authorization": f"Bearer {await self._tokens.token()}"}
-
         refreshed = False
         tries = 0
         while tries < 2:  # the batch, then once more without the rows it named
@@ -285,7 +326,7 @@ class GoogleDestination(Destination):
                 f"/v1/audienceMembers:{action}",
                 op=f"audienceMembers:{action}",
                 json_body=body,
-                per_attempt=authorization,
+                per_attempt=self._authorization,
                 pass_through=(400, 401) if not refreshed else (400,),
             )
             if response.status_code == 401:
@@ -295,11 +336,19 @@ class GoogleDestination(Destination):
                 continue
             tries += 1
             if response.status_code < 400:
-                result.sent += len(pending)
-                return result
-            rows = violated_rows(response.json()) if response.content else {}
+                answer = response.json() if response.content else {}
+                request_id = answer.get("requestId") if isinstance(answer, dict) else None
+                return result.merge(await self._outcome(request_id, pending))
+            body = response.json() if response.content else {}
+            rows = violated_rows(body)
             if not rows:
-                raise self._http.error_for(f"audienceMembers:{action}", response)
+                error = self._http.error_for(f"audienceMembers:{action}", response)
+                raise DestinationConfigError(
+                    self.name,
+                    f"Google refused the request itself ({error_status(body) or 400}), not "
+                    f"its members: check the destination's accounts and audience id. "
+                    f"{error.body_excerpt}",
+                )
             result.failed.extend(
                 RowError(pending[i][0].pid, reason)
                 for i, reason in rows.items()
@@ -312,3 +361,70 @@ class GoogleDestination(Destination):
             RowError(member.pid, "rejected with the rest of its request") for member, _ in pending
         )
         return result
+
+    async def _outcome(
+        self, request_id: Any, batch: Sequence[tuple[Member, dict[str, Any]]]
+    ) -> DeliveryResult:
+        """What Google made of an accepted request, read from its status."""
+        sent = DeliveryResult(sent=len(batch))
+        if not isinstance(request_id, str) or not request_id or self.config.status_timeout_s <= 0:
+            return sent
+        status = await self._poll_status(request_id)
+        if status is None:
+            return sent
+        state = status.get("requestStatus")
+        counts = ((status.get("errorInfo") or {}).get("errorCounts")) or []
+        reasons = ", ".join(
+            f"{c.get('reason', 'UNKNOWN')} x{c.get('recordCount', '?')}"
+            for c in counts
+            if isinstance(c, dict)
+        )
+        if state == "FAILED":
+            transient = any(
+                isinstance(c, dict) and str(c.get("reason", "")).endswith("INTERNAL_ERROR")
+                for c in counts
+            )
+            reason = f"Google failed request {request_id}: {reasons or 'no reason given'}"
+            return DeliveryResult(
+                failed=[RowError(m.pid, reason, retryable=transient) for m, _ in batch]
+            )
+        if state == "PARTIAL_SUCCESS":
+            logger.warning(
+                "google: request %s partly refused (%s); Google does not say which members",
+                request_id,
+                reasons or "no reason given",
+            )
+        return sent
+
+    async def _poll_status(self, request_id: str) -> dict[str, Any] | None:
+        """The request's status for our one destination once final; None if it is still
+        processing at the deadline, or cannot be read."""
+        waited, interval = 0.0, self.config.status_poll_s
+        while waited < self.config.status_timeout_s:
+            await self._http.sleep(interval)
+            waited += interval
+            interval = min(interval * 2, 30.0)
+            try:
+                response = await self._http.request(
+                    "GET",
+                    "/v1/requestStatus:retrieve",
+                    op="requestStatus:retrieve",
+                    params={"requestId": request_id},
+                    per_attempt=self._authorization,
+                )
+            except (DestinationAuthError, DestinationConfigError):
+                raise
+            except DestinationError as exc:
+                logger.warning(
+                    "google: status of %s unreadable: %s", request_id, type(exc).__name__
+                )
+                return None
+            statuses = (response.json() or {}).get("requestStatusPerDestination") or []
+            status = statuses[0] if statuses and isinstance(statuses[0], dict) else {}
+            if status.get("requestStatus") in _FINAL:
+                return status
+        logger.warning("google: request %s still processing: counted as sent", request_id)
+        return None
+
+    async def _authorization(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self._tokens.token()}"}

@@ -60,13 +60,13 @@ class SlowGoogle(FakeGoogle):
         self.oauth = oauth
         self.clock = clock
         self.step_s = step_s
-        self.statuses: list[int] = []
+        self.answers: list[int] = []
         self.tokens: list[str] = []
         self.after: list[Any] = []
 
     def route(self, request: Request) -> Reply:
         reply = super().route(request)
-        self.statuses.append(reply.status)
+        self.answers.append(reply.status)
         self.tokens.append(request.headers.get("authorization", ""))
         self.clock.now += self.step_s
         for hook in self.after:
@@ -134,6 +134,7 @@ def destination(api: FakeGoogle, credentials: str | None, **extra: Any) -> Googl
         customer_match_terms_accepted=True,
         batch_size=2,
         token_uri=oauth_uri(api),
+        status_timeout_s=0,
         **extra,
     )
     return GoogleDestination(config, policy=POLICY, sleep=FakeSleep())
@@ -152,7 +153,7 @@ async def test_a_sync_longer_than_a_token_lives_keeps_working(
             await google.aclose()
 
     assert result.sent == 14 and result.failed == []
-    assert api.statuses == [200] * 7 and api.violations == []
+    assert api.answers == [200] * 7 and api.violations == []
     assert clock.now - START == 7 * 20 * 60
     # Refreshed before the first token's hour was up, never after it expired.
     assert len(oauth.grants) == 3
@@ -171,7 +172,7 @@ async def test_a_token_revoked_early_is_refreshed_once_and_the_batch_resent(
         finally:
             await google.aclose()
     assert result.sent == 4
-    assert api.statuses == [200, 401, 200]
+    assert api.answers == [200, 401, 200]
     assert len(oauth.grants) == 2
 
 
@@ -201,7 +202,7 @@ async def test_a_bare_access_token_is_used_until_google_refuses_it(
                 await google.add(SEGMENT, make_members(6))
         finally:
             await google.aclose()
-    assert api.statuses == [200, 200, 401, 401]
+    assert api.answers == [200, 200, 401, 401]
     assert oauth.grants == []
 
 
