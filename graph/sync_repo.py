@@ -193,6 +193,17 @@ async def snapshots(graph: GraphClient, state_id: str, pids: Sequence[str]) -> d
     return out
 
 
+async def source_keys(graph: GraphClient, source: str, pids: Sequence[str]) -> dict[str, str]:
+    """pid -> the profile's customer key in `source`, for the profiles with a record of it."""
+    out: dict[str, str] = {}
+    for start in range(0, len(pids), CHUNK):
+        rows = await graph.read(
+            "sync_member_source_keys", {"source": source, "pids": list(pids[start : start + CHUNK])}
+        )
+        out.update((r["pid"], r["key"]) for r in rows)
+    return out
+
+
 async def vendor_ids(graph: GraphClient, state_id: str, pids: Sequence[str]) -> dict[str, str]:
     """pid -> the destination's own id for it, for the pids that have one."""
     out: dict[str, str] = {}

@@ -73,6 +73,9 @@ class Member:
     vendor_id: str | None = None
     """The destination's own id for this member (a Klaviyo profile id), as the sync state
     recorded it from an earlier delivery; None when not known."""
+    source_key: str | None = None
+    """The member's customer key in the source the destination names its users by
+    (`Destination.key_source`); None when the profile has no record of that source."""
     last_sent: dict[str, Any] | None = field(default=None, repr=False)
     """On an update: the identifiers (Member field names) and `attributes` as last
     delivered, from the sync state, for a destination that sends only what changed (Braze
@@ -122,6 +125,9 @@ class Destination(ABC):
     """The largest batch one vendor request takes; callers may pass more, it is split."""
     channel: Channel
     """Which consent the sync engine checks before handing members over."""
+    key_source: str | None = None
+    """A source whose customer keys name the members at the vendor (a brand's own Braze
+    external_id): the engine hands each member's key over as `Member.source_key`."""
 
     @abstractmethod
     async def add(self, segment: SegmentRef, members: Sequence[Member]) -> DeliveryResult:

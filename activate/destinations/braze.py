@@ -8,8 +8,11 @@ attributes object, "Custom attributes" and "Subscription groups"):
   contracts: `batch_size` (default 50) follows the contract.
 - Each attribute object names the user by `external_id` or by `user_alias: {alias_name,
   alias_label}` (`identifier`); an alias-only user is created only with
-  `_update_existing_only: false`. The brand's own external id is the pid unless the user
-  is named by alias.
+  `_update_existing_only: false`. The `external_id` is the brand's own: the member's
+  customer key in `external_id_source` (the engine hands it over as `Member.source_key`),
+  our profile id only where the member has no record of that source. The id a member was
+  added under is kept in the sync state (`vendor_ids`) and names it on every later update
+  and removal, even after its key or profile changed.
 - Membership: by default one boolean custom attribute per segment
   (`<segments_attribute>_<label>`: `true` on add, `null` on removal, which unsets it), so
   no limit applies to how many segments a member is in. An array attribute
@@ -87,6 +90,9 @@ class BrazeConfig(BaseModel):
     """How users are named: our profile id as `external_id`, or a user alias."""
     alias_label: str = Field("cdp_pid", min_length=1, max_length=100)
     """With `identifier: user_alias`: the alias label; the alias name is the pid."""
+    external_id_source: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    """The source whose customer keys are the brand's Braze external ids (e.g. `ecommerce`);
+    unset: our profile ids."""
     membership: Literal["boolean", "array"] = "boolean"
     segments_attribute: str = "cdp_segments"
     """The array attribute, or the prefix of the per-segment booleans."""
@@ -122,6 +128,8 @@ class BrazeDestination(Destination):
         self.config = config
         self.max_batch = config.batch_size
         self.channel: Channel = config.channel
+        if config.identifier == "external_id":
+            self.key_source = config.external_id_source
         self._http = HttpDelivery(
             destination=self.name,
             base_url=config.base_url,
@@ -153,10 +161,16 @@ class BrazeDestination(Destination):
         if self.config.identifier == "user_alias":
             alias = {"alias_name": member.pid, "alias_label": self.config.alias_label}
             return {"user_alias": alias, "_update_existing_only": not create}
-        obj: dict[str, Any] = {"external_id": member.pid}
+        obj: dict[str, Any] = {"external_id": self.external_id(member)}
         if not create:
             obj["_update_existing_only"] = True
         return obj
+
+    def external_id(self, member: Member) -> str:
+        """The id the member was added under, else the brand's key, else our pid."""
+        if self.key_source is None:
+            return member.pid
+        return member.vendor_id or member.source_key or member.pid
 
     def fields(self, member: Member) -> dict[str, Any]:
         """Standard and custom attributes as they are now."""
@@ -253,6 +267,9 @@ class BrazeDestination(Destination):
         rows = [(m, self.add_object(m, label)) for m in valid]
         result = await self._send(rows)
         result.invalid.extend(invalid)
+        if self.key_source is not None:
+            failed = {e.pid for e in result.failed}
+            result.vendor_ids = {m.pid: self.external_id(m) for m, _ in rows if m.pid not in failed}
         return result
 
     async def update(self, segment: SegmentRef, members: Sequence[Member]) -> DeliveryResult:

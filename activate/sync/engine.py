@@ -331,6 +331,15 @@ class SyncEngine:
             replace(m, vendor_id=known.get(m.pid), last_sent=last_sent(snaps.get(m.pid)))
             for m in plan.updates
         ]
+        adds = list(plan.adds)
+        if destination.key_source:
+            keys = await sync_repo.source_keys(
+                g, destination.key_source, [*plan.removes, *(m.pid for m in (*adds, *updates))]
+            )
+            adds, updates, removals = (
+                [replace(m, source_key=keys.get(m.pid)) for m in members]
+                for members in (adds, updates, removals)
+            )
         by_pid = {m.pid: m for m in (*plan.adds, *plan.updates)}
         learnt: dict[str, str] = {}
 
@@ -358,7 +367,7 @@ class SyncEngine:
         on_chunk = record if at_once else None
         await destination.begin(ref, run_id)
         removed = await self._send(destination.remove, ref, removals, "remove", on_chunk, learnt)
-        added = await self._send(destination.add, ref, plan.adds, "add", on_chunk, learnt)
+        added = await self._send(destination.add, ref, adds, "add", on_chunk, learnt)
         updated = await self._send(destination.update, ref, updates, "update", on_chunk, learnt)
         await destination.finish(ref, run_id)
         report.send_seconds = time.perf_counter() - t_send

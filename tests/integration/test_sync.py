@@ -29,7 +29,7 @@ from graph.client import GraphClient
 from matching import overrides
 from matching.resolve import Resolver
 from tests.factories.records import ingest_people
-from tests.fakes import FakeKlaviyo, FakeSleep, FakeWebhook
+from tests.fakes import FakeBraze, FakeKlaviyo, FakeSleep, FakeWebhook
 from tests.integration.test_segments_support import add_profiles, profile, retire, set_props
 
 TODAY = date(2024, 6, 1)
@@ -324,6 +324,53 @@ async def test_klaviyo_profile_ids_are_kept_in_the_sync_state(
         assert await sync_repo.vendor_ids(graph, state, ["p-001"]) == {
             "p-001": klaviyo.profiles["p-001"]
         }
+
+
+async def test_braze_users_are_named_by_the_brands_key_from_a_source(
+    graph: GraphClient, activation: ActivationSettings
+) -> None:
+    await add_profiles(graph, customers(3, consent_email=True))
+    await graph.write_text(
+        "test_source_ids",
+        "MATCH (r:Record) WHERE r.rid IN ['p-000:r', 'p-001:r'] "
+        "SET r.source_id = 'SHOP-' + substring(r.rid, 2, 3)",
+        {},
+    )
+    await service.create_segment(graph, "all", "All", has_identifier("email"))
+    settings = activation.model_copy(
+        update={"secrets": {**activation.secrets, "braze": SecretStr("braze-key-123456")}}
+    )
+    engine = SyncEngine(graph, settings)
+    with FakeBraze("braze-key-123456") as braze:
+        await dest.create_destination(
+            graph,
+            "braze",
+            "braze",
+            {
+                "base_url": braze.url,
+                "secret_ref": "braze",
+                "external_id_source": "ecommerce",
+                "attributes": ["clv_percentile"],
+            },
+        )
+        await dest.link(graph, "all", "braze", external_id="vip")
+        first = await engine.sync("all", "braze", today=TODAY)
+        assert first.adds == 3 and braze.violations == []
+        assert set(braze.users) == {"SHOP-000", "SHOP-001", "p-002"}
+
+        # Only what changed goes on an update; the removal names the user it added.
+        await set_props(graph, "p-000", clv_percentile=0.99)
+        await set_props(graph, "p-001", consent_email=False)
+        sent = len(braze.requests)
+        second = await engine.sync("all", "braze", today=TODAY)
+        assert (second.updates, second.removes) == (1, 1)
+        objects = [o for r in braze.requests[sent:] for o in r.json()["attributes"]]
+        assert {
+            "external_id": "SHOP-000",
+            "_update_existing_only": True,
+            "clv_percentile": 0.99,
+        } in (objects)
+        assert braze.segment_members("vip") == {"SHOP-000", "p-002"}
 
 
 async def test_nothing_is_lost_when_the_destination_fails_halfway(

@@ -265,3 +265,42 @@ async def test_no_secrets_or_personal_data_in_logs(
     assert "retrying" in caplog.text
     for secret in (API_KEY, "example.com", "7700900", "O'Brien"):
         assert secret.lower() not in caplog.text.lower()
+
+
+async def test_users_are_named_by_the_brands_own_key_and_keep_it(
+    fake: FakeBraze, sleep: FakeSleep
+) -> None:
+    config = BrazeConfig(
+        api_key=SecretStr(API_KEY), base_url=fake.url, external_id_source="ecommerce"
+    )
+    destination = BrazeDestination(config, sleep=sleep)
+    assert destination.key_source == "ecommerce"
+    keyed = make_member(0, source_key="SHOP-1000")
+    unkeyed = make_member(1)  # no ecommerce record: our profile id, as a fallback
+    try:
+        added = await destination.add(SEGMENT, [keyed, unkeyed])
+        # Later the key changed (a re-keyed shop account): the user keeps the id it has.
+        moved = replace(keyed, source_key="SHOP-2000", vendor_id=added.vendor_ids["p000000"])
+        removed = await destination.remove(SEGMENT, [moved])
+    finally:
+        await destination.aclose()
+    assert added.vendor_ids == {"p000000": "SHOP-1000", "p000001": "p000001"}
+    assert removed.sent == 1 and fake.violations == []
+    assert set(fake.users) == {"SHOP-1000", "p000001"}
+    assert fake.segment_members("churn_risk_high") == {"p000001"}
+
+
+async def test_alias_naming_ignores_the_key_source(fake: FakeBraze, sleep: FakeSleep) -> None:
+    config = BrazeConfig(
+        api_key=SecretStr(API_KEY),
+        base_url=fake.url,
+        identifier="user_alias",
+        external_id_source="ecommerce",
+    )
+    destination = BrazeDestination(config, sleep=sleep)
+    try:
+        result = await destination.add(SEGMENT, [make_member(0, source_key="SHOP-1")])
+    finally:
+        await destination.aclose()
+    assert destination.key_source is None and result.vendor_ids == {}
+    assert set(fake.users) == {"alias:cdp_pid:p000000"}
