@@ -204,6 +204,16 @@ async def source_keys(graph: GraphClient, source: str, pids: Sequence[str]) -> d
     return out
 
 
+async def consents(graph: GraphClient, pids: Sequence[str]) -> list[Row]:
+    """The recorded consent properties of these profiles (those that still exist)."""
+    out: list[Row] = []
+    for start in range(0, len(pids), CHUNK):
+        out.extend(
+            await graph.read("sync_member_consents", {"pids": list(pids[start : start + CHUNK])})
+        )
+    return out
+
+
 async def vendor_ids(graph: GraphClient, state_id: str, pids: Sequence[str]) -> dict[str, str]:
     """pid -> the destination's own id for it, for the pids that have one."""
     out: dict[str, str] = {}

@@ -21,7 +21,10 @@ attributes object, "Custom attributes" and "Subscription groups"):
   fewer segments than that are synced to the workspace.
 - `subscription_groups: [{subscription_group_id, subscription_state}]` puts members with a
   recorded email or SMS consent in (`subscribed`) or out of (`unsubscribed`) the
-  configured groups; members with nothing recorded are left as they are.
+  configured groups; members with nothing recorded are left as they are. A member removed
+  because the sources recorded an email opt-out also gets `email_subscribe:
+  "unsubscribed"` (Braze's global email state), and recorded opt-outs take them out of
+  the configured groups.
 - Braze bills a data point per attribute written and asks for deltas: an update sends only
   the identifiers and attributes that changed since the last delivery (`Member.last_sent`,
   from the sync state), and nothing at all when none did.
@@ -257,7 +260,14 @@ class BrazeDestination(Destination):
         return {**changes, **self.user(member, create=False)}
 
     def remove_object(self, member: Member, label: str) -> dict[str, Any]:
-        return {**self.user(member, create=False), **self.membership(label, member_of=False)}
+        obj = {**self.user(member, create=False), **self.membership(label, member_of=False)}
+        # A removal because the sources recorded an opt-out tells Braze so.
+        if member.consents.get("email") is False:
+            obj["email_subscribe"] = "unsubscribed"
+        groups = [g for g in self.subscriptions(member) if g["subscription_state"] != "subscribed"]
+        if groups:
+            obj["subscription_groups"] = groups
+        return obj
 
     # delivery ----------------------------------------------------------------------
 

@@ -16,6 +16,13 @@ github.com/klaviyo/openapi):
 - Get Profiles, `GET /api/profiles?filter=any(external_id,[...])`.
 - Remove Profiles from List, `DELETE /api/lists/{id}/relationships/profiles`: at most
   1,000 profile ids per call.
+- Bulk Unsubscribe Profiles, `POST /api/profile-subscription-bulk-delete-jobs`: at most
+  100 profiles per call, each `{email, phone_number, subscriptions: {email: {marketing:
+  {consent: "UNSUBSCRIBED"}}, sms: {...}}}`; without a list it unsubscribes globally
+  (scopes `subscriptions:write`, `profiles:write`, `lists:write`). A member removed
+  because the sources recorded an opt-out (email refused or unsubscribed; SMS refused) is
+  unsubscribed from that channel before leaving the list, so Klaviyo stops marketing to
+  them everywhere, not only from this list.
 Every call sends `Authorization: Klaviyo-API-Key <key>` and the `revision` header.
 
 Removal needs Klaviyo profile ids. We send the pid as `external_id` on import and, for
@@ -77,6 +84,8 @@ JOBS_PATH = "/api/profile-bulk-import-jobs"
 MAX_PROFILES_PER_JOB = 10_000
 MAX_JOB_BYTES = 5_000_000
 MAX_REMOVE_PER_CALL = 1_000
+MAX_UNSUBSCRIBE_PER_CALL = 100
+UNSUBSCRIBE_PATH = "/api/profile-subscription-bulk-delete-jobs"
 LOOKUP_CHUNK = 100
 
 
@@ -141,6 +150,26 @@ def profile_object(member: Member) -> dict[str, Any]:
         attributes["location"] = location
     if member.attributes:
         attributes["properties"] = jsonable(member.attributes)
+    return {"type": "profile", "attributes": attributes}
+
+
+def unsubscription(member: Member) -> dict[str, Any] | None:
+    """The profile to unsubscribe for a member whose sources recorded an opt-out; None
+    when none is recorded, or there is nothing to name them by."""
+    channels: dict[str, Any] = {}
+    email = member.email.strip() if member.email else None
+    phone = google_phone(member.phone)
+    if member.consents.get("email") is False and email:
+        channels["email"] = {"marketing": {"consent": "UNSUBSCRIBED"}}
+    if member.consents.get("sms") is False and phone:
+        channels["sms"] = {"marketing": {"consent": "UNSUBSCRIBED"}}
+    if not channels:
+        return None
+    attributes: dict[str, Any] = {"subscriptions": channels}
+    if email:
+        attributes["email"] = email
+    if phone:
+        attributes["phone_number"] = phone
     return {"type": "profile", "attributes": attributes}
 
 
@@ -367,6 +396,21 @@ class KlaviyoDestination(Destination):
         )
 
     async def _remove(self, batch: Sequence[Member], list_id: str) -> DeliveryResult:
+        # Opt-outs first: if Klaviyo does not take them, the rows stay for the next run.
+        opt_outs = [u for m in batch if (u := unsubscription(m)) is not None]
+        for chunk in chunked(opt_outs, MAX_UNSUBSCRIBE_PER_CALL):
+            await self._http.request(
+                "POST",
+                UNSUBSCRIBE_PATH,
+                op="unsubscribe profiles",
+                json_body={
+                    "data": {
+                        "type": "profile-subscription-bulk-delete-job",
+                        "attributes": {"profiles": {"data": list(chunk)}},
+                    }
+                },
+                headers={"Content-Type": JSONAPI},
+            )
         pids = [m.pid for m in batch]
         ids = await self.ids.get_many(pids)
         ids.update({m.pid: m.vendor_id for m in batch if m.vendor_id})

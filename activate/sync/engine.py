@@ -39,7 +39,7 @@ from activate.segments.service import get_segment, refresh_segment
 from activate.settings import ActivationSettings
 from activate.sync.destinations import get_spec, link, link_id
 from activate.sync.diff import Plan, plan_sync
-from activate.sync.members import from_snapshot, last_sent, snapshot
+from activate.sync.members import from_snapshot, last_sent, recorded_consents, snapshot
 from activate.sync.registry import DestinationSpec, build_destination, required_consent
 from core.clock import utc_now, utc_stamp_ms
 from core.faults import fault_point
@@ -323,8 +323,16 @@ class SyncEngine:
         known = await sync_repo.vendor_ids(
             g, state_id, [*plan.removes, *(m.pid for m in plan.updates)]
         )
+        # What the sources record now: an opt-out is told to the destination as such.
+        recorded = {
+            row["pid"]: recorded_consents(row) for row in await sync_repo.consents(g, plan.removes)
+        }
         removals = [
-            replace(from_snapshot(pid, snaps.get(pid)), vendor_id=known.get(pid))
+            replace(
+                from_snapshot(pid, snaps.get(pid)),
+                vendor_id=known.get(pid),
+                consents=recorded.get(pid, {}),
+            )
             for pid in plan.removes
         ]
         updates = [

@@ -117,6 +117,12 @@ class FakeBraze(FakeApi):
             self.data_points += 1
             if name == "subscription_groups":
                 self._subscribe(key, value)
+            elif name == "email_subscribe":
+                self.require(
+                    value in ("opted_in", "subscribed", "unsubscribed"),
+                    "email_subscribe: opted_in, subscribed or unsubscribed",
+                )
+                user[name] = value
             elif isinstance(value, dict):
                 self.require(
                     set(value) <= {"add", "remove"}

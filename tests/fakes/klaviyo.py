@@ -1,4 +1,7 @@
-"""Fake Klaviyo API: bulk import jobs, job errors and profiles, profile lookup, list removal."""
+"""Fake Klaviyo API: bulk import jobs, job errors and profiles, profile lookup, list removal,
+bulk unsubscribe (validated against the OpenAPI schema's `SubscriptionDeleteJobCreateQuery`:
+at most 100 profiles, `subscriptions` required, consent `UNSUBSCRIBED` only, an email or a
+phone number for the email and SMS channels)."""
 
 from __future__ import annotations
 
@@ -38,6 +41,8 @@ class FakeKlaviyo(FakeApi):
         """external_id -> Klaviyo profile id"""
         self.lists: dict[str, set[str]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
+        self.unsubscribed: dict[str, set[str]] = {}
+        """email or phone -> channels unsubscribed from marketing (globally: no list given)."""
         self.cancel_jobs = False
         """Jobs are `cancelled` instead of completing."""
         self._ids = count(1)
@@ -65,6 +70,11 @@ class FakeKlaviyo(FakeApi):
         self.require(headers.get("revision") == self.revision, "missing or wrong revision header")
         if request.method == "POST" and request.path == JOBS:
             return self._create_job(request)
+        if (
+            request.method == "POST"
+            and request.path == "/api/profile-subscription-bulk-delete-jobs"
+        ):
+            return self._unsubscribe(request)
         job = _JOB_PATH.match(request.path)
         if request.method == "GET" and job:
             return self._job(request, job["id"], job["sub"])
@@ -105,6 +115,38 @@ class FakeKlaviyo(FakeApi):
                 self.lists.setdefault(item["id"], set()).add(kid)
         self.jobs[job_id] = {"polls": 0, "errors": errors, "items": items, "total": len(profiles)}
         return Reply(202, {"data": self._job_resource(job_id, "queued")})
+
+    def _unsubscribe(self, request: Request) -> Reply:
+        self.require("json" in request.headers.get("content-type", ""), "content-type must be JSON")
+        data = request.json().get("data") or {}
+        self.require(data.get("type") == "profile-subscription-bulk-delete-job", "data.type")
+        profiles: Any = (((data.get("attributes") or {}).get("profiles")) or {}).get("data")
+        self.require(isinstance(profiles, list) and bool(profiles), "attributes.profiles.data")
+        self.require(len(profiles) <= 100, "more than 100 profiles per call")
+        has_list = bool((data.get("relationships") or {}).get("list"))
+        for profile in profiles:
+            self.require(profile.get("type") == "profile", "profile type")
+            attributes = profile.get("attributes") or {}
+            channels: Any = attributes.get("subscriptions")
+            self.require(isinstance(channels, dict) and bool(channels), "subscriptions required")
+            self.require(set(channels) <= {"email", "sms", "whatsapp", "push"}, "channels")
+            for name, params in channels.items():
+                consents = [v for k, v in params.items() if k != "tokens"]
+                self.require(
+                    all(c == {"consent": "UNSUBSCRIBED"} for c in consents),
+                    f"{name}: consent must be UNSUBSCRIBED",
+                )
+            email, phone = attributes.get("email"), attributes.get("phone_number")
+            self.require("email" not in channels or bool(email), "email channel needs email")
+            self.require("sms" not in channels or bool(phone), "sms channel needs phone_number")
+            self.require(
+                phone is None or re.fullmatch(r"\+\d{7,15}", phone) is not None, "phone E.164"
+            )
+            if not has_list:
+                for key, channel in ((email, "email"), (phone, "sms")):
+                    if key and channel in channels:
+                        self.unsubscribed.setdefault(key, set()).add(channel)
+        return Reply(202)
 
     def _job_resource(self, job_id: str, status: str) -> dict[str, Any]:
         job = self.jobs[job_id]

@@ -278,11 +278,13 @@ async def test_consent_is_respected(graph: GraphClient, engine: SyncEngine) -> N
         assert klaviyo.members("LIST1") == {"p-yes"}
         assert klaviyo.violations == []
 
-        # Consent withdrawn: the member leaves the list.
+        # Consent withdrawn: the member leaves the list and is unsubscribed at Klaviyo.
         await set_props(graph, "p-yes", consent_email=False)
         report = await engine.sync("all", "klaviyo", today=TODAY)
         assert (report.removes, report.no_consent) == (1, 5)
         assert klaviyo.members("LIST1") == set()
+        assert klaviyo.unsubscribed == {"yes@shop.test": {"email"}}
+        assert klaviyo.violations == []
 
 
 async def test_klaviyo_profile_ids_are_kept_in_the_sync_state(

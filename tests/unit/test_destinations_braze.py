@@ -304,3 +304,32 @@ async def test_alias_naming_ignores_the_key_source(fake: FakeBraze, sleep: FakeS
         await destination.aclose()
     assert destination.key_source is None and result.vendor_ids == {}
     assert set(fake.users) == {"alias:cdp_pid:p000000"}
+
+
+async def test_a_removal_for_a_recorded_opt_out_unsubscribes(
+    fake: FakeBraze, sleep: FakeSleep
+) -> None:
+    config = BrazeConfig(
+        api_key=SecretStr(API_KEY),
+        base_url=fake.url,
+        email_subscription_group_id="grp-email",
+        sms_subscription_group_id="grp-sms",
+    )
+    destination = BrazeDestination(config, sleep=sleep)
+    opted_in = {"email": True, "sms": True}
+    try:
+        await destination.add(SEGMENT, make_members(2, consents=opted_in))
+        await destination.remove(
+            SEGMENT,
+            [
+                make_member(0, consents={"email": False, "sms": True}),
+                make_member(1, consents={"email": True}),  # only left the segment
+            ],
+        )
+    finally:
+        await destination.aclose()
+    assert fake.violations == []
+    assert fake.users["p000000"]["email_subscribe"] == "unsubscribed"
+    assert "email_subscribe" not in fake.users["p000001"]
+    assert fake.subscriptions["p000000"] == {"grp-email": "unsubscribed", "grp-sms": "subscribed"}
+    assert fake.subscriptions["p000001"] == {"grp-email": "subscribed", "grp-sms": "subscribed"}

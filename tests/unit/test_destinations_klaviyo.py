@@ -373,3 +373,41 @@ async def test_unreadable_job_profiles_do_not_fail_an_import(
     removed = await klaviyo.remove(SEGMENT, members)
     assert removed.sent == 2
     assert len(fake.calls("GET", "/api/profiles")) == 1
+
+
+async def test_recorded_opt_outs_are_unsubscribed_before_leaving_the_list(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    members = make_members(3)
+    await klaviyo.add(SEGMENT, members)
+    leaving = [
+        replace(members[0], consents={"email": False, "sms": False}),
+        replace(members[1], consents={"email": True}),  # left the segment, still opted in
+        replace(members[2], consents={}),  # nothing recorded: not claimed either way
+    ]
+    result = await klaviyo.remove(SEGMENT, leaving)
+
+    assert result.sent == 3 and fake.violations == []
+    assert fake.unsubscribed == {
+        "User.0@Example.com": {"email"},
+        "+447700900000": {"sms"},
+    }
+    job = fake.calls("POST", "/api/profile-subscription-bulk-delete-jobs")[0].json()
+    assert "relationships" not in job["data"]  # global, not only from this list
+    [profile] = job["data"]["attributes"]["profiles"]["data"]
+    assert profile["attributes"]["subscriptions"] == {
+        "email": {"marketing": {"consent": "UNSUBSCRIBED"}},
+        "sms": {"marketing": {"consent": "UNSUBSCRIBED"}},
+    }
+    assert fake.members(LIST) == set()
+
+
+async def test_an_unsubscribe_klaviyo_refuses_keeps_the_rows_for_the_next_run(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    members = make_members(2)
+    await klaviyo.add(SEGMENT, members)
+    fake.inject(400, when=lambda r: "subscription-bulk-delete" in r.path)
+    result = await klaviyo.remove(SEGMENT, [replace(m, consents={"email": False}) for m in members])
+    assert result.sent == 0 and len(result.failed) == 2
+    assert fake.members(LIST) == {"p000000", "p000001"}  # not removed without the opt-out
