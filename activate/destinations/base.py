@@ -147,6 +147,12 @@ class Destination(ABC):
     async def finish(self, segment: SegmentRef, run_id: str) -> None:  # noqa: B027
         """Called once after a run's last batch. Default: nothing to do."""
 
+    async def outcomes(self, segment: SegmentRef, run_id: str) -> DeliveryResult:
+        """Called after `finish()`: rows an asynchronous vendor refused after it took them
+        (in `failed`). The engine forgets it delivered those, so the next run sends them
+        again. Default: none."""
+        return DeliveryResult()
+
     async def aclose(self) -> None:  # noqa: B027
         """Release what the destination owns (an HTTP client it created)."""
 

@@ -33,11 +33,14 @@ Docs followed (developers.google.com/data-manager/api):
 - The answer's `requestId` is kept and its outcome read with
   `GET /v1/requestStatus:retrieve?requestId=...` (reference/rest/v1/requestStatus):
   `requestStatusPerDestination[].requestStatus` is PROCESSING, SUCCESS, PARTIAL_SUCCESS or
-  FAILED, with `errorInfo.errorCounts[] {recordCount, reason}`. Polled with a growing
-  interval for up to `status_timeout_s`: FAILED fails the request's rows with the reasons
-  (retryable when the reason is Google's internal error); PARTIAL_SUCCESS keeps the rows
+  FAILED, with `errorInfo.errorCounts[] {recordCount, reason}`. Within a run the requests
+  are sent first and their statuses read together at its end (`outcomes()`), so Google's
+  processing overlaps the sending; outside a run, each after its request. Polled with a
+  growing interval for up to `status_timeout_s`: FAILED fails the request's rows with the
+  reasons (retryable when the reason is Google's internal error; the engine forgets they
+  were delivered, so the next run sends them again); PARTIAL_SUCCESS keeps the rows
   (Google does not say which were refused) and logs the counts; still PROCESSING, the
-  rows count as sent. `status_timeout_s: 0` does not poll.
+  rows count as sent. A removal that failed is logged. `status_timeout_s: 0` does not poll.
 """
 
 from __future__ import annotations
@@ -211,6 +214,8 @@ class GoogleDestination(Destination):
         self.config = config
         self.max_batch = config.batch_size
         secret = config.credentials.get_secret_value() if config.credentials else None
+        self._pending: dict[str, list[tuple[str, str, list[tuple[Member, dict[str, Any]]]]]] = {}
+        """Open runs by segment id: (requestId, action, rows) of each accepted request."""
         self._tokens = tokens or TokenSource(
             load_credentials(
                 secret,
@@ -283,6 +288,22 @@ class GoogleDestination(Destination):
     async def begin(self, segment: SegmentRef, run_id: str) -> None:
         # Refuse the run before its first batch, not after its removals went out.
         self._require_terms()
+        self._pending[segment.id] = []
+
+    async def outcomes(self, segment: SegmentRef, run_id: str) -> DeliveryResult:
+        """The run's requests Google failed, read from their statuses together."""
+        pending = self._pending.pop(segment.id, [])
+        result = DeliveryResult()
+        if not pending or self.config.status_timeout_s <= 0:
+            return result
+        statuses = await self._poll_statuses([request_id for request_id, _, _ in pending])
+        for request_id, action, batch in pending:
+            outcome = self._judge(request_id, statuses.get(request_id), batch)
+            if action == "ingest":
+                result.failed.extend(outcome.failed)
+            elif outcome.failed:
+                logger.warning("google: removal request %s failed at Google", request_id)
+        return result
 
     async def add(self, segment: SegmentRef, members: Sequence[Member]) -> DeliveryResult:
         return await self._send(segment, members, "ingest")
@@ -338,6 +359,11 @@ class GoogleDestination(Destination):
             if response.status_code < 400:
                 answer = response.json() if response.content else {}
                 request_id = answer.get("requestId") if isinstance(answer, dict) else None
+                run = self._pending.get(segment.id)
+                if run is not None and isinstance(request_id, str) and request_id:
+                    run.append((request_id, action, list(pending)))  # read in outcomes()
+                    result.sent += len(pending)
+                    return result
                 return result.merge(await self._outcome(request_id, pending))
             body = response.json() if response.content else {}
             rows = violated_rows(body)
@@ -366,10 +392,18 @@ class GoogleDestination(Destination):
         self, request_id: Any, batch: Sequence[tuple[Member, dict[str, Any]]]
     ) -> DeliveryResult:
         """What Google made of an accepted request, read from its status."""
-        sent = DeliveryResult(sent=len(batch))
         if not isinstance(request_id, str) or not request_id or self.config.status_timeout_s <= 0:
-            return sent
-        status = await self._poll_status(request_id)
+            return DeliveryResult(sent=len(batch))
+        statuses = await self._poll_statuses([request_id])
+        return self._judge(request_id, statuses.get(request_id), batch)
+
+    def _judge(
+        self,
+        request_id: str,
+        status: dict[str, Any] | None,
+        batch: Sequence[tuple[Member, dict[str, Any]]],
+    ) -> DeliveryResult:
+        sent = DeliveryResult(sent=len(batch))
         if status is None:
             return sent
         state = status.get("requestStatus")
@@ -396,35 +430,45 @@ class GoogleDestination(Destination):
             )
         return sent
 
-    async def _poll_status(self, request_id: str) -> dict[str, Any] | None:
-        """The request's status for our one destination once final; None if it is still
-        processing at the deadline, or cannot be read."""
+    async def _poll_statuses(self, request_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The final status (for our one destination) of each request that reached one
+        within `status_timeout_s`; requests still processing then, or whose status cannot
+        be read, are left out."""
+        final: dict[str, dict[str, Any]] = {}
+        open_ids = list(request_ids)
         waited, interval = 0.0, self.config.status_poll_s
-        while waited < self.config.status_timeout_s:
+        while open_ids and waited < self.config.status_timeout_s:
             await self._http.sleep(interval)
             waited += interval
             interval = min(interval * 2, 30.0)
-            try:
-                response = await self._http.request(
-                    "GET",
-                    "/v1/requestStatus:retrieve",
-                    op="requestStatus:retrieve",
-                    params={"requestId": request_id},
-                    per_attempt=self._authorization,
-                )
-            except (DestinationAuthError, DestinationConfigError):
-                raise
-            except DestinationError as exc:
-                logger.warning(
-                    "google: status of %s unreadable: %s", request_id, type(exc).__name__
-                )
-                return None
-            statuses = (response.json() or {}).get("requestStatusPerDestination") or []
-            status = statuses[0] if statuses and isinstance(statuses[0], dict) else {}
-            if status.get("requestStatus") in _FINAL:
-                return status
-        logger.warning("google: request %s still processing: counted as sent", request_id)
-        return None
+            for request_id in list(open_ids):
+                status = await self._read_status(request_id)
+                if status is None or status.get("requestStatus") in _FINAL:
+                    open_ids.remove(request_id)
+                    if status is not None:
+                        final[request_id] = status
+        for request_id in open_ids:
+            logger.warning("google: request %s still processing: counted as sent", request_id)
+        return final
+
+    async def _read_status(self, request_id: str) -> dict[str, Any] | None:
+        """The request's status for our destination; None when it cannot be read."""
+        try:
+            response = await self._http.request(
+                "GET",
+                "/v1/requestStatus:retrieve",
+                op="requestStatus:retrieve",
+                params={"requestId": request_id},
+                per_attempt=self._authorization,
+            )
+        except (DestinationAuthError, DestinationConfigError):
+            raise
+        except DestinationError as exc:
+            logger.warning("google: status of %s unreadable: %s", request_id, type(exc).__name__)
+            return None
+        statuses = (response.json() or {}).get("requestStatusPerDestination") or []
+        status = statuses[0] if statuses and isinstance(statuses[0], dict) else {}
+        return status if isinstance(status, dict) else {}
 
     async def _authorization(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {await self._tokens.token()}"}

@@ -378,6 +378,18 @@ class SyncEngine:
         added = await self._send(destination.add, ref, adds, "add", on_chunk, learnt)
         updated = await self._send(destination.update, ref, updates, "update", on_chunk, learnt)
         await destination.finish(ref, run_id)
+        late = await destination.outcomes(ref, run_id)
+        if late.failed:
+            # Taken, then refused (Google's request status): not delivered after all.
+            refused = {e.pid: e for e in late.failed}
+            for outcome in (added, updated):
+                undone = [pid for pid in outcome.delivered if pid in refused]
+                if not undone:
+                    continue
+                outcome.delivered = [pid for pid in outcome.delivered if pid not in refused]
+                outcome.failed.extend(refused[pid] for pid in undone)
+                if at_once:
+                    await sync_repo.record_removed(g, state_id, undone)
         report.send_seconds = time.perf_counter() - t_send
 
         if not at_once:

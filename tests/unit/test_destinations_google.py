@@ -284,6 +284,31 @@ async def test_request_status_failed_fails_its_rows_with_the_reasons(
     assert not failed["p000000"].retryable and failed["p000004"].retryable
 
 
+async def test_within_a_run_statuses_are_read_together_at_its_end(
+    fake: FakeGoogle, sleep: FakeSleep
+) -> None:
+    fake.processing_polls = 2
+    fake.outcomes = {
+        2: {
+            "requestStatus": "FAILED",
+            "errorCounts": [{"recordCount": "2", "reason": "PROCESSING_ERROR_REASON_NO_CONSENT"}],
+        }
+    }
+    destination = GoogleDestination(status_config(fake), policy=POLICY, sleep=sleep)
+    try:
+        await destination.begin(SEGMENT, "run-1")
+        result = await destination.add(SEGMENT, make_members(6))
+        assert result.sent == 6 and fake.calls("GET") == []  # nothing waited for yet
+        await destination.finish(SEGMENT, "run-1")
+        late = await destination.outcomes(SEGMENT, "run-1")
+    finally:
+        await destination.aclose()
+    assert sorted(e.pid for e in late.failed) == ["p000002", "p000003"]
+    polls = [r.param("requestId") for r in fake.calls("GET", "/v1/requestStatus:retrieve")]
+    assert polls == ["req-1", "req-2", "req-3"] * 3  # round-robin, not one after another
+    assert sleep.delays == [2.0, 4.0, 8.0]
+
+
 async def test_a_request_still_processing_at_the_deadline_counts_as_sent(
     fake: FakeGoogle, sleep: FakeSleep
 ) -> None:
