@@ -6,7 +6,10 @@ phone number for the email and SMS channels)."""
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections import deque
+from collections.abc import Callable
 from itertools import count
 from typing import Any
 
@@ -20,6 +23,26 @@ _ANY_EXTERNAL_ID = re.compile(r"^any\(external_id,(\[.*\])\)$")
 # Pagination links point at the real host on purpose: a client must not follow them.
 PUBLIC_HOST = "https://a.klaviyo.com"
 
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "jobs": (10, 150),
+    "profiles": (75, 700),
+    "lists": (10, 150),
+    "unsubscribe": (75, 750),
+}
+"""(burst per second, steady per minute) per endpoint group, as the API reference lists
+them: bulk import jobs and their status, profiles and errors; Get Profiles; Remove Profiles
+from List; Bulk Unsubscribe Profiles."""
+
+
+def rate_group(request: Request) -> str:
+    if request.path.startswith(JOBS):
+        return "jobs"
+    if request.path == "/api/profiles":
+        return "profiles"
+    if request.path.startswith("/api/lists/"):
+        return "lists"
+    return "unsubscribe"
+
 
 class FakeKlaviyo(FakeApi):
     def __init__(
@@ -30,8 +53,14 @@ class FakeKlaviyo(FakeApi):
         polls_before_complete: int = 1,
         max_page: int = 100,
         invalid_domain: str = "invalid.test",
+        now: Callable[[], float] | None = None,
     ) -> None:
+        """`now`: a clock; given, the documented rate limits are enforced against it
+        (429 `throttled` with Retry-After, as Klaviyo answers)."""
         super().__init__()
+        self.now = now
+        self.throttled = 0
+        self._seen: dict[str, deque[float]] = {}
         self.api_key = api_key
         self.revision = revision
         self.polls_before_complete = polls_before_complete
@@ -62,7 +91,44 @@ class FakeKlaviyo(FakeApi):
         by_id = {kid: ext for ext, kid in self.profiles.items()}
         return {by_id[kid] for kid in self.lists.get(list_id, set())}
 
+    def _throttle(self, request: Request) -> Reply | None:
+        if self.now is None:
+            return None
+        group = rate_group(request)
+        burst, steady = RATE_LIMITS[group]
+        now = self.now()
+        seen = self._seen.setdefault(group, deque())
+        while seen and seen[0] <= now - 60:
+            seen.popleft()
+        in_second = [t for t in seen if t > now - 1]
+        if len(in_second) >= burst:
+            wait = in_second[0] + 1 - now
+        elif len(seen) >= steady:
+            wait = seen[0] + 60 - now
+        else:
+            seen.append(now)
+            return None
+        self.throttled += 1
+        seconds = max(1, math.ceil(wait))
+        detail = f"Request was throttled. Expected available in {seconds} second(s)."
+        body = {
+            "errors": [
+                {
+                    "id": "throttled",
+                    "status": 429,
+                    "code": "throttled",
+                    "title": "Request was throttled.",
+                    "detail": detail,
+                    "source": {"pointer": "/data/"},
+                }
+            ]
+        }
+        return Reply(429, body, {"Retry-After": str(seconds)})
+
     def route(self, request: Request) -> Reply:
+        throttled = self._throttle(request)
+        if throttled is not None:
+            return throttled
         headers = request.headers
         self.require(
             headers.get("authorization") == f"Klaviyo-API-Key {self.api_key}", "bad auth", 401

@@ -411,3 +411,38 @@ async def test_an_unsubscribe_klaviyo_refuses_keeps_the_rows_for_the_next_run(
     result = await klaviyo.remove(SEGMENT, [replace(m, consents={"email": False}) for m in members])
     assert result.sent == 0 and len(result.failed) == 2
     assert fake.members(LIST) == {"p000000", "p000001"}  # not removed without the opt-out
+
+
+async def test_kept_ids_spare_the_rate_limited_reads_on_every_later_run() -> None:
+    """With Klaviyo's documented limits enforced (job reads: 10/s, 150/min), learning the
+    ids of 16,000 members takes over a minute; a later run that is handed
+    them back takes seconds and reads none."""
+    sleep = FakeSleep()
+
+    def now() -> float:
+        return sum(sleep.delays)
+
+    members = make_members(16_000)
+    with FakeKlaviyo(API_KEY, now=now) as fake:
+        destination = KlaviyoDestination(config(fake, poll_interval=1), policy=POLICY, sleep=sleep)
+        try:
+            start = now()
+            added = await destination.add(SEGMENT, members)
+            first = now() - start
+            assert added.sent == 16_000 and len(added.vendor_ids) == 16_000
+            reads = len(fake.calls("GET"))
+
+            known = [replace(m, vendor_id=added.vendor_ids[m.pid]) for m in members]
+            later = KlaviyoDestination(config(fake, poll_interval=1), policy=POLICY, sleep=sleep)
+            start = now()
+            updated = await later.update(SEGMENT, known)
+            removed = await later.remove(SEGMENT, known[:4_000])
+            second = now() - start
+            await later.aclose()
+        finally:
+            await destination.aclose()
+    assert updated.sent == 16_000 and removed.sent == 4_000 and fake.violations == []
+    assert first > 60 and fake.throttled > 0  # 160 pages of job profiles at 150/min
+    job_profile_reads = [r for r in fake.calls("GET")[reads:] if r.path.endswith("/profiles")]
+    assert job_profile_reads == [] and fake.calls("GET", "/api/profiles") == []
+    assert second < 10
