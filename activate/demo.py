@@ -9,13 +9,13 @@ length of the call, with a signing secret made up for it.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from pydantic import SecretStr
 
+from activate.destinations.webhook import new_secret
 from activate.errors import DestinationNotFound
 from activate.receiver import LocalReceiver
 from activate.segments.examples import create_examples
@@ -51,7 +51,7 @@ async def run_demo_activation(
 ) -> DemoActivation:
     """Create the examples and both destinations, and sync each example to each."""
     segments = await create_examples(graph)
-    secret = secrets.token_urlsafe(24)
+    secret = new_secret()
     settings = activation.model_copy(
         update={"secrets": {**activation.secrets, SECRET_NAME: SecretStr(secret)}}
     )
@@ -67,7 +67,12 @@ async def run_demo_activation(
             graph,
             WEBHOOK_DESTINATION,
             "webhook",
-            {"url": receiver.url, "secret_ref": SECRET_NAME, "attributes": ATTRIBUTES},
+            {
+                "url": receiver.url,
+                "allow_http": True,  # the receiver listens on 127.0.0.1
+                "secret_ref": SECRET_NAME,
+                "attributes": ATTRIBUTES,
+            },
         )
         # The receiver is new: whatever an earlier demo sent to its predecessor is gone.
         await dest.forget_sent(graph, WEBHOOK_DESTINATION)

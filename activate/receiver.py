@@ -1,34 +1,63 @@
-"""A local webhook receiver for the demo: checks each batch's HMAC signature and keeps
-the members it was told about, per segment.
+"""A local webhook receiver for the demo: verifies each batch as Standard Webhooks asks
+and keeps the members it was told about, per segment.
 
 It plays the customer's endpoint that the webhook destination posts to, on 127.0.0.1 and
-an ephemeral port, in a background thread. Bodies are never logged (they hold personal
-data); the receiver keeps pids only.
+an ephemeral port, in a background thread. Verification (spec "Verifying signatures"):
+one of the `v1` signatures must be one of the active secrets', `webhook-timestamp` must
+be within `tolerance_s` of the receiver's clock (older or newer requests are refused, so
+a captured request cannot be replayed later), and a `webhook-id` already processed is
+acknowledged without being applied again. Ids are remembered for twice the window: a
+replay older than that fails the timestamp check anyway.
+
+Bodies are never logged (they hold personal data); the receiver keeps pids only.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
-from activate.destinations.webhook import verify
+from activate.destinations.webhook import signing_keys, verify
 
 PATH = "/hooks/cdp"
+TOLERANCE_S = 300.0
+"""The specification's libraries accept five minutes either way."""
 
 
 class LocalReceiver:
-    def __init__(self, secret: str, path: str = PATH) -> None:
-        self.secret = secret
+    def __init__(
+        self,
+        secrets: str | Sequence[str],
+        path: str = PATH,
+        *,
+        tolerance_s: float = TOLERANCE_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Args:
+        secrets: The active `whsec_` secrets (a list, or space-separated).
+        path: The path it answers on.
+        tolerance_s: How far `webhook-timestamp` may be from now, either way.
+        clock: Unix seconds now.
+        """
+        joined = secrets if isinstance(secrets, str) else " ".join(secrets)
+        self._keys = signing_keys(joined)
         self.path = path
+        self.tolerance_s = tolerance_s
+        self._clock = clock
         self.members: dict[str, set[str]] = defaultdict(set)
         """Segment id -> pids currently added."""
         self.batches = 0
         self.rejected = 0
-        """Requests refused: bad signature, wrong path, not JSON."""
-        self._seen: set[str] = set()
+        """Requests refused: bad or missing signature, outside the window, not JSON."""
+        self.duplicates = 0
+        """Requests whose webhook-id was processed already (acknowledged, not applied)."""
+        self._seen: dict[str, float] = {}
+        """webhook-id -> when it was processed."""
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -38,28 +67,38 @@ class LocalReceiver:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}{self.path}"
 
+    def _refuse(self, status: int) -> int:
+        with self._lock:
+            self.rejected += 1
+        return status
+
     def accept(self, path: str, headers: dict[str, str], body: bytes) -> int:
-        """Handle one request; the HTTP status to answer."""
+        """Handle one request (header names lower-cased); the HTTP status to answer."""
         if path != self.path:
             return 404
-        if not verify(self.secret, body, headers.get("x-cdp-signature", "")):
-            with self._lock:
-                self.rejected += 1
-            return 401
+        msg_id = headers.get("webhook-id", "")
+        stamp = headers.get("webhook-timestamp", "")
+        signature = headers.get("webhook-signature", "")
+        if not (msg_id and stamp.isdigit() and signature):
+            return self._refuse(400)
+        now = self._clock()
+        if abs(now - int(stamp)) > self.tolerance_s:
+            return self._refuse(401)
+        if not verify(self._keys, msg_id, int(stamp), body, signature):
+            return self._refuse(401)
         try:
             document: dict[str, Any] = json.loads(body)
             segment = str(document["segment"]["id"])
             action = document["action"]
             pids = [str(m["pid"]) for m in document["members"]]
         except (ValueError, KeyError, TypeError):
-            with self._lock:
-                self.rejected += 1
-            return 400
-        key = headers.get("idempotency-key", "")
+            return self._refuse(400)
         with self._lock:
-            if key and key in self._seen:
-                return 200  # a retry of a batch already applied
-            self._seen.add(key)
+            self._forget_before(now - 2 * self.tolerance_s)
+            if msg_id in self._seen:
+                self.duplicates += 1
+                return 200  # a retry (or replay) of a batch already applied
+            self._seen[msg_id] = now
             self.batches += 1
             held = self.members[segment]
             if action == "add":
@@ -67,6 +106,10 @@ class LocalReceiver:
             elif action == "remove":
                 held.difference_update(pids)
         return 200
+
+    def _forget_before(self, cutoff: float) -> None:
+        for msg_id in [m for m, at in self._seen.items() if at < cutoff]:
+            del self._seen[msg_id]
 
     def start(self) -> Self:
         receiver = self

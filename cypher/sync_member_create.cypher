@@ -3,5 +3,5 @@
 UNWIND $rows AS row
 CREATE (:SyncMember {
   key: $state + '|' + row.pid, state: $state, pid: row.pid, hash: row.hash,
-  snapshot: row.snapshot, at: $now, run_id: $run_id
+  snapshot: row.snapshot, at: $now, run_id: $run_id, vendor_id: row.vendor_id
 })

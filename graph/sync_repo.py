@@ -1,7 +1,7 @@
 """Reads and writes of the sync engine: destinations, links, sync state, run history.
 
 The state of what a destination last received is one `SyncMember {key, state, pid, hash,
-snapshot}` node per (link, pid), found by an index on `state`: a diff reads one link's
+snapshot, vendor_id}` node per (link, pid), found by an index on `state`: a diff reads one link's
 state in one index range scan, whatever else the graph holds, and the state outlives the
 profile (a forgotten or merged-away pid must still be removed from the destination).
 """
@@ -193,6 +193,38 @@ async def snapshots(graph: GraphClient, state_id: str, pids: Sequence[str]) -> d
     return out
 
 
+async def source_keys(graph: GraphClient, source: str, pids: Sequence[str]) -> dict[str, str]:
+    """pid -> the profile's customer key in `source`, for the profiles with a record of it."""
+    out: dict[str, str] = {}
+    for start in range(0, len(pids), CHUNK):
+        rows = await graph.read(
+            "sync_member_source_keys", {"source": source, "pids": list(pids[start : start + CHUNK])}
+        )
+        out.update((r["pid"], r["key"]) for r in rows)
+    return out
+
+
+async def consents(graph: GraphClient, pids: Sequence[str]) -> list[Row]:
+    """The recorded consent properties of these profiles (those that still exist)."""
+    out: list[Row] = []
+    for start in range(0, len(pids), CHUNK):
+        out.extend(
+            await graph.read("sync_member_consents", {"pids": list(pids[start : start + CHUNK])})
+        )
+    return out
+
+
+async def vendor_ids(graph: GraphClient, state_id: str, pids: Sequence[str]) -> dict[str, str]:
+    """pid -> the destination's own id for it, for the pids that have one."""
+    out: dict[str, str] = {}
+    for start in range(0, len(pids), CHUNK):
+        rows = await graph.read(
+            "sync_member_vendor_ids", {"state": state_id, "pids": list(pids[start : start + CHUNK])}
+        )
+        out.update((r["pid"], r["vendor_id"]) for r in rows)
+    return out
+
+
 async def record_sent(
     graph: GraphClient,
     state_id: str,
@@ -202,8 +234,9 @@ async def record_sent(
     run_id: str,
     new: bool = False,
 ) -> None:
-    """Remember what was delivered: rows of `pid`, `hash`, `snapshot`. `new`: none of the
-    pids has state on this link yet (first deliveries, under the link's lock)."""
+    """Remember what was delivered: rows of `pid`, `hash`, `snapshot` and `vendor_id` (the
+    destination's id, None to keep the one known). `new`: none of the pids has state on
+    this link yet (first deliveries, under the link's lock)."""
     name = "sync_member_create" if new else "sync_member_upsert"
     for start in range(0, len(rows), CHUNK):
         await graph.write(

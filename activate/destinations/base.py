@@ -70,6 +70,16 @@ class Member:
     consents: dict[Purpose, bool] = field(default_factory=dict, repr=False)
     """Consent as the sources recorded it, per purpose: `True` granted, `False` refused;
     a purpose no source recorded is absent, and absent is never read as granted."""
+    vendor_id: str | None = None
+    """The destination's own id for this member (a Klaviyo profile id), as the sync state
+    recorded it from an earlier delivery; None when not known."""
+    source_key: str | None = None
+    """The member's customer key in the source the destination names its users by
+    (`Destination.key_source`); None when the profile has no record of that source."""
+    last_sent: dict[str, Any] | None = field(default=None, repr=False)
+    """On an update: the identifiers (Member field names) and `attributes` as last
+    delivered, from the sync state, for a destination that sends only what changed (Braze
+    bills each attribute written); None when not known."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +105,15 @@ class DeliveryResult:
     failed: list[RowError] = field(default_factory=list)
     invalid: list[RowError] = field(default_factory=list)
     """Rows the destination cannot take at all (no email for an email-only destination)."""
+    vendor_ids: dict[str, str] = field(default_factory=dict)
+    """pid -> the destination's id for it, learnt by this delivery: the sync engine keeps
+    it with the member's state and hands it back as `Member.vendor_id`."""
 
     def merge(self, other: DeliveryResult) -> DeliveryResult:
         self.sent += other.sent
         self.failed.extend(other.failed)
         self.invalid.extend(other.invalid)
+        self.vendor_ids.update(other.vendor_ids)
         return self
 
 
@@ -111,6 +125,9 @@ class Destination(ABC):
     """The largest batch one vendor request takes; callers may pass more, it is split."""
     channel: Channel
     """Which consent the sync engine checks before handing members over."""
+    key_source: str | None = None
+    """A source whose customer keys name the members at the vendor (a brand's own Braze
+    external_id): the engine hands each member's key over as `Member.source_key`."""
 
     @abstractmethod
     async def add(self, segment: SegmentRef, members: Sequence[Member]) -> DeliveryResult:
@@ -129,6 +146,12 @@ class Destination(ABC):
 
     async def finish(self, segment: SegmentRef, run_id: str) -> None:  # noqa: B027
         """Called once after a run's last batch. Default: nothing to do."""
+
+    async def outcomes(self, segment: SegmentRef, run_id: str) -> DeliveryResult:
+        """Called after `finish()`: rows an asynchronous vendor refused after it took them
+        (in `failed`). The engine forgets it delivered those, so the next run sends them
+        again. Default: none."""
+        return DeliveryResult()
 
     async def aclose(self) -> None:  # noqa: B027
         """Release what the destination owns (an HTTP client it created)."""

@@ -223,9 +223,12 @@ class HttpDelivery:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         pass_through: Collection[int] = (),
+        per_attempt: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
     ) -> httpx.Response:
         """Send one request, retrying transient failures; return a 2xx/3xx response,
         or a response whose status is in `pass_through` (for the caller to read).
+        `per_attempt` gives headers made anew for each try (a signature over its time, a
+        token refreshed when it is about to expire).
 
         Raises:
             RateLimited: still 429 after the last attempt, or asked to wait too long.
@@ -242,9 +245,10 @@ class HttpDelivery:
         while True:
             attempt += 1
             last = attempt >= self.policy.max_attempts
+            sent = merged if per_attempt is None else {**merged, **await per_attempt()}
             try:
                 response = await self._client.request(
-                    method, url, content=content, data=data, params=params, headers=merged
+                    method, url, content=content, data=data, params=params, headers=sent
                 )
             except httpx.TransportError as exc:
                 if last:

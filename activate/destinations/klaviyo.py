@@ -7,7 +7,8 @@ github.com/klaviyo/openapi):
   objects and `relationships.lists.data = [{"type": "list", "id": ...}]` to add the
   profiles to a list; at most 10,000 profiles and 5 MB per job; answers 202 with the job.
 - Get Bulk Import Profiles Job, `GET /api/profile-bulk-import-jobs/{id}`: status
-  queued | processing | complete | cancelled, with `failed_count`.
+  queued | processing | complete | cancelled, with `failed_count`; rate limits burst
+  10/s, steady 150/min (as for the job's profiles and errors).
 - Get Errors for Bulk Import Profiles Job, `GET .../{id}/import-errors`: each error has
   code, title, detail and `original_payload` (the profile we sent, so its external_id).
 - Get Profiles for Bulk Import Profiles Job, `GET .../{id}/profiles`: the created or
@@ -15,13 +16,29 @@ github.com/klaviyo/openapi):
 - Get Profiles, `GET /api/profiles?filter=any(external_id,[...])`.
 - Remove Profiles from List, `DELETE /api/lists/{id}/relationships/profiles`: at most
   1,000 profile ids per call.
+- Bulk Unsubscribe Profiles, `POST /api/profile-subscription-bulk-delete-jobs`: at most
+  100 profiles per call, each `{email, phone_number, subscriptions: {email: {marketing:
+  {consent: "UNSUBSCRIBED"}}, sms: {...}}}`; without a list it unsubscribes globally
+  (scopes `subscriptions:write`, `profiles:write`, `lists:write`). A member removed
+  because the sources recorded an opt-out (email refused or unsubscribed; SMS refused) is
+  unsubscribed from that channel before leaving the list, so Klaviyo stops marketing to
+  them everywhere, not only from this list.
 Every call sends `Authorization: Klaviyo-API-Key <key>` and the `revision` header.
 
-Removal needs Klaviyo profile ids. We send the pid as `external_id` on import, read the
-job's profiles back after it completes and keep pid -> profile id in a
-`ProfileIdStore` (in memory by default; hand in a persistent one). Pids the store does
-not know are looked up by external_id before the DELETE; pids Klaviyo does not know
-either are reported as invalid (there is nothing to remove).
+Removal needs Klaviyo profile ids. We send the pid as `external_id` on import and, for
+a job that imported members whose id we do not know yet, read the job's profiles back
+after it completes: the ids are returned in `DeliveryResult.vendor_ids`, the sync engine
+keeps them in the sync state and hands them back as `Member.vendor_id` on later updates
+and removals. So an id is read once per member, not on every run (the job-profiles and
+profile look-up endpoints allow 150 requests a minute: re-reading a million members took
+over an hour). Pids with no known id are looked up by external_id before the DELETE;
+pids Klaviyo does not know either are reported as invalid (there is nothing to remove).
+
+A job is polled with a growing interval (`poll_interval` doubling up to
+`max_poll_interval`) for up to `job_timeout_s`. Klaviyo accepted the job with its 202:
+a job still queued or processing then, or one whose status cannot be read (a 429 storm,
+an outage), is not a failed import. Its rows count as sent, with a warning naming the job;
+only a `cancelled` job fails its rows (retryable, for the next run).
 """
 
 from __future__ import annotations
@@ -38,6 +55,7 @@ from activate.destinations.base import (
     Channel,
     DeliveryResult,
     Destination,
+    DestinationAuthError,
     DestinationConfigError,
     DestinationError,
     JobFailed,
@@ -66,6 +84,8 @@ JOBS_PATH = "/api/profile-bulk-import-jobs"
 MAX_PROFILES_PER_JOB = 10_000
 MAX_JOB_BYTES = 5_000_000
 MAX_REMOVE_PER_CALL = 1_000
+MAX_UNSUBSCRIBE_PER_CALL = 100
+UNSUBSCRIBE_PATH = "/api/profile-subscription-bulk-delete-jobs"
 LOOKUP_CHUNK = 100
 
 
@@ -79,7 +99,10 @@ class KlaviyoConfig(BaseModel):
     max_profiles_per_job: int = Field(MAX_PROFILES_PER_JOB, ge=1, le=MAX_PROFILES_PER_JOB)
     max_job_bytes: int = Field(MAX_JOB_BYTES, ge=10_000, le=MAX_JOB_BYTES)
     poll_interval: float = Field(2.0, ge=0)
-    max_polls: int = Field(300, ge=1)
+    """Seconds before the first status poll; doubled after each, up to `max_poll_interval`."""
+    max_poll_interval: float = Field(30.0, ge=0)
+    job_timeout_s: float = Field(3600.0, gt=0)
+    """How long a job's outcome is waited for before its rows count as sent unconfirmed."""
     page_size: int = Field(100, ge=1, le=100)
 
 
@@ -127,6 +150,26 @@ def profile_object(member: Member) -> dict[str, Any]:
         attributes["location"] = location
     if member.attributes:
         attributes["properties"] = jsonable(member.attributes)
+    return {"type": "profile", "attributes": attributes}
+
+
+def unsubscription(member: Member) -> dict[str, Any] | None:
+    """The profile to unsubscribe for a member whose sources recorded an opt-out; None
+    when none is recorded, or there is nothing to name them by."""
+    channels: dict[str, Any] = {}
+    email = member.email.strip() if member.email else None
+    phone = google_phone(member.phone)
+    if member.consents.get("email") is False and email:
+        channels["email"] = {"marketing": {"consent": "UNSUBSCRIBED"}}
+    if member.consents.get("sms") is False and phone:
+        channels["sms"] = {"marketing": {"consent": "UNSUBSCRIBED"}}
+    if not channels:
+        return None
+    attributes: dict[str, Any] = {"subscriptions": channels}
+    if email:
+        attributes["email"] = email
+    if phone:
+        attributes["phone_number"] = phone
     return {"type": "profile", "attributes": attributes}
 
 
@@ -236,13 +279,29 @@ class KlaviyoDestination(Destination):
         except JobFailed as exc:
             result.failed.extend(RowError(pid, str(exc), retryable=True) for pid in pids)
             return result
+        except (DestinationAuthError, DestinationConfigError):
+            raise
+        except DestinationError as exc:
+            # Accepted with a 202, outcome unreadable for now: not a failed import.
+            logger.warning(
+                "klaviyo: job %s accepted, its status unreadable (%s): rows counted as sent",
+                job_id,
+                type(exc).__name__,
+            )
+            failed_count = None
+        if failed_count is None:
+            result.sent = len(pids)
+            return result
         errors = await self._import_errors(job_id) if failed_count else {}
         unknown = failed_count - len(errors)
         if unknown > 0:
             logger.warning(
                 "klaviyo: job %s reported %d errors we could not tie to a row", job_id, unknown
             )
-        await self._remember_profile_ids(job_id)
+        known = await self.ids.get_many(pids)
+        known.update({m.pid: m.vendor_id for m, _ in batch if m.vendor_id})
+        if any(pid not in known for pid in pids if pid not in errors):
+            result.vendor_ids = await self._remember_profile_ids(job_id)
         result.failed.extend(RowError(pid, errors[pid]) for pid in pids if pid in errors)
         result.sent = len(pids) - len(result.failed)
         logger.info(
@@ -250,8 +309,16 @@ class KlaviyoDestination(Destination):
         )
         return result
 
-    async def _wait_for_job(self, job_id: str) -> int:
-        for _ in range(self.config.max_polls):
+    async def _wait_for_job(self, job_id: str) -> int | None:
+        """The job's `failed_count` once complete; None when it is still queued or
+        processing after `job_timeout_s` (accepted, not failed).
+
+        Raises:
+            JobFailed: Klaviyo cancelled the job.
+        """
+        waited = 0.0
+        interval = self.config.poll_interval
+        while True:
             response = await self._http.request("GET", f"{JOBS_PATH}/{job_id}", op="get import job")
             attributes = response.json()["data"]["attributes"]
             status = attributes.get("status")
@@ -259,8 +326,17 @@ class KlaviyoDestination(Destination):
                 return int(attributes.get("failed_count") or 0)
             if status == "cancelled":
                 raise JobFailed(self.name, job_id, "was cancelled")
-            await self._http.sleep(self.config.poll_interval)
-        raise JobFailed(self.name, job_id, f"did not complete after {self.config.max_polls} polls")
+            if waited >= self.config.job_timeout_s:
+                logger.warning(
+                    "klaviyo: job %s still %s after %.0f s: rows counted as sent",
+                    job_id,
+                    status,
+                    waited,
+                )
+                return None
+            await self._http.sleep(interval)
+            waited += interval
+            interval = min(max(interval * 2, 0.5), self.config.max_poll_interval)
 
     async def _import_errors(self, job_id: str) -> dict[str, str]:
         """pid -> reason. The reason is code and title only: `detail` may quote the value."""
@@ -274,7 +350,7 @@ class KlaviyoDestination(Destination):
                 )
         return errors
 
-    async def _remember_profile_ids(self, job_id: str) -> None:
+    async def _remember_profile_ids(self, job_id: str) -> dict[str, str]:
         ids: dict[str, str] = {}
         params = {"fields[profile]": "external_id"}
         path = f"{JOBS_PATH}/{job_id}/profiles"
@@ -287,6 +363,7 @@ class KlaviyoDestination(Destination):
             # The import itself succeeded; a later remove looks the ids up by external_id.
             logger.warning("klaviyo: could not read profiles of job %s: %s", job_id, exc)
         await self.ids.put_many(ids)
+        return ids
 
     async def _pages(
         self, path: str, op: str, params: Mapping[str, str] | None = None
@@ -319,8 +396,24 @@ class KlaviyoDestination(Destination):
         )
 
     async def _remove(self, batch: Sequence[Member], list_id: str) -> DeliveryResult:
+        # Opt-outs first: if Klaviyo does not take them, the rows stay for the next run.
+        opt_outs = [u for m in batch if (u := unsubscription(m)) is not None]
+        for chunk in chunked(opt_outs, MAX_UNSUBSCRIBE_PER_CALL):
+            await self._http.request(
+                "POST",
+                UNSUBSCRIBE_PATH,
+                op="unsubscribe profiles",
+                json_body={
+                    "data": {
+                        "type": "profile-subscription-bulk-delete-job",
+                        "attributes": {"profiles": {"data": list(chunk)}},
+                    }
+                },
+                headers={"Content-Type": JSONAPI},
+            )
         pids = [m.pid for m in batch]
         ids = await self.ids.get_many(pids)
+        ids.update({m.pid: m.vendor_id for m in batch if m.vendor_id})
         missing = [pid for pid in pids if pid not in ids]
         if missing:
             found = await self._lookup(missing)

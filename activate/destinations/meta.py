@@ -5,8 +5,9 @@ and the Customer File Custom Audiences guide):
 - Add: `POST /{api_version}/{custom_audience_id}/users`; remove: `DELETE` on the same
   edge. Parameters `payload = {"schema": [...], "data": [[...], ...]}`, `session` and
   `access_token`; at most 10,000 rows per request.
-- Multi-key schema `["EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY"]`, every value
-  normalised then SHA-256 hex (see activate.hashing), an empty string where unknown.
+- Multi-key schema `["EMAIL", "PHONE", "FN", "LN", "ZIP", "CT", "COUNTRY"]`, every value
+  normalised then SHA-256 hex (see activate.hashing: names without titles and suffixes,
+  UK postcodes as Area/District/Sector, the city as a-z), an empty string where unknown.
 - `session = {session_id, batch_seq, last_batch_flag, estimated_num_total}` ties the
   batches of one upload together; `batch_seq` starts at 1.
 - The answer carries `num_received`, `num_invalid_entries`, `invalid_entry_samples`.
@@ -22,7 +23,12 @@ and the Customer File Custom Audiences guide):
     (RateLimited: the rows are retried by the next run).
 
 The parameters go in a form-encoded body, never the query string, so the access token
-cannot end up in an access log or in httpx's request log line.
+cannot end up in an access log or in httpx's request log line. When the app's secret is
+configured, every call carries `appsecret_proof`, the hex HMAC-SHA256 of the access token
+keyed by the app secret (docs/graph-api/guides/secure-requests): with "Require App
+Secret" on in the app's settings, Graph refuses calls without it (code 100, "API calls
+from the server require an appsecret_proof argument"), and a stolen token alone is of no
+use. Such an answer fails the run like a token error.
 
 Sessions: after `begin()`, one upload session per action spans the whole run, and
 `finish()` closes it. The end of a run is only known in `finish()`, which re-sends the
@@ -33,6 +39,8 @@ call is its own session, closed by its last batch.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import random
@@ -56,9 +64,11 @@ from activate.destinations.base import (
 from activate.destinations.delivery import HttpDelivery, RetryPolicy, SleepFn, chunked, send_batches
 from activate.destinations.versions import META_GRAPH_VERSION
 from activate.hashing import (
+    meta_hashed_city,
     meta_hashed_country,
     meta_hashed_email,
-    meta_hashed_name,
+    meta_hashed_family_name,
+    meta_hashed_given_name,
     meta_hashed_phone,
     meta_hashed_zip,
 )
@@ -66,10 +76,11 @@ from activate.hashing import (
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 10_000
-SCHEMA = ("EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY")
+SCHEMA = ("EMAIL", "PHONE", "FN", "LN", "ZIP", "CT", "COUNTRY")
 _THROTTLING_CODES = frozenset({4, 17, 32, 613, 80003})
 _TOKEN_CODES = frozenset({190, 102})
 _PERMISSION_CODES = frozenset({10, *range(200, 300)})
+_PARAMETER_CODE = 100
 
 Action = Literal["add", "remove"]
 
@@ -78,10 +89,18 @@ class MetaConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     access_token: SecretStr
+    """A system user's long-lived token (Business Manager), which does not expire."""
+    app_secret: SecretStr | None = None
+    """The app's secret, for `appsecret_proof` on every call; named by `app_secret_ref`."""
     base_url: str = "https://graph.facebook.com"
     api_version: str = META_GRAPH_VERSION
     """Graph API version; `activate.destinations.versions` says until when it is served."""
     batch_size: int = Field(MAX_ROWS, ge=1, le=MAX_ROWS)
+
+
+def appsecret_proof(access_token: str, app_secret: str) -> str:
+    """Hex HMAC-SHA256 of the access token, keyed by the app secret."""
+    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
 
 
 def hashed_row(member: Member) -> list[str]:
@@ -89,9 +108,10 @@ def hashed_row(member: Member) -> list[str]:
     values = (
         meta_hashed_email(member.email),
         meta_hashed_phone(member.phone),
-        meta_hashed_name(member.first_name),
-        meta_hashed_name(member.last_name),
+        meta_hashed_given_name(member.first_name),
+        meta_hashed_family_name(member.last_name),
         meta_hashed_zip(member.postcode, member.country),
+        meta_hashed_city(member.city),
         meta_hashed_country(member.country),
     )
     return [value or "" for value in values]
@@ -142,7 +162,12 @@ def auth_error(op: str, response: httpx.Response, excerpt: str) -> DestinationAu
         return None
     subcode = error.get("error_subcode")
     which = f"code {code}" + (f", subcode {subcode}" if subcode is not None else "")
-    if code in _TOKEN_CODES:
+    if code == _PARAMETER_CODE and "appsecret_proof" in str(error.get("message", "")):
+        advice = (
+            f"Graph refused the call's appsecret_proof ({which}): the app requires one; "
+            "set app_secret_ref to the secret of the app that issued the token"
+        )
+    elif code in _TOKEN_CODES:
         advice = (
             f"the access token is expired, revoked or invalid ({which}): issue a new "
             "system-user token and set it as the destination's secret"
@@ -191,7 +216,10 @@ class MetaDestination(Destination):
             retry_if=is_throttled,
             wait_hint=regain_access_after,
             translate_error=auth_error,
-            secrets=[config.access_token.get_secret_value()],
+            secrets=[
+                config.access_token.get_secret_value(),
+                *([config.app_secret.get_secret_value()] if config.app_secret else []),
+            ],
         )
         self._runs: dict[str, dict[Action, _Session]] = {}
         """Open runs by segment id: the upload session of each action."""
@@ -285,6 +313,10 @@ class MetaDestination(Destination):
             ),
             "access_token": self.config.access_token.get_secret_value(),
         }
+        if self.config.app_secret is not None:
+            form["appsecret_proof"] = appsecret_proof(
+                form["access_token"], self.config.app_secret.get_secret_value()
+            )
         response = await self._http.request(
             "POST" if action == "add" else "DELETE",
             f"/{self.config.api_version}/{audience_id}/users",

@@ -125,11 +125,15 @@ async def update_destination(
     config: Mapping[str, Any] | str | None = None,
     name: str | None = None,
 ) -> DestinationInfo:
-    current = await get_spec(graph, destination_id)
+    stored = await sync_repo.get_destination(graph, destination_id)
+    if stored is None:
+        raise DestinationNotFound(destination_id)
+    # A new configuration replaces the stored one without reading it: one that a newer
+    # release refuses (a plain-http webhook) can still be corrected.
     spec = (
-        parse_spec(destination_id, current.kind, config, current.name)
+        parse_spec(destination_id, stored["kind"], config, stored.get("name"))
         if config is not None
-        else current
+        else spec_from_row(stored)
     )
     row = await sync_repo.update_destination(
         graph,

@@ -21,7 +21,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -39,7 +39,7 @@ from activate.segments.service import get_segment, refresh_segment
 from activate.settings import ActivationSettings
 from activate.sync.destinations import get_spec, link, link_id
 from activate.sync.diff import Plan, plan_sync
-from activate.sync.members import from_snapshot, snapshot
+from activate.sync.members import from_snapshot, last_sent, recorded_consents, snapshot
 from activate.sync.registry import DestinationSpec, build_destination, required_consent
 from core.clock import utc_now, utc_stamp_ms
 from core.faults import fault_point
@@ -112,6 +112,7 @@ class _Outcome:
     done_invalid: list[str] = field(default_factory=list)
     failed: list[RowError] = field(default_factory=list)
     invalid: list[RowError] = field(default_factory=list)
+    vendor_ids: dict[str, str] = field(default_factory=dict)
 
 
 class SyncEngine:
@@ -314,16 +315,53 @@ class SyncEngine:
     ) -> None:
         t_send = time.perf_counter()
         g = self.graph
-        snaps = await sync_repo.snapshots(g, state_id, plan.removes)
-        removals = [from_snapshot(pid, snaps.get(pid)) for pid in plan.removes]
+        snaps = await sync_repo.snapshots(
+            g, state_id, [*plan.removes, *(m.pid for m in plan.updates)]
+        )
+        # The destination's own ids, learnt when the members were first delivered: a
+        # removal or an update needs no look-up at the vendor.
+        known = await sync_repo.vendor_ids(
+            g, state_id, [*plan.removes, *(m.pid for m in plan.updates)]
+        )
+        # What the sources record now: an opt-out is told to the destination as such.
+        recorded = {
+            row["pid"]: recorded_consents(row) for row in await sync_repo.consents(g, plan.removes)
+        }
+        removals = [
+            replace(
+                from_snapshot(pid, snaps.get(pid)),
+                vendor_id=known.get(pid),
+                consents=recorded.get(pid, {}),
+            )
+            for pid in plan.removes
+        ]
+        updates = [
+            replace(m, vendor_id=known.get(m.pid), last_sent=last_sent(snaps.get(m.pid)))
+            for m in plan.updates
+        ]
+        adds = list(plan.adds)
+        if destination.key_source:
+            keys = await sync_repo.source_keys(
+                g, destination.key_source, [*plan.removes, *(m.pid for m in (*adds, *updates))]
+            )
+            adds, updates, removals = (
+                [replace(m, source_key=keys.get(m.pid)) for m in members]
+                for members in (adds, updates, removals)
+            )
         by_pid = {m.pid: m for m in (*plan.adds, *plan.updates)}
+        learnt: dict[str, str] = {}
 
         async def record(action: Action, pids: Sequence[str]) -> None:
             if action == "remove":
                 await sync_repo.record_removed(g, state_id, pids)
                 return
             sent = [
-                {"pid": pid, "hash": plan.hashes[pid], "snapshot": snapshot(by_pid[pid])}
+                {
+                    "pid": pid,
+                    "hash": plan.hashes[pid],
+                    "snapshot": snapshot(by_pid[pid]),
+                    "vendor_id": learnt.get(pid),
+                }
                 for pid in pids
             ]
             await sync_repo.record_sent(
@@ -336,10 +374,22 @@ class SyncEngine:
         at_once = not isinstance(destination, FileDestination)
         on_chunk = record if at_once else None
         await destination.begin(ref, run_id)
-        removed = await self._send(destination.remove, ref, removals, "remove", on_chunk)
-        added = await self._send(destination.add, ref, plan.adds, "add", on_chunk)
-        updated = await self._send(destination.update, ref, plan.updates, "update", on_chunk)
+        removed = await self._send(destination.remove, ref, removals, "remove", on_chunk, learnt)
+        added = await self._send(destination.add, ref, adds, "add", on_chunk, learnt)
+        updated = await self._send(destination.update, ref, updates, "update", on_chunk, learnt)
         await destination.finish(ref, run_id)
+        late = await destination.outcomes(ref, run_id)
+        if late.failed:
+            # Taken, then refused (Google's request status): not delivered after all.
+            refused = {e.pid: e for e in late.failed}
+            for outcome in (added, updated):
+                undone = [pid for pid in outcome.delivered if pid in refused]
+                if not undone:
+                    continue
+                outcome.delivered = [pid for pid in outcome.delivered if pid not in refused]
+                outcome.failed.extend(refused[pid] for pid in undone)
+                if at_once:
+                    await sync_repo.record_removed(g, state_id, undone)
         report.send_seconds = time.perf_counter() - t_send
 
         if not at_once:
@@ -373,7 +423,10 @@ class SyncEngine:
         members: Sequence[Member],
         action: Action,
         on_chunk: Callable[[Action, Sequence[str]], Any] | None = None,
+        learnt: dict[str, str] | None = None,
     ) -> _Outcome:
+        """Hand `members` over in chunks; `learnt` collects the vendor ids the destination
+        reports, before `on_chunk` records the chunk."""
         outcome = _Outcome()
         size = self.settings.chunk_size
         for start in range(0, len(members), size):
@@ -383,6 +436,9 @@ class SyncEngine:
             invalid = {e.pid for e in result.invalid}
             outcome.failed.extend(result.failed)
             outcome.invalid.extend(result.invalid)
+            outcome.vendor_ids.update(result.vendor_ids)
+            if learnt is not None:
+                learnt.update(result.vendor_ids)
             done: list[str] = []
             for m in chunk:
                 if m.pid in failed:

@@ -169,7 +169,21 @@ def row_hash(row: Mapping[str, Any], attributes: Sequence[str]) -> str:
 
 
 def snapshot(member: Member) -> str:
-    return json.dumps(_identifiers(member), separators=(",", ":"), ensure_ascii=False)
+    """What is kept of a delivery: the identifiers (a removal names what was added) and
+    the synced attributes (an update can send only what changed)."""
+    data: dict[str, Any] = _identifiers(member)
+    if member.attributes:
+        data["attributes"] = jsonable(member.attributes)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def last_sent(text: str | None) -> dict[str, Any] | None:
+    """A snapshot as `Member.last_sent`; None when there is none (or it is unreadable)."""
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def from_snapshot(pid: str, text: str | None) -> Member:

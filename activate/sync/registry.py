@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -20,7 +21,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from activate.destinations.base import Destination
+from activate.destinations.base import Destination, DestinationConfigError
 from activate.destinations.delivery import RetryPolicy, SleepFn
 from activate.errors import InvalidDestinationConfig
 from activate.settings import ActivationSettings
@@ -42,6 +43,12 @@ class Vendor:
     client: str
     secret_field: str | None = None
     """The field of the vendor configuration that comes from the settings."""
+    secret_optional_if: str | None = None
+    """A boolean configuration field that, when true, lets the kind go without a secret
+    (Google's application default credentials)."""
+    optional_secrets: tuple[str, ...] = ()
+    """Further secret fields, each read from the settings when the configuration names it
+    by `<field>_ref` (Meta's `app_secret_ref`)."""
 
     def load(self) -> tuple[type[BaseModel], Callable[..., Destination]]:
         module = importlib.import_module(self.module)
@@ -59,14 +66,25 @@ VENDORS: dict[str, Vendor] = {
         "activate.destinations.klaviyo", "KlaviyoConfig", "KlaviyoDestination", "api_key"
     ),
     "braze": Vendor("activate.destinations.braze", "BrazeConfig", "BrazeDestination", "api_key"),
-    "meta": Vendor("activate.destinations.meta", "MetaConfig", "MetaDestination", "access_token"),
+    "meta": Vendor(
+        "activate.destinations.meta",
+        "MetaConfig",
+        "MetaDestination",
+        "access_token",
+        optional_secrets=("app_secret",),
+    ),
     "google": Vendor(
-        "activate.destinations.google", "GoogleConfig", "GoogleDestination", "access_token"
+        "activate.destinations.google",
+        "GoogleConfig",
+        "GoogleDestination",
+        "credentials",
+        secret_optional_if="application_default_credentials",
     ),
 }
 """One row per `Kind`: the one table of what each kind is made of."""
 
 _SECRETISH = ("secret", "api_key", "access_token", "token", "password", "key")
+_SECRET_REF = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
 class EngineOptions(BaseModel):
@@ -126,18 +144,31 @@ def parse_spec(
     vendor = {k: v for k, v in config.items() if k not in engine_keys}
     model, _ = VENDORS[kind].load()
     secret_field = VENDORS[kind].secret_field
+    refs = {f"{field}_ref": field for field in VENDORS[kind].optional_secrets}
     for key in vendor:
-        if key == secret_field or (key not in model.model_fields and key.endswith(_SECRETISH)):
+        if key in refs:
+            if not isinstance(vendor[key], str) or not _SECRET_REF.match(vendor[key]):
+                raise InvalidDestinationConfig(
+                    destination_id, f"{key} names a secret: 1-64 letters, digits and '_'"
+                )
+            continue
+        if (
+            key == secret_field
+            or key in refs.values()
+            or (key not in model.model_fields and key.endswith(_SECRETISH))
+        ):
             raise InvalidDestinationConfig(
                 destination_id,
                 f"{key!r} looks like a secret: name it with secret_ref and set it in the settings",
             )
         if key not in model.model_fields:
             raise InvalidDestinationConfig(destination_id, f"unknown field {key!r}")
-    if secret_field is not None and options.secret_ref is None:
+    optional_if = VENDORS[kind].secret_optional_if
+    secret_needed = secret_field is not None and not (optional_if and vendor.get(optional_if))
+    if secret_needed and options.secret_ref is None:
         raise InvalidDestinationConfig(destination_id, f"a {kind} destination needs secret_ref")
-    probe = dict(vendor)
-    if secret_field is not None:
+    probe = {k: v for k, v in vendor.items() if k not in refs}
+    if secret_field is not None and options.secret_ref is not None:
         probe[secret_field] = SecretStr("placeholder-not-a-secret")
     if kind == "file":
         probe.setdefault("directory", ".")
@@ -189,18 +220,26 @@ def build_destination(
 
     Raises:
         MissingSecret: The secret it names is not set.
+        InvalidDestinationConfig: The secret or configuration cannot be used (a webhook
+            secret too short, say).
     """
     vendor = VENDORS[spec.kind]
     model, make = vendor.load()
     config = dict(spec.vendor)
-    if vendor.secret_field is not None:
-        assert spec.options.secret_ref is not None
+    if vendor.secret_field is not None and spec.options.secret_ref is not None:
         config[vendor.secret_field] = settings.secret(spec.id, spec.options.secret_ref)
+    for field in vendor.optional_secrets:
+        ref = config.pop(f"{field}_ref", None)
+        if ref is not None:
+            config[field] = settings.secret(spec.id, ref)
     if spec.kind == "file":
         config["directory"] = _file_directory(spec, settings)
         config.setdefault("attribute_columns", tuple(spec.options.attributes))
         return make(model.model_validate(config))
-    return make(model.model_validate(config), client=client, policy=policy, sleep=sleep)
+    try:
+        return make(model.model_validate(config), client=client, policy=policy, sleep=sleep)
+    except DestinationConfigError as exc:
+        raise InvalidDestinationConfig(spec.id, str(exc)) from None
 
 
 def required_consent(spec: DestinationSpec, destination: Destination) -> tuple[ConsentName, ...]:

@@ -1,9 +1,15 @@
-"""Fake Klaviyo API: bulk import jobs, job errors and profiles, profile lookup, list removal."""
+"""Fake Klaviyo API: bulk import jobs, job errors and profiles, profile lookup, list removal,
+bulk unsubscribe (validated against the OpenAPI schema's `SubscriptionDeleteJobCreateQuery`:
+at most 100 profiles, `subscriptions` required, consent `UNSUBSCRIBED` only, an email or a
+phone number for the email and SMS channels)."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections import deque
+from collections.abc import Callable
 from itertools import count
 from typing import Any
 
@@ -17,6 +23,26 @@ _ANY_EXTERNAL_ID = re.compile(r"^any\(external_id,(\[.*\])\)$")
 # Pagination links point at the real host on purpose: a client must not follow them.
 PUBLIC_HOST = "https://a.klaviyo.com"
 
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "jobs": (10, 150),
+    "profiles": (75, 700),
+    "lists": (10, 150),
+    "unsubscribe": (75, 750),
+}
+"""(burst per second, steady per minute) per endpoint group, as the API reference lists
+them: bulk import jobs and their status, profiles and errors; Get Profiles; Remove Profiles
+from List; Bulk Unsubscribe Profiles."""
+
+
+def rate_group(request: Request) -> str:
+    if request.path.startswith(JOBS):
+        return "jobs"
+    if request.path == "/api/profiles":
+        return "profiles"
+    if request.path.startswith("/api/lists/"):
+        return "lists"
+    return "unsubscribe"
+
 
 class FakeKlaviyo(FakeApi):
     def __init__(
@@ -27,8 +53,14 @@ class FakeKlaviyo(FakeApi):
         polls_before_complete: int = 1,
         max_page: int = 100,
         invalid_domain: str = "invalid.test",
+        now: Callable[[], float] | None = None,
     ) -> None:
+        """`now`: a clock; given, the documented rate limits are enforced against it
+        (429 `throttled` with Retry-After, as Klaviyo answers)."""
         super().__init__()
+        self.now = now
+        self.throttled = 0
+        self._seen: dict[str, deque[float]] = {}
         self.api_key = api_key
         self.revision = revision
         self.polls_before_complete = polls_before_complete
@@ -38,6 +70,10 @@ class FakeKlaviyo(FakeApi):
         """external_id -> Klaviyo profile id"""
         self.lists: dict[str, set[str]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
+        self.unsubscribed: dict[str, set[str]] = {}
+        """email or phone -> channels unsubscribed from marketing (globally: no list given)."""
+        self.cancel_jobs = False
+        """Jobs are `cancelled` instead of completing."""
         self._ids = count(1)
 
     def violation_reply(self, violation: Violation) -> Reply:
@@ -55,7 +91,44 @@ class FakeKlaviyo(FakeApi):
         by_id = {kid: ext for ext, kid in self.profiles.items()}
         return {by_id[kid] for kid in self.lists.get(list_id, set())}
 
+    def _throttle(self, request: Request) -> Reply | None:
+        if self.now is None:
+            return None
+        group = rate_group(request)
+        burst, steady = RATE_LIMITS[group]
+        now = self.now()
+        seen = self._seen.setdefault(group, deque())
+        while seen and seen[0] <= now - 60:
+            seen.popleft()
+        in_second = [t for t in seen if t > now - 1]
+        if len(in_second) >= burst:
+            wait = in_second[0] + 1 - now
+        elif len(seen) >= steady:
+            wait = seen[0] + 60 - now
+        else:
+            seen.append(now)
+            return None
+        self.throttled += 1
+        seconds = max(1, math.ceil(wait))
+        detail = f"Request was throttled. Expected available in {seconds} second(s)."
+        body = {
+            "errors": [
+                {
+                    "id": "throttled",
+                    "status": 429,
+                    "code": "throttled",
+                    "title": "Request was throttled.",
+                    "detail": detail,
+                    "source": {"pointer": "/data/"},
+                }
+            ]
+        }
+        return Reply(429, body, {"Retry-After": str(seconds)})
+
     def route(self, request: Request) -> Reply:
+        throttled = self._throttle(request)
+        if throttled is not None:
+            return throttled
         headers = request.headers
         self.require(
             headers.get("authorization") == f"Klaviyo-API-Key {self.api_key}", "bad auth", 401
@@ -63,6 +136,11 @@ class FakeKlaviyo(FakeApi):
         self.require(headers.get("revision") == self.revision, "missing or wrong revision header")
         if request.method == "POST" and request.path == JOBS:
             return self._create_job(request)
+        if (
+            request.method == "POST"
+            and request.path == "/api/profile-subscription-bulk-delete-jobs"
+        ):
+            return self._unsubscribe(request)
         job = _JOB_PATH.match(request.path)
         if request.method == "GET" and job:
             return self._job(request, job["id"], job["sub"])
@@ -104,6 +182,38 @@ class FakeKlaviyo(FakeApi):
         self.jobs[job_id] = {"polls": 0, "errors": errors, "items": items, "total": len(profiles)}
         return Reply(202, {"data": self._job_resource(job_id, "queued")})
 
+    def _unsubscribe(self, request: Request) -> Reply:
+        self.require("json" in request.headers.get("content-type", ""), "content-type must be JSON")
+        data = request.json().get("data") or {}
+        self.require(data.get("type") == "profile-subscription-bulk-delete-job", "data.type")
+        profiles: Any = (((data.get("attributes") or {}).get("profiles")) or {}).get("data")
+        self.require(isinstance(profiles, list) and bool(profiles), "attributes.profiles.data")
+        self.require(len(profiles) <= 100, "more than 100 profiles per call")
+        has_list = bool((data.get("relationships") or {}).get("list"))
+        for profile in profiles:
+            self.require(profile.get("type") == "profile", "profile type")
+            attributes = profile.get("attributes") or {}
+            channels: Any = attributes.get("subscriptions")
+            self.require(isinstance(channels, dict) and bool(channels), "subscriptions required")
+            self.require(set(channels) <= {"email", "sms", "whatsapp", "push"}, "channels")
+            for name, params in channels.items():
+                consents = [v for k, v in params.items() if k != "tokens"]
+                self.require(
+                    all(c == {"consent": "UNSUBSCRIBED"} for c in consents),
+                    f"{name}: consent must be UNSUBSCRIBED",
+                )
+            email, phone = attributes.get("email"), attributes.get("phone_number")
+            self.require("email" not in channels or bool(email), "email channel needs email")
+            self.require("sms" not in channels or bool(phone), "sms channel needs phone_number")
+            self.require(
+                phone is None or re.fullmatch(r"\+\d{7,15}", phone) is not None, "phone E.164"
+            )
+            if not has_list:
+                for key, channel in ((email, "email"), (phone, "sms")):
+                    if key and channel in channels:
+                        self.unsubscribed.setdefault(key, set()).add(channel)
+        return Reply(202)
+
     def _job_resource(self, job_id: str, status: str) -> dict[str, Any]:
         job = self.jobs[job_id]
         done = status == "complete"
@@ -124,9 +234,10 @@ class FakeKlaviyo(FakeApi):
         if sub is None:
             job["polls"] += 1
             done = job["polls"] > self.polls_before_complete
-            return Reply(
-                200, {"data": self._job_resource(job_id, "complete" if done else "processing")}
-            )
+            status = "complete" if done else "processing"
+            if done and self.cancel_jobs:
+                status = "cancelled"
+            return Reply(200, {"data": self._job_resource(job_id, status)})
         if sub == "import-errors":
             items = [
                 {

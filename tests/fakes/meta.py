@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from typing import Any
@@ -9,7 +11,11 @@ from typing import Any
 from activate.destinations.versions import META_GRAPH_VERSION
 from tests.fakes.server import FakeApi, Reply, Request, Violation
 
-SCHEMA = ["EMAIL", "PHONE", "FN", "LN", "ZIP", "COUNTRY"]
+SCHEMA_KEYS = frozenset(
+    {"EMAIL", "PHONE", "GEN", "DOBY", "DOBM", "DOBD", "LN", "FN", "FI", "CT", "ST", "ZIP"}
+    | {"MADID", "COUNTRY", "EXTERN_ID", "PAGEUID", "LOOKALIKE_VALUE"}
+)
+"""The multi-key schema's documented keys (Customer File Custom Audiences)."""
 _USERS = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<audience>\d+)/users$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -21,11 +27,12 @@ def graph_error(
     subcode: int | None = None,
     is_transient: bool = False,
     violation: Violation | None = None,
+    type_: str = "OAuthException",
 ) -> dict[str, Any]:
     """Graph's documented error body (docs/graph-api/guides/error-handling)."""
     error: dict[str, Any] = {
         "message": f"{message}: {violation}" if violation else message,
-        "type": "OAuthException",
+        "type": type_,
         "code": code,
         "fbtrace_id": "AbCdEfGhIjKlMnOp",
     }
@@ -37,10 +44,19 @@ def graph_error(
 
 
 class FakeMeta(FakeApi):
-    def __init__(self, access_token: str, api_version: str = META_GRAPH_VERSION) -> None:
+    def __init__(
+        self,
+        access_token: str,
+        api_version: str = META_GRAPH_VERSION,
+        *,
+        app_secret: str | None = None,
+    ) -> None:
+        """`app_secret`: the app has "Require App Secret" on; every call must carry
+        `appsecret_proof`."""
         super().__init__()
         self.access_token = access_token
         self.api_version = api_version
+        self.app_secret = app_secret
         self.audiences: dict[str, set[tuple[str, ...]]] = {}
         self.sessions: dict[int, list[dict[str, Any]]] = {}
 
@@ -111,14 +127,30 @@ class FakeMeta(FakeApi):
                 400,
                 graph_error("Invalid OAuth access token - Cannot parse access token", 190),
             )
+        if self.app_secret is not None:
+            proof = form.get("appsecret_proof")
+            expected = hmac.new(
+                self.app_secret.encode(), self.access_token.encode(), hashlib.sha256
+            ).hexdigest()
+            if proof is None:
+                message = "API calls from the server require an appsecret_proof argument"
+            elif not hmac.compare_digest(proof, expected):
+                message = "Invalid appsecret_proof provided in the API argument"
+            else:
+                message = ""
+            if message:
+                return Reply(400, graph_error(message, 100, type_="GraphMethodException"))
         payload = json.loads(form.get("payload", "null"))
         self.require(isinstance(payload, dict), "payload must be a JSON object")
-        self.require(payload.get("schema") == SCHEMA, "schema")
+        schema = payload.get("schema")
+        self.require(isinstance(schema, list) and bool(schema), "schema must be a list")
+        self.require(set(schema) <= SCHEMA_KEYS, f"unknown schema keys {schema}")
+        self.require(len(set(schema)) == len(schema), "schema keys repeated")
         data = payload.get("data")
         self.require(isinstance(data, list) and bool(data), "payload.data")
         self.require(len(data) <= 10_000, "more than 10,000 rows in one request")
         for row in data:
-            self.require(isinstance(row, list) and len(row) == len(SCHEMA), "row width")
+            self.require(isinstance(row, list) and len(row) == len(schema), "row width")
             self.require(all(v == "" or _HEX64.match(v) for v in row), "values must be SHA-256 hex")
             self.require(any(row), "empty row")
         self._check_session(json.loads(form.get("session", "null")))

@@ -26,7 +26,7 @@ from tests import cypher as test_cypher
 from tests.fakes import FakeWebhook
 from tests.faults.harness import cdp
 
-HOOK_SECRET = "fault-suite-hook-secret"
+HOOK_SECRET = "whsec_ZmF1bHQtc3VpdGUtaG9vay1zZWNyZXQtMzItYnl0ZXM="
 
 
 async def _counts(graph: GraphClient) -> dict[str, int]:
@@ -97,7 +97,7 @@ async def test_killed_sync_is_resumed_at_once_and_sends_each_member_once(
     await Resolver(graph).resolve(full=True)
     await service.create_segment(graph, "all", "Everyone with an email", has_identifier("email"))
     with FakeWebhook(HOOK_SECRET) as hook:
-        config = {"url": hook.url + hook.path, "secret_ref": "hook"}
+        config = {"url": hook.url + hook.path, "secret_ref": "hook", "allow_http": True}
         await dest.create_destination(graph, "hook", "webhook", config)
         env = {"CDP_DEST_SECRETS__HOOK": HOOK_SECRET, "CDP_DEST_CHUNK_SIZE": "25"}
         cdp("sync", "all", "hook", fault=fault, env=env)

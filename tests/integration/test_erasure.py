@@ -32,7 +32,7 @@ from matching.linking import ProbabilisticLinker, index_path
 from matching.resolve import Resolver
 from tests.fakes import FakeSleep, FakeWebhook
 
-HOOK_SECRET = "whsec-test-erasure-0123456789"
+HOOK_SECRET = "whsec_d2hzZWMtdGVzdC1lcmFzdXJlLTAxMjM0NTY3ODk="
 EMAIL_TYPED = "Zephyrine.Quillfeather@Quillpost.com.au"
 PHONE_TYPED = "0413 579 246"
 ADDRESS = "17 Wombatvale Crescent"
@@ -124,7 +124,10 @@ async def test_erasure_leaves_no_personal_data_behind(
     await Resolver(graph, linker=linker).resolve(full=True)
     await service.create_segment(graph, "emails", "Has email", has_identifier("email"))
     await dest.create_destination(
-        graph, "hook", "webhook", {"url": hook.url + hook.path, "secret_ref": "hook"}
+        graph,
+        "hook",
+        "webhook",
+        {"url": hook.url + hook.path, "secret_ref": "hook", "allow_http": True},
     )
     report = await _engine(graph, tmp_path).sync("emails", "hook", today=date(2024, 6, 1))
     assert report.members > 0

@@ -29,11 +29,11 @@ from graph.client import GraphClient
 from matching import overrides
 from matching.resolve import Resolver
 from tests.factories.records import ingest_people
-from tests.fakes import FakeKlaviyo, FakeSleep, FakeWebhook
+from tests.fakes import FakeBraze, FakeKlaviyo, FakeSleep, FakeWebhook
 from tests.integration.test_segments_support import add_profiles, profile, retire, set_props
 
 TODAY = date(2024, 6, 1)
-HOOK_SECRET = "whsec-test-0123456789"
+HOOK_SECRET = "whsec_d2hzZWMtdGVzdC0wMTIzNDU2Nzg5LWFuZC1tb3Jl"
 KLAVIYO_KEY = "pk_test_sync_4f9a1c0ffee"
 
 
@@ -84,7 +84,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 async def webhook_destination(graph: GraphClient, hook: FakeWebhook, **extra: Any) -> None:
-    config = {"url": hook.url + hook.path, "secret_ref": "hook", **extra}
+    config = {"url": hook.url + hook.path, "secret_ref": "hook", "allow_http": True, **extra}
     await dest.create_destination(graph, "hook", "webhook", config)
 
 
@@ -278,11 +278,101 @@ async def test_consent_is_respected(graph: GraphClient, engine: SyncEngine) -> N
         assert klaviyo.members("LIST1") == {"p-yes"}
         assert klaviyo.violations == []
 
-        # Consent withdrawn: the member leaves the list.
+        # Consent withdrawn: the member leaves the list and is unsubscribed at Klaviyo.
         await set_props(graph, "p-yes", consent_email=False)
         report = await engine.sync("all", "klaviyo", today=TODAY)
         assert (report.removes, report.no_consent) == (1, 5)
         assert klaviyo.members("LIST1") == set()
+        assert klaviyo.unsubscribed == {"yes@shop.test": {"email"}}
+        assert klaviyo.violations == []
+
+
+async def test_klaviyo_profile_ids_are_kept_in_the_sync_state(
+    graph: GraphClient, engine: SyncEngine
+) -> None:
+    """Ids learnt from the first import serve every later update and removal: no run
+    reads them again (150 requests a minute at Klaviyo)."""
+    await add_profiles(graph, customers(6, consent_email=True))
+    await service.create_segment(graph, "all", "All", has_identifier("email"))
+    with FakeKlaviyo(KLAVIYO_KEY) as klaviyo:
+        await dest.create_destination(
+            graph,
+            "klaviyo",
+            "klaviyo",
+            {
+                "base_url": klaviyo.url,
+                "secret_ref": "klaviyo",
+                "poll_interval": 0,
+                "attributes": ["clv_percentile"],
+            },
+        )
+        await dest.link(graph, "all", "klaviyo", external_id="LIST1")
+        first = await engine.sync("all", "klaviyo", today=TODAY)
+        assert first.adds == 6 and klaviyo.violations == []
+        state = dest.link_id("all", "klaviyo")
+        pids = [f"p-{i:03d}" for i in range(6)]
+        kept = await sync_repo.vendor_ids(graph, state, pids)
+        assert kept == {pid: klaviyo.profiles[pid] for pid in pids}
+        reads = len(klaviyo.requests)
+
+        await set_props(graph, "p-001", clv_percentile=0.99)  # an update
+        await set_props(graph, "p-002", consent_email=False)  # a removal
+        second = await engine.sync("all", "klaviyo", today=TODAY)
+        assert (second.updates, second.removes) == (1, 1)
+        later = klaviyo.requests[reads:]
+        assert [r.path for r in later if r.path == "/api/profiles"] == []
+        assert [r.path for r in later if r.path.endswith("/profiles") and r.method == "GET"] == []
+        assert klaviyo.members("LIST1") == set(pids) - {"p-002"}
+        assert await sync_repo.vendor_ids(graph, state, ["p-001"]) == {
+            "p-001": klaviyo.profiles["p-001"]
+        }
+
+
+async def test_braze_users_are_named_by_the_brands_key_from_a_source(
+    graph: GraphClient, activation: ActivationSettings
+) -> None:
+    await add_profiles(graph, customers(3, consent_email=True))
+    await graph.write_text(
+        "test_source_ids",
+        "MATCH (r:Record) WHERE r.rid IN ['p-000:r', 'p-001:r'] "
+        "SET r.source_id = 'SHOP-' + substring(r.rid, 2, 3)",
+        {},
+    )
+    await service.create_segment(graph, "all", "All", has_identifier("email"))
+    settings = activation.model_copy(
+        update={"secrets": {**activation.secrets, "braze": SecretStr("braze-key-123456")}}
+    )
+    engine = SyncEngine(graph, settings)
+    with FakeBraze("braze-key-123456") as braze:
+        await dest.create_destination(
+            graph,
+            "braze",
+            "braze",
+            {
+                "base_url": braze.url,
+                "secret_ref": "braze",
+                "external_id_source": "ecommerce",
+                "attributes": ["clv_percentile"],
+            },
+        )
+        await dest.link(graph, "all", "braze", external_id="vip")
+        first = await engine.sync("all", "braze", today=TODAY)
+        assert first.adds == 3 and braze.violations == []
+        assert set(braze.users) == {"SHOP-000", "SHOP-001", "p-002"}
+
+        # Only what changed goes on an update; the removal names the user it added.
+        await set_props(graph, "p-000", clv_percentile=0.99)
+        await set_props(graph, "p-001", consent_email=False)
+        sent = len(braze.requests)
+        second = await engine.sync("all", "braze", today=TODAY)
+        assert (second.updates, second.removes) == (1, 1)
+        objects = [o for r in braze.requests[sent:] for o in r.json()["attributes"]]
+        assert {
+            "external_id": "SHOP-000",
+            "_update_existing_only": True,
+            "clv_percentile": 0.99,
+        } in (objects)
+        assert braze.segment_members("vip") == {"SHOP-000", "p-002"}
 
 
 async def test_nothing_is_lost_when_the_destination_fails_halfway(
@@ -391,7 +481,10 @@ async def test_locks_schedules_and_secrets(
         await engine.sync("all", "hook", today=TODAY)
 
     await dest.create_destination(
-        graph, "nokey", "webhook", {"url": hook.url + hook.path, "secret_ref": "absent"}
+        graph,
+        "nokey",
+        "webhook",
+        {"url": hook.url + hook.path, "secret_ref": "absent", "allow_http": True},
     )
     with pytest.raises(MissingSecret) as err:
         await engine.sync("all", "nokey", today=TODAY)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
 from activate.demo import FILE_DESTINATION, run_demo_activation
-from activate.destinations.webhook import sign
+from activate.destinations.webhook import new_secret, sign, signing_keys
 from activate.receiver import LocalReceiver
 from activate.settings import ActivationSettings
 from graph.client import GraphClient
@@ -73,12 +74,15 @@ async def test_demo_syncs_both_examples_to_files_and_webhook(
 
 
 def test_receiver_checks_signatures() -> None:
-    with LocalReceiver("s3cret-for-test") as receiver:
+    secret = new_secret()
+    with LocalReceiver(secret) as receiver:
         body = json.dumps(
             {"segment": {"id": "s"}, "action": "add", "members": [{"pid": "a"}]}
         ).encode()
-        assert receiver.accept(receiver.path, {"x-cdp-signature": "sha256=bad"}, body) == 401
-        good = {"x-cdp-signature": sign("s3cret-for-test", body), "idempotency-key": "k"}
+        now = int(time.time())
+        bad = {"webhook-id": "msg_1", "webhook-timestamp": str(now), "webhook-signature": "v1,bad"}
+        assert receiver.accept(receiver.path, bad, body) == 401
+        good = {**bad, "webhook-signature": sign(signing_keys(secret), "msg_1", now, body)}
         assert receiver.accept(receiver.path, good, body) == 200
         assert receiver.accept("/elsewhere", good, body) == 404
         assert receiver.members["s"] == {"a"} and receiver.rejected == 1

@@ -96,3 +96,37 @@ async def test_an_expired_meta_token_fails_the_run_with_what_to_fix(
     assert META_TOKEN not in error
     assert (report.adds, report.failed) == (0, 3)  # nothing recorded as sent
     assert len(meta.requests) == 1
+
+
+async def test_a_request_google_fails_later_is_sent_again_by_the_next_run(
+    graph: GraphClient, engine: SyncEngine
+) -> None:
+    await opted_in_customers(graph)
+    with FakeGoogle(GOOGLE_TOKEN, ACCOUNT) as google:
+        google.outcomes = {
+            1: {
+                "requestStatus": "FAILED",
+                "errorCounts": [
+                    {"recordCount": "3", "reason": "PROCESSING_ERROR_REASON_INTERNAL_ERROR"}
+                ],
+            }
+        }
+        config = {
+            "base_url": google.url,
+            "secret_ref": "google",
+            "operating_account_id": ACCOUNT,
+            "customer_match_terms_accepted": True,
+        }
+        await dest.create_destination(graph, "ads", "google", config)
+        await dest.link(graph, "all", "ads", external_id="AUD1")
+        first = await engine.sync("all", "ads", today=TODAY)
+        assert (first.status, first.adds, first.failed) == ("partial", 0, 3), first
+        errors = await dest.run_errors(graph, first.run_id)
+        assert {e["pid"] for e in errors} == {"p-0", "p-1", "p-2"}
+        assert all("PROCESSING_ERROR_REASON_INTERNAL_ERROR x3" in e["reason"] for e in errors)
+        assert (await dest.get_link(graph, "all", "ads")).members == 0
+
+        second = await engine.sync("all", "ads", today=TODAY)  # request 2: SUCCESS
+        assert (second.status, second.adds) == ("succeeded", 3)
+        assert (await dest.get_link(graph, "all", "ads")).members == 3
+        assert google.violations == []

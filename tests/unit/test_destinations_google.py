@@ -37,9 +37,10 @@ def sleep() -> FakeSleep:
 def config(fake: FakeGoogle, **overrides: object) -> GoogleConfig:
     values: dict[str, object] = {
         "operating_account_id": ACCOUNT,
-        "access_token": SecretStr(TOKEN),
+        "credentials": SecretStr(TOKEN),
         "base_url": fake.url,
         "customer_match_terms_accepted": True,
+        "status_timeout_s": 0,  # request outcomes: test_request_status_*
         **overrides,
     }
     return GoogleConfig.model_validate(values)
@@ -60,7 +61,7 @@ def test_identifiers_follow_the_formatting_guide() -> None:
         {
             "address": {
                 "givenName": sha256_hex("zoë"),
-                "familyName": sha256_hex("o'brien"),
+                "familyName": sha256_hex("obrien"),
                 "regionCode": "GB",
                 "postalCode": "SW1A 1AA",
             }
@@ -68,6 +69,10 @@ def test_identifiers_follow_the_formatting_guide() -> None:
     ]
     # an address goes only whole
     assert user_identifiers(make_member(0, postcode=None))[2:] == []
+    # titles and suffixes come off the names
+    titled = user_identifiers(make_member(0, first_name="Mrs. Zoë", last_name="O'Brien Jr"))
+    assert titled[2]["address"]["givenName"] == sha256_hex("zoë")
+    assert titled[2]["address"]["familyName"] == sha256_hex("obrien")
 
 
 async def test_10001_members_take_two_requests(google: GoogleDestination, fake: FakeGoogle) -> None:
@@ -154,27 +159,16 @@ async def test_login_account_is_sent_when_configured(fake: FakeGoogle, sleep: Fa
     assert login == {"accountType": "GOOGLE_ADS", "accountId": "999"}
 
 
-async def test_token_provider_is_asked_per_request(fake: FakeGoogle, sleep: FakeSleep) -> None:
-    calls = 0
-
-    async def token() -> str:
-        nonlocal calls
-        calls += 1
-        return TOKEN
-
-    destination = GoogleDestination(
-        config(fake, access_token=None, batch_size=2), token_provider=token, sleep=sleep
-    )
-    try:
-        result = await destination.add(SEGMENT, make_members(3))
-    finally:
-        await destination.aclose()
-    assert result.sent == 3 and calls == 2
-
-
-def test_a_token_is_required(fake: FakeGoogle) -> None:
-    with pytest.raises(DestinationConfigError):
-        GoogleDestination(config(fake, access_token=None))
+def test_credentials_are_required(fake: FakeGoogle) -> None:
+    with pytest.raises(DestinationConfigError, match="no credentials"):
+        GoogleDestination(config(fake, credentials=None))
+    with pytest.raises(DestinationConfigError, match="not JSON"):
+        GoogleDestination(config(fake, credentials=SecretStr("{not json")))
+    with pytest.raises(DestinationConfigError, match="'service_account' could not be loaded"):
+        GoogleDestination(config(fake, credentials=SecretStr('{"type": "service_account"}')))
+    external = '{"type": "external_account", "credential_source": {"executable": {}}}'
+    with pytest.raises(DestinationConfigError, match="'external_account' are not taken"):
+        GoogleDestination(config(fake, credentials=SecretStr(external)))
 
 
 async def test_members_without_identifiers_are_invalid(google: GoogleDestination) -> None:
@@ -219,15 +213,113 @@ async def test_500_then_success(
     assert sleep.delays == [0.5, 1.0, 2.0]
 
 
-async def test_permanent_400_without_row_detail_fails_the_batch(
+async def test_a_400_naming_no_member_fails_the_run_once(
     google: GoogleDestination, fake: FakeGoogle
 ) -> None:
-    fake.inject(
-        400, body={"error": {"code": 400, "message": "Audience not found", "status": "NOT_FOUND"}}
-    )
+    """An unknown destination is the configuration's fault: one error, not one per batch."""
+    fake.known_audiences = {"other"}
+    with pytest.raises(DestinationConfigError, match="audience id") as raised:
+        await google.add(SEGMENT, make_members(3))
+    assert "INVALID_ARGUMENT" in str(raised.value)
+    assert "The destination was not found" in str(raised.value)
+    assert len(fake.requests) == 1
+
+
+async def test_resource_exhausted_waits_for_the_retry_info(
+    google: GoogleDestination, fake: FakeGoogle, sleep: FakeSleep
+) -> None:
+    fake.exhaust(times=2, retry_delay="17s")
     result = await google.add(SEGMENT, make_members(2))
-    assert result.sent == 0 and len(result.failed) == 2
-    assert "HTTP 400" in result.failed[0].reason
+    assert result.sent == 2 and sleep.delays == [17.0, 17.0]
+
+
+def status_config(fake: FakeGoogle) -> GoogleConfig:
+    return config(fake, status_timeout_s=120, status_poll_s=2, batch_size=2)
+
+
+async def test_request_status_is_polled_until_final(fake: FakeGoogle, sleep: FakeSleep) -> None:
+    fake.processing_polls = 3
+    destination = GoogleDestination(status_config(fake), policy=POLICY, sleep=sleep)
+    try:
+        result = await destination.add(SEGMENT, make_members(3))
+    finally:
+        await destination.aclose()
+    assert result.sent == 3 and result.failed == [] and fake.violations == []
+    polls = fake.calls("GET", "/v1/requestStatus:retrieve")
+    assert [r.param("requestId") for r in polls] == ["req-1"] * 4 + ["req-2"] * 4
+    assert sleep.delays == [2.0, 4.0, 8.0, 16.0] * 2
+
+
+async def test_request_status_failed_fails_its_rows_with_the_reasons(
+    fake: FakeGoogle, sleep: FakeSleep
+) -> None:
+    fake.outcomes = {
+        1: {
+            "requestStatus": "FAILED",
+            "errorCounts": [{"recordCount": "2", "reason": "PROCESSING_ERROR_REASON_NO_CONSENT"}],
+        },
+        2: {
+            "requestStatus": "PARTIAL_SUCCESS",
+            "errorCounts": [
+                {"recordCount": "1", "reason": "PROCESSING_ERROR_REASON_INVALID_FORMAT"}
+            ],
+        },
+        3: {
+            "requestStatus": "FAILED",
+            "errorCounts": [
+                {"recordCount": "1", "reason": "PROCESSING_ERROR_REASON_INTERNAL_ERROR"}
+            ],
+        },
+    }
+    destination = GoogleDestination(status_config(fake), policy=POLICY, sleep=sleep)
+    try:
+        result = await destination.add(SEGMENT, make_members(5))
+    finally:
+        await destination.aclose()
+    assert result.sent == 2  # the partly refused request: Google does not say who
+    failed = {e.pid: e for e in result.failed}
+    assert set(failed) == {"p000000", "p000001", "p000004"}
+    assert "req-1" in failed["p000000"].reason
+    assert "PROCESSING_ERROR_REASON_NO_CONSENT x2" in failed["p000000"].reason
+    assert not failed["p000000"].retryable and failed["p000004"].retryable
+
+
+async def test_within_a_run_statuses_are_read_together_at_its_end(
+    fake: FakeGoogle, sleep: FakeSleep
+) -> None:
+    fake.processing_polls = 2
+    fake.outcomes = {
+        2: {
+            "requestStatus": "FAILED",
+            "errorCounts": [{"recordCount": "2", "reason": "PROCESSING_ERROR_REASON_NO_CONSENT"}],
+        }
+    }
+    destination = GoogleDestination(status_config(fake), policy=POLICY, sleep=sleep)
+    try:
+        await destination.begin(SEGMENT, "run-1")
+        result = await destination.add(SEGMENT, make_members(6))
+        assert result.sent == 6 and fake.calls("GET") == []  # nothing waited for yet
+        await destination.finish(SEGMENT, "run-1")
+        late = await destination.outcomes(SEGMENT, "run-1")
+    finally:
+        await destination.aclose()
+    assert sorted(e.pid for e in late.failed) == ["p000002", "p000003"]
+    polls = [r.param("requestId") for r in fake.calls("GET", "/v1/requestStatus:retrieve")]
+    assert polls == ["req-1", "req-2", "req-3"] * 3  # round-robin, not one after another
+    assert sleep.delays == [2.0, 4.0, 8.0]
+
+
+async def test_a_request_still_processing_at_the_deadline_counts_as_sent(
+    fake: FakeGoogle, sleep: FakeSleep
+) -> None:
+    fake.processing_polls = 1_000
+    destination = GoogleDestination(status_config(fake), policy=POLICY, sleep=sleep)
+    try:
+        result = await destination.add(SEGMENT, make_members(2))
+    finally:
+        await destination.aclose()
+    assert result.sent == 2 and result.failed == []
+    assert sum(sleep.delays) >= 120 and max(sleep.delays) == 30.0
 
 
 async def test_no_secrets_or_personal_data_in_logs(
@@ -237,8 +329,9 @@ async def test_no_secrets_or_personal_data_in_logs(
     fake.inject(429, retry_after="1")
     fake.inject(500)
     fake.inject(400, body={"error": {"message": f"token {TOKEN} rejected for user.0@example.com"}})
-    result = await google.add(SEGMENT, make_members(2))
+    with pytest.raises(DestinationConfigError) as raised:
+        await google.add(SEGMENT, make_members(2))
     assert "retrying" in caplog.text
-    assert TOKEN not in result.failed[0].reason and "user.0@" not in result.failed[0].reason
+    assert TOKEN not in str(raised.value) and "user.0@" not in str(raised.value)
     for secret in (TOKEN, "example.com", sha256_hex("user.0@example.com")):
         assert secret not in caplog.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 
 import pytest
 from pydantic import SecretStr
@@ -254,18 +255,111 @@ async def test_no_secrets_or_personal_data_in_logs(
         assert secret.lower() not in caplog.text.lower()
 
 
-async def test_job_that_never_completes_fails_rows_as_retryable(
+THROTTLED = {
+    "errors": [
+        {
+            "id": "e1",
+            "status": 429,
+            "code": "throttled",
+            "title": "Request was throttled.",
+            "detail": "Request was throttled. Expected available in 10 seconds.",
+            "source": {"pointer": "/data/"},
+        }
+    ]
+}
+
+
+async def test_a_slow_job_is_polled_ever_less_often_until_it_completes(
     fake: FakeKlaviyo, sleep: FakeSleep
 ) -> None:
-    fake.polls_before_complete = 1_000
-    destination = KlaviyoDestination(config(fake, max_polls=3), sleep=sleep)
+    fake.polls_before_complete = 400  # 10 minutes of 1.5 s polls and more
+    destination = KlaviyoDestination(config(fake, job_timeout_s=36_000), sleep=sleep)
+    try:
+        result = await destination.add(SEGMENT, make_members(2))
+    finally:
+        await destination.aclose()
+    assert result.sent == 2 and result.failed == []
+    assert sleep.delays[:6] == [1.5, 3.0, 6.0, 12.0, 24.0, 30.0]
+    assert max(sleep.delays) == 30.0 and len(sleep.delays) == 400
+    assert set(result.vendor_ids) == {"p000000", "p000001"}
+
+
+async def test_a_job_still_processing_at_the_deadline_is_not_a_failure(
+    fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    fake.polls_before_complete = 10_000
+    destination = KlaviyoDestination(config(fake, job_timeout_s=600), sleep=sleep)
+    try:
+        result = await destination.add(SEGMENT, make_members(2))
+    finally:
+        await destination.aclose()
+    assert result.sent == 2 and result.failed == [] and result.vendor_ids == {}
+    assert sum(sleep.delays) >= 600
+    # Klaviyo goes on with the job: the members are on the list.
+    assert fake.members(LIST) == {"p000000", "p000001"}
+
+
+async def test_throttled_job_polls_do_not_fail_an_accepted_import(
+    fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    fake.inject(
+        429,
+        times=10,
+        retry_after="10",
+        body=THROTTLED,
+        when=lambda r: r.method == "GET" and r.path.endswith("/job1"),
+    )
+    destination = KlaviyoDestination(config(fake), policy=POLICY, sleep=sleep)
+    try:
+        result = await destination.add(SEGMENT, make_members(2))
+    finally:
+        await destination.aclose()
+    assert result.sent == 2 and result.failed == []
+
+
+async def test_a_cancelled_job_fails_its_rows_as_retryable(
+    fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    fake.cancel_jobs = True
+    destination = KlaviyoDestination(config(fake), sleep=sleep)
     try:
         result = await destination.add(SEGMENT, make_members(2))
     finally:
         await destination.aclose()
     assert result.sent == 0
-    assert all(e.retryable and "did not complete" in e.reason for e in result.failed)
-    assert sleep.delays == [1.5, 1.5, 1.5]
+    assert all(e.retryable and "was cancelled" in e.reason for e in result.failed)
+
+
+async def test_ids_are_learnt_once_and_handed_back_by_the_sync_state(
+    fake: FakeKlaviyo, sleep: FakeSleep
+) -> None:
+    members = make_members(3)
+    first = KlaviyoDestination(config(fake), sleep=sleep)
+    try:
+        added = await first.add(SEGMENT, members)
+    finally:
+        await first.aclose()
+    assert added.vendor_ids == {m.pid: fake.profiles[m.pid] for m in members}
+    assert len(fake.calls("GET", "/api/profile-bulk-import-jobs/job1/profiles")) == 1
+
+    # A later run, a new client: the engine hands the ids back with the members.
+    known = [replace(m, vendor_id=added.vendor_ids[m.pid]) for m in members]
+    later = KlaviyoDestination(config(fake), sleep=sleep)
+    try:
+        updated = await later.update(SEGMENT, known[:2])
+        removed = await later.remove(SEGMENT, known[2:])
+    finally:
+        await later.aclose()
+    assert updated.sent == 2 and updated.vendor_ids == {}
+    assert removed.sent == 1
+    job_profile_reads = [
+        r
+        for r in fake.calls("GET", "/api/profile-bulk-import-jobs/")
+        if r.path.endswith("/profiles")
+    ]
+    assert len(job_profile_reads) == 1  # the first import's only
+    assert fake.calls("GET", "/api/profiles") == []  # no look-up by external_id
+    assert fake.members(LIST) == {"p000000", "p000001"}
 
 
 async def test_unreadable_job_profiles_do_not_fail_an_import(
@@ -279,3 +373,76 @@ async def test_unreadable_job_profiles_do_not_fail_an_import(
     removed = await klaviyo.remove(SEGMENT, members)
     assert removed.sent == 2
     assert len(fake.calls("GET", "/api/profiles")) == 1
+
+
+async def test_recorded_opt_outs_are_unsubscribed_before_leaving_the_list(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    members = make_members(3)
+    await klaviyo.add(SEGMENT, members)
+    leaving = [
+        replace(members[0], consents={"email": False, "sms": False}),
+        replace(members[1], consents={"email": True}),  # left the segment, still opted in
+        replace(members[2], consents={}),  # nothing recorded: not claimed either way
+    ]
+    result = await klaviyo.remove(SEGMENT, leaving)
+
+    assert result.sent == 3 and fake.violations == []
+    assert fake.unsubscribed == {
+        "User.0@Example.com": {"email"},
+        "+447700900000": {"sms"},
+    }
+    job = fake.calls("POST", "/api/profile-subscription-bulk-delete-jobs")[0].json()
+    assert "relationships" not in job["data"]  # global, not only from this list
+    [profile] = job["data"]["attributes"]["profiles"]["data"]
+    assert profile["attributes"]["subscriptions"] == {
+        "email": {"marketing": {"consent": "UNSUBSCRIBED"}},
+        "sms": {"marketing": {"consent": "UNSUBSCRIBED"}},
+    }
+    assert fake.members(LIST) == set()
+
+
+async def test_an_unsubscribe_klaviyo_refuses_keeps_the_rows_for_the_next_run(
+    klaviyo: KlaviyoDestination, fake: FakeKlaviyo
+) -> None:
+    members = make_members(2)
+    await klaviyo.add(SEGMENT, members)
+    fake.inject(400, when=lambda r: "subscription-bulk-delete" in r.path)
+    result = await klaviyo.remove(SEGMENT, [replace(m, consents={"email": False}) for m in members])
+    assert result.sent == 0 and len(result.failed) == 2
+    assert fake.members(LIST) == {"p000000", "p000001"}  # not removed without the opt-out
+
+
+async def test_kept_ids_spare_the_rate_limited_reads_on_every_later_run() -> None:
+    """With Klaviyo's documented limits enforced (job reads: 10/s, 150/min), learning the
+    ids of 16,000 members takes over a minute; a later run that is handed
+    them back takes seconds and reads none."""
+    sleep = FakeSleep()
+
+    def now() -> float:
+        return sum(sleep.delays)
+
+    members = make_members(16_000)
+    with FakeKlaviyo(API_KEY, now=now) as fake:
+        destination = KlaviyoDestination(config(fake, poll_interval=1), policy=POLICY, sleep=sleep)
+        try:
+            start = now()
+            added = await destination.add(SEGMENT, members)
+            first = now() - start
+            assert added.sent == 16_000 and len(added.vendor_ids) == 16_000
+            reads = len(fake.calls("GET"))
+
+            known = [replace(m, vendor_id=added.vendor_ids[m.pid]) for m in members]
+            later = KlaviyoDestination(config(fake, poll_interval=1), policy=POLICY, sleep=sleep)
+            start = now()
+            updated = await later.update(SEGMENT, known)
+            removed = await later.remove(SEGMENT, known[:4_000])
+            second = now() - start
+            await later.aclose()
+        finally:
+            await destination.aclose()
+    assert updated.sent == 16_000 and removed.sent == 4_000 and fake.violations == []
+    assert first > 60 and fake.throttled > 0  # 160 pages of job profiles at 150/min
+    job_profile_reads = [r for r in fake.calls("GET")[reads:] if r.path.endswith("/profiles")]
+    assert job_profile_reads == [] and fake.calls("GET", "/api/profiles") == []
+    assert second < 10

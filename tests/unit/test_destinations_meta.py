@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from activate.destinations.base import DestinationAuthError, DestinationConfigError, SegmentRef
 from activate.destinations.delivery import RetryPolicy
-from activate.destinations.meta import MetaConfig, MetaDestination, hashed_row
+from activate.destinations.meta import MetaConfig, MetaDestination, appsecret_proof, hashed_row
 from activate.destinations.versions import META_GRAPH_VERSION
 from activate.hashing import sha256_hex
 from tests.fakes import FakeMeta, FakeSleep, make_member, make_members
@@ -63,10 +63,14 @@ def test_rows_are_normalised_then_hashed() -> None:
         sha256_hex("447700900000"),
         sha256_hex("zoë"),
         sha256_hex("obrien"),
-        sha256_hex("sw1a1aa"),
+        sha256_hex("sw1a1"),
+        sha256_hex("london"),
         sha256_hex("gb"),
     ]
     assert hashed_row(make_member(0, phone=None, postcode=None))[1::3] == ["", ""]
+    assert hashed_row(make_member(0, city=None))[5] == ""
+    titled = hashed_row(make_member(0, first_name="Dr Zoë", last_name="O'Brien III"))
+    assert titled[2:4] == [sha256_hex("zoë"), sha256_hex("obrien")]
 
 
 async def test_10001_rows_take_two_requests_in_one_session(
@@ -199,6 +203,66 @@ async def test_a_wrong_token_is_an_auth_error_not_bad_rows(
             await destination.add(SEGMENT, make_members(1))
     finally:
         await destination.aclose()
+
+
+APP_SECRET = "3c1b8f0e6d2a4b7c9e0f1a2b3c4d5e6f"
+
+
+def test_appsecret_proof_is_the_hex_hmac_sha256_of_the_token_keyed_by_the_app_secret() -> None:
+    # RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+    assert appsecret_proof("what do ya want for nothing?", "Jefe") == (
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    )
+
+
+async def test_every_call_carries_appsecret_proof_when_the_app_requires_it(
+    sleep: FakeSleep,
+) -> None:
+    with FakeMeta(TOKEN, app_secret=APP_SECRET) as fake:
+        config = MetaConfig(
+            access_token=SecretStr(TOKEN),
+            app_secret=SecretStr(APP_SECRET),
+            base_url=fake.url,
+            batch_size=2,
+        )
+        destination = MetaDestination(config, policy=POLICY, sleep=sleep)
+        try:
+            await destination.begin(SEGMENT, "run-1")
+            assert (await destination.add(SEGMENT, make_members(5))).sent == 5
+            assert (await destination.remove(SEGMENT, make_members(1))).sent == 1
+            await destination.finish(SEGMENT, "run-1")
+        finally:
+            await destination.aclose()
+        assert fake.violations == [] and len(fake.requests) == 6
+        proofs = {r.form()["appsecret_proof"] for r in fake.requests}
+        assert proofs == {appsecret_proof(TOKEN, APP_SECRET)}
+        assert all(APP_SECRET not in r.body.decode() for r in fake.requests)
+
+
+@pytest.mark.parametrize(
+    ("app_secret", "says"),
+    [
+        (None, "require an appsecret_proof argument"),
+        ("not-the-app-secret-0123456789abcd", "Invalid appsecret_proof"),
+    ],
+)
+async def test_a_missing_or_wrong_proof_fails_the_run_with_what_to_set(
+    sleep: FakeSleep, app_secret: str | None, says: str
+) -> None:
+    with FakeMeta(TOKEN, app_secret=APP_SECRET) as fake:
+        config = MetaConfig(
+            access_token=SecretStr(TOKEN),
+            app_secret=SecretStr(app_secret) if app_secret else None,
+            base_url=fake.url,
+        )
+        destination = MetaDestination(config, policy=POLICY, sleep=sleep)
+        try:
+            with pytest.raises(DestinationAuthError, match="app_secret_ref") as raised:
+                await destination.add(SEGMENT, make_members(3))
+        finally:
+            await destination.aclose()
+        assert says in str(raised.value) and len(fake.requests) == 1
+        assert app_secret is None or app_secret not in str(raised.value)
 
 
 async def test_500_then_success(meta: MetaDestination, fake: FakeMeta, sleep: FakeSleep) -> None:

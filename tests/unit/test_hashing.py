@@ -80,13 +80,82 @@ def test_meta_name_hash_is_of_utf8_bytes() -> None:
     [
         ("94043-1234", "US", "94043"),
         ("94043", "us", "94043"),
-        ("SW1A 1AA", "GB", "sw1a1aa"),
+        # UK: Area/District/Sector, the outward code and the sector digit.
+        ("SW1A 1AA", "GB", "sw1a1"),
+        ("m1 1ae", "GB", "m11"),
+        ("EC1A1BB", "gb", "ec1a1"),
+        ("SW1A 1", "GB", "sw1a1"),
+        ("JE2 3AB", "JE", "je23"),
+        ("SW1A 1AA", None, "sw1a1aa"),
         ("75001", None, "75001"),
         ("123", "US", None),
     ],
 )
 def test_meta_zip(postcode: str, country: str | None, expected: str | None) -> None:
     assert h.meta_zip(postcode, country) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("London", "london"),
+        ("São Paulo", "saopaulo"),
+        ("Stoke-on-Trent", "stokeontrent"),
+        ("King's Lynn", "kingslynn"),
+        ("東京", None),
+        ("  ", None),
+    ],
+)
+def test_meta_city_a_to_z_only(raw: str, expected: str | None) -> None:
+    assert h.meta_city(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Dr. Jane", "Jane"),
+        ("Mr John", "John"),
+        ("Sister Mary Ann", "Mary Ann"),
+        ("Prof. Dr. Hans", "Hans"),
+        ("Mrs", None),
+        # A title-like word alone is a name.
+        ("Dean", "Dean"),
+        ("King", "King"),
+        ("Jane", "Jane"),
+    ],
+)
+def test_titles_come_off_given_names(raw: str, expected: str | None) -> None:
+    assert h.given_name_core(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Smith Jr.", "Smith"),
+        ("Smith III", "Smith"),
+        ("Smith, Jr", "Smith"),
+        ("O'Neil, MBE", "O'Neil"),
+        ("Jones PhD", "Jones"),
+        ("Jones Ph.D.", "Jones"),
+        ("Lee OBE", "Lee"),
+        ("Brown Esq", "Brown"),
+        # Family names that look like suffixes stay.
+        ("Ba", "Ba"),
+        ("Nguyen Van Ba", "Nguyen Van Ba"),
+        ("Kumar V", "Kumar V"),
+        ("Van der Berg", "Van der Berg"),
+        ("Junior", "Junior"),
+    ],
+)
+def test_suffixes_come_off_family_names(raw: str, expected: str | None) -> None:
+    assert h.family_name_core(raw) == expected
+
+
+def test_both_vendors_hash_names_without_titles_and_suffixes() -> None:
+    assert h.meta_hashed_given_name("Dr. Zoë") == h.sha256_hex("zoë")
+    assert h.meta_hashed_family_name("O'Brien Jr.") == h.sha256_hex("obrien")
+    assert h.google_hashed_given_name("Mrs Mary Ann") == h.sha256_hex("mary ann")
+    assert h.google_hashed_family_name("O'Brien-Smith, PhD") == h.sha256_hex("obriensmith")
 
 
 def test_meta_country_lower_case_alpha2() -> None:
@@ -119,6 +188,7 @@ def test_google_phone_is_e164_with_plus() -> None:
 
 def test_google_names_and_address_parts() -> None:
     assert h.google_name("  Zoë ") == "zoë"
+    assert h.google_name("O'Brien") == "obrien"  # no punctuation (AddressInfo)
     assert h.google_hashed_name("Dana") == h.sha256_hex("dana")
     assert h.google_region_code("gb") == "GB"
     assert h.google_region_code("GBR") is None

@@ -10,6 +10,7 @@ from pydantic import BaseModel, SecretStr
 
 from activate.destinations.base import Destination
 from activate.destinations.file import FileDestination
+from activate.destinations.meta import MetaDestination
 from activate.destinations.webhook import WebhookDestination
 from activate.errors import InvalidDestinationConfig, MissingSecret
 from activate.settings import ActivationSettings
@@ -25,11 +26,19 @@ from activate.sync.registry import (
 
 pytestmark = pytest.mark.unit
 
-SECRET = "whsec-very-secret-value"
+SECRET = "whsec_dmVyeS1zZWNyZXQtdmFsdWUtb2YtMzItYnl0ZXMhIQ=="
+TOKEN = "EAAG-system-user-token"
+APP_SECRET = "app-secret-0123456789abcdef"
 
 
 def settings(tmp_path: Path) -> ActivationSettings:
-    return ActivationSettings(file_root=tmp_path, secrets={"hook": SecretStr(SECRET)})
+    secrets = {
+        "hook": SecretStr(SECRET),
+        "meta": SecretStr(TOKEN),
+        "meta_app": SecretStr(APP_SECRET),
+        "short": SecretStr("whsec_c2hvcnQ="),
+    }
+    return ActivationSettings(file_root=tmp_path, secrets=secrets)
 
 
 def test_each_kind_has_one_row_that_loads() -> None:
@@ -76,6 +85,32 @@ def test_build_reads_the_secret_from_settings(tmp_path: Path) -> None:
     with pytest.raises(MissingSecret) as err:
         build_destination(missing, settings(tmp_path))
     assert "CDP_DEST_SECRETS__OTHER" in str(err.value) and SECRET not in str(err.value)
+
+
+def test_a_webhook_secret_below_the_minimum_is_a_config_error(tmp_path: Path) -> None:
+    spec = parse_spec("h", "webhook", {"url": "https://x.test/h", "secret_ref": "short"})
+    with pytest.raises(InvalidDestinationConfig, match="5 bytes") as err:
+        build_destination(spec, settings(tmp_path))
+    assert "c2hvcnQ" not in str(err.value)
+
+
+def test_meta_app_secret_is_named_by_a_second_ref(tmp_path: Path) -> None:
+    config = {"secret_ref": "meta", "app_secret_ref": "META_APP"}
+    spec = parse_spec("m", "meta", config)
+    assert spec.public_config() == config
+    destination = build_destination(spec, settings(tmp_path))
+    assert isinstance(destination, MetaDestination)
+    assert destination.config.app_secret is not None
+    assert destination.config.app_secret.get_secret_value() == APP_SECRET
+    plain = build_destination(parse_spec("m", "meta", {"secret_ref": "meta"}), settings(tmp_path))
+    assert isinstance(plain, MetaDestination) and plain.config.app_secret is None
+    with pytest.raises(InvalidDestinationConfig, match="looks like a secret"):
+        parse_spec("m", "meta", {"secret_ref": "meta", "app_secret": APP_SECRET})
+    with pytest.raises(InvalidDestinationConfig, match="names a secret"):
+        parse_spec("m", "meta", {"secret_ref": "meta", "app_secret_ref": "not a name"})
+    absent = parse_spec("m", "meta", {"secret_ref": "meta", "app_secret_ref": "absent"})
+    with pytest.raises(MissingSecret, match="CDP_DEST_SECRETS__ABSENT"):
+        build_destination(absent, settings(tmp_path))
 
 
 def test_file_directories_stay_inside_the_root(tmp_path: Path) -> None:
