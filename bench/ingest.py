@@ -125,7 +125,7 @@ def customer_files(data: Path) -> list[CustomerFile]:
     found = []
     for source in GENERATED_SOURCES:
         m = builtin_mapping(source)
-        activity = {s.file for s in [*m.orders, *m.events]}
+        activity = {s.file for s in m.orders} | {s.file for s in m.events}
         for sec in m.customers:
             path = resolve_file(data, sec.file, m)
             if sec.file not in activity and path is not None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import csv
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -71,7 +72,7 @@ class SourceGraph:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     links: dict[str, dict[str, Link]] = field(default_factory=dict)
 
-    def add(self, row: dict[str, Any], batch_id: str, now: str, accumulate: bool) -> bool:
+    def add(self, row: Mapping[str, Any], batch_id: str, now: str, accumulate: bool) -> bool:
         """Fold one record row in; True when the record changed (ingest_records*)."""
         old = self.records.get(row["rid"])
         if old is None:
