@@ -118,7 +118,9 @@ async def load(customers: int, reload: bool, out: Path | None) -> None:
     from bench import ingest as bench_ingest
 
     data = out or Path(f"var/bench/data-{customers}")
-    await bench_ingest.run(customers, data, regenerate=False, chunk=5_000)
+    await bench_ingest.run(
+        customers, data, regenerate=False, chunk=5_000, pairs=0, every=True, server=None
+    )
     graph = GraphClient.from_settings(Settings())
     try:
         t0 = time.perf_counter()

@@ -109,11 +109,10 @@ def split_esp(data: Path, held_out: int, batches: int) -> tuple[Path, list[Path]
     return first, later
 
 
-# Sources whose records accumulate (POS, web) load first. A non-accumulating source's first
-# chunk plans `ingest_unlink_stale_identifiers` while the database holds no identifiers, and
-# the cached plan (a scan of the identifiers, then a filter on the record's rid, per row) is
-# reused for the next chunk before Neo4j replans it: on a freshly started server that chunk
-# took minutes. With identifiers already loaded the plan is the index seek on the rid.
+# Sources whose records accumulate (POS, web) load first (the order the graph was built in
+# when ingestion still looked records up again to unlink stale identifiers, a plan that
+# scanned every record per row on a fresh database; the write now holds the record it
+# merged). Kept so that figures stay comparable with earlier runs.
 LOAD_ORDER = ("pos", "web", "ecommerce", "esp", "loyalty", "service")
 
 

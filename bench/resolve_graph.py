@@ -1,20 +1,20 @@
 """Build the resolution benchmark graph (issue 4) offline, as the pipeline would load it.
 
-Loading the 1M-customer data set's customer sections through the ingest pipeline takes
-over an hour here (about 880 records/s under load). This builds the same graph in minutes:
-the pipeline's own `Ingestor` reads and converts every row of the customer sections (the
-same mappings, normalisation, quarantine, suppression and accumulation of POS and web
-records) and, instead of writing chunks to Neo4j, folds them as `ingest_records`,
-`ingest_records_accumulate`, `ingest_unlink_stale_identifiers` and
-`ingest_identifier_links` would, then writes neo4j-admin import CSVs of the `Record` and
-`Identifier` nodes and `HAS_IDENTIFIER` links. Every record is dirty, as after a load, and
-no profile exists yet. Checked at 2,000 customers against a graph loaded by the pipeline:
-the same 6,003 records with the same properties and the same 12,481 links with the same
-first and last seen times; only the batch ids and load times differ, and a record without
-value issues has no `issues` property instead of an empty list (neo4j-admin writes no empty
-arrays; resolution does not read it). Quarantined rows and ingest batches are not written
-(resolution reads neither). The held-out ESP batches of `bench.resolve` are left out, so
-the bench ingests them through the pipeline into the imported graph.
+Loading the 1M-customer data set's customer sections through the ingest pipeline takes over
+an hour here (about 880 records/s under load). This builds the same graph in minutes: the
+pipeline's own `Ingestor` reads and converts every row of the customer sections (the same
+mappings, normalisation, quarantine, suppression and accumulation of POS and web records)
+and, instead of writing chunks to Neo4j, folds them as `ingest_records` and
+`ingest_records_accumulate` would (records, their stale links removed, their links), then
+writes neo4j-admin import CSVs of the `Record` and `Identifier` nodes and `HAS_IDENTIFIER`
+links. Every record is dirty, as after a load, and no profile exists yet. Checked at 2,000
+customers against a graph loaded by the pipeline: the same 6,003 records with the same
+properties and the same 12,481 links with the same first and last seen times; only the batch
+ids and load times differ, and a record without value issues has no `issues` property
+instead of an empty list (neo4j-admin writes no empty arrays; resolution does not read it).
+Quarantined rows and ingest batches are not written (resolution reads neither). The held-out
+ESP batches of `bench.resolve` are left out, so the bench ingests them through the pipeline
+into the imported graph.
 
     # 1. the generator's data (about 18 minutes)
     python -m bench.resolve --customers 1000000 --generate-only
@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import csv
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -71,7 +72,7 @@ class SourceGraph:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     links: dict[str, dict[str, Link]] = field(default_factory=dict)
 
-    def add(self, row: dict[str, Any], batch_id: str, now: str, accumulate: bool) -> bool:
+    def add(self, row: Mapping[str, Any], batch_id: str, now: str, accumulate: bool) -> bool:
         """Fold one record row in; True when the record changed (ingest_records*)."""
         old = self.records.get(row["rid"])
         if old is None:
@@ -116,7 +117,7 @@ class SourceGraph:
         return True
 
     def link(self, row: dict[str, Any], batch_id: str) -> None:
-        """One observed link (ingest_identifier_links)."""
+        """One observed link (the links part of ingest_records*)."""
         links = self.links.setdefault(row["rid"], {})
         seen = row["seen"]
         h = links.get(row["key"])
@@ -150,9 +151,13 @@ def convert_source(source: str, folder: Path) -> tuple[SourceGraph, int]:
         for chunk in ingestor._chunks(rep, items, name, str(path)):
             prepared = chunk.prepare(accumulate)
             for row in prepared.records:
-                graph.add(row, batch_id, now, accumulate)
-            for link in prepared.links:
-                graph.link(link, batch_id)
+                # A record's links are written with it when it changed, and every row's
+                # links when records accumulate (ingest_records*).
+                if graph.add(row, batch_id, now, accumulate) or accumulate:
+                    for link in row["links"]:
+                        graph.link(
+                            {**link, "rid": row["rid"], "seen": row["observed_at"]}, batch_id
+                        )
         rows += rep.rows_read
         log(
             f"{source} {name}: {rep.rows_read:,} rows, {rep.rows_quarantined:,} quarantined, "

@@ -22,3 +22,9 @@ def content_hash(*parts: Any) -> str:
         The first 20 hex digits of the SHA-1 of the parts' canonical JSON.
     """
     return hashlib.sha1(_stable_json(parts).encode()).hexdigest()[:20]
+
+
+def email_sha256(normalised_email: str) -> str:
+    """The hex SHA-256 of a normalised (trimmed, lower-cased) email address: what a
+    storefront or an ad platform sends instead of the address."""
+    return hashlib.sha256(normalised_email.encode("utf-8")).hexdigest()

@@ -1,5 +1,9 @@
-// One customer row per element of $rows; a record is rewritten only when its content hash
-// changed, so re-ingesting the same file changes nothing. Returns the rids that changed.
+// One customer row per element of $rows, with its identifier links (`row.links`), all in the
+// chunk's one transaction. A record is rewritten only when its content hash changed, so
+// re-ingesting the same file changes nothing; the hash covers the identifier keys, and the
+// links are written in the transaction that writes the hash, so an unchanged record's links
+// are already there and are not sent again. A rewritten record loses the links its row no
+// longer carries (its source says so). Returns how many records changed.
 UNWIND $rows AS row
 MERGE (r:Record {rid: row.rid})
 ON CREATE SET
@@ -7,9 +11,17 @@ ON CREATE SET
   r.source_id = row.source_id,
   r.created_at = $now,
   r.first_batch_id = $batch_id
-WITH r, row, r.hash IS NULL OR r.hash <> row.hash AS changed
+WITH r, row, r.hash AS old
+WITH r, row, old IS NULL OR old <> row.hash AS changed, old IS NOT NULL AND old <> row.hash AS rewritten
+CALL (r, row, rewritten) {
+  WITH r, row
+  WHERE rewritten
+  MATCH (r)-[h:HAS_IDENTIFIER]->(i:Identifier)
+  WHERE NOT i.key IN row.keys
+  DELETE h
+}
 CALL (r, row, changed) {
-  WITH r, row, changed
+  WITH r, row
   WHERE changed
   SET r += row.props,
       r.hash = row.hash,
@@ -22,7 +34,15 @@ CALL (r, row, changed) {
       r.updated_at = $now,
       r.stub = null,
       r.dirty = true
+  WITH r, row
+  UNWIND row.links AS l
+  MERGE (i:Identifier {key: l.key})
+  ON CREATE SET i.type = l.type, i.value = l.value, i.created_at = $now, i.sha256 = l.sha256
+  MERGE (r)-[h:HAS_IDENTIFIER]->(i)
+  ON CREATE SET h.first_seen = row.observed_at, h.last_seen = row.observed_at, h.batch_id = $batch_id
+  ON MATCH SET h.last_seen = CASE
+    WHEN row.observed_at IS NOT NULL AND (h.last_seen IS NULL OR row.observed_at > h.last_seen)
+      THEN row.observed_at
+    ELSE h.last_seen END
 }
-WITH r, changed
-WHERE changed
-RETURN r.rid AS rid
+RETURN count(CASE WHEN changed THEN 1 END) AS changed

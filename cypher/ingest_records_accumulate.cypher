@@ -1,7 +1,8 @@
 // Records built from many activity rows (POS transactions, web events): each row adds what
 // it knows. A value the record lacks is filled in; a value it has is replaced only by a
-// newer row (observed later), so re-ingesting the same rows changes nothing.
-// Returns the rids that changed.
+// newer row (observed later), so re-ingesting the same rows changes nothing. Identifiers
+// accumulate too: every row's links (`row.links`) are merged, in the chunk's transaction,
+// and a new link marks the record dirty for resolution. Returns how many records changed.
 UNWIND $rows AS row
 MERGE (r:Record {rid: row.rid})
 ON CREATE SET
@@ -30,6 +31,19 @@ CALL (r, row, newer, updates, changed) {
       r.stub = null,
       r.dirty = true
 }
-WITH r, changed
-WHERE changed
-RETURN r.rid AS rid
+CALL (r, row) {
+  UNWIND row.links AS l
+  MERGE (i:Identifier {key: l.key})
+  ON CREATE SET i.type = l.type, i.value = l.value, i.created_at = $now, i.sha256 = l.sha256
+  MERGE (r)-[h:HAS_IDENTIFIER]->(i)
+  ON CREATE SET
+    h.first_seen = row.observed_at,
+    h.last_seen = row.observed_at,
+    h.batch_id = $batch_id,
+    r.dirty = true
+  ON MATCH SET h.last_seen = CASE
+    WHEN row.observed_at IS NOT NULL AND (h.last_seen IS NULL OR row.observed_at > h.last_seen)
+      THEN row.observed_at
+    ELSE h.last_seen END
+}
+RETURN count(CASE WHEN changed THEN 1 END) AS changed

@@ -4,11 +4,11 @@ after a crash (MERGE on node keys, content hashes for changes)."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from graph.client import GraphClient
+from graph.client import GraphClient, Tx
 from graph.matching_repo import checked_attributes
 
 Row = Mapping[str, Any]
@@ -36,14 +36,6 @@ async def start_batch(
             "host": host,
             "pid": pid,
         },
-    )
-
-
-async def batch_progress(
-    graph: GraphClient, batch_id: str, counts: Mapping[str, int], now: str
-) -> None:
-    await graph.write(
-        "ingest_batch_progress", {"batch_id": batch_id, "counts": dict(counts), "now": now}
     )
 
 
@@ -76,46 +68,56 @@ async def finish_batch(
     )
 
 
-async def write_records(
+@dataclass(frozen=True)
+class Chunk:
+    """What one chunk of a file writes: `records` rows (rid, source, source_id, props, keys,
+    hash, raw, issues, file, row, observed_at, links: key, type, value), `orders`, `events`
+    and `quarantine` rows."""
+
+    records: Sequence[Row] = ()
+    orders: Sequence[Row] = ()
+    events: Sequence[Row] = ()
+    quarantine: Sequence[Row] = ()
+
+
+async def write_chunk(
     graph: GraphClient,
     batch_id: str,
-    records: Sequence[Row],
-    links: Sequence[Row],
+    chunk: Chunk,
+    counts: Callable[[int], Mapping[str, int]],
     *,
     accumulate: bool,
     now: str,
 ) -> int:
-    """Upsert records and their identifier links. Returns how many records changed.
+    """Write a chunk and the batch's progress in one transaction. Returns how many records
+    changed.
 
-    `records` rows: rid, source, source_id, props, hash, raw, issues, file, row,
-    observed_at, keys (identifier keys). `links` rows: rid, key, type, value, seen.
+    One transaction per chunk: a crash leaves a chunk wholly written or not at all, so a
+    record's content hash is never stored without its identifier links (an unchanged record's
+    links need not be sent again), and the batch's counts are those of the chunks written.
+    `counts(changed)` gives the batch's counts with this chunk's changed records.
     """
-    if not records:
-        return 0
-    params = {"rows": list(records), "batch_id": batch_id, "now": now}
     query = "ingest_records_accumulate" if accumulate else "ingest_records"
-    changed = {r["rid"] for r in await graph.write(query, params)}
-    if changed and not accumulate:
-        stale = [{"rid": r["rid"], "keys": r["keys"]} for r in records if r["rid"] in changed]
-        await graph.write("ingest_unlink_stale_identifiers", {"rows": stale})
-    if links:
-        rows = [with_email_hash(link) for link in links]
-        await graph.write(
-            "ingest_identifier_links", {"links": rows, "batch_id": batch_id, "now": now}
+    params = {"batch_id": batch_id, "now": now}
+
+    async def work(tx: Tx) -> int:
+        changed = 0
+        if chunk.records:
+            rows = await tx.run(query, {**params, "rows": list(chunk.records)})
+            changed = int(rows[0]["changed"]) if rows else 0
+        if chunk.orders:
+            await tx.run("ingest_orders", {**params, "rows": list(chunk.orders)})
+        if chunk.events:
+            await tx.run("ingest_events", {**params, "rows": list(chunk.events)})
+        if chunk.quarantine:
+            await tx.run("ingest_quarantine", {**params, "rows": list(chunk.quarantine)})
+        await tx.run(
+            "ingest_batch_progress",
+            {"batch_id": batch_id, "counts": dict(counts(changed)), "now": now},
         )
-    return len(changed)
+        return changed
 
-
-def with_email_hash(link: Row) -> Row:
-    """An email identifier also carries the SHA-256 of its normalised address (what a
-    storefront sends, `onsite_repo`); other identifiers do not."""
-    if link.get("type") != "email":
-        return link
-    return {**link, "sha256": email_sha256(str(link["value"]))}
-
-
-def email_sha256(normalised_email: str) -> str:
-    return hashlib.sha256(normalised_email.encode("utf-8")).hexdigest()
+    return await graph.in_write_tx(work)
 
 
 async def record_comparisons(
@@ -127,25 +129,6 @@ async def record_comparisons(
     await graph.write(
         "ingest_compared_attributes", {"source": source, "rows": list(rows), "now": now}
     )
-
-
-async def write_orders(graph: GraphClient, batch_id: str, rows: Sequence[Row], now: str) -> None:
-    if rows:
-        await graph.write("ingest_orders", {"rows": list(rows), "batch_id": batch_id, "now": now})
-
-
-async def write_events(graph: GraphClient, batch_id: str, rows: Sequence[Row], now: str) -> None:
-    if rows:
-        await graph.write("ingest_events", {"rows": list(rows), "batch_id": batch_id, "now": now})
-
-
-async def write_quarantine(
-    graph: GraphClient, batch_id: str, rows: Sequence[Row], now: str
-) -> None:
-    if rows:
-        await graph.write(
-            "ingest_quarantine", {"rows": list(rows), "batch_id": batch_id, "now": now}
-        )
 
 
 async def record_key_types(graph: GraphClient, source: str, types: Sequence[str], now: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.hashing import email_sha256
 from graph.client import GraphClient
-from graph.ingest_repo import email_sha256
 
 BACKFILL_PAGE = 10_000
 

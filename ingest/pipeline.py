@@ -22,7 +22,7 @@ from typing import Any
 from core.clock import utc_now, utc_stamp
 from core.faults import chunk_size as _chunk
 from core.faults import fault_point
-from core.hashing import content_hash
+from core.hashing import content_hash, email_sha256
 from core.owner import is_dead, this_owner
 from graph import ingest_repo
 from graph.client import GraphClient
@@ -90,35 +90,14 @@ class _Chunk:
     def size(self) -> int:
         return len(self.records) + len(self.orders) + len(self.events) + len(self.quarantine)
 
-    def prepare(self, accumulate: bool) -> _Prepared:
+    def prepare(self, accumulate: bool) -> ingest_repo.Chunk:
         """The query parameters of this chunk (built in the worker thread)."""
-        recs = list(self.records.values())
-        return _Prepared(
-            records=[_record_row(r, accumulate) for r in recs],
-            links=[
-                {
-                    "rid": r.rid,
-                    "key": i.key,
-                    "type": i.type,
-                    "value": i.value,
-                    "seen": r.observed_at,
-                }
-                for r in recs
-                for i in r.identifiers
-            ],
+        return ingest_repo.Chunk(
+            records=[_record_row(r, accumulate) for r in self.records.values()],
             orders=[_order_row(o) for o in self.orders],
             events=[_event_row(e) for e in self.events],
             quarantine=[_quarantine_row(q) for q in self.quarantine],
         )
-
-
-@dataclass
-class _Prepared:
-    records: list[dict[str, Any]]
-    links: list[dict[str, Any]]
-    orders: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    quarantine: list[dict[str, Any]]
 
 
 def resolve_file(path: Path, name: str, mapping: SourceMapping) -> Path | None:
@@ -248,7 +227,7 @@ class Ingestor:
         accumulate = bool(cust and cust.accumulate)
         # Reading and converting rows (CPU in Python) overlaps with the writes (CPU in Neo4j):
         # a worker thread prepares the next chunk while the previous one is being written.
-        chunks: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=2)
+        chunks: queue.Queue[ingest_repo.Chunk | BaseException | None] = queue.Queue(maxsize=2)
         stop = threading.Event()
 
         def produce() -> None:
@@ -415,19 +394,23 @@ class Ingestor:
         rep.quarantine_reasons[reason] = rep.quarantine_reasons.get(reason, 0) + 1
         chunk.quarantine.append(q)
 
-    async def _flush(self, rep: BatchReport, p: _Prepared, *, accumulate: bool) -> None:
-        now = utc_stamp()
-        g, bid = self.graph, rep.batch_id
-        rep.records += len(p.records)
-        rep.records_changed += await ingest_repo.write_records(
-            g, bid, p.records, p.links, accumulate=accumulate, now=now
+    async def _flush(self, rep: BatchReport, chunk: ingest_repo.Chunk, *, accumulate: bool) -> None:
+        def counts(changed: int) -> dict[str, int]:
+            # The batch's counts once this chunk is written, stored in its transaction.
+            c = rep.counts()
+            c["records"] += len(chunk.records)
+            c["records_changed"] += changed
+            c["orders"] += len(chunk.orders)
+            c["events"] += len(chunk.events)
+            return c
+
+        changed = await ingest_repo.write_chunk(
+            self.graph, rep.batch_id, chunk, counts, accumulate=accumulate, now=utc_stamp()
         )
-        await ingest_repo.write_orders(g, bid, p.orders, now)
-        await ingest_repo.write_events(g, bid, p.events, now)
-        await ingest_repo.write_quarantine(g, bid, p.quarantine, now)
-        rep.orders += len(p.orders)
-        rep.events += len(p.events)
-        await ingest_repo.batch_progress(g, bid, rep.counts(), now)
+        rep.records += len(chunk.records)
+        rep.records_changed += changed
+        rep.orders += len(chunk.orders)
+        rep.events += len(chunk.events)
         fault_point("ingest.chunk")
 
 
@@ -499,6 +482,15 @@ def _record_row(r: SourceRecord, accumulate: bool) -> dict[str, Any]:
         "source_id": r.source_id,
         "props": props,
         "keys": keys,
+        "links": [
+            {
+                "key": i.key,
+                "type": i.type,
+                "value": i.value,
+                "sha256": email_sha256(i.value) if i.type == "email" else None,
+            }
+            for i in r.identifiers
+        ],
         "hash": content_hash(props, keys, issues, r.raw),
         "raw": _dumps(r.raw),
         "issues": issues,

@@ -173,14 +173,14 @@ async def test_a_message_whose_ingestion_failed_is_ingested_on_retry(
 
     headers = await _key(graph)
     message = {"userId": "u-retry", "event": "Signed Up", "messageId": "m-retry"}
-    real = ingest_repo.write_events
+    real = ingest_repo.write_chunk
 
     async def failing(*args: Any, **kwargs: Any) -> None:
         raise GraphError("down")
 
-    monkeypatch.setattr(ingest_repo, "write_events", failing)
+    monkeypatch.setattr(ingest_repo, "write_chunk", failing)
     r = await client.post("/v1/track", json=message, headers=headers)
     assert r.status_code == 503
-    monkeypatch.setattr(ingest_repo, "write_events", real)
+    monkeypatch.setattr(ingest_repo, "write_chunk", real)
     r = await client.post("/v1/track", json=message, headers=headers)
     assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
