@@ -1,4 +1,7 @@
-"""Benchmark: diff and sync a 100,000-member segment to the file destination.
+"""Benchmark: diff and sync a 100,000-member segment to the file destination, or to the
+local Klaviyo fake with Klaviyo's documented rate limits enforced in real time
+(`--destination klaviyo`: bulk import jobs, their status and profiles at 10/s and
+150/min; the profile ids learnt by the first sync are kept, so later syncs read none).
 
 Creates N synthetic profiles with one UNWIND (plus 10% that the segment leaves out),
 saves a segment and a CSV file destination, then times:
@@ -13,18 +16,24 @@ Uses the Neo4j named by the settings (NEO4J_URI, ...); it wipes it first. Files 
 temporary directory, removed afterwards.
 
     python -m bench.activate --members 100000
+    python -m bench.activate --members 20000 --destination klaviyo
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
 
 from activate.segments import service
 from activate.segments.definition import all_of, attr, has_identifier
@@ -72,11 +81,34 @@ MERGE (o)-[:MERGED_INTO]->(n)
 """
 
 
+KLAVIYO_KEY = "pk_bench_klaviyo_key"
+
+
+@contextlib.contextmanager
+def _destination(kind: str, fmt: str) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(kind, configuration, the fake server or None) of the destination to sync to."""
+    config: dict[str, Any]
+    if kind == "file":
+        config = {"directory": "bench", "format": fmt, "attributes": ["clv_12m", "clv_percentile"]}
+        yield "file", config, None
+        return
+    from tests.fakes import FakeKlaviyo  # the repository's fake: a benchmark-only import
+
+    with FakeKlaviyo(KLAVIYO_KEY, now=time.monotonic) as fake:
+        config = {
+            "base_url": fake.url,
+            "secret_ref": "bench",
+            "poll_interval": 1.0,
+            "attributes": ["clv_12m", "clv_percentile"],
+        }
+        yield "klaviyo", config, fake
+
+
 async def _timed(label: str, engine: SyncEngine) -> SyncReport:
     """One sync, printed with its phases and the CPU time this Python process spent (on a
     busy machine the wall-clock figures include waiting for a core)."""
     cpu = time.process_time()
-    report = await engine.sync("bench", "bench-file", today=TODAY)
+    report = await engine.sync("bench", "bench-dest", today=TODAY)
     cpu = time.process_time() - cpu
     print(
         f"{label:32s} {report.seconds:7.2f} s  (refresh {report.refresh_seconds:.2f}, "
@@ -87,10 +119,15 @@ async def _timed(label: str, engine: SyncEngine) -> SyncReport:
     return report
 
 
-async def run(members: int, fmt: str) -> None:
+async def run(members: int, fmt: str, kind: str) -> None:
     graph = GraphClient.from_settings(Settings())
-    with tempfile.TemporaryDirectory(prefix="cdp-bench-activate-") as out:
-        activation = ActivationSettings(file_root=Path(out))
+    with (
+        tempfile.TemporaryDirectory(prefix="cdp-bench-activate-") as out,
+        _destination(kind, fmt) as (kind, config, fake),
+    ):
+        activation = ActivationSettings(
+            file_root=Path(out), secrets={"bench": SecretStr(KLAVIYO_KEY)}
+        )
         try:
             await graph.verify()
             await wipe(graph)
@@ -121,12 +158,9 @@ async def run(members: int, fmt: str) -> None:
                 f"{'full refresh (materialise)':32s} {time.perf_counter() - t0:7.2f} s  "
                 f"{rep.members:,} members"
             )
-            await dest.create_destination(
-                graph,
-                "bench-file",
-                "file",
-                {"directory": "bench", "format": fmt, "attributes": ["clv_12m", "clv_percentile"]},
-            )
+            await dest.create_destination(graph, "bench-dest", kind, config)
+            if fake is not None:
+                await dest.link(graph, "bench", "bench-dest", external_id="BENCH")
             engine = SyncEngine(graph, activation)
             await _timed("sync 1: everything is an add", engine)
             second = await _timed("sync 2: nothing changed", engine)
@@ -137,6 +171,12 @@ async def run(members: int, fmt: str) -> None:
             await graph.write_text("bench_change", _CHANGE, {"pids": changed, "now": utc_stamp()})
             await graph.write_text("bench_merge", _MERGE, {"pairs": pairs, "now": utc_stamp()})
             await _timed("sync 3: 1% changed, 0.5% merged", engine)
+            if fake is not None:
+                print(
+                    f"klaviyo fake: {len(fake.requests):,} requests, {fake.throttled:,} "
+                    f"answered 429 (its documented limits), {len(fake.members('BENCH')):,} "
+                    "on the list"
+                )
             print(f"machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"peak RSS of the Python process: {rss:,.0f} MB")
@@ -148,8 +188,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--members", type=int, default=100_000)
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--destination", choices=["file", "klaviyo"], default="file")
     a = p.parse_args()
-    asyncio.run(run(a.members, a.format))
+    asyncio.run(run(a.members, a.format, a.destination))
 
 
 if __name__ == "__main__":
