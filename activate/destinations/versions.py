@@ -13,7 +13,8 @@ Where the dates come from (read 2026-12-05):
   stable for one year, deprecated the next, and retired two years after its release
   date, which is its name. The per-revision date in Klaviyo's changelog was not read, so
   the date here is derived from the policy.
-- Google Data Manager API v1 and Braze's REST API publish no end-of-life date.
+- Google Data Manager API v1, Braze's REST API and Attentive's REST API v1
+  (docs.attentive.com) publish no end-of-life date.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ WARN_DAYS = 90
 
 META_GRAPH_VERSION = "v26.0"
 KLAVIYO_REVISION = "2026-10-15"
+ATTENTIVE_API_VERSION = "v1"
+"""The path prefix of Attentive's REST API (`/v1/subscriptions`); not versioned by date."""
 
 META_END_OF_LIFE: dict[str, date | None] = {
     "v26.0": None,

@@ -27,7 +27,7 @@ from activate.errors import InvalidDestinationConfig
 from activate.settings import ActivationSettings
 from activate.sync.members import DEFAULT_CONSENT, ConsentName, SyncableAttribute
 
-Kind = Literal["file", "webhook", "klaviyo", "braze", "meta", "google"]
+Kind = Literal["file", "webhook", "klaviyo", "braze", "meta", "google", "attentive"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,12 @@ VENDORS: dict[str, Vendor] = {
         "GoogleDestination",
         "credentials",
         secret_optional_if="application_default_credentials",
+    ),
+    "attentive": Vendor(
+        "activate.destinations.attentive",
+        "AttentiveConfig",
+        "AttentiveDestination",
+        "api_key",
     ),
 }
 """One row per `Kind`: the one table of what each kind is made of."""

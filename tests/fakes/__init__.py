@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from activate.destinations.base import Member
+from tests.fakes.attentive import FakeAttentive
 from tests.fakes.braze import FakeBraze
 from tests.fakes.google import FakeGoogle
 from tests.fakes.klaviyo import FakeKlaviyo
@@ -16,6 +17,7 @@ from tests.fakes.webhook import FakeWebhook
 
 __all__ = [
     "FakeApi",
+    "FakeAttentive",
     "FakeBraze",
     "FakeGoogle",
     "FakeKlaviyo",
