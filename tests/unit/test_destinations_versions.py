@@ -61,5 +61,5 @@ def test_klaviyo_revisions_retire_two_years_after_release() -> None:
 
 
 def test_unversioned_kinds_are_not_checked() -> None:
-    for kind in ("braze", "google", "webhook", "file"):
+    for kind in ("braze", "google", "attentive", "webhook", "file"):
         assert check_version(kind, {}, TODAY) is None

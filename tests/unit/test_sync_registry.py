@@ -156,3 +156,20 @@ def test_required_consent_by_channel(tmp_path: Path) -> None:
     assert required_consent(braze_extra, build_destination(braze_extra, s)) == ("sms", "email")
     meta = parse_spec("m", "meta", {"secret_ref": "hook"})
     assert required_consent(meta, build_destination(meta, s)) == ("email",)
+    attentive = parse_spec("a", "attentive", {"sign_up_source_id": "123", "secret_ref": "hook"})
+    assert required_consent(attentive, build_destination(attentive, s)) == ("sms",)
+
+
+def test_attentive_takes_its_key_by_secret_ref_and_one_way_to_subscribe() -> None:
+    with pytest.raises(InvalidDestinationConfig, match="needs secret_ref"):
+        parse_spec("a", "attentive", {"sign_up_source_id": "123"})
+    with pytest.raises(InvalidDestinationConfig, match="looks like a secret"):
+        parse_spec("a", "attentive", {"sign_up_source_id": "123", "api_key": "k" * 20})
+    with pytest.raises(InvalidDestinationConfig, match="sign_up_source_id, or both"):
+        parse_spec("a", "attentive", {"secret_ref": "hook"})
+    by_type = {
+        "subscription_type": "MARKETING",
+        "locale": {"language": "en", "country": "US"},
+        "secret_ref": "hook",
+    }
+    assert parse_spec("a", "attentive", by_type).vendor["subscription_type"] == "MARKETING"
