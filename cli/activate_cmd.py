@@ -224,7 +224,9 @@ def segment_examples(today: str | None = TODAY) -> None:
 @destination_app.command("add")
 def destination_add(
     destination_id: str,
-    kind: str = typer.Option(..., "--kind", help="file, webhook, klaviyo, braze, meta, google, attentive"),
+    kind: str = typer.Option(
+        ..., "--kind", help="file, webhook, klaviyo, braze, meta, google, attentive"
+    ),
     config: str = typer.Option(
         "{}", "--config", help="JSON or @file; name secrets with secret_ref, never inline."
     ),

@@ -110,7 +110,8 @@ class FakeAttentive(FakeApi):
     def _subscribe(self, body: Any) -> Reply:
         phone = self._user(body)
         self.require(
-            set(body) <= {"user", "signUpSourceId", "subscriptionType", "locale", "externalIdentifiers"},
+            set(body)
+            <= {"user", "signUpSourceId", "subscriptionType", "locale", "externalIdentifiers"},
             "unknown field",
         )
         source = body.get("signUpSourceId")

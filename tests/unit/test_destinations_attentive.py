@@ -139,7 +139,9 @@ def test_the_config_names_one_way_to_subscribe() -> None:
     with pytest.raises(ValidationError, match="sign_up_source_id, or both"):
         config("http://x", sign_up_source_id=None, subscription_type="MARKETING")
     with pytest.raises(ValidationError, match="not both"):
-        config("http://x", subscription_type="MARKETING", locale={"language": "en", "country": "US"})
+        config(
+            "http://x", subscription_type="MARKETING", locale={"language": "en", "country": "US"}
+        )
 
 
 async def test_update_never_subscribes_again(
@@ -193,9 +195,7 @@ async def test_a_recorded_opt_out_unsubscribes_from_marketing_texts(
     assert fake.members_of(ATTRIBUTE) == set()
 
 
-async def test_auth_failure_fails_the_run_at_once(
-    fake: FakeAttentive, sleep: FakeSleep
-) -> None:
+async def test_auth_failure_fails_the_run_at_once(fake: FakeAttentive, sleep: FakeSleep) -> None:
     destination = AttentiveDestination(
         config(fake.url, api_key=SecretStr("wrong-key-000000")), policy=POLICY, sleep=sleep
     )
@@ -208,7 +208,9 @@ async def test_auth_failure_fails_the_run_at_once(
     assert "wrong-key-000000" not in str(raised.value)
 
 
-async def test_a_403_fails_the_run_too(attentive: AttentiveDestination, fake: FakeAttentive) -> None:
+async def test_a_403_fails_the_run_too(
+    attentive: AttentiveDestination, fake: FakeAttentive
+) -> None:
     fake.inject(403, body={"message": "Access Denied"})
     with pytest.raises(DestinationAuthError):
         await attentive.add(SEGMENT, opted_in(2))
