@@ -29,7 +29,7 @@ from graph.client import GraphClient
 from matching import overrides
 from matching.resolve import Resolver
 from tests.factories.records import ingest_people
-from tests.fakes import FakeBraze, FakeKlaviyo, FakeSleep, FakeWebhook
+from tests.fakes import FakeAttentive, FakeBraze, FakeKlaviyo, FakeSleep, FakeWebhook
 from tests.integration.test_segments_support import add_profiles, profile, retire, set_props
 
 TODAY = date(2024, 6, 1)
@@ -285,6 +285,49 @@ async def test_consent_is_respected(graph: GraphClient, engine: SyncEngine) -> N
         assert klaviyo.members("LIST1") == set()
         assert klaviyo.unsubscribed == {"yes@shop.test": {"email"}}
         assert klaviyo.violations == []
+
+
+async def test_attentive_subscribes_only_recorded_sms_opt_ins(
+    graph: GraphClient, activation: ActivationSettings
+) -> None:
+    def texter(pid: str, n: int, **props: Any) -> dict[str, Any]:
+        return profile(pid, email=f"{pid}@shop.test", phone=f"+44770090{n:04d}", **props)
+
+    await add_profiles(
+        graph,
+        [
+            texter("p-yes", 1, consent_sms=True),
+            texter("p-no", 2, consent_sms=False),
+            texter("p-unknown", 3),
+            texter("p-email", 4, consent_email=True),
+        ],
+    )
+    await service.create_segment(graph, "all", "All", attr("sources", "contains", "ecommerce"))
+    settings = activation.model_copy(
+        update={"secrets": {**activation.secrets, "attentive": SecretStr("attentive-key-9f8e")}}
+    )
+    engine = SyncEngine(graph, settings)
+    with FakeAttentive("attentive-key-9f8e") as attentive:
+        await dest.create_destination(
+            graph,
+            "attentive",
+            "attentive",
+            {"base_url": attentive.url, "secret_ref": "attentive", "sign_up_source_id": "12345"},
+        )
+        await dest.link(graph, "all", "attentive", external_id="vip")
+        report = await engine.sync("all", "attentive", today=TODAY)
+        assert (report.adds, report.no_consent) == (1, 3)
+        assert set(attentive.subscribed) == {"+447700900001"}
+        assert {r.json()["user"]["phone"] for r in attentive.requests} == {"+447700900001"}
+        assert attentive.members_of("cdp_segment_vip") == {"+447700900001"}
+
+        # SMS opt-out recorded: out of the segment attribute, unsubscribed from texts.
+        await set_props(graph, "p-yes", consent_sms=False)
+        report = await engine.sync("all", "attentive", today=TODAY)
+        assert (report.removes, report.no_consent) == (1, 4)
+        assert attentive.unsubscribed == {"+447700900001"}
+        assert attentive.members_of("cdp_segment_vip") == set()
+        assert attentive.violations == []
 
 
 async def test_klaviyo_profile_ids_are_kept_in_the_sync_state(
