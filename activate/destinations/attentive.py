@@ -23,6 +23,13 @@ Docs followed (docs.attentive.com, REST API `v1`, read 2026-12-05; see versions.
   Requests are paced below those limits here. The docs list 400, 401, 403, 404, 429, 500
   without a body schema: a body is kept only as a redacted excerpt.
 
+- Get subscription eligibility, `GET /v1/subscriptions?phone=` (`subscriptions:read`):
+  `{subscriptionEligibilities: [{subscription: {type, channel}, eligibility: {isEligible}}]}`
+  for the subscriptions the user has; a 404 when they have none. With `check_existing`
+  (default) a member whose phone already holds an eligible TEXT subscription of the
+  configured type is not subscribed again, so joining a second segment, or rejoining
+  one, does not text them "already subscribed".
+
 Every request names one user, so every row is its own batch: a 400 fails that member
 only, a 401/403 fails the run at once, a 429 that outlives its retries fails the rest of
 the run as retryable.
@@ -98,6 +105,8 @@ class AttentiveConfig(BaseModel):
     subscribe_per_second: float = Field(SUBSCRIBE_PER_SECOND, gt=0, le=SUBSCRIBE_PER_SECOND)
     unsubscribe_per_second: float = Field(UNSUBSCRIBE_PER_SECOND, gt=0, le=UNSUBSCRIBE_PER_SECOND)
     attributes_per_second: float = Field(ATTRIBUTES_PER_SECOND, gt=0, le=ATTRIBUTES_PER_SECOND)
+    check_existing: bool = True
+    """Look the phone's subscriptions up first and subscribe only those without one."""
 
     @model_validator(mode="after")
     def _one_way_to_subscribe(self) -> AttentiveConfig:
@@ -163,6 +172,7 @@ class AttentiveDestination(Destination):
         self._subscribe_pace = _Pacer(config.subscribe_per_second, self._http.sleep, clock)
         self._unsubscribe_pace = _Pacer(config.unsubscribe_per_second, self._http.sleep, clock)
         self._attributes_pace = _Pacer(config.attributes_per_second, self._http.sleep, clock)
+        self._lookup_pace = _Pacer(config.attributes_per_second, self._http.sleep, clock)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -203,6 +213,28 @@ class AttentiveDestination(Destination):
                     properties[str(key)[:MAX_ATTRIBUTE_NAME]] = value
         properties[membership_attribute(self.config.segments_attribute, label)] = member_of
         return {"user": self.user(member), "properties": properties}
+
+    @property
+    def subscription_type(self) -> str:
+        """The type subscribed to; a sign-up unit's is taken to be marketing."""
+        return self.config.subscription_type or "MARKETING"
+
+    def already_subscribed(self, body: Any) -> bool:
+        """Whether a `GET /v1/subscriptions` answer holds an eligible TEXT subscription of
+        our type."""
+        entries = body.get("subscriptionEligibilities") if isinstance(body, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            subscription = entry.get("subscription") or {}
+            eligibility = entry.get("eligibility") or {}
+            if (
+                subscription.get("channel") == "TEXT"
+                and subscription.get("type") == self.subscription_type
+                and eligibility.get("isEligible") is True
+            ):
+                return True
+        return False
 
     @staticmethod
     def unsubscribe_body(user: dict[str, Any]) -> dict[str, Any]:
@@ -255,7 +287,7 @@ class AttentiveDestination(Destination):
 
         async def send(batch: Sequence[Member]) -> DeliveryResult:
             member = batch[0]
-            if subscribe:
+            if subscribe and not await self._subscribed(member):
                 await self._subscribe_pace.wait()
                 await self._http.request(
                     "POST",
@@ -271,6 +303,21 @@ class AttentiveDestination(Destination):
         if invalid:
             logger.info("%s: %d members not sent (no SMS opt-in or phone)", self.name, len(invalid))
         return result
+
+    async def _subscribed(self, member: Member) -> bool:
+        if not self.config.check_existing:
+            return False
+        await self._lookup_pace.wait()
+        response = await self._http.request(
+            "GET",
+            f"/{ATTENTIVE_API_VERSION}/subscriptions",
+            op="subscriptions lookup",
+            params=self.user(member),
+            pass_through=(404,),  # no subscription at all
+        )
+        if response.status_code == 404 or not response.content:
+            return False
+        return self.already_subscribed(response.json())
 
     async def _set_attributes(self, body: dict[str, Any]) -> None:
         await self._attributes_pace.wait()

@@ -7,6 +7,9 @@ As documented (docs.attentive.com, Subscribers and Custom Attributes, API rate l
   unit (else 400); phones in E.164; answers 202 with the subscriptions that already
   existed and those to be created. Subscribing an already subscribed phone again texts the
   person "already subscribed": counted in `repeat_texts`;
+- `GET /v1/subscriptions?phone=` lists the subscriptions a user has as
+  `subscriptionEligibilities: [{subscription: {type, channel}, eligibility: {isEligible}}]`,
+  a 404 when there are none;
 - `POST /v1/subscriptions/unsubscribe` takes `{user, subscriptions?: [{type, channel}]}`;
 - `POST /v1/attributes/custom` takes `{user, properties}`; an array (or object) value is
   a 400, as is a name over 200 characters; a property keeps the type of its first value;
@@ -88,8 +91,12 @@ class FakeAttentive(FakeApi):
         return phone if isinstance(phone, str) else None
 
     def route(self, request: Request) -> Reply:
-        self.require(request.method == "POST", "unknown endpoint", 404)
         self.require(request.headers.get("authorization") == f"Bearer {self.api_key}", "auth", 401)
+        if request.method == "GET" and request.path == "/v1/subscriptions":
+            if self.enforce_rate and (limited := self._rate("default")) is not None:
+                return limited
+            return self._eligibility(request)
+        self.require(request.method == "POST", "unknown endpoint", 404)
         self.require("application/json" in request.headers.get("content-type", ""), "content-type")
         bucket = {
             "/v1/subscriptions": "subscribe",
@@ -146,6 +153,25 @@ class FakeAttentive(FakeApi):
                     if existing
                     else {"subscription": response, "subscriptionStatus": "SUBSCRIBED"}
                 ],
+            },
+        )
+
+    def _eligibility(self, request: Request) -> Reply:
+        phone, email = request.param("phone"), request.param("email")
+        self.require(phone is not None or email is not None, "phone or email is required")
+        held = self.subscribed.get(phone or "", set())
+        if not held:
+            return Reply(404, {"message": "Subscriptions not found"})
+        return Reply(
+            200,
+            {
+                "subscriptionEligibilities": [
+                    {
+                        "subscription": {"type": kind, "channel": "TEXT"},
+                        "eligibility": {"isEligible": True},
+                    }
+                    for kind in sorted(held)
+                ]
             },
         )
 

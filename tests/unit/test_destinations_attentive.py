@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -14,7 +15,7 @@ from activate.destinations.attentive import (
 )
 from activate.destinations.base import DestinationAuthError, Member, SegmentRef
 from activate.destinations.delivery import RetryPolicy
-from tests.fakes import FakeAttentive, FakeSleep, make_member, make_members
+from tests.fakes import FakeAttentive, FakeSleep, Request, make_member, make_members
 
 pytestmark = pytest.mark.unit
 
@@ -67,6 +68,29 @@ def opted_in(n: int, start: int = 0) -> list[Member]:
     return make_members(n, start, consents=OPTED_IN)
 
 
+def bodies(fake: FakeAttentive, path: str) -> list[dict[str, Any]]:
+    """The JSON bodies POSTed to `path`, in order."""
+    return [r.json() for r in fake.requests if r.method == "POST" and r.path == path]
+
+
+def calls(fake: FakeAttentive, since: int = 0) -> list[str]:
+    return [f"{r.method} {r.path}" for r in fake.requests[since:]]
+
+
+def phones_sent(fake: FakeAttentive) -> set[str]:
+    """Every phone any request named, in a body or a query."""
+    found: set[str] = set()
+    for r in fake.requests:
+        found.update(r.query.get("phone", []))
+        if r.body:
+            found.add(r.json()["user"]["phone"])
+    return found
+
+
+def is_subscribe(r: Request) -> bool:
+    return r.method == "POST" and r.path == "/v1/subscriptions"
+
+
 async def test_a_member_without_a_recorded_sms_opt_in_is_never_sent(
     attentive: AttentiveDestination, fake: FakeAttentive
 ) -> None:
@@ -82,8 +106,7 @@ async def test_a_member_without_a_recorded_sms_opt_in_is_never_sent(
     assert result.sent == 1 and update.sent == 1
     reasons = {e.pid: e.reason for e in result.invalid}
     assert reasons == {pid: "no recorded SMS opt-in" for pid in ("p000001", "p000002", "p000003")}
-    sent_phones = {r.json()["user"]["phone"] for r in fake.requests}
-    assert sent_phones == {"+447700900000"}
+    assert phones_sent(fake) == {"+447700900000"}
     assert set(fake.subscribed) == {"+447700900000"}
     assert fake.violations == []
 
@@ -94,17 +117,23 @@ async def test_add_subscribes_through_the_sign_up_source_then_sets_membership(
     result = await attentive.add(SEGMENT, opted_in(2))
 
     assert result.sent == 2 and result.failed == [] and result.invalid == []
-    assert [r.path for r in fake.requests] == [
-        "/v1/subscriptions",
-        "/v1/attributes/custom",
-    ] * 2
-    assert fake.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
+    assert (
+        calls(fake)
+        == [
+            "GET /v1/subscriptions",
+            "POST /v1/subscriptions",
+            "POST /v1/attributes/custom",
+        ]
+        * 2
+    )
+    assert fake.requests[0].query == {"phone": ["+447700900000"]}
+    assert {r.headers["authorization"] for r in fake.requests} == {f"Bearer {API_KEY}"}
     # Only the phone: a sign-up unit that also collects email must not subscribe it.
-    assert fake.requests[0].json() == {
+    assert bodies(fake, "/v1/subscriptions")[0] == {
         "user": {"phone": "+447700900000"},
         "signUpSourceId": "12345",
     }
-    assert fake.requests[1].json() == {
+    assert bodies(fake, "/v1/attributes/custom")[0] == {
         "user": {"phone": "+447700900000"},
         "properties": {"clv_12m": 120.5, "churn_risk": "low", ATTRIBUTE: True},
     }
@@ -126,11 +155,13 @@ async def test_subscription_type_and_locale_instead_of_a_sign_up_source(
     await destination.aclose()
 
     assert result.sent == 1 and fake.violations == []
-    assert fake.requests[0].json() == {
-        "user": {"phone": "+447700900000"},
-        "subscriptionType": "MARKETING",
-        "locale": {"language": "en", "country": "US"},
-    }
+    assert bodies(fake, "/v1/subscriptions") == [
+        {
+            "user": {"phone": "+447700900000"},
+            "subscriptionType": "MARKETING",
+            "locale": {"language": "en", "country": "US"},
+        }
+    ]
 
 
 def test_the_config_names_one_way_to_subscribe() -> None:
@@ -152,8 +183,35 @@ async def test_update_never_subscribes_again(
     result = await attentive.update(SEGMENT, opted_in(1))
 
     assert result.sent == 1
-    assert [r.path for r in fake.requests[sent:]] == ["/v1/attributes/custom"]
+    assert calls(fake, sent) == ["POST /v1/attributes/custom"]
     assert fake.repeat_texts == 0
+
+
+async def test_a_member_already_subscribed_is_not_subscribed_again(
+    attentive: AttentiveDestination, fake: FakeAttentive
+) -> None:
+    await attentive.add(SEGMENT, opted_in(1))
+    other = SegmentRef(id="seg-8", name="VIP", external_id="vip")
+    sent = len(fake.requests)
+    # A second segment, or the same one rejoined: the lookup finds the subscription.
+    result = await attentive.add(other, opted_in(1))
+
+    assert result.sent == 1 and fake.violations == []
+    assert calls(fake, sent) == ["GET /v1/subscriptions", "POST /v1/attributes/custom"]
+    assert fake.repeat_texts == 0
+    assert fake.members_of("cdp_segment_vip") == {"+447700900000"}
+
+
+async def test_without_the_lookup_every_add_subscribes(
+    fake: FakeAttentive, sleep: FakeSleep
+) -> None:
+    destination = AttentiveDestination(config(fake.url, check_existing=False), sleep=sleep)
+    await destination.add(SEGMENT, opted_in(1))
+    await destination.add(SEGMENT, opted_in(1))
+    await destination.aclose()
+
+    assert "GET /v1/subscriptions" not in calls(fake)
+    assert fake.repeat_texts == 1  # what check_existing is there to prevent
 
 
 async def test_removal_sets_the_attribute_false_and_keeps_the_subscription(
@@ -166,7 +224,7 @@ async def test_removal_sets_the_attribute_false_and_keeps_the_subscription(
 
     assert result.sent == 1
     assert [(e.pid, e.reason) for e in result.invalid] == [("p000001", "no E.164 phone")]
-    assert [r.path for r in fake.requests[sent:]] == ["/v1/attributes/custom"]
+    assert calls(fake, sent) == ["POST /v1/attributes/custom"]
     assert fake.requests[sent].json() == {
         "user": {"phone": "+447700900000"},
         "properties": {ATTRIBUTE: False},
@@ -183,9 +241,9 @@ async def test_a_recorded_opt_out_unsubscribes_from_marketing_texts(
     result = await attentive.remove(SEGMENT, [make_member(0, consents={"sms": False})])
 
     assert result.sent == 1 and fake.violations == []
-    assert [r.path for r in fake.requests[sent:]] == [
-        "/v1/subscriptions/unsubscribe",
-        "/v1/attributes/custom",
+    assert calls(fake, sent) == [
+        "POST /v1/subscriptions/unsubscribe",
+        "POST /v1/attributes/custom",
     ]
     assert fake.requests[sent].json() == {
         "user": {"phone": "+447700900000"},
@@ -225,11 +283,16 @@ async def test_429_is_retried_with_backoff(
         times=2,
         body={"message": "Too Many Requests"},
         headers={"x-ratelimit-limit": "10", "x-ratelimit-remaining": "0"},
+        when=is_subscribe,
     )
     result = await attentive.add(SEGMENT, opted_in(1))
 
     assert result.sent == 1 and result.failed == []
-    assert [r.path for r in fake.requests] == ["/v1/subscriptions"] * 3 + ["/v1/attributes/custom"]
+    assert calls(fake) == [
+        "GET /v1/subscriptions",
+        *["POST /v1/subscriptions"] * 3,
+        "POST /v1/attributes/custom",
+    ]
     assert [d for d in sleep.delays if d >= 0.5] == [0.5, 1.0]  # exponential, no Retry-After
 
 
@@ -251,7 +314,7 @@ async def test_a_400_fails_that_member_only(
     fake.inject(
         400,
         body={"message": "Invalid parameter in request query or body"},
-        when=lambda r: r.json()["user"]["phone"] == "+447700900001",
+        when=lambda r: is_subscribe(r) and r.json()["user"]["phone"] == "+447700900001",
     )
     result = await attentive.add(SEGMENT, opted_in(3))
 
@@ -288,7 +351,10 @@ async def test_arrays_are_not_sent_as_attributes(
     result = await attentive.add(SEGMENT, [member])
 
     assert result.sent == 1 and fake.violations == []
-    assert fake.requests[1].json()["properties"] == {"clv_12m": 3.5, ATTRIBUTE: True}
+    assert bodies(fake, "/v1/attributes/custom")[0]["properties"] == {
+        "clv_12m": 3.5,
+        ATTRIBUTE: True,
+    }
 
 
 def test_membership_attribute_is_a_safe_name() -> None:
