@@ -313,7 +313,7 @@ async def test_a_400_fails_that_member_only(
 ) -> None:
     fake.inject(
         400,
-        body={"message": "Invalid parameter in request query or body"},
+        body={"message": "Invalid parameter in request query or body: +447700900001"},
         when=lambda r: is_subscribe(r) and r.json()["user"]["phone"] == "+447700900001",
     )
     result = await attentive.add(SEGMENT, opted_in(3))
