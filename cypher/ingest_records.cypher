@@ -4,6 +4,10 @@
 // links are written in the transaction that writes the hash, so an unchanged record's links
 // are already there and are not sent again. A rewritten record loses the links its row no
 // longer carries (its source says so). Returns how many records changed.
+//
+// Every lookup starts from the record just merged (the stale links are a pattern
+// comprehension on it), so no plan cached while the graph was empty (a fresh database's
+// first chunk) can scan identifiers or records per row on the chunks after it.
 UNWIND $rows AS row
 MERGE (r:Record {rid: row.rid})
 ON CREATE SET
@@ -16,25 +20,18 @@ WITH r, row, old IS NULL OR old <> row.hash AS changed, old IS NOT NULL AND old 
 CALL (r, row, rewritten) {
   WITH r, row
   WHERE rewritten
-  MATCH (r)-[h:HAS_IDENTIFIER]->(i:Identifier)
-  WHERE NOT i.key IN row.keys
-  DELETE h
+  FOREACH (h IN [(r)-[h:HAS_IDENTIFIER]->(i) WHERE NOT i.key IN row.keys | h] | DELETE h)
 }
 CALL (r, row, changed) {
   WITH r, row
   WHERE changed
-  SET r += row.props,
-      r.hash = row.hash,
-      r.raw = row.raw,
-      r.issues = row.issues,
-      r.batch_id = $batch_id,
-      r.file = row.file,
-      r.row = row.row,
-      r.observed_at = row.observed_at,
-      r.updated_at = $now,
-      r.stub = null,
-      r.dirty = true
+  SET r += row.props
+  SET r += {hash: row.hash, raw: row.raw, issues: row.issues, batch_id: $batch_id, file: row.file,
+      row: row.row, observed_at: row.observed_at, updated_at: $now, stub: null, dirty: true}
+}
+CALL (r, row, changed) {
   WITH r, row
+  WHERE changed
   UNWIND row.links AS l
   MERGE (i:Identifier {key: l.key})
   ON CREATE SET i.type = l.type, i.value = l.value, i.created_at = $now, i.sha256 = l.sha256
