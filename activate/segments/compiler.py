@@ -6,6 +6,15 @@ nothing else from the definition. Every leaf is made two-valued (`coalesce(..., 
 so `NOT` of a condition on a missing attribute is true, as a marketer expects. The query
 builders below wrap the predicate into the statements `graph.segment_repo` runs; they
 return `(query, params)` and are unit-tested as text.
+
+Conditions on a profile's records, identifiers, orders and events are evaluated once per
+profile, so they must expand from the bound `p` whatever the statistics say. A cached plan
+made while the graph held one profile and no records chose, for each profile, an
+`Identifier(type)` index seek joined back to `p`: minutes on a few thousand profiles. So
+the patterns name no label and no indexed property the planner could start from: only
+Records have `IN_PROFILE`, only Identifiers are reached by `HAS_IDENTIFIER`, only Orders
+have `PLACED_BY` and only Events have `BY` (the writers in `cypher/` keep it so), and
+"holds records" is a degree (`getDegree`, no plan to choose).
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from activate.segments.fields import FIELDS, FieldSpec
 from graph.queries import safe_name
 
 ALIAS = "p"
-ACTIVE = "coalesce(p.retired, false) = false AND EXISTS { (:Record)-[:IN_PROFILE]->(p) }"
+ACTIVE = "coalesce(p.retired, false) = false AND COUNT { (p)<-[:IN_PROFILE]-() } > 0"
 """A profile a segment may hold: not a retired id, and holding records (a crash in a
 resolution's write phase can leave a profile with none until the next run deletes it)."""
 
@@ -64,8 +73,8 @@ class _Compiler:
             return f"coalesce({self.attribute(f.attribute)}, false)"
         if f.has_identifier is not None:
             return (
-                f"EXISTS {{ MATCH ({ALIAS})<-[:IN_PROFILE]-(:Record)-[:HAS_IDENTIFIER]->"
-                f"(i:Identifier) WHERE i.type = {self.param(f.has_identifier)} "
+                f"EXISTS {{ MATCH ({ALIAS})<-[:IN_PROFILE]-()-[:HAS_IDENTIFIER]->"
+                f"(i) WHERE i.type = {self.param(f.has_identifier)} "
                 "AND coalesce(i.blocked, false) = false }"
             )
         if f.in_source is not None:
@@ -123,14 +132,14 @@ class _Compiler:
             where.append(f"{self.param(c.category)} IN coalesce(o.categories, [])")
         if c.within_days is not None:
             where.append(self.since("o.placed_at", c.within_days))
-        pattern = f"({ALIAS})<-[:IN_PROFILE]-(:Record)<-[:PLACED_BY]-(o:Order)"
+        pattern = f"({ALIAS})<-[:IN_PROFILE]-()<-[:PLACED_BY]-(o)"
         return self._exists_or_count(pattern, where, c.min_orders)
 
     def event(self, c: EventCondition) -> str:
         where = [f"e.type IN {self.param(list(c.types))}"]
         if c.within_days is not None:
             where.append(self.since("e.ts", c.within_days))
-        pattern = f"({ALIAS})<-[:IN_PROFILE]-(:Record)<-[:BY]-(e:Event)"
+        pattern = f"({ALIAS})<-[:IN_PROFILE]-()<-[:BY]-(e)"
         return self._exists_or_count(pattern, where, c.min_count)
 
     def _exists_or_count(self, pattern: str, where: list[str], at_least: int) -> str:
