@@ -6,5 +6,5 @@ MATCH (p:Profile {pid: pid})
 OPTIONAL MATCH (p)-[:MERGED_INTO*1..50]->(t:Profile)
 WHERE NOT (t)-[:MERGED_INTO]->(:Profile)
 WITH pid, coalesce(t, p) AS target
-WHERE EXISTS { (:Record)-[:IN_PROFILE]->(target) }
+WHERE COUNT { (target)<-[:IN_PROFILE]-() } > 0
 RETURN pid, properties(target) AS profile

@@ -3,11 +3,11 @@
 MATCH (p:Profile)
 WHERE p.pid > coalesce($after, '')
   AND p.retired IS NULL
-  AND EXISTS { (:Record)-[:IN_PROFILE]->(p) }  // a crash-left profile is not a customer
+  AND COUNT { (p)<-[:IN_PROFILE]-() } > 0  // a crash-left profile is not a customer
   AND ($name IS NULL OR p.family_name = $name OR p.given_name = $name)
   AND ($source IS NULL OR $source IN p.sources)
   AND ($identifier_type IS NULL
-       OR EXISTS { (p)<-[:IN_PROFILE]-(:Record)-[:HAS_IDENTIFIER]->(:Identifier {type: $identifier_type}) })
+       OR EXISTS { (p)<-[:IN_PROFILE]-()-[:HAS_IDENTIFIER]->(i) WHERE i.type = $identifier_type })
 RETURN properties(p) AS profile
 ORDER BY p.pid
 LIMIT $limit
