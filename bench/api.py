@@ -321,8 +321,11 @@ async def round_of(
     keys: dict[str, str],
     ids: list[tuple[str, str]],
     seconds: float,
+    during_resolution: bool = False,
 ) -> None:
-    """Serve `run.target`, warm it up, drive it for `seconds`, stop it."""
+    """Serve `run.target`, warm it up, drive it for `seconds`, stop it. With
+    `during_resolution`, `cdp resolve --full` starts once the server is warm and the
+    look-ups run for as long as it does (in slices of 2 s)."""
     base = f"http://127.0.0.1:{a.port}"
     proc = serve(run.target.factory, a.port, a.workers)
     try:
@@ -331,9 +334,17 @@ async def round_of(
         key = keys[run.target.role]
         await drive(run.target, base, key, ids, a.clients, 3.0)
         server0 = cpu_seconds(proc.pid)
-        _, elapsed = await drive(run.target, base, key, ids, a.clients, seconds, run.results)
+        if during_resolution:
+            resolving = start_resolution()
+            t0 = time.perf_counter()
+            while resolving.poll() is None:
+                _, elapsed = await drive(run.target, base, key, ids, a.clients, 2.0, run.results)
+                run.elapsed += elapsed
+            print(f"{run.target.name}: cdp resolve --full took {time.perf_counter() - t0:.1f} s")
+        else:
+            _, elapsed = await drive(run.target, base, key, ids, a.clients, seconds, run.results)
+            run.elapsed += elapsed
         run.server_cpu += cpu_seconds(proc.pid) - server0
-        run.elapsed += elapsed
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -392,15 +403,7 @@ async def main_async(a: argparse.Namespace) -> None:
     if a.during_resolve:
         busy = [Run(GRAPHQL), Run(MINIMAL)]
         for run in busy:
-            resolving = start_resolution()
-            try:
-                await asyncio.sleep(2.0)  # into its read and scoring phases
-                await round_of(run, a, keys, ids, a.seconds / a.rounds)
-                still = resolving.poll() is None
-            finally:
-                await asyncio.to_thread(resolving.wait)
-            if not still:
-                print(f"note: the resolution ended before the {run.target.name} round did")
+            await round_of(run, a, keys, ids, a.seconds, during_resolution=True)
         report("during cdp resolve --full", busy, a)
 
 
