@@ -8,11 +8,12 @@ import typer
 from rich.table import Table
 
 from cli.runtime import console, with_graph
+from graph import audit_repo
 from graph.client import GraphClient
 from ingest.audit import Audit, SourceAudit, build_audit, write_html
 from ingest.audit.svg import KIND_TAG, pct
 from ingest.errors import IngestError
-from ingest.mapping import SourceMapping, load_mapping
+from ingest.mapping import SourceMapping, builtin_sources, load_mapping
 
 
 def _n(value: int) -> str:
@@ -198,10 +199,25 @@ def audit(
         raise typer.Exit(2) from exc
 
     async def work(g: GraphClient) -> Audit:
+        borrowed = [
+            s
+            for s in await audit_repo.custom_mapping_sources(g)
+            if s in builtin_sources() and s not in mappings
+        ]
+        if borrowed:
+            raise IngestError(
+                f"source(s) {', '.join(borrowed)} were ingested with a mapping of their own, "
+                "not the built-in one of that name: describing them with the built-in "
+                "mapping would be wrong; pass their mapping with --mapping FILE"
+            )
         with console.status("auditing the graph"):
             return await build_audit(g, mappings=mappings, top=top)
 
-    result = with_graph(work)
+    try:
+        result = with_graph(work)
+    except IngestError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
     print_audit(result)
     written = write_html(result, html)
     console.print(f"report written to {written} (queries took {result.elapsed_s:.1f} s)")

@@ -7,6 +7,7 @@ import typer
 from cli.runtime import console, settings
 from graph.errors import LocalServerError
 from graph.localserver import LocalNeo4j
+from matching.model_store import wipe_matching_state
 
 app = typer.Typer(
     help="Run the local Neo4j 5.26 Community (no Docker needed).", no_args_is_help=True
@@ -77,13 +78,18 @@ def status() -> None:
 
 @app.command()
 def wipe(yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:
-    """Delete the local Neo4j's data directory (server must be stopped)."""
+    """Delete the local Neo4j's data directory (server must be stopped), and the trained
+    matching model and match index, which describe the graph's records."""
     srv = _server()
+    models = settings().data_dir / "models"
     if not yes:
-        typer.confirm(f"Delete {srv.home}?", abort=True)
+        typer.confirm(f"Delete {srv.home} and the matching model in {models}?", abort=True)
     try:
         srv.wipe()
     except LocalServerError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"deleted {srv.home}")
+    gone = wipe_matching_state(models)
+    if gone:
+        console.print(f"deleted the matching model and match index ({len(gone)} files in {models})")

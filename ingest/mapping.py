@@ -369,6 +369,16 @@ def builtin_mapping(source: str) -> SourceMapping:
     return parse_mapping(ref.read_text(encoding="utf-8"), f"built-in {source}")
 
 
+def mapping_ref(mapping: SourceMapping) -> str:
+    """How an ingestion batch names its mapping: "builtin:<source>" when the customer
+    sections are the shipped mapping's of that name, else "custom:<source>", so that the
+    audit can tell a source we ship from one that borrowed its name."""
+    source = mapping.source
+    if source in builtin_sources() and mapping.customers == builtin_mapping(source).customers:
+        return f"builtin:{source}"
+    return f"custom:{source}"
+
+
 @lru_cache(maxsize=1)
 def builtin_key_identifier_types() -> dict[str, list[str]]:
     """Built-in source -> the identifier types its record keys may be (for records ingested

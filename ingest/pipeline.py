@@ -28,7 +28,7 @@ from graph import ingest_repo
 from graph.client import GraphClient
 from ingest.convert import RowConverter
 from ingest.errors import IngestError, SourceFileError
-from ingest.mapping import SourceMapping
+from ingest.mapping import SourceMapping, mapping_ref
 from ingest.model import Event, Order, QuarantinedRow, SourceRecord
 from ingest.readers import TEXT_FORMATS, BadRow, check_encoding, detect_format, read_rows
 from ingest.suppression import (
@@ -232,7 +232,7 @@ class Ingestor:
             batch_id,
             self.m.source,
             label,
-            self.m.source,
+            mapping_ref(self.m),
             utc_stamp(),
             host=owner["host"],
             pid=owner["pid"],

@@ -235,6 +235,25 @@ def duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> bool:
     return False
 
 
+def different_family_members(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether folded (given, family) names of two records name two members of one family:
+    both full, the same family name, and given names that cannot be one person's (no shared
+    token, no nickname, initial or typo between them: "oliver" / "harry", not "john
+    michael" / "michael").
+
+    Twins share a family name, a date of birth and an address, and siblings and parents
+    share all but the date of birth: that is more evidence than most duplicates carry, so
+    no score can tell them apart from one person. Probabilistic matching therefore never
+    joins such a pair, whatever the contacts say (a family's landline or email is shared).
+    """
+    (ga, fa), (gb, fb) = a, b
+    if not (ga and fa and gb and fb) or fa != fb:
+        return False
+    if set(ga.split()) & set(gb.split()):
+        return False
+    return not people_compatible(a, b)
+
+
 def disagreeing_people(names: list[tuple[str, str]]) -> bool:
     """True when the (given, family) names of several records cannot all be one person."""
     known = sorted({n for n in names if n[0]})

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matching.names import (
+    different_family_members,
     disagreeing_people,
     duplicate_account_names,
     given_names_compatible,
@@ -123,3 +124,22 @@ def test_duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> None
 )
 def test_not_duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> None:
     assert not duplicate_account_names(a, b) and not duplicate_account_names(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "family"),
+    [
+        (("oliver", "quennell"), ("harry", "quennell"), True),
+        (("amelia", "quennell"), ("isla", "quennell"), True),
+        (("john michael", "smith"), ("michael", "smith"), False),
+        (("william", "smith"), ("bill", "smith"), False),
+        (("j", "smith"), ("john", "smith"), False),
+        (("jonathon", "smith"), ("jonathan", "smith"), False),
+        (("oliver", "quennell"), ("harry", "quennel"), False),
+        (("oliver", ""), ("harry", "quennell"), False),
+        (("smith", "oliver"), ("oliver", "smith"), False),
+    ],
+)
+def test_different_family_members(a: tuple[str, str], b: tuple[str, str], family: bool) -> None:
+    assert different_family_members(a, b) is family
+    assert different_family_members(b, a) is family
