@@ -469,6 +469,7 @@ def _comparison_rows(m: SourceMapping) -> list[dict[str, Any]]:
             "thresholds": list(c.thresholds) if c.thresholds is not None else None,
             "term_frequency": c.term_frequency,
             "blocking": c.blocking,
+            "personal": c.personal,
         }
         for name, c in sorted(m.compared_attributes().items())
     ]

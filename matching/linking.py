@@ -145,6 +145,7 @@ def declared_comparisons(rows: Sequence[Mapping[str, Any]]) -> tuple[ComparisonS
             thresholds=tuple(thresholds) if thresholds else None,
             term_frequency=bool(r.get("term_frequency")),
             blocking=bool(r.get("blocking")),
+            personal=bool(r.get("personal")),
         )
         seen = by_name.setdefault(spec.column, (r["source"], spec))
         if seen[1] != spec:

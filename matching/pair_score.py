@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from matching.names import different_family_members
+from matching import family_rule
 from matching.probabilistic import MatchIndex, TrainedModel
 
 
@@ -84,13 +84,16 @@ def score_pair(
         for name, e in evidence.items()
     ]
     names = [
-        tuple(str(pair.iloc[i][c] or "").strip().lower() for c in ("given_name", "family_name"))
+        (
+            family_rule.fold(pair.iloc[i]["given_name"]),
+            family_rule.fold(pair.iloc[i]["family_name"]),
+        )
         for i in (0, 1)
     ]
+    personal = model.spec.personal_comparisons
     held = (
-        "the family rule: one family name, given names that cannot be one person's "
-        "(twins, siblings, parent and child)"
-        if different_family_members(names[0], names[1])  # type: ignore[arg-type]
+        family_rule.REASON
+        if family_rule.held_back(names[0], names[1], evidence, personal)
         else None
     )
     return PairScore(

@@ -47,8 +47,9 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import EMTrainingException
 
 from core.clock import utc_now
+from matching import family_rule
 from matching.errors import MatchingError
-from matching.names import different_family_members, nickname_roots
+from matching.names import nickname_roots
 from matching.splink_settings import (
     NICKNAME_TABLE,
     UNIQUE_ID,
@@ -941,7 +942,7 @@ class MatchIndex:
             with _timed("index.match.score"):
                 scored = self._score(threshold_probability)
                 scored = (
-                    hold_back_family_members(scored)
+                    hold_back_family_members(scored, self._spec.personal_comparisons)
                     if family_rule
                     else scored.reindex(columns=list(OUTPUT_COLUMNS))
                 )
@@ -1063,22 +1064,25 @@ def _result_sql(outputs: tuple[str, ...], evidence: str, names: Sequence[str] = 
     return " union all ".join(parts) + " order by rid_l, rid_r"
 
 
-def hold_back_family_members(scored: pd.DataFrame) -> pd.DataFrame:
-    """`scored` without the pairs that name two members of one family
-    (`matching.names.different_family_members`), as `OUTPUT_COLUMNS`."""
+def hold_back_family_members(scored: pd.DataFrame, personal: Sequence[str] = ()) -> pd.DataFrame:
+    """`scored` without the pairs the family rule holds back (`matching.family_rule`:
+    two members of one family, and no exact agreement on one of the `personal`
+    comparisons), as `OUTPUT_COLUMNS`."""
     if not set(_NAME_COLUMNS) <= set(scored.columns) or scored.empty:
         return scored.reindex(columns=list(OUTPUT_COLUMNS))
-
-    def fold(value: Any) -> str:
-        return str(value).strip().lower() if isinstance(value, str) else ""
-
     held = [
-        different_family_members((fold(gl), fold(fl)), (fold(gr), fold(fr)))
-        for gl, gr, fl, fr in zip(
+        family_rule.held_back(
+            (family_rule.fold(gl), family_rule.fold(fl)),
+            (family_rule.fold(gr), family_rule.fold(fr)),
+            evidence,
+            personal,
+        )
+        for gl, gr, fl, fr, evidence in zip(
             scored["given_name_l"],
             scored["given_name_r"],
             scored["family_name_l"],
             scored["family_name_r"],
+            scored["evidence"],
             strict=True,
         )
     ]

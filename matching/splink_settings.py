@@ -114,6 +114,7 @@ _DEFAULT_THRESHOLDS: Final[dict[str, tuple[float, ...]]] = {
 _INTEGER_KINDS: Final = frozenset({"levenshtein", "date", "postcode", "phone"})
 _SIMILARITY_KINDS: Final = frozenset({"jaro_winkler", "name", "forename_surname", "address"})
 _PAIRED_KINDS: Final = frozenset({"forename_surname", "address"})
+_PERSONAL_KINDS: Final = frozenset({"exact", "levenshtein", "jaro_winkler"})
 
 
 def _identifier(value: str) -> str:
@@ -153,6 +154,10 @@ class ComparisonSpec(BaseModel):
         nicknames: For `forename_surname`: a level for given names of one name family (a
             formal name and its nicknames: "bill" and "william", "kate" and "katherine",
             from `matching.names`) with the same family name, below the fuzzy levels.
+        personal: The value belongs to one person and a household never shares it (a
+            national id number, a membership number): exact agreement on it lets the
+            family rule yield (`matching.family_rule`). Only for `exact`, `levenshtein`
+            and `jaro_winkler`.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -164,6 +169,7 @@ class ComparisonSpec(BaseModel):
     with_column: str | None = None
     blocking: bool = False
     nicknames: bool = False
+    personal: bool = False
 
     _check_column = field_validator("column")(_identifier)
 
@@ -180,6 +186,8 @@ class ComparisonSpec(BaseModel):
             )
         if self.nicknames and self.kind != "forename_surname":
             raise ValueError("nicknames is only for forename_surname")
+        if self.personal and self.kind not in _PERSONAL_KINDS:
+            raise ValueError(f"a {self.kind} comparison cannot be personal")
         if self.thresholds is not None:
             if self.kind in ("exact", "email"):
                 raise ValueError(f"{self.kind} comparisons take no thresholds")
@@ -334,6 +342,11 @@ class MatchingSpec(BaseModel):
             if all(set(comparison.input_columns) & set(g) for g in self.em_blocks):
                 raise ValueError(f"no EM session can estimate {comparison.output_name!r}")
         return self
+
+    @property
+    def personal_comparisons(self) -> tuple[str, ...]:
+        """The output names of the comparisons declared `personal`."""
+        return tuple(c.output_name for c in self.comparisons if c.personal)
 
     @property
     def all_blocking_rules(self) -> tuple[BlockingRuleSpec, ...]:
