@@ -521,6 +521,15 @@ def _address_levels(
     if tf:
         # Use this level's own u as the TF baseline, not that of "same address" alone.
         both = both.configure(tf_adjustment_column=address, disable_tf_exact_match_detection=True)
+    # A record with a postcode and no address (a till card: name and postcode only) is
+    # matched on the postcode; how much that says depends on how many records share it
+    # (a big suburb's postcode, a small town's), so with `tf` the postcode's frequency
+    # adjusts the postcode-only levels, measured against the u of the exact postcode level.
+    postcode_only = cll.And(same_postcode, cll.NullLevel(address)).configure(
+        label_for_charts="Same postcode, address missing"
+    )
+    if tf:
+        postcode_only = postcode_only.configure(tf_adjustment_column=postcode)
     levels: list[Any] = [
         cll.And(cll.NullLevel(address), cll.NullLevel(postcode)).configure(label_for_charts="Null"),
         both,
@@ -531,10 +540,10 @@ def _address_levels(
             for t in thresholds
         ],
         cll.ExactMatchLevel(address).configure(label_for_charts="Same address, other postcode"),
-        cll.And(same_postcode, cll.NullLevel(address)).configure(
-            label_for_charts="Same postcode, address missing"
+        postcode_only,
+        cll.ExactMatchLevel(postcode, term_frequency_adjustments=tf).configure(
+            label_for_charts="Same postcode, other address"
         ),
-        cll.ExactMatchLevel(postcode).configure(label_for_charts="Same postcode, other address"),
         cll.ExactMatchLevel(ColumnExpression(postcode).substr(1, 3)).configure(
             label_for_charts="Same first 3 postcode characters"
         ),
@@ -697,7 +706,8 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
     * dob: exact, one typo, day/month swapped, within 31 / 366 / 3653 days.
     * address + postcode, one comparison: same address and postcode (TF-adjusted:
       apartment blocks), similar address in the same postcode, same postcode with an
-      address missing, same postcode only, same first 3 postcode digits.
+      address missing and same postcode only (both TF-adjusted on the postcode: a big
+      suburb's postcode is weak evidence), same first 3 postcode digits.
     * email: exact (TF-adjusted), same local part, Jaro-Winkler >= 0.88 on the address
       (no fuzzy level on the local part alone: local parts repeat the name).
     * phone: exact (TF-adjusted: shared landlines), same last 8 digits.
