@@ -16,6 +16,11 @@ keys on:
 Rows with an empty or null key are not records and are absent here. `person_id` is
 `P` + 7 digits for a true person, or `junk-<n>` for a test/junk record (a fresh `n` for
 every junk record, so junk never links to anything).
+
+`truth/labels.csv`: the phenomena a record shows, one row `source,source_id,label` per
+record and phenomenon, so that quality can be measured per phenomenon
+(`bench/quality.py`). Labels: `till_card` (a POS registration with a name and a postcode
+only).
 """
 
 from __future__ import annotations
@@ -24,11 +29,23 @@ from generator.sinks import CsvSink, Sinks
 
 PATH = "truth/ground_truth.csv"
 HEADER = ("source", "source_id", "person_id")
+LABELS_PATH = "truth/labels.csv"
+LABELS_HEADER = ("source", "source_id", "label")
+
+TILL_CARD = "till_card"
+LABELS = (TILL_CARD,)
 
 
 class Truth:
     def __init__(self, sinks: Sinks) -> None:
         self._sink: CsvSink = sinks.csv(PATH, HEADER)
+        self._labels: CsvSink = sinks.csv(LABELS_PATH, LABELS_HEADER)
 
     def record(self, source: str, source_id: str | int, person_id: str) -> None:
         self._sink.write((source, source_id, person_id))
+
+    def label(self, source: str, source_id: str | int, label: str) -> None:
+        """Mark a record as showing a phenomenon (one of `LABELS`)."""
+        if label not in LABELS:
+            raise ValueError(f"unknown label {label!r}")
+        self._labels.write((source, source_id, label))

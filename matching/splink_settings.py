@@ -524,12 +524,17 @@ def _address_levels(
     # A record with a postcode and no address (a till card: name and postcode only) is
     # matched on the postcode; how much that says depends on how many records share it
     # (a big suburb's postcode, a small town's), so with `tf` the postcode's frequency
-    # adjusts the postcode-only levels, measured against the u of the exact postcode level.
+    # adjusts that level, measured against the u of the exact postcode level. At half
+    # weight: at full weight the generator's 10k data set lost 1 point of identifiable
+    # recall (0.9788 -> 0.9687, no precision gained), at half 0.3 point (0.9757), and the
+    # till-card test (three "Jack Smith"s in a big suburb and a till card) holds with both.
     postcode_only = cll.And(same_postcode, cll.NullLevel(address)).configure(
         label_for_charts="Same postcode, address missing"
     )
     if tf:
-        postcode_only = postcode_only.configure(tf_adjustment_column=postcode)
+        postcode_only = postcode_only.configure(
+            tf_adjustment_column=postcode, tf_adjustment_weight=0.5
+        )
     levels: list[Any] = [
         cll.And(cll.NullLevel(address), cll.NullLevel(postcode)).configure(label_for_charts="Null"),
         both,
@@ -541,9 +546,7 @@ def _address_levels(
         ],
         cll.ExactMatchLevel(address).configure(label_for_charts="Same address, other postcode"),
         postcode_only,
-        cll.ExactMatchLevel(postcode, term_frequency_adjustments=tf).configure(
-            label_for_charts="Same postcode, other address"
-        ),
+        cll.ExactMatchLevel(postcode).configure(label_for_charts="Same postcode, other address"),
         cll.ExactMatchLevel(ColumnExpression(postcode).substr(1, 3)).configure(
             label_for_charts="Same first 3 postcode characters"
         ),
@@ -706,8 +709,9 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
     * dob: exact, one typo, day/month swapped, within 31 / 366 / 3653 days.
     * address + postcode, one comparison: same address and postcode (TF-adjusted:
       apartment blocks), similar address in the same postcode, same postcode with an
-      address missing and same postcode only (both TF-adjusted on the postcode: a big
-      suburb's postcode is weak evidence), same first 3 postcode digits.
+      address missing (TF-adjusted on the postcode at half weight: a big suburb's
+      postcode is weak evidence for a till card), same postcode only, same first 3
+      postcode digits.
     * email: exact (TF-adjusted), same local part, Jaro-Winkler >= 0.88 on the address
       (no fuzzy level on the local part alone: local parts repeat the name).
     * phone: exact (TF-adjusted: shared landlines), same last 8 digits.

@@ -36,6 +36,7 @@ FILES = (
     "service/tickets.csv",
     "web/events.jsonl",
     "truth/ground_truth.csv",
+    "truth/labels.csv",
     "reference/postcodes.csv",
 )
 
@@ -305,3 +306,25 @@ def test_bad_arguments_refused(tmp_path: Path) -> None:
         generate(tmp_path, customers=0)
     with pytest.raises(GeneratorError):
         generate(tmp_path, start=date(2025, 1, 1), end=date(2024, 1, 1))
+
+
+def test_till_cards_carry_a_name_and_a_postcode_only_and_are_labelled(
+    dataset: GenerationSummary,
+) -> None:
+    root = dataset.out_dir
+    truth = _truth(root)
+    labels = _csv(root / "truth/labels.csv")
+    till = {r["source_id"] for r in labels if r["label"] == "till_card"}
+    assert all(r["source"] == "pos" for r in labels if r["label"] == "till_card")
+    customers = {r["pos_customer_id"]: r for r in _csv(root / "pos/customers.csv")}
+    assert till <= set(customers)
+    assert all(("pos", rid) in truth for rid in till)
+    for rid in till:
+        row = customers[rid]
+        assert row["postcode"] and not row["phone"] and not row["email"], row
+    people = [pid for pid in customers if pid and not truth["pos", pid].startswith("junk")]
+    share = len(till) / len(people)
+    assert 0.2 < share < 0.4
+    others = [r for r in customers.values() if r["pos_customer_id"] not in till]
+    asked = sum(bool(r["postcode"]) for r in others) / len(others)
+    assert 0.3 < asked < 0.5
