@@ -20,7 +20,8 @@ every junk record, so junk never links to anything).
 `truth/labels.csv`: the phenomena a record shows, one row `source,source_id,label` per
 record and phenomenon, so that quality can be measured per phenomenon
 (`bench/quality.py`). Labels: `till_card` (a POS registration with a name and a postcode
-only).
+only), `twin` (every record of a person with a twin at the same address: the same family
+name and birth date, another given name).
 """
 
 from __future__ import annotations
@@ -33,16 +34,29 @@ LABELS_PATH = "truth/labels.csv"
 LABELS_HEADER = ("source", "source_id", "label")
 
 TILL_CARD = "till_card"
-LABELS = (TILL_CARD,)
+TWIN = "twin"
+LABELS = (TILL_CARD, TWIN)
 
 
 class Truth:
     def __init__(self, sinks: Sinks) -> None:
         self._sink: CsvSink = sinks.csv(PATH, HEADER)
         self._labels: CsvSink = sinks.csv(LABELS_PATH, LABELS_HEADER)
+        self._person: tuple[str, tuple[str, ...]] = ("", ())
+
+    def person(self, person_id: str, labels: tuple[str, ...]) -> None:
+        """The person whose records come next, and the labels each of them gets."""
+        for label in labels:
+            if label not in LABELS:
+                raise ValueError(f"unknown label {label!r}")
+        self._person = (person_id, labels)
 
     def record(self, source: str, source_id: str | int, person_id: str) -> None:
         self._sink.write((source, source_id, person_id))
+        current, labels = self._person
+        if person_id == current:
+            for label in labels:
+                self._labels.write((source, source_id, label))
 
     def label(self, source: str, source_id: str | int, label: str) -> None:
         """Mark a record as showing a phenomenon (one of `LABELS`)."""

@@ -328,3 +328,30 @@ def test_till_cards_carry_a_name_and_a_postcode_only_and_are_labelled(
     others = [r for r in customers.values() if r["pos_customer_id"] not in till]
     asked = sum(bool(r["postcode"]) for r in others) / len(others)
     assert 0.3 < asked < 0.5
+
+
+def test_twins_share_family_name_birth_date_and_address_and_are_labelled(
+    dataset: GenerationSummary,
+) -> None:
+    people = list(
+        Population(
+            random.Random("42:people"),
+            Window(date(2023, 1, 1), date(2026, 11, 1)),
+            CUSTOMERS,
+            SeenSet(CUSTOMERS * 2),
+        )
+    )
+    twins = [p for p in people if p.twin]
+    assert twins and len(twins) % 2 == 0
+    by_household: dict[int, list[Any]] = {}
+    for p in twins:
+        by_household.setdefault(p.household, []).append(p)
+    for pair in by_household.values():
+        a, b = pair
+        assert (a.family, a.dob, a.home) == (b.family, b.dob, b.home)
+    labelled = {
+        r["source_id"] for r in _csv(dataset.out_dir / "truth/labels.csv") if r["label"] == "twin"
+    }
+    truth = _truth(dataset.out_dir)
+    twin_ids = {p.person_id for p in twins}
+    assert labelled and {truth[k] for k in truth if k[1] in labelled} <= twin_ids
