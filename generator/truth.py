@@ -21,7 +21,8 @@ every junk record, so junk never links to anything).
 record and phenomenon, so that quality can be measured per phenomenon
 (`bench/quality.py`). Labels: `till_card` (a POS registration with a name and a postcode
 only), `twin` (every record of a person with a twin at the same address: the same family
-name and birth date, another given name).
+name and birth date, another given name), `upper_name` (a POS registration whose name the
+clerk typed in capitals).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ LABELS_HEADER = ("source", "source_id", "label")
 
 TILL_CARD = "till_card"
 TWIN = "twin"
-LABELS = (TILL_CARD, TWIN)
+UPPER_NAME = "upper_name"
+LABELS = (TILL_CARD, TWIN, UPPER_NAME)
 
 
 class Truth:

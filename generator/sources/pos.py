@@ -23,6 +23,7 @@ from generator.presence import Presence
 from generator.sources.base import Context, Trail
 from generator.stores import Store, any_store
 from generator.truth import TILL_CARD as TILL_CARD_LABEL
+from generator.truth import UPPER_NAME
 
 NAME = "pos"
 CUSTOMERS = "pos/customers.csv"
@@ -153,6 +154,8 @@ class Pos:
         )
         if till_card:
             self._ctx.truth.label(NAME, pos_id, TILL_CARD_LABEL)
+        if any(ch.isalpha() for ch in name) and name == name.upper():
+            self._ctx.truth.label(NAME, pos_id, UPPER_NAME)
         return pos_id
 
     def _transaction(self, person: Person, purchase: Purchase, attached: str, trail: Trail) -> str:

@@ -355,3 +355,12 @@ def test_twins_share_family_name_birth_date_and_address_and_are_labelled(
     truth = _truth(dataset.out_dir)
     twin_ids = {p.person_id for p in twins}
     assert labelled and {truth[k] for k in truth if k[1] in labelled} <= twin_ids
+
+
+def test_upper_cased_names_are_labelled(dataset: GenerationSummary) -> None:
+    root = dataset.out_dir
+    upper = {r["source_id"] for r in _csv(root / "truth/labels.csv") if r["label"] == "upper_name"}
+    names = {r["pos_customer_id"]: r["name"] for r in _csv(root / "pos/customers.csv")}
+    assert upper
+    for rid, name in names.items():
+        assert (rid in upper) == (name == name.upper() and any(c.isalpha() for c in name)), name
