@@ -8,10 +8,12 @@ person. They are ingested as a source we had never seen, through a custom mappin
 compared attributes), then the model is trained (`cdp train`'s code path), resolution
 runs in full, and the profiles are scored against the truth (`matching/evaluate.py`).
 
-Figures (2 cores shared with another benchmark, 2026-12-02): pairwise precision 1.0000
-everywhere; recall 0.9960 (dataset1), 0.9964 (dataset2), 0.9896 (dataset3), 0.9942
-(dataset4a+dataset4b linked); dataset4a alone (no duplicates) gives no pair. Training
-6-14 s, full resolution 4-10 s.
+Figures (2 cores shared with other jobs, load 6-9, 2026-12-05), with the family rule
+(`matching/family_rule.py`, `soc_sec_id` declared personal): pairwise precision 1.0000
+everywhere; recall 0.9920 (dataset1), 0.9943 (dataset2), 0.9867 (dataset3), 0.9890
+(dataset4a+dataset4b linked); before the family rule 0.9960, 0.9964, 0.9896, 0.9942; the
+rule without its yield to `soc_sec_id` and its typo test gave 0.9440 on dataset1. Training
+12-69 s, full resolution 5-34 s.
 
 Uses the Neo4j named by the settings, which it empties first.
 

@@ -28,6 +28,7 @@ import asyncio
 import csv
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.settings import Settings
@@ -41,6 +42,76 @@ from matching.resolve import Resolver
 def load_truth(data: Path) -> dict[str, str]:
     with (data / "truth" / "ground_truth.csv").open(newline="", encoding="utf-8") as fh:
         return {f"{r['source']}:{r['source_id']}": r["person_id"] for r in csv.DictReader(fh)}
+
+
+def load_labels(data: Path) -> dict[str, set[str]]:
+    """label -> the records showing that phenomenon (`truth/labels.csv`; none when the
+    data set predates labels)."""
+    path = data / "truth" / "labels.csv"
+    out: dict[str, set[str]] = defaultdict(set)
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                out[r["label"]].add(f"{r['source']}:{r['source_id']}")
+    return dict(out)
+
+
+@dataclass(frozen=True)
+class LabelQuality:
+    """Pairwise figures over the pairs with at least one record showing a phenomenon."""
+
+    records: int
+    predicted_pairs: int
+    true_pairs: int
+    true_positive_pairs: int
+
+    @property
+    def precision(self) -> float:
+        return self.true_positive_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positive_pairs / self.true_pairs if self.true_pairs else 1.0
+
+
+def _pairs_touching(sizes: Counter[tuple[str, ...]], marked: Counter[tuple[str, ...]]) -> int:
+    """Pairs within each group that hold at least one marked member."""
+    return sum(
+        n * (n - 1) // 2 - (n - marked[g]) * (n - marked[g] - 1) // 2 for g, n in sizes.items()
+    )
+
+
+def quality_by_label(
+    predicted: dict[str, str], truth: dict[str, str], labels: dict[str, set[str]]
+) -> dict[str, LabelQuality]:
+    """Precision and recall per phenomenon: over predicted (resp. true) pairs of which at
+    least one record carries the label. Records missing from either side are left out."""
+    rids = [r for r in predicted if r in truth]
+    out: dict[str, LabelQuality] = {}
+    for label, marked_rids in sorted(labels.items()):
+        groups: dict[str, Counter[tuple[str, ...]]] = {
+            "predicted": Counter(),
+            "true": Counter(),
+            "both": Counter(),
+        }
+        marked: dict[str, Counter[tuple[str, ...]]] = {k: Counter() for k in groups}
+        for rid in rids:
+            keys = {
+                "predicted": (predicted[rid],),
+                "true": (truth[rid],),
+                "both": (predicted[rid], truth[rid]),
+            }
+            for kind, key in keys.items():
+                groups[kind][key] += 1
+                if rid in marked_rids:
+                    marked[kind][key] += 1
+        out[label] = LabelQuality(
+            records=sum(1 for r in rids if r in marked_rids),
+            predicted_pairs=_pairs_touching(groups["predicted"], marked["predicted"]),
+            true_pairs=_pairs_touching(groups["true"], marked["true"]),
+            true_positive_pairs=_pairs_touching(groups["both"], marked["both"]),
+        )
+    return out
 
 
 def missed_by_kind(
@@ -102,6 +173,15 @@ async def run(data: Path, train: bool) -> None:
             people[pid].add(truth[rid])
     impure = Counter(len(p) for p in people.values() if len(p) > 1)
     print("profiles holding several people, by number of people: " + str(dict(impure)))
+    by_label = quality_by_label(predicted, truth, load_labels(data))
+    if by_label:
+        print("by phenomenon (pairs with at least one record showing it):")
+    for label, lq in by_label.items():
+        print(
+            f"  {label:24} {lq.records:6,} records  precision {lq.precision:.4f}  recall "
+            f"{lq.recall:.4f}  ({lq.true_positive_pairs:,} of {lq.predicted_pairs:,} "
+            f"predicted, {lq.true_pairs:,} true pairs)"
+        )
 
 
 def main() -> None:

@@ -198,7 +198,9 @@ def audit(
     top: int = typer.Option(20, help="How many of the most shared identifiers to list."),
 ) -> None:
     """Audit what the sources hold before resolution: fill, validity, overlap, quarantine."""
+    from graph import audit_repo
     from ingest.audit import build_audit, write_html
+    from ingest.builtin import builtin_sources
     from ingest.errors import IngestError
     from ingest.mapping import load_mapping
 
@@ -209,10 +211,25 @@ def audit(
         raise typer.Exit(2) from exc
 
     async def work(g: GraphClient) -> Audit:
+        borrowed = [
+            s
+            for s in await audit_repo.custom_mapping_sources(g)
+            if s in builtin_sources() and s not in mappings
+        ]
+        if borrowed:
+            raise IngestError(
+                f"source(s) {', '.join(borrowed)} were ingested with a mapping of their own, "
+                "not the built-in one of that name: describing them with the built-in "
+                "mapping would be wrong; pass their mapping with --mapping FILE"
+            )
         with console.status("auditing the graph"):
             return await build_audit(g, mappings=mappings, top=top)
 
-    result = with_graph(work)
+    try:
+        result = with_graph(work)
+    except IngestError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
     print_audit(result)
     written = write_html(result, html)
     console.print(f"report written to {written} (queries took {result.elapsed_s:.1f} s)")

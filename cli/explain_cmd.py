@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cli.resolve_cmd import model_dir
 from cli.runtime import console, with_graph
 from matching.errors import MatchingError
 
 if TYPE_CHECKING:
     from graph.client import GraphClient
     from matching.explain import Explanation, ProfileFormation
+    from matching.pair_score import PairScore
 
 override_app = typer.Typer(help="Operators' overrides of identity resolution.")
 
@@ -25,22 +27,49 @@ def explain(
 ) -> None:
     """Why two records are (or are not) one customer, or how a profile was formed."""
     from matching.explain import Explanation, explain_pair, explain_profile
+    from matching.linking import ProbabilisticLinker
 
-    async def work(g: GraphClient) -> Explanation | ProfileFormation:
+    async def work(g: GraphClient) -> tuple[Explanation | ProfileFormation, PairScore | None]:
         if profile:
-            return await explain_profile(g, profile)
+            return await explain_profile(g, profile), None
         if not (record_a and record_b):
             raise MatchingError("give two record ids, or --profile PID")
-        return await explain_pair(g, record_a, record_b)
+        explained = await explain_pair(g, record_a, record_b)
+        scored = None
+        if not explained.same_profile:
+            scored = await ProbabilisticLinker(g, model_dir()).score_pair(record_a, record_b)
+        return explained, scored
 
     try:
-        result = with_graph(work)
+        result, scored = with_graph(work)
     except MatchingError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     if isinstance(result, Explanation):
         console.print(f"[bold]{result.summary}[/bold]")
     console.print_json(json.dumps(asdict(result), default=str))
+    if isinstance(result, Explanation) and not result.same_profile:
+        print_pair_score(scored)
+
+
+def print_pair_score(scored: PairScore | None) -> None:
+    """The model's view of a pair that was not merged, in plain text."""
+    if scored is None:
+        console.print(
+            "the probabilistic model never scores this pair: no trained model, or "
+            "a record that names nobody"
+        )
+        return
+    rules = [f"{name}{' (a hub value: not used)' if hub else ''}" for name, hub in scored.rules]
+    console.print(f"blocking rules agreeing: {', '.join(rules) or 'none'}")
+    if not scored.scored:
+        console.print("never scored: no blocking rule proposes this pair")
+        return
+    console.print(scored.waterfall(), markup=False, highlight=False)
+    if scored.held_back:
+        console.print(f"held back by {scored.held_back}")
+    elif not scored.above_threshold:
+        console.print(f"below the threshold {scored.threshold}: no link")
 
 
 def _run(coro_factory: object) -> None:

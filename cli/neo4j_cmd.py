@@ -85,13 +85,20 @@ def status() -> None:
 
 @app.command()
 def wipe(yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:
-    """Delete the local Neo4j's data directory (server must be stopped)."""
+    """Delete the local Neo4j's data directory (server must be stopped), and the trained
+    matching model and match index, which describe the graph's records."""
     srv = _server()
+    models = settings().data_dir / "models"
     if not yes:
-        typer.confirm(f"Delete {srv.home}?", abort=True)
+        typer.confirm(f"Delete {srv.home} and the matching model in {models}?", abort=True)
     try:
         srv.wipe()
     except LocalServerError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"deleted {srv.home}")
+    from matching.model_store import wipe_matching_state
+
+    gone = wipe_matching_state(models)
+    if gone:
+        console.print(f"deleted the matching model and match index ({len(gone)} files in {models})")

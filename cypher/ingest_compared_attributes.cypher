@@ -12,4 +12,5 @@ SET c.source = $source,
     c.thresholds = row.thresholds,
     c.term_frequency = row.term_frequency,
     c.blocking = row.blocking,
+    c.personal = row.personal,
     c.updated_at = $now

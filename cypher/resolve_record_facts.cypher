@@ -11,5 +11,9 @@ RETURN collect({
   address: r.address, city: r.city, state: r.state, postcode: r.postcode,
   country: r.country, dob: r.dob, pid: p.pid, golden_hash: p.golden_hash,
   dirty: r.dirty, weight: 1 + COUNT { (r)<-[:PLACED_BY]-(:Order) },
-  stub: r.stub, extra: [name IN $extra | r[name]]
+  stub: r.stub,
+  contacts: CASE WHEN r.email IS NULL OR r.phone IS NULL THEN COLLECT {
+    MATCH (r)-[:HAS_IDENTIFIER]->(i:Identifier)
+    WHERE i.type IN ['email', 'phone'] RETURN [i.type, i.value] ORDER BY i.value } END,
+  extra: [name IN $extra | r[name]]
 }) AS rows

@@ -19,6 +19,8 @@ from generator.ids import AffinePermutation, SeenSet
 from generator.phones import Phone, mobile
 from generator.places import Address
 
+TWINS = 0.3
+"""Share of a household's second and later children born twin to the child before."""
 _DOB_FIRST = date(1950, 1, 1).toordinal()
 _DOB_LAST = date(2006, 12, 31).toordinal()
 
@@ -51,6 +53,8 @@ class Person:
     """A household member's number this person sometimes gives instead of their own."""
     household: int
     """Index of the household's first member (their own index when living alone)."""
+    twin: bool = False
+    """One of twins: a sibling at the same address shares the family name and birth date."""
 
     def address_at(self, t: datetime) -> Address:
         if self.moved_to is not None and self.moved_at is not None and t >= self.moved_at:
@@ -127,8 +131,9 @@ class Population:
             moved_to = places.address(rng, new_place)
 
         head = self._person(first, first, country, home, moved_to, moved_at, None, None)
-        yield head
+        members = [head]
         for k in range(1, size):
+            twin = False
             if k == 1:
                 gender = head.gender if rng.random() < 0.1 else ("M" if head.gender == "F" else "F")
                 family = head.family if rng.random() < 0.75 else None
@@ -142,12 +147,20 @@ class Population:
                     offset = rng.randint(-8 * 365, 8 * 365)
                 dob = _clip_dob(head.dob.toordinal() + offset)
                 share = 0.12
+                # Twins from their own stream, so that adding them left the rest as it was.
+                older = members[-1]
+                if k >= 3 and random.Random(f"twin:{first}:{k}:{head.dob}").random() < TWINS:
+                    family, dob = older.family, older.dob
+                    older.twin = twin = True
             member = self._person(
                 first + k, first, country, home, moved_to, moved_at, family, (gender, dob)
             )
+            member.twin = twin
             if head.phone is not None and (member.phone is None or rng.random() < share):
                 member.shared_phone = head.phone
-            yield member
+            members.append(member)
+        # A whole household at once: both twins are known as such before either is written.
+        yield from members
 
     def _person(
         self,

@@ -16,6 +16,13 @@ keys on:
 Rows with an empty or null key are not records and are absent here. `person_id` is
 `P` + 7 digits for a true person, or `junk-<n>` for a test/junk record (a fresh `n` for
 every junk record, so junk never links to anything).
+
+`truth/labels.csv`: the phenomena a record shows, one row `source,source_id,label` per
+record and phenomenon, so that quality can be measured per phenomenon
+(`bench/quality.py`). Labels: `till_card` (a POS registration with a name and a postcode
+only), `twin` (every record of a person with a twin at the same address: the same family
+name and birth date, another given name), `upper_name` (a POS registration whose name the
+clerk typed in capitals).
 """
 
 from __future__ import annotations
@@ -24,11 +31,37 @@ from generator.sinks import CsvSink, Sinks
 
 PATH = "truth/ground_truth.csv"
 HEADER = ("source", "source_id", "person_id")
+LABELS_PATH = "truth/labels.csv"
+LABELS_HEADER = ("source", "source_id", "label")
+
+TILL_CARD = "till_card"
+TWIN = "twin"
+UPPER_NAME = "upper_name"
+LABELS = (TILL_CARD, TWIN, UPPER_NAME)
 
 
 class Truth:
     def __init__(self, sinks: Sinks) -> None:
         self._sink: CsvSink = sinks.csv(PATH, HEADER)
+        self._labels: CsvSink = sinks.csv(LABELS_PATH, LABELS_HEADER)
+        self._person: tuple[str, tuple[str, ...]] = ("", ())
+
+    def person(self, person_id: str, labels: tuple[str, ...]) -> None:
+        """The person whose records come next, and the labels each of them gets."""
+        for label in labels:
+            if label not in LABELS:
+                raise ValueError(f"unknown label {label!r}")
+        self._person = (person_id, labels)
 
     def record(self, source: str, source_id: str | int, person_id: str) -> None:
         self._sink.write((source, source_id, person_id))
+        current, labels = self._person
+        if person_id == current:
+            for label in labels:
+                self._labels.write((source, source_id, label))
+
+    def label(self, source: str, source_id: str | int, label: str) -> None:
+        """Mark a record as showing a phenomenon (one of `LABELS`)."""
+        if label not in LABELS:
+            raise ValueError(f"unknown label {label!r}")
+        self._labels.write((source, source_id, label))

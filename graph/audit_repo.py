@@ -63,3 +63,8 @@ async def quarantine_counts(graph: GraphClient) -> list[Row]:
 async def recent_batches(graph: GraphClient, limit: int) -> list[Row]:
     """The last `limit` ingestion batches, newest first, with their counts."""
     return await graph.read("audit_batches", {"limit": limit})
+
+
+async def custom_mapping_sources(graph: GraphClient) -> list[str]:
+    """Sources ingested (at least once) with a mapping of their own."""
+    return [str(r["source"]) for r in await graph.read("audit_custom_sources", {})]

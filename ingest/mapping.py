@@ -104,13 +104,17 @@ class CompareSpec(_Strict):
     `exact` (agree / disagree), `jaro_winkler` (similarity levels, thresholds in (0, 1)),
     `levenshtein` (edit-distance levels, positive integers), `date` (exact, one typo,
     day/month swapped, within N days). `term_frequency` discounts agreement on common
-    values; `blocking` also scores every pair that agrees exactly on the attribute.
+    values; `blocking` also scores every pair that agrees exactly on the attribute;
+    `personal` says the value is one person's and never a household's (a national id or
+    membership number): exact agreement on it lets two members of one family's names
+    match (the family rule, `matching.family_rule`, yields). Not for `date`.
     """
 
     kind: CompareKind
     thresholds: tuple[float, ...] | None = None
     term_frequency: bool = False
     blocking: bool = False
+    personal: bool = False
 
     @field_validator("thresholds")
     @classmethod
@@ -130,6 +134,12 @@ class CompareSpec(_Strict):
             raise ValueError("jaro_winkler thresholds must be between 0 and 1")
         if self.kind != "jaro_winkler" and not all(x >= 1 and float(x).is_integer() for x in t):
             raise ValueError(f"{self.kind} thresholds must be positive integers")
+        return self
+
+    @model_validator(mode="after")
+    def _personal_kind(self) -> CompareSpec:
+        if self.personal and self.kind == "date":
+            raise ValueError("a date is not personal: twins share their date of birth")
         return self
 
 
@@ -360,6 +370,16 @@ def builtin_mapping(source: str) -> SourceMapping:
         )
     ref = resources.files("ingest").joinpath("mappings", f"{source}.yaml")
     return parse_mapping(ref.read_text(encoding="utf-8"), f"built-in {source}")
+
+
+def mapping_ref(mapping: SourceMapping) -> str:
+    """How an ingestion batch names its mapping: "builtin:<source>" when the customer
+    sections are the shipped mapping's of that name, else "custom:<source>", so that the
+    audit can tell a source we ship from one that borrowed its name."""
+    source = mapping.source
+    if source in builtin_sources() and mapping.customers == builtin_mapping(source).customers:
+        return f"builtin:{source}"
+    return f"custom:{source}"
 
 
 @lru_cache(maxsize=1)

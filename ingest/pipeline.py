@@ -28,7 +28,7 @@ from graph import ingest_repo
 from graph.client import GraphClient
 from ingest.convert import RowConverter
 from ingest.errors import IngestError, SourceFileError
-from ingest.mapping import SourceMapping
+from ingest.mapping import SourceMapping, mapping_ref
 from ingest.model import Event, Order, QuarantinedRow, SourceRecord
 from ingest.readers import TEXT_FORMATS, BadRow, check_encoding, detect_format, read_rows
 from ingest.suppression import (
@@ -211,7 +211,7 @@ class Ingestor:
             batch_id,
             self.m.source,
             label,
-            self.m.source,
+            mapping_ref(self.m),
             utc_stamp(),
             host=owner["host"],
             pid=owner["pid"],
@@ -463,6 +463,7 @@ def _comparison_rows(m: SourceMapping) -> list[dict[str, Any]]:
             "thresholds": list(c.thresholds) if c.thresholds is not None else None,
             "term_frequency": c.term_frequency,
             "blocking": c.blocking,
+            "personal": c.personal,
         }
         for name, c in sorted(m.compared_attributes().items())
     ]

@@ -24,6 +24,7 @@ from graph.client import GraphClient
 from matching.config import IdentityConfig, default_config
 from matching.errors import ConflictingComparisons
 from matching.model_store import ModelStore, NoCurrentModel
+from matching.pair_score import PairScore, score_pair
 from matching.probabilistic import IndexModelMismatch, MatchIndex, TrainedModel, predict, train
 from matching.protection import Protection
 from matching.splink_settings import (
@@ -144,6 +145,7 @@ def declared_comparisons(rows: Sequence[Mapping[str, Any]]) -> tuple[ComparisonS
             thresholds=tuple(thresholds) if thresholds else None,
             term_frequency=bool(r.get("term_frequency")),
             blocking=bool(r.get("blocking")),
+            personal=bool(r.get("personal")),
         )
         seen = by_name.setdefault(spec.column, (r["source"], spec))
         if seen[1] != spec:
@@ -240,6 +242,20 @@ class ProbabilisticLinker:
         existing = await self._records(model, None)
         existing = existing[~existing["unique_id"].isin(batch)]
         return MatchIndex(model, existing, database=self.index_path)
+
+    async def score_pair(self, a: str, b: str) -> PairScore | None:
+        """How the current model scores records `a` and `b` (None without a model, or
+        when either record names nobody and so is never scored)."""
+        model = self.current_model()
+        if model is None:
+            return None
+        frame = await self._records(model, [a, b])
+        if set(frame["unique_id"]) != {a, b}:
+            return None
+        pair = frame.set_index("unique_id").loc[[a, b]].reset_index()
+        index = await self._open_index(model, set())
+        with index:
+            return score_pair(index, model, pair, self.threshold)
 
     def scored_attributes(self) -> tuple[str, ...]:
         """The user-defined attributes the current model compares (none without a model)."""
@@ -370,7 +386,24 @@ def scoring_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
     """The rows `matching_repo.matching_records` gives, from records as the resolver reads
     them: those worth scoring (not stubs, naming a person)."""
     return [
-        [*(r[c] for c in matching_repo.COLUMNS), *r["extra"]]
+        [*(_scored_value(r, c) for c in matching_repo.COLUMNS), *r["extra"]]
         for r in records
         if r["stub"] is None and (r["given_name"] is not None or r["family_name"] is not None)
     ]
+
+
+STANDARD_CONTACTS = ("email", "phone")
+"""Identifier types that take part in scoring whatever a mapping says: a mapping that
+declares them only as identifiers (not as attributes) still has them compared, or twins
+with their own emails and phones would look like one person to the model."""
+
+
+def _scored_value(record: Mapping[str, Any], column: str) -> Any:
+    """A record's value of a scored column; for a standard contact the record lacks as an
+    attribute, its smallest identifier of that type (`contacts`: [type, value] pairs)."""
+    value = record[column]
+    if value is None and column in STANDARD_CONTACTS:
+        for kind, found in record.get("contacts") or ():
+            if kind == column:
+                return found
+    return value

@@ -30,6 +30,7 @@ __all__ = [
     "ModelStoreError",
     "ModelVersion",
     "NoCurrentModel",
+    "wipe_matching_state",
 ]
 
 _VERSION: Final = re.compile(r"^[0-9a-f]{8,64}$")
@@ -158,3 +159,25 @@ class ModelStore:
                 )
             )
         return sorted(found, key=lambda v: (v.trained_at, v.version))
+
+
+MATCH_INDEX_FILES: Final = ("match-index.duckdb", "match-index.duckdb.wal")
+
+
+def wipe_matching_state(model_dir: Path) -> list[Path]:
+    """Delete the trained models and the match index in `model_dir`; the paths deleted.
+
+    They describe the records of a graph: once the graph is wiped, a model trained on it
+    and an index of its records would score a new graph's records against ghosts.
+    """
+    if not model_dir.is_dir():
+        return []
+    gone: list[Path] = []
+    for path in sorted(model_dir.iterdir()):
+        is_model = path.name == _CURRENT or (
+            path.name.startswith(_PREFIX) and path.name.endswith(_SUFFIX)
+        )
+        if path.is_file() and (is_model or path.name in MATCH_INDEX_FILES):
+            path.unlink()
+            gone.append(path)
+    return gone

@@ -47,6 +47,7 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import EMTrainingException
 
 from core.clock import utc_now
+from matching import family_rule
 from matching.errors import MatchingError
 from matching.names import nickname_roots
 from matching.splink_settings import (
@@ -83,6 +84,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 OUTPUT_COLUMNS: Final = ("rid_l", "rid_r", "match_weight", "match_probability", "evidence")
+_NAME_COLUMNS: Final = ("given_name_l", "given_name_r", "family_name_l", "family_name_r")
+"""Kept beside the output long enough to hold back pairs of one family's members."""
 
 _RECORDS: Final = "cdp_records"
 _BATCH: Final = "cdp_batch"
@@ -387,7 +390,9 @@ def train(
     """
     spec = spec or default_spec()
     con = _connect()
+    unobserved = _UnobservedLevels()
     try:
+        unobserved.attach()
         with _timed("train.load"):
             count = _prepare(con, records, _RECORDS, spec, hubs="learn")
         db_api = _MatchingDuckDBAPI(con)
@@ -424,16 +429,79 @@ def train(
                     # `fill_untrained_m` provide these m values.
                     logger.warning("EM session found no pairs to learn from; skipped")
         settings = linker.misc.save_model_to_json()
-        fill_untrained_m(settings)
+        filled = fill_untrained_m(settings)
         with _timed("train.prior_refit"):
             settings["probability_two_random_records_match"] = _refit_prior_on_sample(
                 con, db_api, settings, count, max_records=prior_max_records, seed=seed
             )
     finally:
+        unobserved.detach()
         con.close()
+    summary = unobserved.summary(filled)
+    if summary:
+        logger.warning(summary)
     model = TrainedModel.create(settings, spec, count)
     logger.info("trained matching model %s on %d records", model.version, count)
     return model
+
+
+_SPLINK_TRAINING_LOGGERS: Final = (
+    "splink.internals.expectation_maximisation",
+    "splink.internals.em_training_session",
+    "splink.internals.m_u_records_to_parameters",
+    "splink.internals.estimate_u",
+)
+_NOT_OBSERVED: Final = (
+    re.compile(r"Level (?P<level>.+) on comparison (?P<comparison>\S+) not observed in dataset"),
+    re.compile(r"[mu] probability not trained for (?P<comparison>\S+) - (?P<level>.+) \(comp"),
+    re.compile(r"not trained for (?P<comparison>\S+) - (?P<level>.+) \(comparison vector"),
+)
+
+
+class _UnobservedLevels(logging.Filter):
+    """Collects Splink's "level not observed" messages during training instead of letting
+    through one raw warning per level and session (about 30 on a typical run), so that
+    training can say once, in plain words, what the model could not learn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: dict[str, list[str]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for pattern in _NOT_OBSERVED:
+            found = pattern.search(message)
+            if found:
+                levels = self.levels.setdefault(found["comparison"], [])
+                if found["level"] not in levels:
+                    levels.append(found["level"])
+                return False
+        return True
+
+    def attach(self) -> None:
+        for name in _SPLINK_TRAINING_LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def detach(self) -> None:
+        for name in _SPLINK_TRAINING_LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
+    def summary(self, filled: Sequence[tuple[str, str]]) -> str | None:
+        """One message: which levels training never saw, and what the model does there."""
+        if not self.levels:
+            return None
+        parts = "; ".join(f"{c} ({', '.join(levels)})" for c, levels in self.levels.items())
+        count = sum(map(len, self.levels.values()))
+        borrowed = ", ".join(f"{c}: {lvl}" for c, lvl in filled) or "none"
+        return (
+            f"Training found no example of {count} comparison levels in at least one of its "
+            f"sessions: {parts}. Levels another session saw were learned there; levels that "
+            f"no session saw among likely matches take the weight of the next less similar "
+            f"level, a cautious value ({borrowed}). Pairs in these levels are scored on "
+            "borrowed evidence: normal for rare cases (names swapped, day and month swapped) "
+            "and for attributes one source alone holds; worth a look if a level you rely "
+            "on is among them."
+        )
 
 
 _PRIOR_SAMPLE: Final = "cdp_prior_sample"
@@ -848,6 +916,7 @@ class MatchIndex:
         *,
         threshold_probability: float = 0.95,
         batch_term_frequencies: bool = False,
+        family_rule: bool = True,
     ) -> pd.DataFrame:
         """Score `new_records` against each other and against every indexed record.
 
@@ -859,6 +928,8 @@ class MatchIndex:
             threshold_probability: Keep pairs with at least this match probability.
             batch_term_frequencies: Count the batch's values in the term frequencies
                 too: right for a batch as large as the index, pointless for a small one.
+            family_rule: Leave out pairs naming two members of one family
+                (`hold_back_family_members`); False shows every scored pair.
 
         Returns:
             Pairs `rid_l` (always a new record), `rid_r`, `match_weight`,
@@ -870,10 +941,52 @@ class MatchIndex:
             self._batch_term_frequencies(with_batch=batch_term_frequencies)
             with _timed("index.match.score"):
                 scored = self._score(threshold_probability)
+                scored = (
+                    hold_back_family_members(scored, self._spec.personal_comparisons)
+                    if family_rule
+                    else scored.reindex(columns=list(OUTPUT_COLUMNS))
+                )
         finally:
             self._con.execute(f"drop table if exists {_BATCH}")
         logger.info("matched a batch: %d pairs above threshold", len(scored))
         return scored
+
+    def proposing_rules(self, pair: pd.DataFrame) -> list[tuple[str, bool]]:
+        """The blocking rules under which the two records of `pair` agree, each with
+        whether the key they share is a hub value (shared by too many records to block
+        on, so that rule does not propose the pair)."""
+        if len(pair) != 2:
+            raise ValueError("a pair is two records")
+        _as_relation(self._con, pair, "cdp_pair_input")
+        try:
+            rows = self._con.execute(blocking_keys_select_sql(self._spec, "cdp_pair_input")).df()
+        finally:
+            self._con.unregister("cdp_pair_input")
+        left, right = rows.iloc[0], rows.iloc[1]
+        out: list[tuple[str, bool]] = []
+        for rule in self._spec.all_blocking_rules:
+            cross = rule.cross_key_column or rule.key_column
+            for x, y in ((left, right), (right, left)):
+                value = x[rule.key_column]
+                if value is not None and not pd.isna(value) and value == y[cross]:
+                    hub = _hub_table(rule.key_column)
+                    known = (
+                        self._con.execute(
+                            f"select count(*) from {hub} where value = ?", [value]
+                        ).fetchall()[0][0]
+                        if self._has_table(hub)
+                        else 0
+                    )
+                    out.append((rule.name, bool(known)))
+                    break
+        return out
+
+    def _has_table(self, name: str) -> bool:
+        return bool(
+            self._con.execute(
+                "select count(*) from information_schema.tables where table_name = ?", [name]
+            ).fetchall()[0][0]
+        )
 
     def _score(self, threshold_probability: float) -> pd.DataFrame:
         key = (threshold_probability, len(self) > 0)
@@ -922,7 +1035,11 @@ class MatchIndex:
         names = tuple(o.physical_name for o in outputs)
         try:
             columns = set(_columns_of(self._con, names[0]))
-            result_sql = _result_sql(names, evidence_sql(self._model.settings, columns))
+            result_sql = _result_sql(
+                names,
+                evidence_sql(self._model.settings, columns),
+                [c for c in _NAME_COLUMNS if c in columns],
+            )
             scored = self._con.execute(result_sql).df()
         finally:
             for output in outputs:
@@ -930,11 +1047,13 @@ class MatchIndex:
         return scored, _ScoringPlan(tuple(statements), names, result_sql)
 
 
-def _result_sql(outputs: tuple[str, ...], evidence: str) -> str:
-    """The final pairs from the within-batch and (optionally) batch-vs-index predictions."""
+def _result_sql(outputs: tuple[str, ...], evidence: str, names: Sequence[str] = ()) -> str:
+    """The final pairs from the within-batch and (optionally) batch-vs-index predictions,
+    with the `names` columns (of `_NAME_COLUMNS`) the predictions hold."""
+    extra = "".join(f", {c}" for c in names if c in _NAME_COLUMNS)
     select = (
         "select unique_id_l as rid_l, unique_id_r as rid_r, match_weight, match_probability, "
-        f"{evidence} as evidence from "
+        f"{evidence} as evidence{extra} from "
     )
     parts = [select + outputs[0]]
     if len(outputs) > 1:
@@ -943,6 +1062,34 @@ def _result_sql(outputs: tuple[str, ...], evidence: str) -> str:
             f"{select}{outputs[1]} where unique_id_r not in (select {UNIQUE_ID} from {_BATCH})"
         )
     return " union all ".join(parts) + " order by rid_l, rid_r"
+
+
+def hold_back_family_members(scored: pd.DataFrame, personal: Sequence[str] = ()) -> pd.DataFrame:
+    """`scored` without the pairs the family rule holds back (`matching.family_rule`:
+    two members of one family, and no exact agreement on one of the `personal`
+    comparisons), as `OUTPUT_COLUMNS`."""
+    if not set(_NAME_COLUMNS) <= set(scored.columns) or scored.empty:
+        return scored.reindex(columns=list(OUTPUT_COLUMNS))
+    held = [
+        family_rule.held_back(
+            (family_rule.fold(gl), family_rule.fold(fl)),
+            (family_rule.fold(gr), family_rule.fold(fr)),
+            evidence,
+            personal,
+        )
+        for gl, gr, fl, fr, evidence in zip(
+            scored["given_name_l"],
+            scored["given_name_r"],
+            scored["family_name_l"],
+            scored["family_name_r"],
+            scored["evidence"],
+            strict=True,
+        )
+    ]
+    if any(held):
+        logger.info("held back %d pairs naming two members of one family", sum(held))
+    kept = scored.loc[[not h for h in held], list(OUTPUT_COLUMNS)]
+    return kept.reset_index(drop=True)
 
 
 def _changes_database(sql: str) -> bool:
@@ -966,6 +1113,7 @@ def predict(
     existing_records: pd.DataFrame | duckdb.DuckDBPyRelation | None = None,
     *,
     threshold_probability: float = 0.95,
+    family_rule: bool = True,
 ) -> pd.DataFrame:
     """Score new records against each other and against all existing records.
 
@@ -988,6 +1136,7 @@ def predict(
             new_records,
             threshold_probability=threshold_probability,
             batch_term_frequencies=True,
+            family_rule=family_rule,
         )
 
 

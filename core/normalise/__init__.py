@@ -20,7 +20,7 @@ from core.normalise.dates import (
 from core.normalise.email import INVALID_EMAIL, canonical_email, normalise_email
 from core.normalise.identifiers import identifier_key, normalise_identifier
 from core.normalise.names import INVALID_NAME, fold_name, normalise_name
-from core.normalise.phone import INVALID_PHONE, normalise_phone
+from core.normalise.phone import INVALID_PHONE, UNALLOCATED_PHONE, normalise_phone
 from core.normalise.postcode import INVALID_POSTCODE, normalise_postcode
 from core.normalise.text import Normalised, is_blank
 
@@ -32,6 +32,7 @@ __all__ = [
     "INVALID_EMAIL",
     "INVALID_NAME",
     "INVALID_PHONE",
+    "UNALLOCATED_PHONE",
     "INVALID_POSTCODE",
     "UNKNOWN_COUNTRY",
     "UNPARSEABLE_DATE",

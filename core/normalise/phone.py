@@ -11,6 +11,9 @@ import phonenumbers
 from core.normalise.text import CACHE_SIZE, EMPTY, Normalised, as_text, is_blank, rejected
 
 INVALID_PHONE: Final = "invalid_phone"
+UNALLOCATED_PHONE: Final = "unallocated_phone"
+"""The flag of a number of the right length for its region in a range not known to be in
+use: kept as a value (and an identifier), with this reason."""
 
 _PHONE_SEPARATORS: Final = re.compile(r"[\s().\-/]+")
 _PHONE_COMPACT: Final = re.compile(r"\+?[0-9]+")
@@ -19,29 +22,66 @@ _NON_DIGITS: Final = re.compile(r"[^0-9]+")
 _PHONE_MAX_LENGTH: Final = 100
 
 
-def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
-        number = phonenumbers.parse(text, region)
+        return phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _readings(text: str, region: str) -> list[phonenumbers.PhoneNumber]:
+    """The ways to read `text`: as written, then, for a number without "+", with the "+"
+    sources drop ("61412345678") or with "00" read as the international prefix, which is
+    not the dialling prefix in every region."""
+    out = [_parse(text, region)]
+    if not text.startswith("+"):
+        digits = _NON_DIGITS.sub("", text)
+        country_code = phonenumbers.country_code_for_region(region)
+        if digits.startswith("00"):
+            out.append(_parse("+" + digits[2:], region))
+        elif country_code and digits.startswith(str(country_code)):
+            out.append(_parse("+" + digits, region))
+    return [n for n in out if n is not None]
+
+
+_CUSTOMER_NUMBER_TYPES: Final = (
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.MOBILE,
+)
+
+
+def _possible(number: phonenumbers.PhoneNumber) -> bool:
+    """The right length for a customer's number in its region, and not a run of one digit
+    ("0000000000")."""
+    national = str(number.national_number)
+    if len(set(national)) <= 1:
+        return False
+    # Of the length of a landline or a mobile with its area code: the region's general
+    # lengths include short codes ("12345" is "possible" in AU) and local-only numbers.
+    return any(
+        phonenumbers.is_possible_number_for_type_with_reason(number, kind)
+        == phonenumbers.ValidationResult.IS_POSSIBLE
+        for kind in _CUSTOMER_NUMBER_TYPES
+    )
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _check_phone(text: str, region: str) -> Normalised:
-    number = _valid_number(text, region)
-    if number is None and not text.startswith("+"):
-        # Sources drop the "+" of international numbers ("61412345678") or write the
-        # international prefix as "00", which is not the dialling prefix in every region.
-        digits = _NON_DIGITS.sub("", text)
-        country_code = phonenumbers.country_code_for_region(region)
-        if digits.startswith("00"):
-            number = _valid_number("+" + digits[2:], region)
-        elif country_code and digits.startswith(str(country_code)):
-            number = _valid_number("+" + digits, region)
-    if number is None:
-        return rejected(INVALID_PHONE)
-    return Normalised(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None)
+    readings = _readings(text, region)
+    for number in readings:
+        if phonenumbers.is_valid_number(number):
+            return Normalised(_e164(number), None)
+    # A number in a range the phone library does not know as allocated (new ranges come
+    # into use before the library's metadata has them; test ranges; a typo in the prefix)
+    # is kept, flagged: it still identifies whoever gave it.
+    for number in readings:
+        if _possible(number):
+            return Normalised(_e164(number), UNALLOCATED_PHONE)
+    return rejected(INVALID_PHONE)
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_phone(raw: object, region: str = "AU") -> Normalised:
@@ -52,8 +92,11 @@ def normalise_phone(raw: object, region: str = "AU") -> Normalised:
         region: ISO 3166 alpha-2 region assumed for numbers written without a country code.
 
     Returns:
-        The number as E.164 ("+61412345678"); reason "invalid_phone" when phonenumbers does not
-        recognise it as a valid number.
+        The number as E.164 ("+61412345678"). A number of the right length for its region
+        (`phonenumbers.is_possible_number`) that is not in an allocated range comes back
+        as E.164 too, flagged with reason "unallocated_phone"; only impossible input (too
+        short or long, no country, a run of one digit, text) is refused, with reason
+        "invalid_phone".
     """
     if is_blank(raw):
         return EMPTY

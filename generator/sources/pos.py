@@ -22,11 +22,25 @@ from generator.phones import StyleMix
 from generator.presence import Presence
 from generator.sources.base import Context, Trail
 from generator.stores import Store, any_store
+from generator.truth import TILL_CARD as TILL_CARD_LABEL
+from generator.truth import UPPER_NAME
 
 NAME = "pos"
 CUSTOMERS = "pos/customers.csv"
 TRANSACTIONS = "pos/transactions.csv"
-CUSTOMER_HEADER = ("pos_customer_id", "name", "phone", "email", "store_id", "created")
+CUSTOMER_HEADER = (
+    "pos_customer_id",
+    "name",
+    "phone",
+    "email",
+    "store_id",
+    "created",
+    "postcode",
+)
+TILL_CARD = 0.3
+"""Share of POS registrations that are till cards: a name and a postcode, nothing else."""
+POSTCODE_ASKED = 0.4
+"""Share of the other registrations where the clerk also took the postcode."""
 TRANSACTION_HEADER = (
     "transaction_id",
     "store_id",
@@ -124,16 +138,24 @@ class Pos:
             email = store.noemail
         else:
             email = ""
+        name = clerk_name(rng, person)
+        phone_text = PHONES.write(rng, phone) if phone and rng.random() < 0.75 else ""
+        # Till cards and postcodes draw from their own stream, keyed by the record, so the
+        # rest of the data set stays what it was before they were added.
+        own = random.Random(f"pos-card:{pos_id}:{person.person_id}")
+        till_card = own.random() < TILL_CARD
+        postcode = person.address_at(at.at).place.postcode
+        if till_card:
+            phone_text = email = ""
+        elif own.random() >= POSTCODE_ASKED:
+            postcode = ""
         self._customers.write(
-            (
-                pos_id,
-                clerk_name(rng, person),
-                PHONES.write(rng, phone) if phone and rng.random() < 0.75 else "",
-                email,
-                store.store_id,
-                ymd(at.at.date()),
-            )
+            (pos_id, name, phone_text, email, store.store_id, ymd(at.at.date()), postcode)
         )
+        if till_card:
+            self._ctx.truth.label(NAME, pos_id, TILL_CARD_LABEL)
+        if any(ch.isalpha() for ch in name) and name == name.upper():
+            self._ctx.truth.label(NAME, pos_id, UPPER_NAME)
         return pos_id
 
     def _transaction(self, person: Person, purchase: Purchase, attached: str, trail: Trail) -> str:
@@ -175,7 +197,15 @@ class Pos:
             pos_id = ctx.ids.pos_customer()
             email = store.noemail if rng.random() < 0.5 else junk.email(rng)
             self._customers.write(
-                (pos_id, f"{first} {last}", junk.phone(rng), email, store.store_id, ymd(at.date()))
+                (
+                    pos_id,
+                    f"{first} {last}",
+                    junk.phone(rng),
+                    email,
+                    store.store_id,
+                    ymd(at.date()),
+                    "",
+                )
             )
             ctx.truth.record(NAME, pos_id, ctx.ids.junk())
             return

@@ -34,6 +34,7 @@ async def test_repository_passes_exactly_the_query_parameters() -> None:
     await audit_repo.top_identifiers(g, 20)
     await audit_repo.quarantine_counts(g)
     await audit_repo.recent_batches(g, 20)
+    await audit_repo.custom_mapping_sources(g)
     names = {n for n, _ in rec.calls}
     assert names == {n for n in query_names() if n.startswith("audit_")}
     for name, params in rec.calls:

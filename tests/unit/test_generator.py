@@ -36,6 +36,7 @@ FILES = (
     "service/tickets.csv",
     "web/events.jsonl",
     "truth/ground_truth.csv",
+    "truth/labels.csv",
     "reference/postcodes.csv",
 )
 
@@ -305,3 +306,61 @@ def test_bad_arguments_refused(tmp_path: Path) -> None:
         generate(tmp_path, customers=0)
     with pytest.raises(GeneratorError):
         generate(tmp_path, start=date(2025, 1, 1), end=date(2024, 1, 1))
+
+
+def test_till_cards_carry_a_name_and_a_postcode_only_and_are_labelled(
+    dataset: GenerationSummary,
+) -> None:
+    root = dataset.out_dir
+    truth = _truth(root)
+    labels = _csv(root / "truth/labels.csv")
+    till = {r["source_id"] for r in labels if r["label"] == "till_card"}
+    assert all(r["source"] == "pos" for r in labels if r["label"] == "till_card")
+    customers = {r["pos_customer_id"]: r for r in _csv(root / "pos/customers.csv")}
+    assert till <= set(customers)
+    assert all(("pos", rid) in truth for rid in till)
+    for rid in till:
+        row = customers[rid]
+        assert row["postcode"] and not row["phone"] and not row["email"], row
+    people = [pid for pid in customers if pid and not truth["pos", pid].startswith("junk")]
+    share = len(till) / len(people)
+    assert 0.2 < share < 0.4
+    others = [r for r in customers.values() if r["pos_customer_id"] not in till]
+    asked = sum(bool(r["postcode"]) for r in others) / len(others)
+    assert 0.3 < asked < 0.5
+
+
+def test_twins_share_family_name_birth_date_and_address_and_are_labelled(
+    dataset: GenerationSummary,
+) -> None:
+    people = list(
+        Population(
+            random.Random("42:people"),
+            Window(date(2023, 1, 1), date(2026, 11, 1)),
+            CUSTOMERS,
+            SeenSet(CUSTOMERS * 2),
+        )
+    )
+    twins = [p for p in people if p.twin]
+    assert twins and len(twins) % 2 == 0
+    by_household: dict[int, list[Any]] = {}
+    for p in twins:
+        by_household.setdefault(p.household, []).append(p)
+    for pair in by_household.values():
+        a, b = pair
+        assert (a.family, a.dob, a.home) == (b.family, b.dob, b.home)
+    labelled = {
+        r["source_id"] for r in _csv(dataset.out_dir / "truth/labels.csv") if r["label"] == "twin"
+    }
+    truth = _truth(dataset.out_dir)
+    twin_ids = {p.person_id for p in twins}
+    assert labelled and {truth[k] for k in truth if k[1] in labelled} <= twin_ids
+
+
+def test_upper_cased_names_are_labelled(dataset: GenerationSummary) -> None:
+    root = dataset.out_dir
+    upper = {r["source_id"] for r in _csv(root / "truth/labels.csv") if r["label"] == "upper_name"}
+    names = {r["pos_customer_id"]: r["name"] for r in _csv(root / "pos/customers.csv")}
+    assert upper
+    for rid, name in names.items():
+        assert (rid in upper) == (name == name.upper() and any(c.isalpha() for c in name)), name

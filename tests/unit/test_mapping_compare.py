@@ -55,6 +55,21 @@ def test_options() -> None:
     )
 
 
+def test_a_personal_identifier_reaches_the_matching_spec() -> None:
+    m = _mapping("ssn: {field: s, compare: {kind: exact, personal: true}}")
+    assert m.compared_attributes()["ssn"].personal
+    extras = declared_comparisons([_declared("a", "ssn", "exact", personal=True)])
+    assert extras == (ComparisonSpec(column="ssn", kind="exact", personal=True),)
+    assert default_spec(*extras).personal_comparisons == ("ssn",)
+    assert default_spec().personal_comparisons == ()
+    # The FEBRL mapping declares its social security number personal.
+    assert febrl_mapping().compared_attributes()["soc_sec_id"].personal
+    with pytest.raises(ConflictingComparisons):
+        declared_comparisons(
+            [_declared("a", "ssn", "exact", personal=True), _declared("b", "ssn", "exact")]
+        )
+
+
 def test_attributes_without_compare_are_not_compared() -> None:
     assert _mapping("ssn: {field: s}").compared_attributes() == {}
 
@@ -71,6 +86,7 @@ def test_attributes_without_compare_are_not_compared() -> None:
         ("ssn: {field: s, compare: 7}", "compare"),
         ("dob: {field: s, kind: date, compare: date}", "default matching spec"),
         ("bk_ssn: {field: s, compare: exact}", "reserved"),
+        ("born: {field: s, compare: {kind: date, personal: true}}", "not personal"),
     ],
 )
 def test_bad_comparisons_are_mapping_errors(attribute: str, message: str) -> None:

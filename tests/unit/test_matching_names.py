@@ -7,10 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matching.names import (
+    clearly_different_given_names,
+    different_family_members,
     disagreeing_people,
     duplicate_account_names,
     given_names_compatible,
     one_edit_apart,
+    optimal_string_alignment,
     people_compatible,
 )
 
@@ -123,3 +126,59 @@ def test_duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> None
 )
 def test_not_duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> None:
     assert not duplicate_account_names(a, b) and not duplicate_account_names(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "family"),
+    [
+        (("oliver", "quennell"), ("harry", "quennell"), True),
+        (("amelia", "quennell"), ("isla", "quennell"), True),
+        (("john michael", "smith"), ("michael", "smith"), False),
+        (("william", "smith"), ("bill", "smith"), False),
+        (("j", "smith"), ("john", "smith"), False),
+        (("jonathon", "smith"), ("jonathan", "smith"), False),
+        (("oliver", "quennell"), ("harry", "quennel"), False),
+        (("oliver", ""), ("harry", "quennell"), False),
+        (("smith", "oliver"), ("oliver", "smith"), False),
+        # Typos as public test data (FEBRL) makes them: one person, not two relatives.
+        (("talyaj", "webb"), ("taylah", "webb"), False),
+        (("ja ck", "matthews"), ("jack", "matthews"), False),
+        (("ro nan", "campbell"), ("ronan", "campbell"), False),
+        (("syivie", "ng"), ("sylvbe", "ng"), False),
+        (("braecon", "schuetz"), ("braedon", "schuetz"), False),
+        # Two known names of different families, however close.
+        (("tom", "hill"), ("tim", "hill"), True),
+        (("jack", "hill"), ("jake", "hill"), True),
+        (("mia", "hill"), ("ava", "hill"), True),
+    ],
+)
+def test_different_family_members(a: tuple[str, str], b: tuple[str, str], family: bool) -> None:
+    assert different_family_members(a, b) is family
+    assert different_family_members(b, a) is family
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "different"),
+    [
+        ("oliver", "harry", True),
+        ("amelia", "isla", True),
+        ("tim", "tom", True),
+        ("talyaj", "taylah", False),  # two edits: a typo or two
+        ("ja ck", "jack", False),
+        ("katherine", "kate", False),
+        ("jonathon", "jonathan", False),
+        ("", "harry", False),
+    ],
+)
+def test_clearly_different_given_names(a: str, b: str, different: bool) -> None:
+    assert clearly_different_given_names(a, b) is different
+    assert clearly_different_given_names(b, a) is different
+
+
+@given(st.text(alphabet="abcdeh", max_size=8), st.text(alphabet="abcdeh", max_size=8))
+def test_optimal_string_alignment_is_a_symmetric_edit_count(a: str, b: str) -> None:
+    d = optimal_string_alignment(a, b)
+    assert d == optimal_string_alignment(b, a)
+    assert (d == 0) == (a == b)
+    assert abs(len(a) - len(b)) <= d <= max(len(a), len(b))
+    assert (d == 1) == one_edit_apart(a, b)

@@ -4,6 +4,7 @@ spec and the model store, on a small seeded synthetic population with known trut
 from __future__ import annotations
 
 import json
+import logging
 import random
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -470,7 +471,9 @@ def test_nicknames_with_the_same_family_name_have_a_level(
         {**record, "unique_id": "x:bill", "given_name": "bill"},  # the maintained list
         {**record, "unique_id": "x:walter", "given_name": "walter"},
     ]
-    scored = predict(model, pd.DataFrame([record, *others]), threshold_probability=0.0)
+    scored = predict(
+        model, pd.DataFrame([record, *others]), threshold_probability=0.0, family_rule=False
+    )
     level = {
         (r.rid_l, r.rid_r): json.loads(r.evidence)["given_name_family_name"]["level"]
         for r in scored.itertuples()
@@ -685,3 +688,34 @@ def test_model_store_round_trip(model: TrainedModel, tmp_path: Path) -> None:
         store.load("../../etc/passwd")
     with pytest.raises(ModelNotFound):
         store.load("fedcba9876543210")
+
+
+def test_wiping_matching_state_removes_models_and_the_index_only(tmp_path: Path) -> None:
+    from matching.model_store import wipe_matching_state
+
+    for name in ("current", "model-0123abcd.json", "match-index.duckdb", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    gone = wipe_matching_state(tmp_path)
+    assert sorted(p.name for p in gone) == ["current", "match-index.duckdb", "model-0123abcd.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    assert wipe_matching_state(tmp_path / "missing") == []
+
+
+def test_training_says_once_what_it_could_not_learn(
+    people: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        train(people.head(60))
+    raw = [r for r in caplog.records if "not observed in dataset" in r.getMessage()]
+    assert raw == []
+    plain = [r for r in caplog.records if "Training found no example" in r.getMessage()]
+    assert len(plain) <= 1
+
+
+def test_members_of_one_family_are_never_joined(model: TrainedModel, people: pd.DataFrame) -> None:
+    # Twins: one family name, date of birth, address and postcode; their own given names.
+    twin = {**people.iloc[0].to_dict(), "given_name": "oliver", "family_name": "quennell"}
+    other = {**twin, "unique_id": "x:harry", "given_name": "harry"}
+    frame = pd.DataFrame([twin, other])
+    assert predict(model, frame, threshold_probability=0.0).empty
+    assert len(predict(model, frame, threshold_probability=0.0, family_rule=False)) == 1

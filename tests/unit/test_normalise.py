@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from core.normalise import (
+    UNALLOCATED_PHONE,
     Normalised,
     canonical_email,
     fold_name,
@@ -883,3 +884,28 @@ def test_nothing_raises(raw: object, region: str) -> None:
 )
 def test_odd_types_do_not_raise(raw: object) -> None:
     assert_never_raises(raw, "AU")
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("0150 123 456", "AU", "+61150123456"),
+        ("61150123456", "AU", "+61150123456"),
+        ("07700 900123", "GB", "+447700900123"),
+        ("01632 960000", "GB", "+441632960000"),
+    ],
+)
+def test_normalise_phone_keeps_possible_numbers_in_unallocated_ranges(
+    raw: str, region: str, expected: str
+) -> None:
+    # The right length for the region, in a range the library does not know as in use:
+    # kept (it identifies whoever gave it) and flagged.
+    assert normalise_phone(raw, region) == Normalised(expected, UNALLOCATED_PHONE)
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [("0412 345 67", "AU"), ("555 0100", "US"), ("1111111111", "AU")],
+)
+def test_normalise_phone_refuses_local_only_and_runs_of_one_digit(raw: str, region: str) -> None:
+    assert normalise_phone(raw, region) == rejected("invalid_phone")

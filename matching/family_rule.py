@@ -1,0 +1,61 @@
+"""The family rule: a probabilistic match between two members of one family is held back.
+
+Twins share a family name, a date of birth and an address; siblings and a parent share
+all but the date of birth, and often a landline or an email. That is more evidence than
+most duplicates carry, so the model scores such pairs above the threshold. A pair whose
+family names agree and whose given names are clearly two names
+(`matching.names.different_family_members`) is therefore not linked on that evidence.
+
+The rule yields to evidence a family does not share: exact agreement on an attribute the
+mapping declares `personal` (a national id number, a membership number). A twin does not
+carry the other twin's personal number; a record whose given name was replaced or badly
+misspelt does (public test data such as FEBRL replaces whole given names).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from matching.names import different_family_members
+
+EXACT_LEVEL: Final = "Exact match"
+"""The label of a comparison's exact level (`matching.splink_settings._exact`)."""
+
+REASON: Final = (
+    "the family rule: one family name, given names that cannot be one person's "
+    "(twins, siblings, parent and child), and no personal identifier agreeing"
+)
+
+
+def fold(value: Any) -> str:
+    return str(value).strip().lower() if isinstance(value, str) else ""
+
+
+def personal_agreement(evidence: Mapping[str, Any], personal: Iterable[str]) -> str | None:
+    """The first of the `personal` comparisons on which the pair agrees exactly, per its
+    evidence (comparison -> {"level": label, ...}), or None."""
+    for name in personal:
+        level = evidence.get(name)
+        if isinstance(level, Mapping) and level.get("level") == EXACT_LEVEL:
+            return name
+    return None
+
+
+def held_back(
+    a: tuple[str, str],
+    b: tuple[str, str],
+    evidence: Mapping[str, Any] | str | None,
+    personal: Iterable[str] = (),
+) -> bool:
+    """Whether the family rule holds back a scored pair: folded (given, family) names `a`
+    and `b` of two members of one family, and no exact agreement on a `personal`
+    comparison in the pair's `evidence` (a mapping or its JSON text)."""
+    if not different_family_members(a, b):
+        return False
+    personal = tuple(personal)
+    if not personal or evidence is None:
+        return True
+    parsed = json.loads(evidence) if isinstance(evidence, str) else evidence
+    return personal_agreement(parsed, personal) is None

@@ -1,0 +1,147 @@
+"""Till cards (issue 15, item 2): a store's card carries a name and a postcode, nothing
+else. Agreement on both is weighed by how common the name is (and how many records share
+the postcode): a rare name in one postcode is one customer, "Jack Smith" in a big suburb
+is not evidence enough."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from generator import GENERATED_SOURCES, generate
+from graph.client import GraphClient
+from ingest.mapping import builtin_mapping, parse_mapping
+from ingest.pipeline import Ingestor
+from matching.linking import ProbabilisticLinker
+from matching.resolve import Resolver
+
+_CLUB = """
+source: club
+default_region: AU
+default_country: AU
+customers:
+  file: club.csv
+  key: id
+  identifiers:
+    - {field: email, type: email}
+    - {field: phone, type: phone}
+  attributes:
+    given_name: {field: first, kind: name}
+    family_name: {field: last, kind: name}
+    dob: {field: dob, kind: date}
+    address: {field: address, kind: address}
+    postcode: {field: postcode, kind: postcode}
+"""
+_TILL = """
+source: till
+default_country: AU
+customers:
+  file: till.csv
+  key: card
+  attributes:
+    given_name: {field: first, kind: name}
+    family_name: {field: last, kind: name}
+    postcode: {field: postcode, kind: postcode}
+"""
+_SUBURB = "3030"  # a big suburb: many members live there
+_GIVEN = ("olivia", "noah", "charlotte", "oliver", "amelia", "jack", "isla", "william", "mia")
+_FAMILY = ("smith", "jones", "williams", "brown", "wilson", "taylor", "nguyen", "johnson")
+
+
+def _write(path: Path, fields: list[str], rows: list[dict[str, str]]) -> Path:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields)
+    w.writeheader()
+    w.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
+
+
+_JACKS = 3
+
+
+def _members() -> list[dict[str, str]]:
+    """One member with a rare name in a remote town (a postcode few share), three
+    different "Jack Smith"s in the big suburb, and 150 other members there with common
+    names."""
+    rows = [
+        {
+            "id": "rare",
+            "first": "Ottoline",
+            "last": "Vanderbyl",
+            "dob": "1979-03-14",
+            "address": "4 Banksia Street",
+            "postcode": "0872",
+            "email": "ottoline.v@example.org",
+            "phone": "0412 000 111",
+        }
+    ]
+    for i in range(_JACKS):
+        rows.append(
+            {
+                "id": f"js{i}",
+                "first": "Jack",
+                "last": "Smith",
+                "dob": f"19{60 + 4 * i}-0{1 + i % 9}-1{i}",
+                "address": f"{10 + i} Station Street",
+                "postcode": _SUBURB,
+                "email": f"jack.smith{i}@example.org",
+                "phone": f"0412 100 {200 + i}",
+            }
+        )
+    for i in range(150):
+        rows.append(
+            {
+                "id": f"m{i}",
+                "first": _GIVEN[i % len(_GIVEN)].title(),
+                "last": _FAMILY[(i // len(_GIVEN)) % len(_FAMILY)].title(),
+                "dob": f"19{50 + i % 50}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                "address": f"{i + 1} High Street",
+                "postcode": _SUBURB,
+                "email": f"member{i}@example.org",
+                "phone": f"0413 {i:03d} 000",
+            }
+        )
+    return rows
+
+
+async def _profiles(graph: GraphClient) -> dict[str, str]:
+    rows = await graph.read_text(
+        "t",
+        "MATCH (r:Record)-[:IN_PROFILE]->(p:Profile) WHERE r.source IN ['club', 'till'] "
+        "RETURN r.rid AS rid, p.pid AS pid",
+    )
+    return {r["rid"]: r["pid"] for r in rows}
+
+
+async def test_a_rare_name_joins_in_its_postcode_a_common_one_in_a_big_suburb_does_not(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    generate(data, customers=400, seed=5)
+    for source in GENERATED_SOURCES:
+        await Ingestor(graph, builtin_mapping(source)).ingest_path(data)
+    linker = ProbabilisticLinker(graph, tmp_path / "models")
+    await linker.train()
+    club = _write(
+        tmp_path / "club.csv",
+        ["id", "first", "last", "dob", "address", "postcode", "email", "phone"],
+        _members(),
+    )
+    till = _write(
+        tmp_path / "till.csv",
+        ["card", "first", "last", "postcode"],
+        [
+            {"card": "c1", "first": "OTTOLINE", "last": "Vanderbyl", "postcode": "0872"},
+            {"card": "c2", "first": "Jack", "last": "Smith", "postcode": _SUBURB},
+        ],
+    )
+    await Ingestor(graph, parse_mapping(_CLUB, "test")).ingest_path(club)
+    await Ingestor(graph, parse_mapping(_TILL, "test")).ingest_path(till)
+    await Resolver(graph, linker=linker).resolve(full=True)
+    pids = await _profiles(graph)
+    jacks = {pids[f"club:js{i}"] for i in range(_JACKS)}
+    assert len(jacks) == _JACKS
+    assert pids["till:c2"] not in jacks
+    assert pids["till:c1"] == pids["club:rare"]

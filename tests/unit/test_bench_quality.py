@@ -1,0 +1,25 @@
+"""Quality per phenomenon (`bench.quality.quality_by_label`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.quality import quality_by_label
+
+pytestmark = pytest.mark.unit
+
+
+def test_pairs_with_a_labelled_record() -> None:
+    truth = {"a": "P1", "b": "P1", "c": "P1", "d": "P2", "e": "P2"}
+    predicted = {"a": "x", "b": "x", "c": "y", "d": "y", "e": "z"}
+    got = quality_by_label(predicted, truth, {"till_card": {"c"}, "none": set()})
+    till = got["till_card"]
+    # True pairs touching c: (a,c), (b,c); predicted: (c,d), false.
+    assert (till.records, till.true_pairs, till.predicted_pairs) == (1, 2, 1)
+    assert till.true_positive_pairs == 0
+    assert till.precision == 0.0 and till.recall == 0.0
+    assert got["none"].true_pairs == 0 and got["none"].recall == 1.0
+    everything = quality_by_label(predicted, truth, {"all": set(truth)})["all"]
+    # True pairs: ab ac bc de (4); predicted: ab cd (2), of which ab is true.
+    assert (everything.true_pairs, everything.predicted_pairs) == (4, 2)
+    assert everything.true_positive_pairs == 1

@@ -1,0 +1,70 @@
+"""The family rule (`matching.family_rule`): two members of one family are not linked by
+the model, unless an identifier only one person holds agrees exactly."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from matching import family_rule
+from matching.probabilistic import OUTPUT_COLUMNS, hold_back_family_members
+
+pytestmark = pytest.mark.unit
+
+_TWINS = (("oliver", "quennell"), ("harry", "quennell"))
+
+
+def _evidence(ssn_level: str | None) -> str:
+    out = {"given_name_family_name": {"level": "Family name only", "bf": 0.5}}
+    if ssn_level is not None:
+        out["soc_sec_id"] = {"level": ssn_level, "bf": 900.0}
+    return json.dumps(out)
+
+
+def test_twins_are_held_back() -> None:
+    assert family_rule.held_back(*_TWINS, _evidence(None))
+    assert family_rule.held_back(*_TWINS, _evidence(None), ["soc_sec_id"])
+    # Agreeing on a household's contact or a near miss on the number is no way out.
+    assert family_rule.held_back(*_TWINS, _evidence("Levenshtein <= 1"), ["soc_sec_id"])
+
+
+def test_an_agreeing_personal_identifier_makes_the_rule_yield() -> None:
+    assert not family_rule.held_back(*_TWINS, _evidence("Exact match"), ["soc_sec_id"])
+    # ... only when the mapping declares it personal.
+    assert family_rule.held_back(*_TWINS, _evidence("Exact match"), [])
+    assert family_rule.held_back(*_TWINS, _evidence("Exact match"), ["member_no"])
+
+
+def test_one_person_with_a_typo_is_not_held_back() -> None:
+    assert not family_rule.held_back(("talyaj", "webb"), ("taylah", "webb"), None)
+    assert not family_rule.held_back(("ja ck", "webb"), ("jack", "webb"), None)
+
+
+def test_hold_back_family_members_on_scored_pairs() -> None:
+    rows = [
+        ("a", "b", "oliver", "harry", _evidence("Exact match")),
+        ("a", "c", "oliver", "harry", _evidence("All other")),
+        ("a", "d", "oliver", "olivr", _evidence("All other")),
+    ]
+    scored = pd.DataFrame(
+        [
+            {
+                "rid_l": left,
+                "rid_r": right,
+                "match_weight": 10.0,
+                "match_probability": 0.99,
+                "evidence": evidence,
+                "given_name_l": gl,
+                "given_name_r": gr,
+                "family_name_l": "Quennell",
+                "family_name_r": "QUENNELL ",
+            }
+            for left, right, gl, gr, evidence in rows
+        ]
+    )
+    kept = hold_back_family_members(scored, ["soc_sec_id"])
+    assert list(kept.columns) == list(OUTPUT_COLUMNS)
+    assert list(kept["rid_r"]) == ["b", "d"]
+    assert list(hold_back_family_members(scored)["rid_r"]) == ["d"]
