@@ -46,3 +46,24 @@ async def ingest_people(
         w.writerow({c: r.get(c, "") for c in COLUMNS})
     path.write_text(buf.getvalue(), encoding="utf-8")
     await Ingestor(graph, crm_mapping(source)).ingest_path(path)
+
+
+CLUB_MAPPING = """
+source: club
+default_region: AU
+default_country: AU
+customers:
+  file: club.csv
+  key: id
+  identifiers:
+    - {field: email, type: email}
+    - {field: phone, type: phone}
+  attributes:
+    given_name: {field: first, kind: name}
+    family_name: {field: last, kind: name}
+    dob: {field: dob, kind: date}
+    address: {field: address, kind: address}
+    postcode: {field: postcode, kind: postcode}
+"""
+"""A club's customers with email and phone only as identifiers, as a mapping for a system
+we never saw may say (the README's own example does)."""

@@ -14,27 +14,9 @@ from ingest.mapping import builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
+from tests.factories.records import CLUB_MAPPING
 
 _FIELDS = ["id", "first", "last", "dob", "address", "postcode", "email", "phone"]
-
-# Email and phone only as identifiers, as a mapping for a system we never saw may say.
-_MAPPING = """
-source: club
-default_region: AU
-default_country: AU
-customers:
-  file: club.csv
-  key: id
-  identifiers:
-    - {field: email, type: email}
-    - {field: phone, type: phone}
-  attributes:
-    given_name: {field: first, kind: name}
-    family_name: {field: last, kind: name}
-    dob: {field: dob, kind: date}
-    address: {field: address, kind: address}
-    postcode: {field: postcode, kind: postcode}
-"""
 
 
 async def _ingest_club(graph: GraphClient, tmp: Path, rows: list[dict[str, str]]) -> None:
@@ -45,7 +27,7 @@ async def _ingest_club(graph: GraphClient, tmp: Path, rows: list[dict[str, str]]
         w.writerow({c: r.get(c, "") for c in _FIELDS})
     path = tmp / "club.csv"
     path.write_text(buf.getvalue(), encoding="utf-8")
-    await Ingestor(graph, parse_mapping(_MAPPING, "test")).ingest_path(path)
+    await Ingestor(graph, parse_mapping(CLUB_MAPPING, "test")).ingest_path(path)
 
 
 _FAMILY = {

@@ -15,24 +15,8 @@ from ingest.mapping import builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
+from tests.factories.records import CLUB_MAPPING
 
-_CLUB = """
-source: club
-default_region: AU
-default_country: AU
-customers:
-  file: club.csv
-  key: id
-  identifiers:
-    - {field: email, type: email}
-    - {field: phone, type: phone}
-  attributes:
-    given_name: {field: first, kind: name}
-    family_name: {field: last, kind: name}
-    dob: {field: dob, kind: date}
-    address: {field: address, kind: address}
-    postcode: {field: postcode, kind: postcode}
-"""
 _TILL = """
 source: till
 default_country: AU
@@ -137,7 +121,7 @@ async def test_a_rare_name_joins_in_its_postcode_a_common_one_in_a_big_suburb_do
             {"card": "c2", "first": "Jack", "last": "Smith", "postcode": _SUBURB},
         ],
     )
-    await Ingestor(graph, parse_mapping(_CLUB, "test")).ingest_path(club)
+    await Ingestor(graph, parse_mapping(CLUB_MAPPING, "test")).ingest_path(club)
     await Ingestor(graph, parse_mapping(_TILL, "test")).ingest_path(till)
     await Resolver(graph, linker=linker).resolve(full=True)
     pids = await _profiles(graph)
