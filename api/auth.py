@@ -254,7 +254,8 @@ def key_cache(request: Request) -> KeyCache | None:
     return cache
 
 
-def _error(code: int, error: str, message: str) -> HTTPException:
+def http_error(code: int, error: str, message: str) -> HTTPException:
+    """An HTTP error whose body is `{"error": ..., "message": ...}`; a 401 names Bearer."""
     headers = {"WWW-Authenticate": "Bearer"} if code == status.HTTP_401_UNAUTHORIZED else None
     return HTTPException(code, detail={"error": error, "message": message}, headers=headers)
 
@@ -268,7 +269,7 @@ async def principal_of(request: Request, graph: GraphClient, roles: frozenset[Ro
     """
     key = key_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
     if key is None:
-        raise _error(
+        raise http_error(
             status.HTTP_401_UNAUTHORIZED,
             "missing_api_key",
             "send an API key: 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
@@ -277,16 +278,16 @@ async def principal_of(request: Request, graph: GraphClient, roles: frozenset[Ro
         principal = await authenticate(graph, key, key_cache(request))
     except GraphError as exc:
         log.error("API key check failed: %s", type(exc).__name__)
-        raise _error(
+        raise http_error(
             status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable", "cannot check the API key now"
         ) from exc
     if principal is None:
-        raise _error(
+        raise http_error(
             status.HTTP_401_UNAUTHORIZED, "invalid_api_key", "the API key is unknown or revoked"
         )
     if not any(principal.has_role(r) for r in roles):
         needed = ", ".join(sorted(roles))
-        raise _error(
+        raise http_error(
             status.HTTP_403_FORBIDDEN,
             "forbidden",
             f"a key of role {principal.role.value!r} may not do this; it needs: {needed}",

@@ -182,47 +182,38 @@ async def synced_hashes(graph: GraphClient, state_id: str) -> dict[str, str]:
     return out
 
 
+async def _read_by_pids(
+    graph: GraphClient, query: str, pids: Sequence[str], params: Mapping[str, Any] | None = None
+) -> list[Row]:
+    """Run a read taking `$pids`, CHUNK pids at a time, and return every row."""
+    out: list[Row] = []
+    for start in range(0, len(pids), CHUNK):
+        chunk = list(pids[start : start + CHUNK])
+        out.extend(await graph.read(query, {**(params or {}), "pids": chunk}))
+    return out
+
+
 async def snapshots(graph: GraphClient, state_id: str, pids: Sequence[str]) -> dict[str, str]:
     """pid -> the JSON of the identifiers last sent."""
-    out: dict[str, str] = {}
-    for start in range(0, len(pids), CHUNK):
-        rows = await graph.read(
-            "sync_member_snapshots", {"state": state_id, "pids": list(pids[start : start + CHUNK])}
-        )
-        out.update((r["pid"], r["snapshot"]) for r in rows)
-    return out
+    rows = await _read_by_pids(graph, "sync_member_snapshots", pids, {"state": state_id})
+    return {r["pid"]: r["snapshot"] for r in rows}
 
 
 async def source_keys(graph: GraphClient, source: str, pids: Sequence[str]) -> dict[str, str]:
     """pid -> the profile's customer key in `source`, for the profiles with a record of it."""
-    out: dict[str, str] = {}
-    for start in range(0, len(pids), CHUNK):
-        rows = await graph.read(
-            "sync_member_source_keys", {"source": source, "pids": list(pids[start : start + CHUNK])}
-        )
-        out.update((r["pid"], r["key"]) for r in rows)
-    return out
+    rows = await _read_by_pids(graph, "sync_member_source_keys", pids, {"source": source})
+    return {r["pid"]: r["key"] for r in rows}
 
 
 async def consents(graph: GraphClient, pids: Sequence[str]) -> list[Row]:
     """The recorded consent properties of these profiles (those that still exist)."""
-    out: list[Row] = []
-    for start in range(0, len(pids), CHUNK):
-        out.extend(
-            await graph.read("sync_member_consents", {"pids": list(pids[start : start + CHUNK])})
-        )
-    return out
+    return await _read_by_pids(graph, "sync_member_consents", pids)
 
 
 async def vendor_ids(graph: GraphClient, state_id: str, pids: Sequence[str]) -> dict[str, str]:
     """pid -> the destination's own id for it, for the pids that have one."""
-    out: dict[str, str] = {}
-    for start in range(0, len(pids), CHUNK):
-        rows = await graph.read(
-            "sync_member_vendor_ids", {"state": state_id, "pids": list(pids[start : start + CHUNK])}
-        )
-        out.update((r["pid"], r["vendor_id"]) for r in rows)
-    return out
+    rows = await _read_by_pids(graph, "sync_member_vendor_ids", pids, {"state": state_id})
+    return {r["pid"]: r["vendor_id"] for r in rows}
 
 
 async def record_sent(

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.auth import Principal, Role, require_roles
+from api.auth import Principal, Role, http_error, require_roles
 from api.deps import GraphDep
 from core.settings import Settings
 from enrich.catalogue import BY_NAME
@@ -99,9 +99,7 @@ def traits_of(profile: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
 
 
 def _bad(message: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_400_BAD_REQUEST, detail={"error": "bad_request", "message": message}
-    )
+    return http_error(status.HTTP_400_BAD_REQUEST, "bad_request", message)
 
 
 def _lookup(
