@@ -10,8 +10,9 @@ Figures saturate at `CAP`, so arithmetic on them stays small whatever the docume
 
 The cost model: every field costs 1, and what is selected under a list field is multiplied by
 how many items the list can hold (its `first` argument, else a nominal size). Introspection
-fields are not counted in the depth (a client's introspection query nests its `ofType`
-chains deeper than any data query should), but they are in the cost, so an introspection
+fields are not counted in the depth, nor introspection types (`__Type`) in the repetition
+(a client's introspection query nests its `ofType` chains deeper than any data query
+should), but they are in the cost, so an introspection
 query that nests lists within lists is as expensive as a data query that does.
 """
 
@@ -259,7 +260,9 @@ class _Measurer:
                 same_key = max(same_key, child.same_key)
                 cost += 1 + _multiplier(sel, first, in_connection) * child.cost
                 child_repeats = dict(child.repeats)
-                if isinstance(child_type, GraphQLObjectType | GraphQLInterfaceType):
+                if isinstance(
+                    child_type, GraphQLObjectType | GraphQLInterfaceType
+                ) and not child_type.name.startswith("__"):
                     child_repeats[child_type.name] = child_repeats.get(child_type.name, 0) + 1
                 _merge_repeats(repeats, child_repeats)
             elif isinstance(sel, InlineFragmentNode):

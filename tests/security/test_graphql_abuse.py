@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from graphql import get_introspection_query
 
 from api.app import create_app
 from api.auth import issue_key
@@ -143,3 +144,24 @@ async def test_introspection_without_a_key_follows_the_setting(
         environment="production", neo4j_password="a-real-secret-1", suppression_hmac_keys=["k" * 32]
     )
     assert production.introspection_without_key is False
+
+
+async def test_a_clients_full_introspection_query_passes_the_limits(
+    app: FastAPI, graph: GraphClient
+) -> None:
+    """GraphiQL and code generators send the standard introspection query, whose `TypeRef`
+    fragment enters `__Type` eight times along one path: introspection types are not data a
+    client can nest to fetch the graph again, so they do not count as repetition (GraphiQL
+    showed an error instead of the schema when they did)."""
+    key = await issue_key(graph, "tools", "analyst")
+    query = get_introspection_query(descriptions=True, specified_by_url=True)
+    async with await _client(app) as c:
+        r = await c.post(
+            "/graphql",
+            json={"query": query, "operationName": "IntrospectionQuery"},
+            headers={"X-API-Key": key},
+        )
+    body = r.json()
+    assert "errors" not in body, body.get("errors")
+    names = {t["name"] for t in body["data"]["__schema"]["types"]}
+    assert {"Query", "Profile", "__Type"} <= names
