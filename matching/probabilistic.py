@@ -856,8 +856,13 @@ class MatchIndex:
         """
         if self._frozen_tf is not None:
             for col in self._tf_columns:
+                live = (
+                    f"(select {col}, sum(n) as n from (select * from cdp_tfc_{col} union all "
+                    f"select {col}, count(*) from {_BATCH} where {col} is not null "
+                    f"group by {col}) group by {col})"
+                )
                 lookup = tf_store.lookup_sql(
-                    col, _BATCH, _frozen_tf_table(col), self._frozen_tf.total(col)
+                    col, _BATCH, _frozen_tf_table(col), self._frozen_tf.total(col), live
                 )
                 self._con.execute(f"create or replace temp table cdp_tfb_{col} as {lookup}")
             return

@@ -12,6 +12,11 @@ again when a batch arrives. Retraining counts them afresh.
 Only values at least two training records held are kept, as the first 16 hex digits of their
 MD5 (the file holds no value in clear, and no value only one person held); any other value,
 including one first seen after training, counts as held once.
+
+A value is never taken as rarer than it is now, though: where more records loaded now hold
+it than training counted (a new source in a suburb the training data barely knew), that
+count is used. Data the model was trained on (or less of it) scores the same in any order;
+beyond it a value's weight can fall as it grows, until the next training.
 """
 
 from __future__ import annotations
@@ -82,13 +87,16 @@ def count(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]) ->
     return TermFrequencies(counts.reindex(columns=list(_COLUMNS)), totals)
 
 
-def lookup_sql(col: str, batch: str, frozen: str, total: int) -> str:
-    """The `col, tf_col` table Splink joins for the values of `col` in `batch`, from the
-    frozen counts registered as `frozen` (`hash`, `n`); an unknown value counts once."""
+def lookup_sql(col: str, batch: str, frozen: str, total: int, live: str) -> str:
+    """The `col, tf_col` table Splink joins for the values of `col` in `batch`: the larger
+    of the frozen count (`frozen`: `hash`, `n`; an unknown value counts once) and the count
+    among the records loaded now (`live`: `col`, `n`), over the training total."""
     return (
-        f"select b.{col}, cast(coalesce(f.n, 1) as double) / {int(total)} as tf_{col} "
+        f"select b.{col}, cast(greatest(coalesce(f.n, 1), coalesce(l.n, 0)) as double) "
+        f"/ {int(total)} as tf_{col} "
         f"from (select distinct {col} from {batch} where {col} is not null) b "
-        f"left join {frozen} f on f.hash = {value_hash_sql(f'b.{col}')}"
+        f"left join {frozen} f on f.hash = {value_hash_sql(f'b.{col}')} "
+        f"left join {live} l on l.{col} = b.{col}"
     )
 
 

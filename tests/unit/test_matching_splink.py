@@ -594,7 +594,29 @@ def _weights(scored: pd.DataFrame) -> dict[tuple[str, str], float]:
 def test_frozen_term_frequencies_score_a_pair_alike_whatever_is_indexed(
     model: TrainedModel, people: pd.DataFrame, batch: pd.DataFrame
 ) -> None:
-    # Others with the batch's names and postcodes, indexed in one run and not the other.
+    existing = people.drop(batch.index)
+    # Half the other records loaded, or all of them: both within what training counted.
+    loads = (existing, existing.iloc[::2])
+    live = [_weights(predict(model, batch, e, threshold_probability=0.0)) for e in loads]
+    common = live[0].keys() & live[1].keys()
+    # Counted over what is loaded, a pair's weights depend on what else is.
+    assert any(live[0][k] != live[1][k] for k in common)
+    tf = term_frequencies(model, people)
+    frozen = [
+        _weights(predict(model, batch, e, threshold_probability=0.0, term_frequencies=tf))
+        for e in loads
+    ]
+    common = frozen[0].keys() & frozen[1].keys()
+    assert common and all(frozen[0][k] == frozen[1][k] for k in common)
+    # A full run scores the pairs an incremental one scored, with the same weights.
+    everything = _weights(predict(model, people, threshold_probability=0.0, term_frequencies=tf))
+    assert all(everything[k] == w for k, w in frozen[0].items() if k in everything)
+
+
+def test_a_value_more_common_now_than_in_training_weighs_less(
+    model: TrainedModel, people: pd.DataFrame, batch: pd.DataFrame
+) -> None:
+    # A crowd loaded after training, with the batch's names and postcodes.
     crowd = pd.concat([batch] * 3, ignore_index=True).assign(
         unique_id=lambda d: "crowd:" + d.index.astype(str),
         dob=None,
@@ -603,22 +625,14 @@ def test_frozen_term_frequencies_score_a_pair_alike_whatever_is_indexed(
         address=None,
     )
     existing = people.drop(batch.index)
-    live = [
-        _weights(predict(model, batch, e, threshold_probability=0.0))
-        for e in (existing, pd.concat([existing, crowd]))
-    ]
-    common = live[0].keys() & live[1].keys()
-    # Counted over what is indexed, the crowd makes the batch's values common.
-    assert any(live[0][k] != live[1][k] for k in common)
     tf = term_frequencies(model, people)
-    frozen = [
+    before, after = (
         _weights(predict(model, batch, e, threshold_probability=0.0, term_frequencies=tf))
         for e in (existing, pd.concat([existing, crowd]))
-    ]
-    assert frozen[0] and all(frozen[0][k] == frozen[1][k] for k in frozen[0])
-    # A full run scores the pairs an incremental one scored, with the same weights.
-    everything = _weights(predict(model, people, threshold_probability=0.0, term_frequencies=tf))
-    assert all(everything[k] == w for k, w in frozen[0].items() if k in everything)
+    )
+    common = before.keys() & after.keys()
+    assert any(after[k] < before[k] for k in common)
+    assert all(after[k] <= before[k] for k in common)
 
 
 def test_frozen_term_frequencies_keep_no_value_in_clear(
