@@ -3,7 +3,11 @@
 People are drawn one household at a time from a single random stream, in index order,
 so the population depends only on the seed, never on chunking. Households share an
 address (and its move) and usually a family name; some members give another member's
-phone number.
+phone number, some households have a landline or an email address the family shares, and
+now and then two people of one full name live in one postcode (namesakes).
+
+The phenomena added later (twins, shared landlines and emails, namesakes) draw from streams
+of their own, so that adding them left the rest of the population as it was.
 """
 
 from __future__ import annotations
@@ -16,11 +20,22 @@ from datetime import date, datetime, timedelta
 from generator import emails, names, places
 from generator.clock import Window
 from generator.ids import AffinePermutation, SeenSet
-from generator.phones import Phone, mobile
-from generator.places import Address
+from generator.phones import Phone, landline, mobile
+from generator.places import Address, Place
 
 TWINS = 0.3
 """Share of a household's second and later children born twin to the child before."""
+LANDLINES = 0.3
+"""Share of AU households of two or more with a landline their members give on forms."""
+LANDLINE_GIVEN = 0.35
+"""How often a member of a household with a landline gives it instead of their own number."""
+FAMILY_EMAILS = 0.12
+"""Share of households of two or more with an email address the family shares."""
+FAMILY_EMAIL_GIVEN = 0.3
+"""How often a member of a household with a family email gives it instead of their own."""
+NAMESAKES = 0.02
+"""Share of people living alone who have a namesake (another person of the same given and
+family name) living alone in the same postcode."""
 _DOB_FIRST = date(1950, 1, 1).toordinal()
 _DOB_LAST = date(2006, 12, 31).toordinal()
 
@@ -55,6 +70,26 @@ class Person:
     """Index of the household's first member (their own index when living alone)."""
     twin: bool = False
     """One of twins: a sibling at the same address shares the family name and birth date."""
+    landline: Phone | None = None
+    """The household's landline, which this person sometimes gives."""
+    family_email: str | None = None
+    """The household's shared email address, which this person sometimes gives."""
+    namesake: bool = False
+    """Someone else of the same given and family name lives alone in the same postcode."""
+    shares: random.Random | None = None
+    """This person's own stream for choosing between their own and the household's phone
+    or email (so the main stream draws what it drew before these existed)."""
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The phenomena every record of this person shows (`generator.truth.LABELS`)."""
+        flags = (
+            ("twin", self.twin),
+            ("shared_landline", self.landline is not None),
+            ("shared_email", self.family_email is not None),
+            ("namesake", self.namesake),
+        )
+        return tuple(label for label, on in flags if on)
 
     def address_at(self, t: datetime) -> Address:
         if self.moved_to is not None and self.moved_at is not None and t >= self.moved_at:
@@ -62,9 +97,17 @@ class Person:
         return self.home
 
     def email_at(self, t: datetime) -> str:
+        own = self.email
         if self.old_email is not None and self.email_changed_at is not None:
-            return self.old_email if t < self.email_changed_at else self.email
-        return self.email
+            own = self.old_email if t < self.email_changed_at else self.email
+        if self.family_email is not None and self._share(FAMILY_EMAIL_GIVEN):
+            return self.family_email
+        return own
+
+    def _share(self, p: float) -> bool:
+        if self.shares is None:
+            self.shares = random.Random(f"shares:{self.idx}")
+        return self.shares.random() < p
 
     def names(self) -> tuple[str, str | None]:
         """(the name they usually give, the alternative form) for `NameMess.write`."""
@@ -74,9 +117,12 @@ class Person:
 
     def phone_given(self, rng: random.Random, share: float = 0.5) -> Phone | None:
         """The number they write on a form: usually their own, sometimes the household's."""
+        given = self.phone
         if self.shared_phone is not None and (self.phone is None or rng.random() < share):
-            return self.shared_phone
-        return self.phone
+            given = self.shared_phone
+        if self.landline is not None and self._share(LANDLINE_GIVEN):
+            return self.landline
+        return given
 
 
 def _dob(rng: random.Random) -> date:
@@ -97,6 +143,9 @@ class Population:
         self._total = total
         self._seen = seen
         self._phones = AffinePermutation(rng, 100_000_000)
+        self._namesake_of: Person | None = None
+        """A person living alone whose namesake is the next one living alone (in their
+        country)."""
 
     def __iter__(self) -> Iterator[Person]:
         idx = 0
@@ -159,8 +208,54 @@ class Population:
             if head.phone is not None and (member.phone is None or rng.random() < share):
                 member.shared_phone = head.phone
             members.append(member)
+        if size == 1:
+            self._namesakes(head)
+        else:
+            self._shared_contacts(first, members)
         # A whole household at once: both twins are known as such before either is written.
         yield from members
+
+    def _shared_contacts(self, first: int, members: list[Person]) -> None:
+        """A landline or a family email for some households (from their own stream)."""
+        own = random.Random(f"shared:{first}")
+        head = members[0]
+        phone = landline(own) if head.country == "AU" and own.random() < LANDLINES else None
+        email = None
+        if own.random() < FAMILY_EMAILS:
+            email = emails.new_address(
+                own, self._seen, "family", head.family, head.dob.year, head.country
+            )
+        for member in members:
+            member.landline, member.family_email = phone, email
+
+    def _namesakes(self, person: Person) -> None:
+        """Make `person` (living alone) the namesake of the last person picked for one, or
+        pick them: the next person living alone in their country then takes their name
+        and moves to their postcode. Both are flagged before either is written."""
+        earlier = self._namesake_of
+        if earlier is not None and earlier.country == person.country:
+            self._namesake_of = None
+            own = random.Random(f"namesake:{person.idx}")
+            place: Place = earlier.home.place
+            person.gender, person.given = earlier.gender, earlier.given
+            person.family, person.nickname = earlier.family, earlier.nickname
+            person.home = places.address(own, place)
+            person.moved_to = person.moved_at = None
+            first_for_email = person.names()[0]
+            person.email = emails.new_address(
+                own, self._seen, first_for_email, person.family, person.dob.year, person.country
+            )
+            person.old_email = person.email_changed_at = None
+            person.namesake = True
+            return
+        # Not near the end, where no one may be left to take the name.
+        if (
+            earlier is None
+            and person.idx + 50 < self._total
+            and random.Random(f"namesake:{person.idx}").random() < NAMESAKES
+        ):
+            person.namesake = True
+            self._namesake_of = person
 
     def _person(
         self,

@@ -34,6 +34,12 @@ def mobile(country: str, unique: int) -> Phone:
     return Phone("AU", f"4{unique:08d}")
 
 
+def landline(rng: random.Random) -> Phone:
+    """An Australian landline: a capital city's area code and eight digits."""
+    area = rng.choice(("29", "39", "73", "86"))
+    return Phone("AU", f"{area}{rng.randint(0, 9_999_999):07d}")
+
+
 def _au(nsn: str, style: str) -> str:
     a, b, c = nsn[0:3], nsn[3:6], nsn[6:9]
     match style:

@@ -31,7 +31,7 @@ from generator.sources.loyalty import Loyalty
 from generator.sources.pos import Pos
 from generator.sources.service import Service
 from generator.sources.web import Web
-from generator.truth import TWIN, Truth
+from generator.truth import Truth
 
 VERSION = "1.0.0"
 # The generator's name in the manifest: its module path when the format was fixed. It names
@@ -70,7 +70,7 @@ def _emit(ctx: Context, sources: list[Source], person: Person, tally: _Tally) ->
     activity = simulate(rng, person, ctx.window)
     presence = decide(rng, activity)
     trail = Trail()
-    ctx.truth.person(person.person_id, (TWIN,) if person.twin else ())
+    ctx.truth.person(person.person_id, person.labels)
     for source in sources:
         source.person(person, activity, presence, trail)
     u = rng.random()

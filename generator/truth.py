@@ -22,7 +22,10 @@ record and phenomenon, so that quality can be measured per phenomenon
 (`bench/quality.py`). Labels: `till_card` (a POS registration with a name and a postcode
 only), `twin` (every record of a person with a twin at the same address: the same family
 name and birth date, another given name), `upper_name` (a POS registration whose name the
-clerk typed in capitals).
+clerk typed in capitals), `shared_landline` and `shared_email` (every record of a person
+whose household has a landline, or an email address, that its members sometimes give),
+`namesake` (every record of a person living alone with someone of the same full name living
+alone in the same postcode).
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ LABELS_HEADER = ("source", "source_id", "label")
 TILL_CARD = "till_card"
 TWIN = "twin"
 UPPER_NAME = "upper_name"
-LABELS = (TILL_CARD, TWIN, UPPER_NAME)
+SHARED_LANDLINE = "shared_landline"
+SHARED_EMAIL = "shared_email"
+NAMESAKE = "namesake"
+LABELS = (TILL_CARD, TWIN, UPPER_NAME, SHARED_LANDLINE, SHARED_EMAIL, NAMESAKE)
 
 
 class Truth:

@@ -25,7 +25,14 @@ from matching.config import IdentityConfig, default_config
 from matching.errors import ConflictingComparisons
 from matching.model_store import ModelStore, NoCurrentModel
 from matching.pair_score import PairScore, score_pair
-from matching.probabilistic import IndexModelMismatch, MatchIndex, TrainedModel, predict, train
+from matching.probabilistic import (
+    IndexModelMismatch,
+    MatchIndex,
+    TrainedModel,
+    predict,
+    term_frequencies,
+    train,
+)
 from matching.protection import Protection
 from matching.splink_settings import (
     ComparisonSpec,
@@ -33,6 +40,7 @@ from matching.splink_settings import (
     default_spec,
     required_input_columns,
 )
+from matching.term_frequencies import TermFrequencies
 from matching.thresholds import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD  # re-exported
 
 log = logging.getLogger(__name__)
@@ -197,6 +205,7 @@ class ProbabilisticLinker:
         self.store = ModelStore(model_dir)
         self.index_path = index_path(model_dir)
         self.threshold = threshold
+        self._tf: dict[str, TermFrequencies | None] = {}
 
     def _scored(self, rows: Sequence[Sequence[Any]], model: TrainedModel) -> pd.DataFrame:
         """Records as they are scored and indexed: without placeholder contacts."""
@@ -208,8 +217,23 @@ class ProbabilisticLinker:
         except NoCurrentModel:
             return None
 
+    def term_frequencies(self, model: TrainedModel) -> TermFrequencies | None:
+        """The term frequencies frozen with `model` (read once per version)."""
+        if model.version not in self._tf:
+            self._tf[model.version] = self.store.term_frequencies(model.version)
+        return self._tf[model.version]
+
+    def _index(self, model: TrainedModel, records: pd.DataFrame | None) -> MatchIndex:
+        return MatchIndex(
+            model,
+            records,
+            database=self.index_path,
+            term_frequencies=self.term_frequencies(model),
+        )
+
     async def train(self) -> TrainedModel:
-        """Train on every record, save as the current version, rebuild the index.
+        """Train on every record, save as the current version with the term frequencies of
+        the records as they are scored, rebuild the index.
 
         The spec is the default one plus the comparisons the sources' mappings declare
         for their own attributes.
@@ -219,9 +243,12 @@ class ProbabilisticLinker:
         extra = extra_columns(spec)
         rows = await matching_repo.matching_records(self.graph, None, extra)
         model = train(to_frame(rows, extra=extra), spec)
-        self.store.save(model)
+        scored = self._scored(rows, model)
+        tf = term_frequencies(model, scored)
+        self.store.save(model, term_frequencies=tf)
+        self._tf[model.version] = tf
         self.index_path.unlink(missing_ok=True)
-        with MatchIndex(model, self._scored(rows, model), database=self.index_path):
+        with self._index(model, scored):
             pass
         return model
 
@@ -235,13 +262,13 @@ class ProbabilisticLinker:
         missing or was built for another model."""
         if self.index_path.exists():
             try:
-                return MatchIndex(model, None, database=self.index_path)
+                return self._index(model, None)
             except IndexModelMismatch:
                 log.info("match index built for another model: rebuilding it")
                 self.index_path.unlink(missing_ok=True)
         existing = await self._records(model, None)
         existing = existing[~existing["unique_id"].isin(batch)]
-        return MatchIndex(model, existing, database=self.index_path)
+        return self._index(model, existing)
 
     async def score_pair(self, a: str, b: str) -> PairScore | None:
         """How the current model scores records `a` and `b` (None without a model, or
@@ -293,12 +320,17 @@ class ProbabilisticLinker:
             # DuckDB works in its own threads while Neo4j reads the links there are.
             pairs, existing = await asyncio.gather(
                 asyncio.to_thread(
-                    predict, model, frame, None, threshold_probability=self.threshold
+                    predict,
+                    model,
+                    frame,
+                    None,
+                    threshold_probability=self.threshold,
+                    term_frequencies=self.term_frequencies(model),
                 ),
                 matching_repo.existing_matches(self.graph, None),
             )
             self.index_path.unlink(missing_ok=True)
-            with MatchIndex(model, frame, database=self.index_path):
+            with self._index(model, frame):
                 pass
         else:
             frame = await self._records(model, rids)

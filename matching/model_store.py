@@ -2,8 +2,9 @@
 
 Layout of a store directory:
 
-    model-<version>.json   a `TrainedModel`, written once and never modified
-    current                the version in use, as text
+    model-<version>.json        a `TrainedModel`, written once and never modified
+    model-<version>.tf.parquet  its frozen term frequencies (`matching.term_frequencies`)
+    current                     the version in use, as text
 
 Files are written to a temporary name and renamed, so a reader never sees half a file
 and switching `current` is atomic. Versions are content hashes, so saving the same model
@@ -22,6 +23,7 @@ from typing import Final
 
 from pydantic import ValidationError
 
+from matching import term_frequencies as tf_store
 from matching.probabilistic import ProbabilisticMatchingError, TrainedModel
 
 __all__ = [
@@ -37,6 +39,7 @@ _VERSION: Final = re.compile(r"^[0-9a-f]{8,64}$")
 _CURRENT: Final = "current"
 _PREFIX: Final = "model-"
 _SUFFIX: Final = ".json"
+_TF_SUFFIX: Final = ".tf.parquet"
 
 
 class ModelStoreError(ProbabilisticMatchingError):
@@ -92,14 +95,28 @@ class ModelStore:
     def _path(self, version: str) -> Path:
         return self.directory / f"{_PREFIX}{_check_version(version)}{_SUFFIX}"
 
-    def save(self, model: TrainedModel, *, make_current: bool = True) -> Path:
-        """Store `model` (once per version) and, by default, make it current.
+    def _tf_path(self, version: str) -> Path:
+        return self.directory / f"{_PREFIX}{_check_version(version)}{_TF_SUFFIX}"
+
+    def save(
+        self,
+        model: TrainedModel,
+        *,
+        make_current: bool = True,
+        term_frequencies: tf_store.TermFrequencies | None = None,
+    ) -> Path:
+        """Store `model` (once per version), with the term frequencies frozen with it, and,
+        by default, make it current.
 
         Returns:
             The model's file.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self._path(model.version)
+        tf_path = self._tf_path(model.version)
+        # Before the model, so that a model on disk always has its frequencies.
+        if term_frequencies is not None and not tf_path.exists():
+            tf_store.save(term_frequencies, tf_path)
         if not path.exists():
             _write_atomically(path, model.model_dump_json(indent=2))
         if make_current:
@@ -126,6 +143,15 @@ class ModelStore:
             return TrainedModel.model_validate_json(text)
         except ValidationError as exc:
             raise ModelStoreError(f"stored model {version} is not valid: {exc}") from exc
+
+    def term_frequencies(self, version: str) -> tf_store.TermFrequencies | None:
+        """The term frequencies frozen with a version; None for a model saved without
+        (scoring then counts the records indexed, as before they were kept)."""
+        path = self._tf_path(version)
+        try:
+            return tf_store.load(path)
+        except FileNotFoundError:
+            return None
 
     def current_version(self) -> str | None:
         try:
@@ -175,7 +201,7 @@ def wipe_matching_state(model_dir: Path) -> list[Path]:
     gone: list[Path] = []
     for path in sorted(model_dir.iterdir()):
         is_model = path.name == _CURRENT or (
-            path.name.startswith(_PREFIX) and path.name.endswith(_SUFFIX)
+            path.name.startswith(_PREFIX) and path.name.endswith((_SUFFIX, _TF_SUFFIX))
         )
         if path.is_file() and (is_model or path.name in MATCH_INDEX_FILES):
             path.unlink()

@@ -48,6 +48,7 @@ from splink.internals.exceptions import EMTrainingException
 
 from core.clock import utc_now
 from matching import family_rule
+from matching import term_frequencies as tf_store
 from matching.errors import MatchingError
 from matching.names import nickname_roots
 from matching.splink_settings import (
@@ -78,6 +79,7 @@ __all__ = [
     "fill_untrained_m",
     "predict",
     "refit_prior",
+    "term_frequencies",
     "train",
 ]
 
@@ -748,8 +750,10 @@ class MatchIndex:
     fast as in memory once its pages are cached; Splink's scratch tables are written
     to it and dropped.
 
-    Term frequencies count the indexed records; a batch's own values count too only
-    with `match(..., batch_term_frequencies=True)`. One index is one DuckDB connection:
+    Term frequencies are those frozen with the model when given
+    (`matching.term_frequencies`: a pair then scores the same whatever was indexed when it
+    was scored). Without them they count the indexed records; a batch's own values count
+    too only with `match(..., batch_term_frequencies=True)`. One index is one DuckDB connection:
     use it from one thread at a time.
     """
 
@@ -759,12 +763,18 @@ class MatchIndex:
         records: pd.DataFrame | duckdb.DuckDBPyRelation | None = None,
         *,
         database: str | Path = ":memory:",
+        term_frequencies: tf_store.TermFrequencies | None = None,
     ) -> None:
         self._model = model
         self._spec = model.spec
         self._con = _connect(database)
         self._db_api = _MatchingDuckDBAPI(self._con)
         self._tf_columns = _term_frequency_columns(model.settings)
+        self._frozen_tf = term_frequencies
+        if term_frequencies is not None:
+            # Views of frames on this connection only: never stored in an index file.
+            for col in self._tf_columns:
+                self._con.register(_frozen_tf_table(col), term_frequencies.of(col))
         self._plans: dict[tuple[float, bool], _ScoringPlan] = {}
         try:
             reopened = self._reopen()
@@ -840,8 +850,22 @@ class MatchIndex:
         A TF adjustment only applies at levels where both records hold the same value,
         and every pair has a record from the batch, so the batch's values are the only
         ones needed: joining a table that small to the indexed records costs nothing.
-        Splink's definition: a value's share of the column's non-null values.
+        Splink's definition: a value's share of the column's non-null values. With term
+        frequencies frozen with the model, those (`matching.term_frequencies`), whatever
+        is indexed.
         """
+        if self._frozen_tf is not None:
+            for col in self._tf_columns:
+                live = (
+                    f"(select {col}, sum(n) as n from (select * from cdp_tfc_{col} union all "
+                    f"select {col}, count(*) from {_BATCH} where {col} is not null "
+                    f"group by {col}) group by {col})"
+                )
+                lookup = tf_store.lookup_sql(
+                    col, _BATCH, _frozen_tf_table(col), self._frozen_tf.total(col), live
+                )
+                self._con.execute(f"create or replace temp table cdp_tfb_{col} as {lookup}")
+            return
         for col in self._tf_columns:
             counts = f"cdp_tfc_{col}"
             if with_batch:
@@ -1019,7 +1043,7 @@ class MatchIndex:
                 inference.predict_within(
                     batch,
                     link_type="dedupe_only",
-                    threshold_match_probability=threshold_probability,
+                    threshold_match_probability=_splink_threshold(threshold_probability),
                     warning_mode="never",
                 )
             )
@@ -1028,7 +1052,7 @@ class MatchIndex:
                     inference.predict_between(
                         batch,
                         self._db_api.register(_RECORDS),
-                        threshold_match_probability=threshold_probability,
+                        threshold_match_probability=_splink_threshold(threshold_probability),
                         warning_mode="never",
                     )
                 )
@@ -1039,6 +1063,7 @@ class MatchIndex:
                 names,
                 evidence_sql(self._model.settings, columns),
                 [c for c in _NAME_COLUMNS if c in columns],
+                min_weight=_threshold_weight(threshold_probability),
             )
             scored = self._con.execute(result_sql).df()
         finally:
@@ -1047,9 +1072,39 @@ class MatchIndex:
         return scored, _ScoringPlan(tuple(statements), names, result_sql)
 
 
-def _result_sql(outputs: tuple[str, ...], evidence: str, names: Sequence[str] = ()) -> str:
+_TIE_DIGITS: Final = 6
+"""A pair is accepted on its match weight rounded to this many decimals: repeated scoring
+of one pair differs in the last bits (parallel sums), and a pair on the threshold must not
+decide one way in a full run and the other in an incremental one."""
+
+
+def _threshold_weight(threshold_probability: float) -> float | None:
+    """The match weight of `threshold_probability`, rounded (`_TIE_DIGITS`); None for 0 or 1."""
+    if not 0 < threshold_probability < 1:
+        return None
+    weight = math.log2(threshold_probability / (1 - threshold_probability))
+    return round(weight, _TIE_DIGITS)
+
+
+def _splink_threshold(threshold_probability: float) -> float:
+    """A threshold a little below `threshold_probability` for Splink's own filter, so that
+    pairs whose rounded weight reaches the threshold are all kept for `_result_sql`'s."""
+    weight = _threshold_weight(threshold_probability)
+    if weight is None:
+        return threshold_probability
+    return float(1 / (1 + 2 ** -(weight - 1e-3)))
+
+
+def _result_sql(
+    outputs: tuple[str, ...],
+    evidence: str,
+    names: Sequence[str] = (),
+    *,
+    min_weight: float | None = None,
+) -> str:
     """The final pairs from the within-batch and (optionally) batch-vs-index predictions,
-    with the `names` columns (of `_NAME_COLUMNS`) the predictions hold."""
+    with the `names` columns (of `_NAME_COLUMNS`) the predictions hold; with `min_weight`,
+    those whose match weight, rounded to `_TIE_DIGITS` decimals, reaches it."""
     extra = "".join(f", {c}" for c in names if c in _NAME_COLUMNS)
     select = (
         "select unique_id_l as rid_l, unique_id_r as rid_r, match_weight, match_probability, "
@@ -1061,7 +1116,12 @@ def _result_sql(outputs: tuple[str, ...], evidence: str, names: Sequence[str] = 
         parts.append(
             f"{select}{outputs[1]} where unique_id_r not in (select {UNIQUE_ID} from {_BATCH})"
         )
-    return " union all ".join(parts) + " order by rid_l, rid_r"
+    union = " union all ".join(parts)
+    if min_weight is not None:
+        union = (
+            f"select * from ({union}) where round(match_weight, {_TIE_DIGITS}) >= {min_weight!r}"
+        )
+    return union + " order by rid_l, rid_r"
 
 
 def hold_back_family_members(scored: pd.DataFrame, personal: Sequence[str] = ()) -> pd.DataFrame:
@@ -1097,6 +1157,22 @@ def _changes_database(sql: str) -> bool:
     return sql.lstrip().upper().startswith(("CREATE", "DROP", "INSERT", "DELETE", "UPDATE"))
 
 
+def _frozen_tf_table(col: str) -> str:
+    return f"cdp_tfm_{col}"
+
+
+def term_frequencies(
+    model: TrainedModel, records: pd.DataFrame | duckdb.DuckDBPyRelation
+) -> tf_store.TermFrequencies:
+    """The term frequencies of `records` in the columns `model` adjusts, to freeze with it."""
+    con = _connect()
+    try:
+        _prepare(con, records, _RECORDS, model.spec, hubs="learn")
+        return tf_store.count(con, _RECORDS, _term_frequency_columns(model.settings))
+    finally:
+        con.close()
+
+
 def _term_frequency_columns(settings: dict[str, Any]) -> list[str]:
     columns = [
         str(level["tf_adjustment_column"])
@@ -1114,12 +1190,14 @@ def predict(
     *,
     threshold_probability: float = 0.95,
     family_rule: bool = True,
+    term_frequencies: tf_store.TermFrequencies | None = None,
 ) -> pd.DataFrame:
     """Score new records against each other and against all existing records.
 
     Pairs (new, new) and (new, existing) are scored; (existing, existing) pairs are not.
     With `existing_records=None` this is a full dedupe of `new_records`. Term
-    frequencies count both sets.
+    frequencies are `term_frequencies` (frozen with the model) when given, else they
+    count both sets.
 
     Args:
         model: A trained model.
@@ -1131,7 +1209,7 @@ def predict(
         Columns `OUTPUT_COLUMNS`: `rid_l` is always a new record; `evidence` is a JSON
         object mapping each comparison to its level label and Bayes factor.
     """
-    with MatchIndex(model, existing_records) as index:
+    with MatchIndex(model, existing_records, term_frequencies=term_frequencies) as index:
         return index.match(
             new_records,
             threshold_probability=threshold_probability,

@@ -360,7 +360,66 @@ def test_twins_share_family_name_birth_date_and_address_and_are_labelled(
 def test_upper_cased_names_are_labelled(dataset: GenerationSummary) -> None:
     root = dataset.out_dir
     upper = {r["source_id"] for r in _csv(root / "truth/labels.csv") if r["label"] == "upper_name"}
-    names = {r["pos_customer_id"]: r["name"] for r in _csv(root / "pos/customers.csv")}
+    truth = _truth(root)
+    # Junk registrations ("TEST CUSTOMER") are no person's and show no phenomenon.
+    names = {
+        r["pos_customer_id"]: r["name"]
+        for r in _csv(root / "pos/customers.csv")
+        if not truth["pos", r["pos_customer_id"]].startswith("junk")
+    }
     assert upper
     for rid, name in names.items():
         assert (rid in upper) == (name == name.upper() and any(c.isalpha() for c in name)), name
+
+
+def _population() -> list[Any]:
+    return list(
+        Population(
+            random.Random("42:people"),
+            Window(date(2023, 1, 1), date(2026, 11, 1)),
+            CUSTOMERS,
+            SeenSet(CUSTOMERS * 2),
+        )
+    )
+
+
+def _labelled_people(root: Path, label: str) -> set[str]:
+    truth = _truth(root)
+    rows = _csv(root / "truth/labels.csv")
+    return {truth[r["source"], r["source_id"]] for r in rows if r["label"] == label}
+
+
+def test_namesakes_are_two_people_of_one_full_name_in_one_postcode_and_labelled(
+    dataset: GenerationSummary,
+) -> None:
+    namesakes = [p for p in _population() if p.namesake]
+    assert namesakes and len(namesakes) % 2 == 0
+    for a, b in zip(namesakes[0::2], namesakes[1::2], strict=True):
+        assert (a.given, a.family) == (b.given, b.family)
+        assert a.home.place.postcode == b.home.place.postcode
+        assert a.person_id != b.person_id and a.household != b.household
+        assert a.email != b.email and a.dob != b.dob
+    assert _labelled_people(dataset.out_dir, "namesake") <= {p.person_id for p in namesakes}
+    assert _labelled_people(dataset.out_dir, "namesake")
+
+
+def test_households_share_a_landline_or_an_email_and_are_labelled(
+    dataset: GenerationSummary,
+) -> None:
+    people = _population()
+    households: dict[int, list[Any]] = {}
+    for p in people:
+        households.setdefault(p.household, []).append(p)
+    with_landline = [h for h in households.values() if h[0].landline is not None]
+    with_email = [h for h in households.values() if h[0].family_email is not None]
+    assert with_landline and with_email
+    for members in [*with_landline, *with_email]:
+        assert len(members) >= 2
+        assert len({(m.landline, m.family_email) for m in members}) == 1
+    landline_people = {m.person_id for h in with_landline for m in h}
+    email_people = {m.person_id for h in with_email for m in h}
+    assert _labelled_people(dataset.out_dir, "shared_landline") <= landline_people
+    assert _labelled_people(dataset.out_dir, "shared_email") <= email_people
+    # Members do give them: some records of two members carry the household's email.
+    emails = {r["email"].lower() for r in _csv(dataset.out_dir / "pos/customers.csv")}
+    assert any(h[0].family_email in emails for h in with_email)

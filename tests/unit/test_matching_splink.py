@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -29,6 +30,7 @@ from matching.probabilistic import (
     inline_plain_concat_ctes,
     predict,
     refit_prior,
+    term_frequencies,
     train,
 )
 from matching.splink_settings import (
@@ -582,6 +584,86 @@ def test_match_index_survives_in_a_file(
         MatchIndex(other, database=path)
 
 
+def _weights(scored: pd.DataFrame) -> dict[tuple[str, str], float]:
+    return {
+        (min(a, b), max(a, b)): round(float(w), 6)
+        for a, b, w in zip(scored.rid_l, scored.rid_r, scored.match_weight, strict=True)
+    }
+
+
+def test_frozen_term_frequencies_score_a_pair_alike_whatever_is_indexed(
+    model: TrainedModel, people: pd.DataFrame, batch: pd.DataFrame
+) -> None:
+    existing = people.drop(batch.index)
+    # Half the other records loaded, or all of them: both within what training counted.
+    loads = (existing, existing.iloc[::2])
+    live = [_weights(predict(model, batch, e, threshold_probability=0.0)) for e in loads]
+    common = live[0].keys() & live[1].keys()
+    # Counted over what is loaded, a pair's weights depend on what else is.
+    assert any(live[0][k] != live[1][k] for k in common)
+    tf = term_frequencies(model, people)
+    frozen = [
+        _weights(predict(model, batch, e, threshold_probability=0.0, term_frequencies=tf))
+        for e in loads
+    ]
+    common = frozen[0].keys() & frozen[1].keys()
+    assert common and all(frozen[0][k] == frozen[1][k] for k in common)
+    # A full run scores the pairs an incremental one scored, with the same weights.
+    everything = _weights(predict(model, people, threshold_probability=0.0, term_frequencies=tf))
+    assert all(everything[k] == w for k, w in frozen[0].items() if k in everything)
+
+
+def test_a_value_more_common_now_than_in_training_weighs_less(
+    model: TrainedModel, people: pd.DataFrame, batch: pd.DataFrame
+) -> None:
+    # A crowd loaded after training, with the batch's names and postcodes.
+    crowd = pd.concat([batch] * 3, ignore_index=True).assign(
+        unique_id=lambda d: "crowd:" + d.index.astype(str),
+        dob=None,
+        email=None,
+        phone=None,
+        address=None,
+    )
+    existing = people.drop(batch.index)
+    tf = term_frequencies(model, people)
+    before, after = (
+        _weights(predict(model, batch, e, threshold_probability=0.0, term_frequencies=tf))
+        for e in (existing, pd.concat([existing, crowd]))
+    )
+    common = before.keys() & after.keys()
+    assert any(after[k] < before[k] for k in common)
+    assert all(after[k] <= before[k] for k in common)
+
+
+def test_frozen_term_frequencies_keep_no_value_in_clear(
+    model: TrainedModel, people: pd.DataFrame, tmp_path: Path
+) -> None:
+    from matching import term_frequencies as tf_store
+
+    tf = term_frequencies(model, people)
+    assert {"address", "postcode", "email", "phone"} <= set(tf.totals)
+    assert tf.totals["postcode"] == int(people.postcode.notna().sum())
+    assert (tf.counts.n >= 2).all() and tf.counts.hash.str.fullmatch("[0-9a-f]{16}").all()
+    path = tmp_path / "tf.parquet"
+    tf_store.save(tf, path)
+    again = tf_store.load(path)
+    assert again.totals == tf.totals
+    pd.testing.assert_frame_equal(again.counts, tf.counts, check_dtype=False)
+    raw = path.read_bytes()
+    assert not any(str(v).encode() in raw for v in people.email.dropna().head(50))
+
+
+def test_a_pair_on_the_threshold_decides_on_its_rounded_weight() -> None:
+    from matching.probabilistic import _result_sql, _splink_threshold, _threshold_weight
+
+    weight = _threshold_weight(0.95)
+    assert weight == round(math.log2(19), 6)
+    assert _splink_threshold(0.95) < 0.95 and _threshold_weight(0.0) is None
+    sql = _result_sql(("within", "between"), "'{}'", min_weight=weight)
+    assert f"where round(match_weight, 6) >= {weight!r} order by rid_l, rid_r" in sql
+    assert "where" not in _result_sql(("within",), "'{}'")
+
+
 def test_indexing_junk_values_turns_them_into_hubs(index: MatchIndex, people: pd.DataFrame) -> None:
     junk = make_people(300, seed=11).assign(
         unique_id=lambda d: "junk:" + d.index.astype(str), phone="+61400000000"
@@ -684,6 +766,7 @@ def test_model_store_round_trip(model: TrainedModel, tmp_path: Path) -> None:
     assert [v.version for v in store.versions()] == sorted([model.version, older.version])
     store.set_current(older.version)
     assert store.load().version == older.version
+    assert store.term_frequencies(model.version) is None
     with pytest.raises(ModelNotFound):
         store.load("../../etc/passwd")
     with pytest.raises(ModelNotFound):
@@ -693,10 +776,11 @@ def test_model_store_round_trip(model: TrainedModel, tmp_path: Path) -> None:
 def test_wiping_matching_state_removes_models_and_the_index_only(tmp_path: Path) -> None:
     from matching.model_store import wipe_matching_state
 
-    for name in ("current", "model-0123abcd.json", "match-index.duckdb", "notes.txt"):
+    names = ("current", "model-0123abcd.json", "model-0123abcd.tf.parquet", "match-index.duckdb")
+    for name in (*names, "notes.txt"):
         (tmp_path / name).write_text("x")
     gone = wipe_matching_state(tmp_path)
-    assert sorted(p.name for p in gone) == ["current", "match-index.duckdb", "model-0123abcd.json"]
+    assert sorted(p.name for p in gone) == sorted(names)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
     assert wipe_matching_state(tmp_path / "missing") == []
 
