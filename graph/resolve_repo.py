@@ -100,11 +100,15 @@ async def identifier_stats(
 
 
 async def matches(
-    graph: GraphClient, rids: Sequence[str] | None, *, strong_from: float | None = None
+    graph: GraphClient,
+    rids: Sequence[str] | None,
+    *,
+    strong_from: float | None = None,
+    probability: dict[tuple[str, str], float] | None = None,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
     """(accepted, rejected, strong) MATCHES pairs touching the records (or all); strong
     pairs are the accepted ones whose probability is at least `strong_from` (none when
-    it is None)."""
+    it is None). With `probability`, each accepted pair's probability is put there."""
     # Rows of [a, b, rejected, probability], a page (or a chunk) per Bolt record.
     rows: list[list[Any]] = []
     if rids is None:
@@ -114,6 +118,10 @@ async def matches(
         for part in _chunks(rids):
             rows.extend(await graph.read_rows("resolve_matches_of", {"rids": list(part)}))
     acc = [(a, b) for a, b, rejected, _ in rows if not rejected]
+    if probability is not None:
+        probability.update(
+            ((a, b), float(p)) for a, b, rejected, p in rows if p is not None and not rejected
+        )
     rej = [(a, b) for a, b, rejected, _ in rows if rejected]
     strong = [
         (a, b)

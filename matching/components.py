@@ -47,7 +47,7 @@ caller to store, not to log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import count, repeat
@@ -64,6 +64,7 @@ from matching.config import IdentityConfig
 from matching.protection import Protection
 
 __all__ = [
+    "APART",
     "BLOCKED",
     "GENERIC",
     "REJECTED",
@@ -79,6 +80,7 @@ BLOCKED: Final = "blocked"
 GENERIC: Final = "generic"
 SHARED: Final = "shared"
 REJECTED: Final = "rejected"
+APART: Final = "apart"
 LIMIT_PREFIX: Final = "limit:"
 
 IntArray = npt.NDArray[np.int64]
@@ -118,8 +120,10 @@ class SkippedMatch:
     Attributes:
         a: The smaller rid of the pair.
         b: The larger rid.
-        reason: "rejected" (by an operator) or "limit:<type>".
-        detail: "operator" or the limit, as in `SkippedLink.detail`.
+        reason: "rejected" (by an operator), "limit:<type>" or "apart" (it would have put
+            two records kept apart into one profile).
+        detail: "operator", the limit as in `SkippedLink.detail`, or for "apart" the rule
+            and the two records it keeps apart.
     """
 
     a: str
@@ -235,6 +239,7 @@ class _Input:
         forced_links: Iterable[tuple[str, str]],
         rejected_matches: Iterable[tuple[str, str]],
         strong_matches: Iterable[tuple[str, str]] = (),
+        match_probability: Mapping[tuple[str, str], float] | None = None,
     ) -> None:
         self.rids = sorted(set(records))
         self.index = dict(zip(self.rids, count()))
@@ -264,6 +269,23 @@ class _Input:
         self.matches, self.rejected = self._pairs(matches, rejected)
         self.forced, _ = self._pairs(forced_links, set())
         self.strong, _ = self._pairs(strong_matches, rejected)
+        if match_probability:
+            self.matches = self._strongest_first(self.matches, match_probability)
+            self.strong = self._strongest_first(self.strong, match_probability)
+
+    def _strongest_first(
+        self, pairs: list[tuple[int, int]], probability: Mapping[tuple[str, str], float]
+    ) -> list[tuple[int, int]]:
+        """Pairs by falling probability (then by rid), so that where a join is refused
+        it is the weakest link's."""
+        rids = self.rids
+
+        def strength(pair: tuple[int, int]) -> float:
+            a, b = rids[pair[0]], rids[pair[1]]
+            p = probability.get((a, b), probability.get((b, a)))
+            return -(p if p is not None else 0.0)
+
+        return sorted(pairs, key=lambda pair: (strength(pair), pair))
 
     def key_ids(self, keys: Iterable[str]) -> dict[str, int]:
         """The numbers of those keys that occur in the input."""
@@ -375,6 +397,30 @@ def _unrestricted_labels(data: _Input, linking: npt.NDArray[np.bool_]) -> IntArr
     return result
 
 
+def _apart_pairs(
+    data: _Input,
+    labels: IntArray,
+    apart: Callable[[Sequence[str]], Iterable[tuple[str, str, str]]],
+) -> list[tuple[int, int, str]]:
+    """The pairs (record, record, reason) that `apart` keeps apart, asked once per
+    unrestricted component of two or more records; a pair is only kept apart inside one."""
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    multi = (ends - starts) > 1
+    rids, index = data.rids, data.index
+    found: list[tuple[int, int, str]] = []
+    for start, end in zip(starts[multi].tolist(), ends[multi].tolist(), strict=True):
+        # `order` is stable over sorted rids, so each component's rids come sorted.
+        members = [rids[i] for i in order[start:end].tolist()]
+        for a, b, reason in apart(members):
+            i, j = index.get(a), index.get(b)
+            if i is not None and j is not None and i != j and labels[i] == labels[j]:
+                found.append((min(i, j), max(i, j), reason))
+    return sorted(set(found))
+
+
 def _over_limit(groups: IntArray, limits: IntArray, n_types: int) -> IntArray:
     """Components (group // n_types) of the groups whose count passes the type's limit."""
     ids, counts = np.unique(groups, return_counts=True)
@@ -433,6 +479,35 @@ class _LimitedUnion:
         self.records = [1] * size
         self.state: list[dict[tuple[int, int], set[int]] | None] = [None] * size
         self.slots = slots
+        self.apart: list[set[int] | None] = [None] * size
+        """Per root: the records that must not join its profile by a match."""
+        self.partners: dict[int, list[int]] = {}
+        """Per record kept apart from others: those others."""
+
+    def keep_apart(self, a: int, b: int) -> None:
+        """Records a and b (not yet joined) must not end in one profile by a match."""
+        for x, y in ((a, b), (b, a)):
+            self.partners.setdefault(x, []).append(y)
+            root = self.find(x)
+            mine = self.apart[root]
+            if mine is None:
+                self.apart[root] = {y}
+            else:
+                mine.add(y)
+
+    def kept_apart(self, a: int, b: int) -> tuple[int, int] | None:
+        """Records (one of root a's profile, one of root b's) that must stay apart, or None."""
+        sa, sb = self.apart[a], self.apart[b]
+        if not sa or not sb:
+            return None
+        # Each side of a kept-apart pair names the other, so the smaller set suffices.
+        flipped = len(sa) > len(sb)
+        mine, here, there = (sb, b, a) if flipped else (sa, a, b)
+        for x in sorted(mine):
+            if self.find(x) == there:
+                y = min(p for p in self.partners[x] if self.find(p) == here)
+                return (x, y) if flipped else (y, x)
+        return None
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -486,6 +561,16 @@ class _LimitedUnion:
                     else:
                         mine.update(ids)
         self.state[b] = None
+        xa, xb = self.apart[a], self.apart[b]
+        if xb:
+            if not xa:
+                self.apart[a] = xb
+            elif len(xa) < len(xb):
+                xb.update(xa)
+                self.apart[a] = xb
+            else:
+                xa.update(xb)
+        self.apart[b] = None
         return a
 
 
@@ -502,6 +587,7 @@ class _Ordered:
         same_person: Callable[[str, str, bool], bool] | None = None,
         duplicate_types: Collection[str] = (),
         duplicate_matches: bool = False,
+        apart: Iterable[tuple[int, int, str]] = (),
     ) -> None:
         self.data = data
         self.same_person = same_person
@@ -515,6 +601,11 @@ class _Ordered:
         self.skipped: list[SkippedLink] = []
         self.skipped_matches: list[SkippedMatch] = []
         self.violations: list[LimitViolation] = []
+        self.apart_reason: dict[tuple[int, int], str] = {}
+        for a, b, reason in apart:
+            i, j = self.local[a], self.local[b]
+            self.uf.keep_apart(i, j)
+            self.apart_reason[(min(i, j), max(i, j))] = reason
 
         chosen = np.zeros(len(data.rids), dtype=bool)
         chosen[members] = True
@@ -626,7 +717,7 @@ class _Ordered:
             if i is None or j is None:
                 continue
             ra, rb = uf.find(i), uf.find(j)
-            if ra == rb:
+            if ra == rb or self._kept_apart(ra, rb, a, b):
                 continue
             refused = uf.violation(ra, rb)
             if refused is None or self._duplicate_match(rids[a], rids[b]):
@@ -637,16 +728,33 @@ class _Ordered:
             reason, detail = self._refusal(refused, sizes, match=pair)
             self.skipped_matches.append(SkippedMatch(pair[0], pair[1], reason, detail))
 
+    def _kept_apart(self, ra: int, rb: int, a: int, b: int) -> bool:
+        """Whether the match (a, b) would join roots ra and rb holding two records kept
+        apart; if so, the match is reported as skipped."""
+        found = self.uf.kept_apart(ra, rb)
+        if found is None:
+            return False
+        x, y = found
+        reason = self.apart_reason[(min(x, y), max(x, y))]
+        rids, members = self.data.rids, self.members
+        one, other = sorted((rids[int(members[x])], rids[int(members[y])]))
+        self.skipped_matches.append(
+            SkippedMatch(rids[a], rids[b], APART, f"{reason}: {one} / {other}")
+        )
+        return True
+
     def link_forced(self, strong: bool = False) -> None:
-        """Join the forced links (or, with `strong`, the strong matches) whatever the limits."""
+        """Join the forced links whatever the limits and whatever is kept apart, or, with
+        `strong`, the strong matches whatever the limits but not two records kept apart."""
         uf = self.uf
         for a, b in self.data.strong if strong else self.data.forced:
             i, j = self.local.get(a), self.local.get(b)
             if i is None or j is None:
                 continue
             ra, rb = uf.find(i), uf.find(j)
-            if ra != rb:
-                uf.union(ra, rb)
+            if ra == rb or (strong and self._kept_apart(ra, rb, a, b)):
+                continue
+            uf.union(ra, rb)
 
     def roots(self) -> IntArray:
         return np.array([self.uf.find(i) for i in range(len(self.members))], dtype=np.int64)
@@ -686,6 +794,8 @@ def resolve_components(
     blocked_identifiers: Mapping[str, str] | None = None,
     strong_matches: Iterable[tuple[str, str]] = (),
     same_person: Callable[[str, str, bool], bool] | None = None,
+    apart: Callable[[Sequence[str]], Iterable[tuple[str, str, str]]] | None = None,
+    match_probability: Mapping[tuple[str, str], float] | None = None,
 ) -> Resolution:
     """Resolve records into components (golden profiles) under merge protection.
 
@@ -711,6 +821,15 @@ def resolve_components(
             identifier and `same_person` holds for them: one person's duplicate accounts.
             With `IdentityConfig.duplicate_account_matches`, an accepted match between two
             records for which `same_person` holds joins past a limit too.
+        apart: Given the records of one unrestricted component (sorted), the pairs among
+            them (rid, rid, reason) that no match may bring into one profile (two members
+            of one family, `matching.family_rule`): a match, strong or not, whose join
+            would put such a pair together is refused ("apart"), so that a record that
+            matches both (a duplicate with its given name missing) joins one of them only.
+            Identifiers and forced links still join; only matches are probabilistic.
+        match_probability: (rid, rid) -> probability of the matches, either order. Matches
+            (and strong matches) then join strongest first, so that a join refused by a
+            limit or by `apart` is that of the weakest link; without it, by rid.
 
     Returns:
         The components with every dropped link and refused join. Pairs, matches and forced
@@ -730,6 +849,8 @@ def resolve_components(
             blocked_identifiers,
             strong_matches,
             same_person,
+            apart,
+            match_probability,
         )
 
 
@@ -746,9 +867,17 @@ def _resolve(
     blocked_identifiers: Mapping[str, str] | None,
     strong_matches: Iterable[tuple[str, str]],
     same_person: Callable[[str, str, bool], bool] | None = None,
+    apart: Callable[[Sequence[str]], Iterable[tuple[str, str, str]]] | None = None,
+    match_probability: Mapping[tuple[str, str], float] | None = None,
 ) -> Resolution:
     data = _Input(
-        records, record_identifiers, matches, forced_links, rejected_matches, strong_matches
+        records,
+        record_identifiers,
+        matches,
+        forced_links,
+        rejected_matches,
+        strong_matches,
+        match_probability,
     )
     slots = _type_table(config)
     carriers = np.bincount(data.pair_key, minlength=len(data.keys))
@@ -766,6 +895,11 @@ def _resolve(
     labels = _unrestricted_labels(data, pair_status == _LINK)
     counting = (pair_status == _LINK) | (pair_status == _COUNT)
     risky = _risky_components(data, labels, counting, types, slots)
+    kept_apart = _apart_pairs(data, labels, apart) if apart is not None else []
+    if kept_apart:
+        # A component holding two records kept apart needs the ordered process too.
+        first = np.array([a for a, _, _ in kept_apart], dtype=np.int64)
+        risky = _unique(np.concatenate([risky, labels[first]]))
 
     skipped: list[SkippedLink] = []
     category = {_BLOCKED: BLOCKED, _SHARED: SHARED, _GENERIC: GENERIC}
@@ -794,6 +928,7 @@ def _resolve(
             same_person,
             config.duplicate_account_types,
             config.duplicate_account_matches,
+            kept_apart,
         )
         # Strong matches first: they join whatever the limits, and once they have, the
         # identifiers the joined records share no longer count as refused.
@@ -808,7 +943,8 @@ def _resolve(
         violations = ordered.violations
 
     skipped.sort(key=lambda s: (s.rid, s.identifier_key))
-    skipped_matches.sort(key=lambda s: (s.a, s.b))
+    # A strong match refused is tried again among the matches: report it once.
+    skipped_matches = sorted(set(skipped_matches), key=lambda s: (s.a, s.b, s.reason, s.detail))
     final_labels, components = _group(data.rids, labels)
     return Resolution(
         records=data.rids,

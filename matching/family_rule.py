@@ -15,7 +15,7 @@ misspelt does (public test data such as FEBRL replaces whole given names).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from matching.names import different_family_members
@@ -59,3 +59,31 @@ def held_back(
         return True
     parsed = json.loads(evidence) if isinstance(evidence, str) else evidence
     return personal_agreement(parsed, personal) is None
+
+
+def kept_apart(
+    a: tuple[str, str],
+    b: tuple[str, str],
+    personal_a: Sequence[Any] = (),
+    personal_b: Sequence[Any] = (),
+) -> bool:
+    """The family rule on two records rather than on a scored pair: whether folded
+    (given, family) names `a` and `b` name two members of one family and none of their
+    `personal` values (in the same order on both, None where missing) agrees. Resolution
+    keeps such records out of one profile whatever path of matches joins them
+    (`matching.components`, `apart`): a duplicate whose family name has a typo, or whose
+    given name is missing, matches a twin as well as the original, and the family rule,
+    which sees one pair at a time, cannot hold that back."""
+    if not different_family_members(a, b):
+        return False
+    return not any(
+        _value(x) is not None and _value(x) == _value(y)
+        for x, y in zip(personal_a, personal_b, strict=False)
+    )
+
+
+def _value(value: Any) -> str | None:
+    """A personal value as matching compares it (`matching.linking.to_frame`)."""
+    if value is None:
+        return None
+    return str(value).strip().lower() or None

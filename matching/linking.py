@@ -289,6 +289,14 @@ class ProbabilisticLinker:
         model = self.current_model()
         return extra_columns(model.spec) if model else ()
 
+    def personal_attributes(self) -> tuple[str, ...]:
+        """The attributes the current model compares as one person's own (`personal`), on
+        which two members of one family never agree (none without a model)."""
+        model = self.current_model()
+        if model is None:
+            return ()
+        return tuple(c.column for c in model.spec.comparisons if c.personal)
+
     async def link(
         self,
         rids: Sequence[str] | None,

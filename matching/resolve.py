@@ -16,9 +16,10 @@ import time
 import uuid
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import combinations
 from typing import Any
 
 from core.clock import utc_now, utc_stamp
@@ -28,6 +29,7 @@ from core.owner import is_dead, this_owner
 from graph import resolve_repo
 from graph.client import GraphClient
 from graph.record_facts import RecordFacts
+from matching import family_rule
 from matching.components import Resolution, resolve_components
 from matching.config import IdentityConfig, default_config
 from matching.households import HOUSEHOLD_PREFIX, base_key, is_household, split_households
@@ -84,6 +86,7 @@ class _Scope:
         pairs: (rid, identifier key) of the records' identifiers.
         stored: The stored (blocked, generic) flags of those identifiers.
         generic: Identifiers that must not link, with the reason.
+        extra: The attributes whose values each fact's `extra` holds, in order.
     """
 
     closure: list[str]
@@ -92,6 +95,7 @@ class _Scope:
     pairs: list[tuple[str, str]]
     stored: dict[str, tuple[str | None, str | None]]
     generic: dict[str, str]
+    extra: tuple[str, ...] = ()
 
 
 def new_pid() -> str:
@@ -237,7 +241,7 @@ class Resolver:
                 if f["rid"] in report.matching.touched:
                     f["dirty"] = True
         lap = report.lap("matching", lap)
-        return _Scope(closure, None, facts, pairs, stored, generic), lap
+        return _Scope(closure, None, facts, pairs, stored, generic, tuple(extra)), lap
 
     async def _incremental_scope(
         self, report: ResolveReport, t0: float
@@ -278,15 +282,21 @@ class Resolver:
         closure = sorted(closure_set)
         pairs, stored = await resolve_repo.links(g, closure)
         generic = {k: gen for k, (_, gen) in stored.items() if gen is not None}
-        facts = await resolve_repo.record_facts(g, closure)
-        return _Scope(closure, closure, facts, pairs, stored, generic), lap
+        # The personal attributes too: the family rule yields to them (`_apart`).
+        extra = self.linker.personal_attributes() if self.linker is not None else ()
+        facts = await resolve_repo.record_facts(g, closure, extra)
+        return _Scope(closure, closure, facts, pairs, stored, generic, extra), lap
 
     async def _resolve_scope(self, scope: _Scope, report: ResolveReport, lap: float) -> None:
         """The tail both kinds of run share: read the matches, forced links and shared
         identifiers of the scope, compute its components and write the result."""
         g = self.graph
+        probability: dict[tuple[str, str], float] = {}
         accepted, rejected, strong = await resolve_repo.matches(
-            g, scope.scope, strong_from=self.config.strong_match_probability
+            g,
+            scope.scope,
+            strong_from=self.config.strong_match_probability,
+            probability=probability,
         )
         forced = await resolve_repo.forced_links(g, scope.scope)
         shared = await resolve_repo.shared_identifiers(g)
@@ -319,6 +329,8 @@ class Resolver:
             generic_identifiers=generic,
             strong_matches=strong,
             same_person=same_person,
+            apart=self._apart(by_rid, scope.extra) if accepted else None,
+            match_probability=probability,
         )
         # Flags are written only where they changed (a rebuild with nothing new writes none).
         changed_flags = [
@@ -332,6 +344,51 @@ class Resolver:
         del stored, accepted, rejected, forced
         report.lap("components", lap)
         await self._write(resolution, facts, by_rid, changed_flags, refused_before, report)
+
+    def _apart(
+        self, by_rid: Mapping[str, RecordFacts], extra: Sequence[str]
+    ) -> Callable[[Sequence[str]], list[tuple[str, str, str]]]:
+        """The family rule over the records of one component (`family_rule.kept_apart`):
+        two members of one family, by name, with no personal attribute agreeing, are kept
+        out of one profile however matches join them."""
+        personal = self.linker.personal_attributes() if self.linker is not None else ()
+        positions = [extra.index(name) for name in personal if name in extra]
+        blocked = self.protection.is_blocked
+        names: dict[str, tuple[str, str]] = {}
+
+        def name_of(rid: str) -> tuple[str, str]:
+            found = names.get(rid)
+            if found is None:
+                f = by_rid[rid]
+                given, family = fold_name(f["given_name"] or ""), fold_name(f["family_name"] or "")
+                # Placeholder names are no names, as matching scores them.
+                found = names[rid] = (
+                    "" if given and blocked("name", given) else given,
+                    "" if family and blocked("name", family) else family,
+                )
+            return found
+
+        def personal_of(rid: str) -> list[Any]:
+            values = by_rid[rid]["extra"]
+            return [values[i] if i < len(values) else None for i in positions]
+
+        def apart(rids: Sequence[str]) -> list[tuple[str, str, str]]:
+            by_family: dict[str, list[str]] = defaultdict(list)
+            for rid in rids:
+                if rid in by_rid:
+                    given, family = name_of(rid)
+                    if given and family:
+                        by_family[family].append(rid)
+            out: list[tuple[str, str, str]] = []
+            for group in by_family.values():
+                for a, b in combinations(group, 2):
+                    if family_rule.kept_apart(
+                        name_of(a), name_of(b), personal_of(a), personal_of(b)
+                    ):
+                        out.append((a, b, "family rule"))
+            return out
+
+        return apart
 
     def _duplicate_accounts(
         self, x: Mapping[str, Any], y: Mapping[str, Any], via_match: bool

@@ -7,6 +7,8 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
+
 from generator import GENERATED_SOURCES, generate
 from graph import matching_repo
 from graph.client import GraphClient
@@ -126,3 +128,43 @@ async def test_twins_and_siblings_at_one_address_are_not_merged(
     assert scored.held_back and "family rule" in scored.held_back
     assert [name for name, _, _ in scored.weights][:2] == ["given_name_family_name", "dob"]
     assert "probability" in scored.waterfall()
+
+
+_OLIVER = {"id": "o", "first": "Oliver", **_FAMILY}
+_HARRY = {"id": "h", "first": "Harry", **_FAMILY}
+
+
+@pytest.mark.parametrize(
+    "duplicate",
+    [
+        {"id": "d", "first": "", **_FAMILY},  # the given name missing
+        {"id": "d", "first": "Oliver", **_FAMILY, "last": "Quenell"},  # a family-name typo
+    ],
+    ids=["no-given-name", "family-name-typo"],
+)
+async def test_a_duplicate_matching_both_twins_does_not_join_them(
+    graph: GraphClient, tmp_path: Path, duplicate: dict[str, str]
+) -> None:
+    """Oliver's duplicate matches Oliver and, less strongly, his twin Harry: the family
+    rule never sees Oliver and Harry as a pair, yet the path through the duplicate must
+    not put them in one profile. The weaker link gives way."""
+    await _ingest_club(graph, tmp_path, [_OLIVER, _HARRY, duplicate])
+    await matching_repo.write_matches(
+        graph,
+        [
+            {"a": "club:d", "b": "club:o", "weight": 20.0, "probability": 0.99999, "evidence": ""},
+            {"a": "club:d", "b": "club:h", "weight": 9.0, "probability": 0.998, "evidence": ""},
+        ],
+        "test",
+        "2024-01-01T00:00:00Z",
+    )
+    for full in (False, True):
+        await Resolver(graph).resolve(full=full)
+        rows = await graph.read_text(
+            "t",
+            "MATCH (r:Record {source: 'club'})-[:IN_PROFILE]->(p:Profile) "
+            "RETURN r.rid AS rid, p.pid AS pid",
+        )
+        pids = {r["rid"]: r["pid"] for r in rows}
+        assert pids["club:o"] == pids["club:d"], full
+        assert pids["club:h"] != pids["club:o"], (full, pids)

@@ -68,3 +68,13 @@ def test_hold_back_family_members_on_scored_pairs() -> None:
     assert list(kept.columns) == list(OUTPUT_COLUMNS)
     assert list(kept["rid_r"]) == ["b", "d"]
     assert list(hold_back_family_members(scored)["rid_r"]) == ["d"]
+
+
+def test_records_of_two_family_members_are_kept_apart_unless_a_personal_value_agrees() -> None:
+    assert family_rule.kept_apart(*_TWINS)
+    assert family_rule.kept_apart(*_TWINS, ["123"], ["456"])
+    assert family_rule.kept_apart(*_TWINS, [None], [None])
+    assert not family_rule.kept_apart(*_TWINS, ["123 "], ["123"])
+    # A missing given name or another family name: not two members, as far as names tell.
+    assert not family_rule.kept_apart(("", "quennell"), _TWINS[0])
+    assert not family_rule.kept_apart(("oliver", "quenell"), _TWINS[1])

@@ -288,6 +288,37 @@ def test_rejected_match_does_not_join() -> None:
     assert result.skipped_matches == [SkippedMatch("a:1", "b:1", "rejected", "operator")]
 
 
+def _twins(rids: object) -> list[tuple[str, str, str]]:
+    """Keeps "c:o" (Oliver) and "c:h" (his twin Harry) apart, when both are asked about."""
+    assert isinstance(rids, list) and rids == sorted(rids)
+    return [("c:h", "c:o", "family rule")] if {"c:h", "c:o"} <= set(rids) else []
+
+
+@pytest.mark.parametrize("strong", [False, True])
+def test_records_kept_apart_are_not_joined_by_a_path_of_matches(strong: bool) -> None:
+    data = Data().record("c:o").record("c:h").record("c:d").record("c:e")
+    data.matches = [("c:d", "c:h"), ("c:o", "c:d"), ("c:e", "c:d")]
+    probability = {("c:d", "c:o"): 0.9999, ("c:d", "c:h"): 0.97, ("c:e", "c:d"): 0.99}
+    result = data.resolve(
+        apart=_twins,
+        match_probability=probability,
+        strong_matches=data.matches if strong else (),
+    )
+    # The weakest link of the path between the twins gives way.
+    assert groups(result) == {frozenset({"c:o", "c:d", "c:e"}), frozenset({"c:h"})}
+    assert result.skipped_matches == [SkippedMatch("c:d", "c:h", "apart", "family rule: c:h / c:o")]
+
+
+def test_records_kept_apart_still_join_through_an_identifier_or_a_forced_link() -> None:
+    data = Data().record("c:o", "loyalty_id:L1").record("c:h", "loyalty_id:L1").record("c:d")
+    data.matches = [("c:o", "c:d"), ("c:h", "c:d")]
+    assert len(data.resolve(apart=_twins).components) == 1
+    data = Data().record("c:o").record("c:h")
+    data.matches = [("c:o", "c:h")]
+    result = data.resolve(apart=_twins, forced_links=[("c:h", "c:o")])
+    assert len(result.components) == 1
+
+
 def test_match_that_would_pass_a_limit_is_refused() -> None:
     data = Data().record("a:1", "loyalty_id:L1").record("b:1", "loyalty_id:L2")
     data.matches = [("b:1", "a:1")]
