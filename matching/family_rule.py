@@ -18,10 +18,13 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from matching.names import different_family_members
+from matching.names import different_family_members, optimal_string_alignment
 
 EXACT_LEVEL: Final = "Exact match"
 """The label of a comparison's exact level (`matching.splink_settings._exact`)."""
+
+NEAR_MISS_EDITS: Final = 2
+"""Personal values this many edits apart (or fewer) may be one value mistyped."""
 
 REASON: Final = (
     "the family rule: one family name, given names that cannot be one person's "
@@ -73,13 +76,23 @@ def kept_apart(
     keeps such records out of one profile whatever path of matches joins them
     (`matching.components`, `apart`): a duplicate whose family name has a typo, or whose
     given name is missing, matches a twin as well as the original, and the family rule,
-    which sees one pair at a time, cannot hold that back."""
+    which sees one pair at a time, cannot hold that back.
+
+    Where a personal value is a near miss (`NEAR_MISS_EDITS` or fewer), the records are not
+    kept apart either: too little to prove one person when scoring, it is also too little
+    to prove two when a path of other matches joins them (FEBRL replaces a duplicate's given
+    name and mistypes its id number; a twin's own number is another number)."""
     if not different_family_members(a, b):
         return False
-    return not any(
-        _value(x) is not None and _value(x) == _value(y)
-        for x, y in zip(personal_a, personal_b, strict=False)
-    )
+    for x, y in zip(personal_a, personal_b, strict=False):
+        vx, vy = _value(x), _value(y)
+        if (
+            vx is not None
+            and vy is not None
+            and optimal_string_alignment(vx, vy) <= NEAR_MISS_EDITS
+        ):
+            return False
+    return True
 
 
 def _value(value: Any) -> str | None:

@@ -75,6 +75,9 @@ def test_records_of_two_family_members_are_kept_apart_unless_a_personal_value_ag
     assert family_rule.kept_apart(*_TWINS, ["123"], ["456"])
     assert family_rule.kept_apart(*_TWINS, [None], [None])
     assert not family_rule.kept_apart(*_TWINS, ["123 "], ["123"])
+    # A near miss may be one number mistyped: not proof of two people.
+    assert not family_rule.kept_apart(*_TWINS, ["1613259"], ["1613295"])
+    assert family_rule.kept_apart(*_TWINS, ["1613259"], ["4392917"])
     # A missing given name or another family name: not two members, as far as names tell.
     assert not family_rule.kept_apart(("", "quennell"), _TWINS[0])
     assert not family_rule.kept_apart(("oliver", "quenell"), _TWINS[1])
