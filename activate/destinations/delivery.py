@@ -14,7 +14,6 @@ strings may hold tokens), headers, or bodies (they hold personal data).
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import functools
 import json
 import logging
@@ -23,7 +22,6 @@ import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -38,6 +36,7 @@ from activate.destinations.errors import (
     DestinationTransportError,
     RateLimited,
 )
+from core.http_retry import RetryPolicy, asked_wait, is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -56,23 +55,6 @@ _HEX64 = re.compile(r"\b[0-9a-fA-F]{64}\b")
 _SECRETISH = re.compile(r"(?i)(access_token|api[_-]?key|token|secret|password)=[^&\s\"']+")
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    """Total tries per request, the first included."""
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    jitter: float = 0.5
-    """Backoff delays are drawn from [(1 - jitter) * d, d]; 0 makes them exact."""
-    max_retry_after: float = 300.0
-    """A server asking us to wait longer than this gets a RateLimited instead."""
-
-    def backoff(self, retry: int, rng: random.Random) -> float:
-        """Delay before retry number `retry` (1-based), with jitter."""
-        delay: float = min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
-        return delay * (1.0 - self.jitter * rng.random())
-
-
 def redact(text: str, limit: int = 300, secrets: Sequence[str] = ()) -> str:
     """A short excerpt of a response body with emails, phone-like numbers, hashes,
     token-like parameters and the given secrets masked, safe to keep or log."""
@@ -85,34 +67,6 @@ def redact(text: str, limit: int = 300, secrets: Sequence[str] = ()) -> str:
     text = _LONG_DIGITS.sub("[number]", text)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "..."
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
-
-
-def _rate_limit_reset(value: str | None, now: float) -> float | None:
-    """`X-RateLimit-Reset` as sent by Braze: a UNIX timestamp in seconds."""
-    if value is None:
-        return None
-    try:
-        reset = float(value)
-    except ValueError:
-        return None
-    # Small values are a delta in seconds (some APIs send that), large ones an epoch.
-    return max(0.0, reset - now) if reset > 1e9 else max(0.0, reset)
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -264,7 +218,7 @@ class HttpDelivery:
             status = response.status_code
             if status < 400 or status in pass_through:
                 return response
-            transient = status == 429 or status >= 500 or self._vendor_transient(response)
+            transient = is_transient(status) or self._vendor_transient(response)
             if not transient or self._translated(op, response) is not None:
                 raise self.error_for(op, response)
 
@@ -275,7 +229,7 @@ class HttpDelivery:
                 if status == 429:
                     raise RateLimited(self.destination, asked)
                 raise self.error_for(op, response)
-            delay = asked if asked is not None else self.policy.backoff(attempt, self._rng)
+            delay = self.policy.delay(attempt, asked, self._rng)
             await self._wait(op, attempt, str(status), delay)
 
     async def _wait(self, op: str, attempt: int, what: str, delay: float) -> None:
@@ -294,10 +248,7 @@ class HttpDelivery:
         return self._retry_if is not None and self._retry_if(response)
 
     def _asked_wait(self, response: httpx.Response) -> float | None:
-        now = self._clock()
-        asked = parse_retry_after(response.headers.get("Retry-After"), now)
-        if asked is None and response.status_code == 429:
-            asked = _rate_limit_reset(response.headers.get("X-RateLimit-Reset"), now)
+        asked = asked_wait(response.status_code, response.headers, self._clock())
         if asked is None and self._wait_hint is not None:
             asked = self._wait_hint(response)
         return asked
