@@ -14,6 +14,7 @@ strings may hold tokens), headers, or bodies (they hold personal data).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from activate import metrics
 from activate.destinations.base import DeliveryResult, RowError
 from activate.destinations.errors import (
     DestinationAuthError,
@@ -36,7 +38,16 @@ from activate.destinations.errors import (
     DestinationTransportError,
     RateLimited,
 )
-from core.http_retry import RetryPolicy, asked_wait, is_transient
+from activate.destinations.limits import (
+    DEFAULT_GROUP,
+    PROCESS_PACING,
+    Pacing,
+    RateLimit,
+    account_key,
+)
+from core.http_retry import RetryPolicy as RetryPolicy  # re-exported for destinations
+from core.http_retry import asked_wait, is_transient
+from core.rate_limit import WindowLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +135,9 @@ class HttpDelivery:
         destination: str,
         base_url: str,
         headers: Mapping[str, str] | None = None,
+        rate_limits: Mapping[str, tuple[RateLimit, ...]] | None = None,
+        pacing: Pacing | None = None,
+        account: Sequence[str] = (),
         client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         sleep: SleepFn | None = None,
@@ -151,6 +165,19 @@ class HttpDelivery:
         self._translate_error = translate_error
         # Credentials to scrub from error excerpts, should a server echo one back.
         self._secrets = [*secrets, *_credentials(self._headers)]
+        self._rate_limits = dict(rate_limits or {})
+        self._pacing = pacing if pacing is not None else PROCESS_PACING
+        # The budget is the vendor account's: keyed by the credentials, never holding them.
+        self._account = account_key(
+            destination, self.base_url, [*account, *_credentials(self._headers)]
+        )
+
+    def limiter(self, group: str) -> WindowLimiter | None:
+        """The limiter a request of `group` waits on; None when the group is not paced."""
+        found = self._rate_limits.get(group) or self._rate_limits.get(DEFAULT_GROUP)
+        if not found:
+            return None
+        return self._pacing.limiter(self._account, group, found)
 
     async def sleep(self, seconds: float) -> None:
         """The injected sleep, for destinations that poll."""
@@ -178,11 +205,13 @@ class HttpDelivery:
         headers: Mapping[str, str] | None = None,
         pass_through: Collection[int] = (),
         per_attempt: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
+        limit: str = DEFAULT_GROUP,
     ) -> httpx.Response:
         """Send one request, retrying transient failures; return a 2xx/3xx response,
         or a response whose status is in `pass_through` (for the caller to read).
         `per_attempt` gives headers made anew for each try (a signature over its time, a
-        token refreshed when it is about to expire).
+        token refreshed when it is about to expire). `limit` names the endpoint group
+        whose rate limits each attempt waits for.
 
         Raises:
             RateLimited: still 429 after the last attempt, or asked to wait too long.
@@ -201,8 +230,8 @@ class HttpDelivery:
             last = attempt >= self.policy.max_attempts
             sent = merged if per_attempt is None else {**merged, **await per_attempt()}
             try:
-                response = await self._client.request(
-                    method, url, content=content, data=data, params=params, headers=sent
+                response = await self._send(
+                    limit, method, url, content=content, data=data, params=params, headers=sent
                 )
             except httpx.TransportError as exc:
                 if last:
@@ -210,6 +239,7 @@ class HttpDelivery:
                         self.destination,
                         f"{op} failed after {attempt} attempts: {type(exc).__name__}",
                     ) from None
+                metrics.observe_retry(self.destination, "transport", throttled=False)
                 await self._wait(
                     op, attempt, type(exc).__name__, self.policy.backoff(attempt, self._rng)
                 )
@@ -223,14 +253,44 @@ class HttpDelivery:
                 raise self.error_for(op, response)
 
             asked = self._asked_wait(response)
+            throttled = status == 429 or self._vendor_transient(response)
             if asked is not None and asked > self.policy.max_retry_after:
+                if throttled:
+                    metrics.observe_throttled(self.destination)
                 raise RateLimited(self.destination, asked)
             if last:
+                if throttled:
+                    metrics.observe_throttled(self.destination)
                 if status == 429:
                     raise RateLimited(self.destination, asked)
                 raise self.error_for(op, response)
+            reason = "429" if status == 429 else "5xx" if status >= 500 else "vendor"
+            metrics.observe_retry(self.destination, reason, throttled=throttled)
             delay = self.policy.delay(attempt, asked, self._rng)
             await self._wait(op, attempt, str(status), delay)
+
+    async def _send(
+        self,
+        group: str,
+        method: str,
+        url: str,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One attempt: a slot below the rate limits, the request, its metrics."""
+        limiter = self.limiter(group)
+        slot = limiter.slot() if limiter is not None else contextlib.nullcontext(0.0)
+        async with slot as waited:
+            metrics.observe_paced(self.destination, waited)
+            started = time.perf_counter()
+            try:
+                response = await self._client.request(method, url, **kwargs)
+            except httpx.TransportError:
+                metrics.observe_request(self.destination, None, time.perf_counter() - started)
+                raise
+        metrics.observe_request(
+            self.destination, response.status_code, time.perf_counter() - started
+        )
+        return response
 
     async def _wait(self, op: str, attempt: int, what: str, delay: float) -> None:
         logger.warning(
