@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from activate import metrics
+from activate import metrics, progress
 from activate.destinations.base import DeliveryResult, RowError
 from activate.destinations.errors import (
     DestinationAuthError,
@@ -385,12 +385,14 @@ async def send_batches(
         except DestinationHTTPError as exc:
             if not exc.retryable:
                 result.failed.extend(RowError(pid_of(row), str(exc)) for row in batch)
+                progress.batch_done(len(batch))
                 continue
             _fail_rest(result, batches[index:], str(exc), pid_of)
             break
         except DestinationError as exc:
             _fail_rest(result, batches[index:], str(exc), pid_of)
             break
+        progress.batch_done(len(batch))
     if result.failed:
         logger.warning(
             "%s: %d rows sent, %d failed in %d batches",
