@@ -72,10 +72,8 @@ class SyncProgressView:
                 self._tasks[key] = task
             self._bar.update(task, completed=p.done, total=p.total, batches=p.batches)
             return
-        if p.finished:
-            step = STEPS + 1
-        else:
-            step = p.done * STEPS // p.total if p.total else 0
+        # A finished run gets its own line, past the last tenth.
+        step = STEPS + 1 if p.finished else (p.done * STEPS // p.total if p.total else 0)
         if step <= self._printed.get(key, -1):
             return
         self._printed[key] = step
