@@ -121,7 +121,7 @@ async def test_sync_metrics_appear_on_the_api_metrics_endpoint(
     report = await SyncEngine(graph, activation, factory=factory).sync("all", "kl-ops", today=TODAY)
     assert report.status == "succeeded" and report.adds == 25
 
-    text = metrics_endpoint().body.decode()
+    text = bytes(metrics_endpoint().body).decode()
     who = (("destination", "kl-ops"), ("vendor", "klaviyo"))
     rows = samples(text, "cdp_sync_rows_total")
     assert rows[(who[0], ("outcome", "added"), who[1])] == 25.0
