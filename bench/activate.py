@@ -87,7 +87,9 @@ KLAVIYO_KEY = "pk_bench_klaviyo_key"
 
 
 @contextlib.contextmanager
-def _destination(kind: str, fmt: str, pacing: bool = True) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def _destination(
+    kind: str, fmt: str, pacing: bool = True
+) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """(kind, configuration, the fake server or None) of the destination to sync to."""
     config: dict[str, Any]
     if kind == "file":
