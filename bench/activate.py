@@ -1,7 +1,9 @@
 """Benchmark: diff and sync a 100,000-member segment to the file destination, or to the
 local Klaviyo fake with Klaviyo's documented rate limits enforced in real time
 (`--destination klaviyo`: bulk import jobs, their status and profiles at 10/s and
-150/min; the profile ids learnt by the first sync are kept, so later syncs read none).
+150/min; the profile ids learnt by the first sync are kept, so later syncs read none). The
+destination paces itself below those limits (`proactive_rate_limits`); `--no-pacing` turns
+that off to compare with waiting for the fake's 429s.
 
 Creates N synthetic profiles with one UNWIND (plus 10% that the segment leaves out),
 saves a segment and a CSV file destination, then times:
@@ -85,7 +87,9 @@ KLAVIYO_KEY = "pk_bench_klaviyo_key"
 
 
 @contextlib.contextmanager
-def _destination(kind: str, fmt: str) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def _destination(
+    kind: str, fmt: str, pacing: bool = True
+) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """(kind, configuration, the fake server or None) of the destination to sync to."""
     config: dict[str, Any]
     if kind == "file":
@@ -100,16 +104,28 @@ def _destination(kind: str, fmt: str) -> Iterator[tuple[str, dict[str, Any], Any
             "secret_ref": "bench",
             "poll_interval": 1.0,
             "attributes": ["clv_12m", "clv_percentile"],
+            "proactive_rate_limits": pacing,
         }
         yield "klaviyo", config, fake
 
 
-async def _timed(label: str, engine: SyncEngine) -> SyncReport:
+async def _timed(label: str, engine: SyncEngine, fake: Any = None) -> SyncReport:
     """One sync, printed with its phases and the CPU time this Python process spent (on a
-    busy machine the wall-clock figures include waiting for a core)."""
+    busy machine the wall-clock figures include waiting for a core); against the fake,
+    the requests it received and how many it answered 429."""
     cpu = time.process_time()
+    before = (len(fake.requests), fake.throttled) if fake is not None else (0, 0)
     report = await engine.sync("bench", "bench-dest", today=TODAY)
     cpu = time.process_time() - cpu
+    handled = report.adds + report.updates + report.removes
+    rate = handled / report.seconds if report.seconds else 0.0
+    extra = ""
+    if fake is not None:
+        extra = (
+            f"; {len(fake.requests) - before[0]:,} requests, "
+            f"{fake.throttled - before[1]:,} answered 429"
+        )
+    print(f"{'':32s} {handled:,} members in {report.seconds:.1f} s: {rate:,.0f} members/s{extra}")
     print(
         f"{label:32s} {report.seconds:7.2f} s  (refresh {report.refresh_seconds:.2f}, "
         f"diff {report.diff_seconds:.2f}, send {report.send_seconds:.2f}, "
@@ -119,11 +135,11 @@ async def _timed(label: str, engine: SyncEngine) -> SyncReport:
     return report
 
 
-async def run(members: int, fmt: str, kind: str) -> None:
+async def run(members: int, fmt: str, kind: str, pacing: bool = True) -> None:
     graph = GraphClient.from_settings(Settings())
     with (
         tempfile.TemporaryDirectory(prefix="cdp-bench-activate-") as out,
-        _destination(kind, fmt) as (kind, config, fake),
+        _destination(kind, fmt, pacing) as (kind, config, fake),
     ):
         activation = ActivationSettings(
             file_root=Path(out), secrets={"bench": SecretStr(KLAVIYO_KEY)}
@@ -162,15 +178,15 @@ async def run(members: int, fmt: str, kind: str) -> None:
             if fake is not None:
                 await dest.link(graph, "bench", "bench-dest", external_id="BENCH")
             engine = SyncEngine(graph, activation)
-            await _timed("sync 1: everything is an add", engine)
-            second = await _timed("sync 2: nothing changed", engine)
+            await _timed("sync 1: everything is an add", engine, fake)
+            second = await _timed("sync 2: nothing changed", engine, fake)
             assert second.adds == second.updates == second.removes == 0
 
             changed = [f"bench-{i}" for i in range(0, members, 100)]
             pairs = [[f"bench-{i}", f"bench-{i + 1}"] for i in range(50, members - 1, 200)]
             await graph.write_text("bench_change", _CHANGE, {"pids": changed, "now": utc_stamp()})
             await graph.write_text("bench_merge", _MERGE, {"pairs": pairs, "now": utc_stamp()})
-            await _timed("sync 3: 1% changed, 0.5% merged", engine)
+            await _timed("sync 3: 1% changed, 0.5% merged", engine, fake)
             if fake is not None:
                 print(
                     f"klaviyo fake: {len(fake.requests):,} requests, {fake.throttled:,} "
@@ -189,8 +205,9 @@ def main() -> None:
     p.add_argument("--members", type=int, default=100_000)
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--destination", choices=["file", "klaviyo"], default="file")
+    p.add_argument("--no-pacing", action="store_true", help="Klaviyo: wait for 429s instead.")
     a = p.parse_args()
-    asyncio.run(run(a.members, a.format, a.destination))
+    asyncio.run(run(a.members, a.format, a.destination, not a.no_pacing))
 
 
 if __name__ == "__main__":

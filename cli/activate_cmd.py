@@ -430,14 +430,26 @@ def sync(
         help="Free the link's lease (a run that died holding it) and exit; the next sync "
         "resumes where it stopped.",
     ),
+    metrics_file: Path = typer.Option(
+        None,
+        "--metrics-file",
+        help="Write the sync metrics (Prometheus text format) to this file after each run, "
+        "for node-exporter's textfile collector.",
+        dir_okay=False,
+    ),
+    show_progress: bool = typer.Option(
+        True, "--progress/--no-progress", help="Show members and batches done as it goes."
+    ),
     today: str | None = TODAY,
 ) -> None:
     """Sync a segment to a destination: only the changes since what it last received."""
     import asyncio
 
+    from activate.metrics import write_textfile
     from activate.sync.engine import SyncEngine
     from activate.sync.engine import unlock as unlock_link
     from activate.sync.scheduler import run_due
+    from cli.progress import SyncProgressView
 
     if unlock:
         if segment_id is None or destination_id is None or due:
@@ -454,9 +466,10 @@ def sync(
     if segment_id is not None and destination_id is None:
         raise typer.BadParameter("give the DESTINATION too")
     activation = activation_settings()
+    view = SyncProgressView(console)
 
     async def once(g: GraphClient) -> list[SyncReport]:
-        engine = SyncEngine(g, activation)
+        engine = SyncEngine(g, activation, on_progress=view if show_progress else None)
         if due:
             return await run_due(engine, today=lambda: _today(today))
         return [
@@ -465,9 +478,16 @@ def sync(
             )
         ]
 
+    def publish() -> None:
+        if metrics_file is not None:
+            write_textfile(metrics_file)
+
     async def forever(g: GraphClient) -> list[SyncReport]:
         while True:
-            for r in await once(g):
+            with view:
+                reports = await once(g)
+            publish()
+            for r in reports:
                 print_report(r)
             await asyncio.sleep(watch)
 
@@ -477,7 +497,11 @@ def sync(
         except KeyboardInterrupt:
             console.print("stopped")
         return
-    reports = _run(once)
+    try:
+        with view:
+            reports = _run(once)
+    finally:
+        publish()
     for r in reports:
         print_report(r)
     if due and not reports:

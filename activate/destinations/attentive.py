@@ -20,7 +20,8 @@ Docs followed (docs.attentive.com, REST API `v1`, read 2026-12-05; see versions.
 - Authentication: `Authorization: Bearer <API key>`. Rate limits: 150 requests a second
   per endpoint, but subscribe 10/s and unsubscribe 5/s; over them a 429 (the docs name no
   `Retry-After`, and ask for exponential backoff with jitter, which `HttpDelivery` does).
-  Requests are paced below those limits here. The docs list 400, 401, 403, 404, 429, 500
+  Requests are paced below those limits (`limits.py`; groups `subscribe`,
+  `unsubscribe`, `attributes`, `subscriptions_lookup`). The docs list 400, 401, 403, 404, 429, 500
   without a body schema: a body is kept only as a redacted excerpt.
 
 - Get subscription eligibility, `GET /v1/subscriptions?phone=` (`subscriptions:read`):
@@ -45,9 +46,8 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -61,21 +61,18 @@ from activate.destinations.base import (
     SegmentRef,
 )
 from activate.destinations.delivery import (
-    ClockFn,
     HttpDelivery,
     RetryPolicy,
     SleepFn,
     jsonable,
     send_batches,
 )
+from activate.destinations.limits import Pacing, RateLimit, RateLimitOptions, limits
 from activate.destinations.versions import ATTENTIVE_API_VERSION
 from activate.hashing import google_phone
 
 logger = logging.getLogger(__name__)
 
-SUBSCRIBE_PER_SECOND = 10.0
-UNSUBSCRIBE_PER_SECOND = 5.0
-ATTRIBUTES_PER_SECOND = 150.0
 MAX_ATTRIBUTE_NAME = 200
 _LABEL = re.compile(r"[^A-Za-z0-9_]+")
 _NO_CONSENT = "no recorded SMS opt-in"
@@ -88,8 +85,17 @@ class AttentiveLocale(BaseModel):
     country: str = Field(min_length=2, max_length=2)
 
 
-class AttentiveConfig(BaseModel):
+class AttentiveConfig(RateLimitOptions):
     model_config = ConfigDict(frozen=True)
+
+    DEFAULT_RATE_LIMITS: ClassVar[Mapping[str, tuple[RateLimit, ...]]] = {
+        "subscribe": limits((10, 1)),
+        "unsubscribe": limits((5, 1)),
+        "attributes": limits((150, 1)),
+        "subscriptions_lookup": limits((150, 1)),
+    }
+    """Attentive's API rate limits: 150 requests a second per endpoint, subscribe 10 and
+    unsubscribe 5."""
 
     api_key: SecretStr
     base_url: str = "https://api.attentivemobile.com"
@@ -102,9 +108,6 @@ class AttentiveConfig(BaseModel):
     """Prefix of the per-segment boolean custom attribute."""
     send_attributes: bool = True
     """Also sync the members' attributes (clv_12m, ...) as custom attributes."""
-    subscribe_per_second: float = Field(SUBSCRIBE_PER_SECOND, gt=0, le=SUBSCRIBE_PER_SECOND)
-    unsubscribe_per_second: float = Field(UNSUBSCRIBE_PER_SECOND, gt=0, le=UNSUBSCRIBE_PER_SECOND)
-    attributes_per_second: float = Field(ATTRIBUTES_PER_SECOND, gt=0, le=ATTRIBUTES_PER_SECOND)
     check_existing: bool = True
     """Look the phone's subscriptions up first and subscribe only those without one."""
 
@@ -129,23 +132,6 @@ def membership_attribute(prefix: str, label: str) -> str:
     return f"{prefix}_{_LABEL.sub('_', label).strip('_')}"[:MAX_ATTRIBUTE_NAME]
 
 
-class _Pacer:
-    """Keeps requests to one endpoint at most `per_second` apart, below its rate limit."""
-
-    def __init__(self, per_second: float, sleep: SleepFn, clock: ClockFn) -> None:
-        self._interval = 1.0 / per_second
-        self._sleep = sleep
-        self._clock = clock
-        self._next = 0.0
-
-    async def wait(self) -> None:
-        now = self._clock()
-        if now < self._next:
-            await self._sleep(self._next - now)
-            now = self._next
-        self._next = now + self._interval
-
-
 class AttentiveDestination(Destination):
     name = "attentive"
     max_batch = 1
@@ -158,7 +144,7 @@ class AttentiveDestination(Destination):
         client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         sleep: SleepFn | None = None,
-        clock: ClockFn = time.monotonic,
+        pacing: Pacing | None = None,
     ) -> None:
         self.config = config
         self._http = HttpDelivery(
@@ -168,11 +154,9 @@ class AttentiveDestination(Destination):
             client=client,
             policy=policy,
             sleep=sleep,
+            rate_limits=config.effective_rate_limits(),
+            pacing=pacing,
         )
-        self._subscribe_pace = _Pacer(config.subscribe_per_second, self._http.sleep, clock)
-        self._unsubscribe_pace = _Pacer(config.unsubscribe_per_second, self._http.sleep, clock)
-        self._attributes_pace = _Pacer(config.attributes_per_second, self._http.sleep, clock)
-        self._lookup_pace = _Pacer(config.attributes_per_second, self._http.sleep, clock)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -265,11 +249,11 @@ class AttentiveDestination(Destination):
             member = batch[0]
             if member.consents.get("sms") is False:
                 # The sources recorded an SMS opt-out: Attentive stops texting them too.
-                await self._unsubscribe_pace.wait()
                 await self._http.request(
                     "POST",
                     f"/{ATTENTIVE_API_VERSION}/subscriptions/unsubscribe",
                     op="subscriptions/unsubscribe",
+                    limit="unsubscribe",
                     json_body=self.unsubscribe_body(self.user(member)),
                 )
             await self._set_attributes(self.attributes_body(member, label, member_of=False))
@@ -288,11 +272,11 @@ class AttentiveDestination(Destination):
         async def send(batch: Sequence[Member]) -> DeliveryResult:
             member = batch[0]
             if subscribe and not await self._subscribed(member):
-                await self._subscribe_pace.wait()
                 await self._http.request(
                     "POST",
                     f"/{ATTENTIVE_API_VERSION}/subscriptions",
                     op="subscriptions",
+                    limit="subscribe",
                     json_body=self.subscribe_body(member),
                 )
             await self._set_attributes(self.attributes_body(member, label, member_of=True))
@@ -307,11 +291,11 @@ class AttentiveDestination(Destination):
     async def _subscribed(self, member: Member) -> bool:
         if not self.config.check_existing:
             return False
-        await self._lookup_pace.wait()
         response = await self._http.request(
             "GET",
             f"/{ATTENTIVE_API_VERSION}/subscriptions",
             op="subscriptions lookup",
+            limit="subscriptions_lookup",
             params=self.user(member),
             pass_through=(404,),  # no subscription at all
         )
@@ -320,10 +304,10 @@ class AttentiveDestination(Destination):
         return self.already_subscribed(response.json())
 
     async def _set_attributes(self, body: dict[str, Any]) -> None:
-        await self._attributes_pace.wait()
         await self._http.request(
             "POST",
             f"/{ATTENTIVE_API_VERSION}/attributes/custom",
             op="attributes/custom",
+            limit="attributes",
             json_body=body,
         )

@@ -38,11 +38,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr
 
 from activate.destinations.base import (
     Channel,
@@ -61,6 +61,7 @@ from activate.destinations.delivery import (
     jsonable,
     send_batches,
 )
+from activate.destinations.limits import Pacing, RateLimit, RateLimitOptions, limits
 from activate.hashing import google_phone, looks_like_email
 
 logger = logging.getLogger(__name__)
@@ -83,8 +84,14 @@ _STANDARD_FIELDS = (
 """(Braze standard attribute, Member field)."""
 
 
-class BrazeConfig(BaseModel):
+class BrazeConfig(RateLimitOptions):
     model_config = ConfigDict(frozen=True)
+
+    DEFAULT_RATE_LIMITS: ClassVar[Mapping[str, tuple[RateLimit, ...]]] = {
+        "users_track": limits((3000, 3)),
+    }
+    """`/users/track`: 3,000 requests every three seconds per workspace (Braze's API
+    limits page; raised on request to the customer success manager)."""
 
     api_key: SecretStr
     base_url: str
@@ -127,6 +134,7 @@ class BrazeDestination(Destination):
         client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         sleep: SleepFn | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.config = config
         self.max_batch = config.batch_size
@@ -140,6 +148,8 @@ class BrazeDestination(Destination):
             client=client,
             policy=policy,
             sleep=sleep,
+            rate_limits=config.effective_rate_limits(),
+            pacing=pacing,
         )
 
     async def aclose(self) -> None:
@@ -314,6 +324,7 @@ class BrazeDestination(Destination):
             "POST",
             "/users/track",
             op="users/track",
+            limit="users_track",
             json_body={"attributes": [o for _, o in batch]},
         )
         result = DeliveryResult()

@@ -14,7 +14,7 @@ strings may hold tokens), headers, or bodies (they hold personal data).
 from __future__ import annotations
 
 import asyncio
-import email.utils
+import contextlib
 import functools
 import json
 import logging
@@ -23,12 +23,12 @@ import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
 
+from activate import metrics, progress
 from activate.destinations.base import DeliveryResult, RowError
 from activate.destinations.errors import (
     DestinationAuthError,
@@ -38,6 +38,16 @@ from activate.destinations.errors import (
     DestinationTransportError,
     RateLimited,
 )
+from activate.destinations.limits import (
+    DEFAULT_GROUP,
+    PROCESS_PACING,
+    Pacing,
+    RateLimit,
+    account_key,
+)
+from core.http_retry import RetryPolicy as RetryPolicy  # re-exported for destinations
+from core.http_retry import asked_wait, is_transient
+from core.rate_limit import WindowLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -56,23 +66,6 @@ _HEX64 = re.compile(r"\b[0-9a-fA-F]{64}\b")
 _SECRETISH = re.compile(r"(?i)(access_token|api[_-]?key|token|secret|password)=[^&\s\"']+")
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    """Total tries per request, the first included."""
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    jitter: float = 0.5
-    """Backoff delays are drawn from [(1 - jitter) * d, d]; 0 makes them exact."""
-    max_retry_after: float = 300.0
-    """A server asking us to wait longer than this gets a RateLimited instead."""
-
-    def backoff(self, retry: int, rng: random.Random) -> float:
-        """Delay before retry number `retry` (1-based), with jitter."""
-        delay: float = min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
-        return delay * (1.0 - self.jitter * rng.random())
-
-
 def redact(text: str, limit: int = 300, secrets: Sequence[str] = ()) -> str:
     """A short excerpt of a response body with emails, phone-like numbers, hashes,
     token-like parameters and the given secrets masked, safe to keep or log."""
@@ -85,34 +78,6 @@ def redact(text: str, limit: int = 300, secrets: Sequence[str] = ()) -> str:
     text = _LONG_DIGITS.sub("[number]", text)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "..."
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
-
-
-def _rate_limit_reset(value: str | None, now: float) -> float | None:
-    """`X-RateLimit-Reset` as sent by Braze: a UNIX timestamp in seconds."""
-    if value is None:
-        return None
-    try:
-        reset = float(value)
-    except ValueError:
-        return None
-    # Small values are a delta in seconds (some APIs send that), large ones an epoch.
-    return max(0.0, reset - now) if reset > 1e9 else max(0.0, reset)
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -170,6 +135,9 @@ class HttpDelivery:
         destination: str,
         base_url: str,
         headers: Mapping[str, str] | None = None,
+        rate_limits: Mapping[str, tuple[RateLimit, ...]] | None = None,
+        pacing: Pacing | None = None,
+        account: Sequence[str] = (),
         client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         sleep: SleepFn | None = None,
@@ -197,6 +165,19 @@ class HttpDelivery:
         self._translate_error = translate_error
         # Credentials to scrub from error excerpts, should a server echo one back.
         self._secrets = [*secrets, *_credentials(self._headers)]
+        self._rate_limits = dict(rate_limits or {})
+        self._pacing = pacing if pacing is not None else PROCESS_PACING
+        # The budget is the vendor account's: keyed by the credentials, never holding them.
+        self._account = account_key(
+            destination, self.base_url, [*account, *_credentials(self._headers)]
+        )
+
+    def limiter(self, group: str) -> WindowLimiter | None:
+        """The limiter a request of `group` waits on; None when the group is not paced."""
+        found = self._rate_limits.get(group) or self._rate_limits.get(DEFAULT_GROUP)
+        if not found:
+            return None
+        return self._pacing.limiter(self._account, group, found)
 
     async def sleep(self, seconds: float) -> None:
         """The injected sleep, for destinations that poll."""
@@ -224,11 +205,13 @@ class HttpDelivery:
         headers: Mapping[str, str] | None = None,
         pass_through: Collection[int] = (),
         per_attempt: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
+        limit: str = DEFAULT_GROUP,
     ) -> httpx.Response:
         """Send one request, retrying transient failures; return a 2xx/3xx response,
         or a response whose status is in `pass_through` (for the caller to read).
         `per_attempt` gives headers made anew for each try (a signature over its time, a
-        token refreshed when it is about to expire).
+        token refreshed when it is about to expire). `limit` names the endpoint group
+        whose rate limits each attempt waits for.
 
         Raises:
             RateLimited: still 429 after the last attempt, or asked to wait too long.
@@ -247,8 +230,8 @@ class HttpDelivery:
             last = attempt >= self.policy.max_attempts
             sent = merged if per_attempt is None else {**merged, **await per_attempt()}
             try:
-                response = await self._client.request(
-                    method, url, content=content, data=data, params=params, headers=sent
+                response = await self._send(
+                    limit, method, url, content=content, data=data, params=params, headers=sent
                 )
             except httpx.TransportError as exc:
                 if last:
@@ -256,6 +239,7 @@ class HttpDelivery:
                         self.destination,
                         f"{op} failed after {attempt} attempts: {type(exc).__name__}",
                     ) from None
+                metrics.observe_retry(self.destination, "transport", throttled=False)
                 await self._wait(
                     op, attempt, type(exc).__name__, self.policy.backoff(attempt, self._rng)
                 )
@@ -264,19 +248,49 @@ class HttpDelivery:
             status = response.status_code
             if status < 400 or status in pass_through:
                 return response
-            transient = status == 429 or status >= 500 or self._vendor_transient(response)
+            transient = is_transient(status) or self._vendor_transient(response)
             if not transient or self._translated(op, response) is not None:
                 raise self.error_for(op, response)
 
             asked = self._asked_wait(response)
+            throttled = status == 429 or self._vendor_transient(response)
             if asked is not None and asked > self.policy.max_retry_after:
+                if throttled:
+                    metrics.observe_throttled(self.destination)
                 raise RateLimited(self.destination, asked)
             if last:
+                if throttled:
+                    metrics.observe_throttled(self.destination)
                 if status == 429:
                     raise RateLimited(self.destination, asked)
                 raise self.error_for(op, response)
-            delay = asked if asked is not None else self.policy.backoff(attempt, self._rng)
+            reason = "429" if status == 429 else "5xx" if status >= 500 else "vendor"
+            metrics.observe_retry(self.destination, reason, throttled=throttled)
+            delay = self.policy.delay(attempt, asked, self._rng)
             await self._wait(op, attempt, str(status), delay)
+
+    async def _send(
+        self,
+        group: str,
+        method: str,
+        url: str,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One attempt: a slot below the rate limits, the request, its metrics."""
+        limiter = self.limiter(group)
+        slot = limiter.slot() if limiter is not None else contextlib.nullcontext(0.0)
+        async with slot as waited:
+            metrics.observe_paced(self.destination, waited)
+            started = time.perf_counter()
+            try:
+                response = await self._client.request(method, url, **kwargs)
+            except httpx.TransportError:
+                metrics.observe_request(self.destination, None, time.perf_counter() - started)
+                raise
+        metrics.observe_request(
+            self.destination, response.status_code, time.perf_counter() - started
+        )
+        return response
 
     async def _wait(self, op: str, attempt: int, what: str, delay: float) -> None:
         logger.warning(
@@ -294,10 +308,7 @@ class HttpDelivery:
         return self._retry_if is not None and self._retry_if(response)
 
     def _asked_wait(self, response: httpx.Response) -> float | None:
-        now = self._clock()
-        asked = parse_retry_after(response.headers.get("Retry-After"), now)
-        if asked is None and response.status_code == 429:
-            asked = _rate_limit_reset(response.headers.get("X-RateLimit-Reset"), now)
+        asked = asked_wait(response.status_code, response.headers, self._clock())
         if asked is None and self._wait_hint is not None:
             asked = self._wait_hint(response)
         return asked
@@ -374,12 +385,14 @@ async def send_batches(
         except DestinationHTTPError as exc:
             if not exc.retryable:
                 result.failed.extend(RowError(pid_of(row), str(exc)) for row in batch)
+                progress.batch_done(len(batch))
                 continue
             _fail_rest(result, batches[index:], str(exc), pid_of)
             break
         except DestinationError as exc:
             _fail_rest(result, batches[index:], str(exc), pid_of)
             break
+        progress.batch_done(len(batch))
     if result.failed:
         logger.warning(
             "%s: %d rows sent, %d failed in %d batches",

@@ -47,11 +47,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr
 
 from activate.destinations.base import (
     Channel,
@@ -74,6 +74,7 @@ from activate.destinations.delivery import (
     send_batches,
 )
 from activate.destinations.google_auth import TokenSource, load_credentials
+from activate.destinations.limits import Pacing, RateLimit, RateLimitOptions, limits
 from activate.hashing import (
     google_hashed_email,
     google_hashed_family_name,
@@ -92,8 +93,16 @@ ConsentStatus = Literal["CONSENT_GRANTED", "CONSENT_DENIED", "CONSENT_STATUS_UNS
 _VIOLATION_INDEX = re.compile(r"audience_?[mM]embers\[(\d+)\]")
 
 
-class GoogleConfig(BaseModel):
+class GoogleConfig(RateLimitOptions):
     model_config = ConfigDict(frozen=True)
+
+    DEFAULT_RATE_LIMITS: ClassVar[Mapping[str, tuple[RateLimit, ...]]] = {
+        "ingestion": limits((300, 60), (100_000, 86_400)),
+        "request_status": limits((300, 60), (50_000, 86_400)),
+    }
+    """Per Google Cloud project (Data Manager API limits and quotas): IngestionService 300
+    requests a minute and 100,000 a day; all other services together (request status)
+    300 a minute and 50,000 a day; over them a 429 `RESOURCE_EXHAUSTED`."""
 
     operating_account_id: str
     operating_account_type: str = "GOOGLE_ADS"
@@ -202,11 +211,12 @@ class GoogleDestination(Destination):
         client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         sleep: SleepFn | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         """Args:
         config: The destination's configuration, its credentials included.
         tokens: Where access tokens come from; by default, from `config`'s credentials.
-        client, policy, sleep: For `HttpDelivery`.
+        client, policy, sleep, pacing: For `HttpDelivery`.
 
         Raises:
             DestinationConfigError: No usable credentials.
@@ -230,6 +240,9 @@ class GoogleDestination(Destination):
             policy=policy,
             sleep=sleep,
             wait_hint=retry_delay,
+            rate_limits=config.effective_rate_limits(),
+            pacing=pacing,
+            account=[secret or "application-default"],
             secrets=[secret] if secret else [],
         )
 
@@ -346,6 +359,7 @@ class GoogleDestination(Destination):
                 "POST",
                 f"/v1/audienceMembers:{action}",
                 op=f"audienceMembers:{action}",
+                limit="ingestion",
                 json_body=body,
                 per_attempt=self._authorization,
                 pass_through=(400, 401) if not refreshed else (400,),
@@ -458,6 +472,7 @@ class GoogleDestination(Destination):
                 "GET",
                 "/v1/requestStatus:retrieve",
                 op="requestStatus:retrieve",
+                limit="request_status",
                 params={"requestId": request_id},
                 per_attempt=self._authorization,
             )

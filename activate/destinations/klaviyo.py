@@ -46,10 +46,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr
 
 from activate.destinations.base import (
     Channel,
@@ -74,6 +74,7 @@ from activate.destinations.delivery import (
     next_cursor,
     send_batches,
 )
+from activate.destinations.limits import Pacing, RateLimit, RateLimitOptions, limits
 from activate.destinations.versions import KLAVIYO_REVISION
 from activate.hashing import google_phone, looks_like_email
 
@@ -89,8 +90,19 @@ UNSUBSCRIBE_PATH = "/api/profile-subscription-bulk-delete-jobs"
 LOOKUP_CHUNK = 100
 
 
-class KlaviyoConfig(BaseModel):
+class KlaviyoConfig(RateLimitOptions):
     model_config = ConfigDict(frozen=True)
+
+    DEFAULT_RATE_LIMITS: ClassVar[Mapping[str, tuple[RateLimit, ...]]] = {
+        "jobs": limits((10, 1), (150, 60)),
+        "profiles": limits((75, 1), (700, 60)),
+        "lists": limits((10, 1), (150, 60)),
+        "unsubscribe": limits((75, 1), (750, 60)),
+    }
+    """Burst per second and steady per minute, as each endpoint's reference page lists
+    them (fixed windows, per account): import jobs, their status, errors and profiles
+    share the first (we count them as one budget, which is never more than Klaviyo allows);
+    Get Profiles; Remove Profiles from List; Bulk Unsubscribe Profiles."""
 
     api_key: SecretStr
     base_url: str = "https://a.klaviyo.com"
@@ -210,6 +222,7 @@ class KlaviyoDestination(Destination):
         id_store: ProfileIdStore | None = None,
         policy: RetryPolicy | None = None,
         sleep: SleepFn | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.config = config
         self.max_batch = config.max_profiles_per_job
@@ -225,6 +238,8 @@ class KlaviyoDestination(Destination):
             client=client,
             policy=policy,
             sleep=sleep,
+            rate_limits=config.effective_rate_limits(),
+            pacing=pacing,
         )
 
     async def aclose(self) -> None:
@@ -268,6 +283,7 @@ class KlaviyoDestination(Destination):
             "POST",
             JOBS_PATH,
             op="create import job",
+            limit="jobs",
             json_body=body,
             headers={"Content-Type": JSONAPI},
         )
@@ -319,7 +335,9 @@ class KlaviyoDestination(Destination):
         waited = 0.0
         interval = self.config.poll_interval
         while True:
-            response = await self._http.request("GET", f"{JOBS_PATH}/{job_id}", op="get import job")
+            response = await self._http.request(
+                "GET", f"{JOBS_PATH}/{job_id}", op="get import job", limit="jobs"
+            )
             attributes = response.json()["data"]["attributes"]
             status = attributes.get("status")
             if status == "complete":
@@ -370,7 +388,8 @@ class KlaviyoDestination(Destination):
     ) -> AsyncIterator[dict[str, Any]]:
         query = {**(params or {}), "page[size]": str(self.config.page_size)}
         while True:
-            response = await self._http.request("GET", path, op=op, params=query)
+            group = "profiles" if path == "/api/profiles" else "jobs"
+            response = await self._http.request("GET", path, op=op, params=query, limit=group)
             document = response.json()
             for item in document.get("data") or []:
                 yield item
@@ -403,6 +422,7 @@ class KlaviyoDestination(Destination):
                 "POST",
                 UNSUBSCRIBE_PATH,
                 op="unsubscribe profiles",
+                limit="unsubscribe",
                 json_body={
                     "data": {
                         "type": "profile-subscription-bulk-delete-job",
@@ -430,6 +450,7 @@ class KlaviyoDestination(Destination):
                 "DELETE",
                 f"/api/lists/{list_id}/relationships/profiles",
                 op="remove profiles from list",
+                limit="lists",
                 json_body={"data": data},
                 headers={"Content-Type": JSONAPI},
             )

@@ -44,12 +44,12 @@ import hmac
 import json
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr
 
 from activate.destinations.base import (
     Channel,
@@ -62,6 +62,7 @@ from activate.destinations.base import (
     SegmentRef,
 )
 from activate.destinations.delivery import HttpDelivery, RetryPolicy, SleepFn, chunked, send_batches
+from activate.destinations.limits import Pacing, RateLimit, RateLimitOptions, limits
 from activate.destinations.versions import META_GRAPH_VERSION
 from activate.hashing import (
     meta_hashed_city,
@@ -85,8 +86,17 @@ _PARAMETER_CODE = 100
 Action = Literal["add", "remove"]
 
 
-class MetaConfig(BaseModel):
+class MetaConfig(RateLimitOptions):
     model_config = ConfigDict(frozen=True)
+
+    DEFAULT_RATE_LIMITS: ClassVar[Mapping[str, tuple[RateLimit, ...]]] = {
+        "audience_users": limits((5000, 3600)),
+    }
+    """The `custom_audience` business use case allows, per ad account and hour, 5,000 calls
+    plus 40 per active custom audience to an app in the development tier, 190,000 plus 40
+    per audience (at most 700,000) in the standard tier (Marketing API rate limiting):
+    the development tier's floor unless configured. Throttling beyond it is still read
+    from `X-Business-Use-Case-Usage`."""
 
     access_token: SecretStr
     """A system user's long-lived token (Business Manager), which does not expire."""
@@ -203,6 +213,7 @@ class MetaDestination(Destination):
         policy: RetryPolicy | None = None,
         sleep: SleepFn | None = None,
         rng: random.Random | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.config = config
         self.max_batch = config.batch_size
@@ -214,6 +225,9 @@ class MetaDestination(Destination):
             policy=policy,
             sleep=sleep,
             retry_if=is_throttled,
+            rate_limits=config.effective_rate_limits(),
+            pacing=pacing,
+            account=[config.access_token.get_secret_value()],
             wait_hint=regain_access_after,
             translate_error=auth_error,
             secrets=[
@@ -321,6 +335,7 @@ class MetaDestination(Destination):
             "POST" if action == "add" else "DELETE",
             f"/{self.config.api_version}/{audience_id}/users",
             op=f"{action} audience users",
+            limit="audience_users",
             data=form,
         )
         session.batch_seq = batch_seq

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr, model_validator
 from standardwebhooks.webhooks import Webhook
 
 from activate.destinations.base import (
@@ -64,6 +64,7 @@ from activate.destinations.delivery import (
     redact,
     send_batches,
 )
+from activate.destinations.limits import Pacing, RateLimitOptions
 
 Action = Literal["add", "remove"]
 
@@ -74,7 +75,10 @@ MIN_SECRET_BYTES = 24
 MAX_SECRET_BYTES = 64
 
 
-class WebhookConfig(BaseModel):
+class WebhookConfig(RateLimitOptions):
+    """A receiver of ours has no documented limit: paced only when `rate_limits` sets
+    `default`."""
+
     model_config = ConfigDict(frozen=True)
 
     url: str
@@ -212,6 +216,7 @@ class WebhookDestination(Destination):
         policy: RetryPolicy | None = None,
         sleep: SleepFn | None = None,
         clock: ClockFn = time.time,
+        pacing: Pacing | None = None,
     ) -> None:
         try:
             self._keys = signing_keys(config.secret.get_secret_value())
@@ -229,6 +234,8 @@ class WebhookDestination(Destination):
             policy=policy,
             sleep=sleep,
             clock=clock,
+            rate_limits=config.effective_rate_limits(),
+            pacing=pacing,
             secrets=config.secret.get_secret_value().split(),
         )
         self._runs: dict[str, _Run] = {}

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from activate import metrics, progress
 from activate.destinations.base import (
     DeliveryResult,
     Destination,
@@ -124,15 +125,18 @@ class SyncEngine:
         settings: ActivationSettings,
         *,
         factory: DestinationFactory | None = None,
+        on_progress: progress.Listener | None = None,
     ) -> None:
         """Args:
         graph: The graph client.
         settings: Destination secrets and tuning.
         factory: Builds a destination's client from its stored spec (tests hand in one
             pointing at a fake server with instant retries).
+        on_progress: Told how many members each run has delivered, as it goes.
         """
         self.graph = graph
         self.settings = settings
+        self.on_progress = on_progress
         self.factory: DestinationFactory = factory or (
             lambda spec: build_destination(spec, settings)
         )
@@ -210,7 +214,8 @@ class SyncEngine:
                 report.status = "dry_run"
             else:
                 ref = SegmentRef(segment.id, segment.name, external_id)
-                await self._deliver(state_id, run_id, destination, ref, plan, report)
+                with metrics.sync_labels(destination_id):
+                    await self._deliver(state_id, run_id, destination, ref, plan, report)
         except DestinationError as exc:
             # Credentials or configuration: no row can go. Nothing is recorded as sent.
             report.status = "failed"
@@ -226,6 +231,7 @@ class SyncEngine:
             raise
         await _stop(beat)
         await self._close_run(state_id, run_id, started, report, t0, destination)
+        metrics.record_run(report, spec.kind)
         log.info(
             "sync %s -> %s %s: %d adds, %d updates, %d removes, %d failed, %d invalid, "
             "%d without consent, %.2f s",
@@ -350,6 +356,8 @@ class SyncEngine:
             )
         by_pid = {m.pid: m for m in (*plan.adds, *plan.updates)}
         learnt: dict[str, str] = {}
+        total = len(removals) + len(adds) + len(updates)
+        seen = progress.SyncProgress(report.segment, report.destination, total)
 
         async def record(action: Action, pids: Sequence[str]) -> None:
             if action == "remove":
@@ -373,12 +381,16 @@ class SyncEngine:
         # delivers nothing until finish() commits its files: recorded after it.
         at_once = not isinstance(destination, FileDestination)
         on_chunk = record if at_once else None
-        await destination.begin(ref, run_id)
-        removed = await self._send(destination.remove, ref, removals, "remove", on_chunk, learnt)
-        added = await self._send(destination.add, ref, adds, "add", on_chunk, learnt)
-        updated = await self._send(destination.update, ref, updates, "update", on_chunk, learnt)
-        await destination.finish(ref, run_id)
-        late = await destination.outcomes(ref, run_id)
+        with progress.reporting(seen, self.on_progress):
+            await destination.begin(ref, run_id)
+            removed = await self._send(
+                destination.remove, ref, removals, "remove", on_chunk, learnt
+            )
+            added = await self._send(destination.add, ref, adds, "add", on_chunk, learnt)
+            updated = await self._send(destination.update, ref, updates, "update", on_chunk, learnt)
+            await destination.finish(ref, run_id)
+            late = await destination.outcomes(ref, run_id)
+            progress.finish()
         if late.failed:
             # Taken, then refused (Google's request status): not delivered after all.
             refused = {e.pid: e for e in late.failed}
@@ -429,6 +441,9 @@ class SyncEngine:
         reports, before `on_chunk` records the chunk."""
         outcome = _Outcome()
         size = self.settings.chunk_size
+        # Members of earlier actions (removes before adds before updates) are done.
+        held = progress.current()
+        base = held.done if held is not None else 0
         for start in range(0, len(members), size):
             chunk = members[start : start + size]
             result: DeliveryResult = await send(ref, chunk)
@@ -448,6 +463,7 @@ class SyncEngine:
                     done.append(m.pid)
             if on_chunk is not None:
                 await on_chunk(action, done)
+            progress.advance_to(base + start + len(chunk))
             fault_point(f"sync.{action}")
         return outcome
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from activate.destinations.base import Destination, DestinationConfigError
 from activate.destinations.delivery import RetryPolicy, SleepFn
+from activate.destinations.limits import Pacing
 from activate.errors import InvalidDestinationConfig
 from activate.settings import ActivationSettings
 from activate.sync.members import DEFAULT_CONSENT, ConsentName, SyncableAttribute
@@ -221,6 +222,7 @@ def build_destination(
     client: httpx.AsyncClient | None = None,
     policy: RetryPolicy | None = None,
     sleep: SleepFn | None = None,
+    pacing: Pacing | None = None,
 ) -> Destination:
     """The client for a stored destination, with its secret from the settings.
 
@@ -243,7 +245,13 @@ def build_destination(
         config.setdefault("attribute_columns", tuple(spec.options.attributes))
         return make(model.model_validate(config))
     try:
-        return make(model.model_validate(config), client=client, policy=policy, sleep=sleep)
+        return make(
+            model.model_validate(config),
+            client=client,
+            policy=policy,
+            sleep=sleep,
+            pacing=pacing,
+        )
     except DestinationConfigError as exc:
         raise InvalidDestinationConfig(spec.id, str(exc)) from None
 

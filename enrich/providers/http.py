@@ -9,8 +9,9 @@
 areas), answered by ``{"results": [{"country", "postcode", "income_band", "age_band",
 "urbanity", "lifestyle_segment"}, ...]}`` listing the areas the service knows.
 
-Failures: 429 and 5xx answers and timeouts are retried `max_retries` times (honouring
-`Retry-After`, else exponential back-off); 401/403 and other 4xx fail at once. Every
+Failures: 429 and 5xx answers and timeouts are retried `max_retries` times under the
+shared `core.http_retry.RetryPolicy` (honouring `Retry-After`, capped at 30 s, else
+exponential back-off); 401/403 and other 4xx fail at once. Every
 failure raises `ProviderError` with the status and no request content. Logs carry counts
 only: areas are location data about customers.
 """
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -26,6 +29,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from core.clock import utc_stamp
+from core.http_retry import RetryPolicy, asked_wait, is_transient
 from core.settings import Settings
 from enrich.errors import ProviderError
 from enrich.providers.base import AreaKey, AreaProfile, AreaProvider
@@ -49,6 +53,16 @@ class HttpProviderSettings(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     max_retries: int = Field(default=2, ge=0, le=10)
     backoff_s: float = Field(default=0.5, ge=0)
+
+    def retry_policy(self) -> RetryPolicy:
+        """The shared policy: exact delays (no jitter), waits capped at `MAX_BACKOFF_S`."""
+        return RetryPolicy(
+            max_attempts=self.max_retries + 1,
+            base_delay=self.backoff_s,
+            max_delay=MAX_BACKOFF_S,
+            jitter=0.0,
+            max_retry_after=MAX_BACKOFF_S,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpProviderSettings | None:
@@ -83,6 +97,8 @@ class HttpAreaProvider(AreaProvider):
         self.settings = settings
         self.name = settings.name
         self._sleep = sleep
+        self._policy = settings.retry_policy()
+        self._rng = random.Random()
         self._client = httpx.AsyncClient(
             base_url=settings.base_url.rstrip("/"),
             headers={
@@ -147,15 +163,17 @@ class HttpAreaProvider(AreaProvider):
         return out
 
     async def _post(self, body: dict[str, Any]) -> Any:
+        policy = self._policy
         attempt = 0
         while True:
+            attempt += 1
+            last = attempt >= policy.max_attempts
             try:
                 response = await self._client.post(LOOKUP_PATH, json=body)
             except httpx.TimeoutException as exc:
-                if attempt >= self.settings.max_retries:
+                if last:
                     raise ProviderError(self.name, "timed out") from exc
-                await self._sleep(self._backoff(attempt, None))
-                attempt += 1
+                await self._sleep(policy.delay(attempt, None, self._rng))
                 continue
             except httpx.HTTPError as exc:
                 raise ProviderError(self.name, type(exc).__name__) from exc
@@ -165,22 +183,16 @@ class HttpAreaProvider(AreaProvider):
                     return response.json()
                 except ValueError as exc:
                     raise ProviderError(self.name, "answer is not JSON", status) from exc
-            retryable = status == 429 or status >= 500
-            if not retryable or attempt >= self.settings.max_retries:
+            retryable = is_transient(status)
+            if not retryable or last:
                 problem = "unauthorised" if status in (401, 403) else "request refused"
                 if retryable:
                     problem = "unavailable"
                 raise ProviderError(self.name, problem, status)
-            await self._sleep(self._backoff(attempt, response.headers.get("Retry-After")))
-            attempt += 1
-
-    def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after is not None:
-            try:
-                return min(max(float(retry_after), 0.0), MAX_BACKOFF_S)
-            except ValueError:
-                pass
-        return float(min(self.settings.backoff_s * 2**attempt, MAX_BACKOFF_S))
+            asked = asked_wait(status, response.headers, time.time())
+            if asked is not None:
+                asked = min(asked, policy.max_retry_after)
+            await self._sleep(policy.delay(attempt, asked, self._rng))
 
 
 def _text(value: Any) -> str | None:

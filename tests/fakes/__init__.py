@@ -25,6 +25,7 @@ __all__ = [
     "FakeSleep",
     "FakeWebhook",
     "Reply",
+    "VirtualClock",
     "Request",
     "Violation",
     "make_member",
@@ -40,6 +41,24 @@ class FakeSleep:
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+        await asyncio.sleep(0)
+
+
+class VirtualClock:
+    """Time that passes only when slept: a sleep advances it and returns at once. Hand
+    `now` to a fake that enforces rate limits and `sleep` to the client, and a sync that
+    would take minutes runs in milliseconds, with every wait accounted for."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.time = start
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.time += max(0.0, seconds)
         await asyncio.sleep(0)
 
 

@@ -56,6 +56,8 @@ class FakeAttentive(FakeApi):
         """phone -> properties."""
         self.types: dict[str, type] = {}
         self.repeat_texts = 0
+        self.throttled = 0
+        """Requests answered 429 for going over a limit."""
         self._windows: dict[str, tuple[int, int]] = {}
         self.limits = {"subscribe": 10, "unsubscribe": 5, "default": 150}
 
@@ -74,6 +76,7 @@ class FakeAttentive(FakeApi):
         self._windows[bucket] = (start, count)
         limit = self.limits[bucket]
         if count > limit:
+            self.throttled += 1
             headers = {"x-ratelimit-limit": str(limit), "x-ratelimit-remaining": "0"}
             return Reply(429, {"message": "Too Many Requests"}, headers)
         return None

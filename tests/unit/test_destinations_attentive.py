@@ -15,7 +15,15 @@ from activate.destinations.attentive import (
 )
 from activate.destinations.base import DestinationAuthError, Member, SegmentRef
 from activate.destinations.delivery import RetryPolicy
-from tests.fakes import FakeAttentive, FakeSleep, Request, make_member, make_members
+from activate.destinations.limits import Pacing
+from tests.fakes import (
+    FakeAttentive,
+    FakeSleep,
+    Request,
+    VirtualClock,
+    make_member,
+    make_members,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -24,16 +32,6 @@ SEGMENT = SegmentRef(id="seg-7", name="Churn risk", external_id="churn_risk_high
 ATTRIBUTE = "cdp_segment_churn_risk_high"
 POLICY = RetryPolicy(max_attempts=4, base_delay=0.5, jitter=0.0)
 OPTED_IN = {"sms": True}
-
-
-class FakeClock:
-    """Advances only when the destination sleeps, so pacing is exact and instant."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -326,22 +324,38 @@ async def test_a_400_fails_that_member_only(
 
 
 async def test_requests_are_paced_below_the_documented_limits(fake: FakeAttentive) -> None:
-    clock = FakeClock()
-    delays: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        delays.append(seconds)
-        clock.now += seconds
-
-    destination = AttentiveDestination(config(fake.url), sleep=sleep, clock=clock)
+    clock = VirtualClock()
+    destination = AttentiveDestination(
+        config(fake.url),
+        sleep=clock.sleep,
+        pacing=Pacing(clock=clock.now, sleep=clock.sleep),
+    )
     fake.enforce_rate = True
-    fake.clock = clock
+    fake.clock = clock.now
     result = await destination.add(SEGMENT, opted_in(25))
     await destination.aclose()
 
     assert result.sent == 25 and result.failed == []
     assert fake.faults_served == 0 and fake.violations == []
-    assert sum(delays) == pytest.approx(2.4)  # 25 subscribes at 10 a second
+    assert clock.now() - 1_000.0 >= 2.0  # 25 subscribes at 10 a second take two seconds
+
+
+async def test_unpaced_requests_are_throttled_then_retried(fake: FakeAttentive) -> None:
+    clock = VirtualClock()
+    destination = AttentiveDestination(
+        config(fake.url, proactive_rate_limits=False),
+        policy=POLICY,
+        sleep=clock.sleep,
+        pacing=Pacing(clock=clock.now, sleep=clock.sleep),
+    )
+    fake.enforce_rate = True
+    fake.clock = clock.now
+    result = await destination.add(SEGMENT, opted_in(25))
+    await destination.aclose()
+
+    assert result.sent == 25 and result.failed == []
+    assert fake.throttled > 0  # 429s, retried with backoff (Attentive sends no Retry-After)
+    assert len(fake.subscribed) == 25
 
 
 async def test_arrays_are_not_sent_as_attributes(

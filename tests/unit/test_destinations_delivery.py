@@ -21,10 +21,10 @@ from activate.destinations.delivery import (
     chunk_by_size,
     chunked,
     json_size,
-    parse_retry_after,
     redact,
     send_batches,
 )
+from core.http_retry import parse_retry_after
 from tests.fakes import FakeApi, FakeSleep, Reply, Request
 
 pytestmark = pytest.mark.unit

@@ -38,6 +38,9 @@ def config(fake: FakeKlaviyo, **overrides: object) -> KlaviyoConfig:
         "api_key": SecretStr(API_KEY),
         "base_url": fake.url,
         "poll_interval": 1.5,
+        # Pacing runs on real time; these tests count fake sleeps (test_rate_limits.py
+        # paces on a virtual clock).
+        "proactive_rate_limits": False,
         **overrides,
     }
     return KlaviyoConfig.model_validate(values)
