@@ -205,7 +205,9 @@ class AttentiveDestination(Destination):
 
     def already_subscribed(self, body: Any) -> bool:
         """Whether a `GET /v1/subscriptions` answer holds an eligible TEXT subscription of
-        our type."""
+        our type. The answer's shape is Attentive's `GetSubscriptionsResponseDto`
+        (`subscriptionEligibilities[].subscription.{type,channel}` and
+        `.eligibility.isEligible`, as the SDK generated from its OpenAPI document has it)."""
         entries = body.get("subscriptionEligibilities") if isinstance(body, dict) else None
         for entry in entries if isinstance(entries, list) else []:
             if not isinstance(entry, dict):
