@@ -185,6 +185,7 @@ def print_resolution(title: str, rep: ResolveReport, timer: StepTimer, digits: i
         f"{rep.split:,} splits{scored} [{load_avg()}]"
     )
     print("  phases: " + ", ".join(f"{k} {v:.{digits}f} s" for k, v in rep.phases.items()))
+    print(f"  written: {rep.writes.describe()}")
     print("  steps: " + format_steps(timer.take()))
 
 
@@ -234,6 +235,7 @@ async def run(
     reuse: bool = False,
     imported: bool = False,
     generate_only: bool = False,
+    load_only: bool = False,
 ) -> None:
     if not (data / "manifest.json").exists():
         t0 = time.perf_counter()
@@ -254,6 +256,8 @@ async def run(
             )
         elif not reuse:
             await load(graph, data, first, held_out, batches, with_activity)
+        if load_only:
+            return
         instrument(timer)
         linker = None
         models = data.parent / f"{data.name}-models"
@@ -321,6 +325,12 @@ def main() -> None:
         "--generate-only", action="store_true", help="Generate and split the data set, then stop."
     )
     p.add_argument(
+        "--load-only",
+        action="store_true",
+        help="Load the data set, then stop (a copy of the loaded database serves several "
+        "`--reuse` runs, each resolving from scratch).",
+    )
+    p.add_argument(
         "--with-activity",
         action="store_true",
         help="Load orders and events too (the whole data set, as the pipeline does).",
@@ -338,6 +348,7 @@ def main() -> None:
             a.reuse,
             a.imported,
             a.generate_only,
+            a.load_only,
         )
     )
 
