@@ -56,11 +56,14 @@ class WriteCounts:
         """Every change counted, of every kind: 0 when the work wrote nothing."""
         return sum(self.total.values())
 
-    def describe(self) -> str:
-        """One line for logs and benchmarks: the totals, then the queries that wrote."""
+    def describe(self, *, per_query: bool = True) -> str:
+        """One line for logs and benchmarks: the totals, then (`per_query`) the queries
+        that wrote."""
         if not self.updates:
             return "nothing written"
         totals = ", ".join(f"{k} {v:,}" for k, v in sorted(self.total.items()))
+        if not per_query:
+            return totals
         queries = "; ".join(
             f"{q}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(c.items()))
             for q, c in sorted(self.by_query.items())

@@ -20,6 +20,7 @@ def test_counts_sum_per_query_and_skip_queries_that_wrote_nothing() -> None:
     assert counts.total == {"properties_set": 5, "nodes_created": 1}
     assert counts.by_query == {"a": {"properties_set": 5, "nodes_created": 1}}
     assert counts.updates == 6
+    assert counts.describe(per_query=False) == "nodes_created 1, properties_set 5"
     assert (
         counts.describe()
         == "nodes_created 1, properties_set 5 (a: nodes_created 1, properties_set 5)"
