@@ -160,7 +160,7 @@ def instrument(timer: StepTimer) -> None:
         "matches",
         "forced_links",
         "shared_identifiers",
-        "records_with_refused_links",
+        "refusals",
     ):
         timer.wrap(resolve_repo, name, f"graph {name}")
     timer.wrap_queries(GraphClient)
