@@ -90,6 +90,7 @@ def print_resolve_report(rep: ResolveReport) -> None:
         t.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
     for phase, seconds in rep.phases.items():
         t.add_row(f"seconds: {phase}", f"{seconds:.1f}")
+    t.add_row("graph writes", rep.writes.describe(per_query=False))
     for reason, n in sorted(rep.skipped_links.items()):
         t.add_row(f"links not used: {reason}", f"{n:,}")
     for limit, n in sorted(rep.violations.items()):

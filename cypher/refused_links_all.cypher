@@ -1,3 +1,5 @@
-MATCH (r:Record)-[h:HAS_IDENTIFIER]->()
+// Every identifier link a limit refused in an earlier run, as [rid, identifier key, reason]
+// in one row, so that a resolution rewrites only the refusals that changed.
+MATCH (r:Record)-[h:HAS_IDENTIFIER]->(i:Identifier)
 WHERE h.refused IS NOT NULL
-RETURN DISTINCT r.rid AS rid
+RETURN collect([r.rid, i.key, h.refused]) AS rows

@@ -1,5 +1,7 @@
-// Records whose identifier links a limit refused in an earlier run.
+// The identifier links of these records that a limit refused in an earlier run, as
+// [rid, identifier key, reason] in one row, so that a resolution rewrites only the
+// refusals that changed.
 UNWIND $rids AS rid
-MATCH (r:Record {rid: rid})-[h:HAS_IDENTIFIER]->()
+MATCH (r:Record {rid: rid})-[h:HAS_IDENTIFIER]->(i:Identifier)
 WHERE h.refused IS NOT NULL
-RETURN DISTINCT r.rid AS rid
+RETURN collect([r.rid, i.key, h.refused]) AS rows

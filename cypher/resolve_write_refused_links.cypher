@@ -1,8 +1,5 @@
-UNWIND $rids AS rid
-MATCH (:Record {rid: rid})-[h:HAS_IDENTIFIER]->()
-WHERE h.refused IS NOT NULL
-SET h.refused = null
-WITH count(*) AS cleared
+// Links a per-profile limit refused, with why (on the HAS_IDENTIFIER edge): the refusals
+// that are new or whose reason changed; rows are [rid, identifier key, reason].
 UNWIND $rows AS row
-MATCH (:Record {rid: row.rid})-[h:HAS_IDENTIFIER]->(:Identifier {key: row.key})
-SET h.refused = row.reason
+MATCH (:Record {rid: row[0]})-[h:HAS_IDENTIFIER]->(:Identifier {key: row[1]})
+SET h.refused = row[2]

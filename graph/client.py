@@ -16,6 +16,7 @@ from neo4j import (
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from core.settings import DEV_SUPPRESSION_KEY, Settings
+from graph import write_counts
 from graph.errors import Neo4jUnavailable
 from graph.queries import cypher
 
@@ -107,6 +108,7 @@ class GraphClient:
             database_=self.database,
             routing_=routing,
         )
+        write_counts.record(name, result.summary.counters)
         return list(result.records)
 
     async def stream(
@@ -121,6 +123,7 @@ class GraphClient:
             result = await session.run(cypher(name), dict(params or {}))
             async for record in result:
                 yield record.values()
+            write_counts.record(name, (await result.consume()).counters)
 
     async def read_rows(self, name: str, params: Params | None = None) -> list[Any]:
         """Run `cypher/<name>.cypher`, a read returning one row whose `rows` column holds
@@ -167,7 +170,7 @@ class GraphClient:
         log.debug("cypher %s (auto-commit)", name)
         async with self.driver.session(database=self.database) as session:
             result = await session.run(cypher(name), dict(params or {}))
-            await result.consume()
+            write_counts.record(name, (await result.consume()).counters)
 
     async def in_write_tx(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         """Run `work` in one managed write transaction (retried as a whole on transient errors)."""
@@ -193,4 +196,7 @@ class Tx:
         self._client.query_count += 1
         log.debug("cypher %s (tx)", name)
         result = await self._tx.run(query, dict(params or {}))
-        return [r.data() async for r in result]
+        rows = [r.data() async for r in result]
+        # Counted when the statement ran: a transaction retried as a whole counts again.
+        write_counts.record(name, (await result.consume()).counters)
+        return rows

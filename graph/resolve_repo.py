@@ -262,8 +262,8 @@ async def write_resolution(
     retired: Sequence[Mapping[str, str]],
     events: Sequence[Mapping[str, Any]],
     identifier_flags: Sequence[Mapping[str, Any]],
-    refused: Sequence[Mapping[str, str]],
-    refused_before: Sequence[str],
+    refused: Sequence[Sequence[str]],
+    refused_cleared: Sequence[Sequence[str]],
     dirty: Sequence[str],
     run_id: str,
     now: str,
@@ -272,7 +272,8 @@ async def write_resolution(
     """Write a resolution: profiles, moved records, retired ids, events and flags.
 
     `membership` holds (rid, pid) pairs; `profiles` rows `[pid, value of
-    profile_names[0], ...]`.
+    profile_names[0], ...]`; `refused` rows [rid, identifier key, reason] of refusals new
+    or changed, `refused_cleared` rows [rid, identifier key] of those that no longer hold.
 
     The write is a sequence of transactions, ordered so that a crash between any two leaves
     a state the next run completes (the run's journal entry, `begin_run`, is written
@@ -314,12 +315,17 @@ async def write_resolution(
         await graph.write(
             "resolve_write_events", {"rows": list(part), "now": now, "run_id": run_id}
         )
-    for part in _chunks(refused_before, size):
-        await graph.write("resolve_write_refused_links", {"rids": list(part), "rows": []})
+    for part in _chunks(refused_cleared, size):
+        await graph.write("resolve_clear_refused_links", {"rows": [list(r) for r in part]})
     for part in _chunks(refused, size):
-        await graph.write("resolve_write_refused_links", {"rids": [], "rows": list(part)})
+        await graph.write("resolve_write_refused_links", {"rows": [list(r) for r in part]})
     fault_point("resolve.write.events")
-    for part in _chunks(dirty, size):
+    await clear_dirty(graph, dirty)
+
+
+async def clear_dirty(graph: GraphClient, rids: Sequence[str]) -> None:
+    """The records' dirty marks are removed: their resolution is written."""
+    for part in _chunks(rids, chunk_size(CHUNK)):
         await graph.write("resolve_clear_dirty", {"rids": list(part)})
         fault_point("resolve.write.clean")
 
@@ -353,10 +359,13 @@ async def household_names(
     return [(r["key"], r["names"]) for r in rows if len(r["names"]) >= 2]
 
 
-async def records_with_refused_links(graph: GraphClient, rids: Sequence[str] | None) -> list[str]:
+async def refusals(graph: GraphClient, rids: Sequence[str] | None) -> dict[tuple[str, str], str]:
+    """(rid, identifier key) -> reason of the identifier links a limit refused, of these
+    records (or of all)."""
+    rows: list[Any] = []
     if rids is None:
-        return [r["rid"] for r in await graph.read("refused_links_all")]
-    out: list[str] = []
-    for part in _chunks(rids):
-        out.extend(r["rid"] for r in await graph.read("refused_links_of", {"rids": list(part)}))
-    return out
+        rows = await graph.read_rows("refused_links_all")
+    else:
+        for part in _chunks(rids):
+            rows.extend(await graph.read_rows("refused_links_of", {"rids": list(part)}))
+    return {(rid, key): reason for rid, key, reason in rows}

@@ -26,7 +26,7 @@ from core.clock import utc_now, utc_stamp
 from core.hashing import content_hash
 from core.normalise import fold_name
 from core.owner import is_dead, this_owner
-from graph import resolve_repo
+from graph import resolve_repo, write_counts
 from graph.client import GraphClient
 from graph.record_facts import RecordFacts
 from matching import family_rule
@@ -36,7 +36,8 @@ from matching.households import HOUSEHOLD_PREFIX, base_key, is_household, split_
 from matching.linking import LinkReport, ProbabilisticLinker
 from matching.names import disagreeing_people, duplicate_account_names
 from matching.protection import IdentifierStats, Protection
-from matching.stable_ids import assign_profile_ids
+from matching.refusals import refusal_changes
+from matching.stable_ids import Assignment, assign_profile_ids
 from matching.survivorship import SurvivorshipConfig, golden_attributes
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ class ResolveReport:
     """Runs that died in their write phase and that this one completed."""
     ghosts_deleted: int = 0
     """Profiles left with no record (by a crash) that this run deleted."""
+    writes: write_counts.WriteCounts = field(default_factory=write_counts.WriteCounts)
+    """What the run wrote to the graph (matching's links included), as the server counted
+    it: nothing at all when nothing changed."""
 
     def lap(self, phase: str, since: float) -> float:
         """Add the time since `since` to `phase`; return now, the start of the next phase."""
@@ -177,7 +181,13 @@ class Resolver:
 
     async def resolve(self, *, full: bool = False) -> ResolveReport:
         """Resolve the records marked dirty (and every record they can reach), or, with
-        `full`, every record; write the profiles that changed."""
+        `full`, every record; write what changed (`ResolveReport.writes` counts it)."""
+        with write_counts.counting() as writes:
+            report = await self._resolve(full=full)
+        report.writes = writes
+        return report
+
+    async def _resolve(self, *, full: bool) -> ResolveReport:
         t0 = time.perf_counter()
         dead, escalate = await self._dead_runs()
         full = full or escalate
@@ -259,14 +269,18 @@ class Resolver:
         dirty = await resolve_repo.dirty_records(g)
         if not dirty:
             return None
-        dirty_pairs, _ = await resolve_repo.links(g, dirty)
+        dirty_pairs, stored_touched = await resolve_repo.links(g, dirty)
         touched = sorted({k for _, k in dirty_pairs})
         generic_touched = await self._not_linking(touched)
-        before = {r["key"] for r in await g.read("resolve_generic_flags_of", {"keys": touched})}
-        await g.write(
-            "resolve_write_identifier_flags",
-            {"rows": [self._flags(k, generic_touched) for k in touched]},
-        )
+        before = {k for k in touched if stored_touched[k][1] is not None}
+        # Only the flags that changed: a batch of records re-ingested unchanged writes none.
+        flags = [
+            row
+            for row in (self._flags(k, generic_touched) for k in touched)
+            if stored_touched[row["key"]] != (row["blocked"], row["generic"])
+        ]
+        if flags:
+            await g.write("resolve_write_identifier_flags", {"rows": flags})
         # The closure grows through identifiers that link, and once through those whose
         # status just changed: records an identifier joined before it became generic
         # must be resolved again, or their old profile would stay merged.
@@ -338,7 +352,7 @@ class Resolver:
             for row in (self._flags(k, generic) for k in sorted(stored))
             if stored[row["key"]] != (row["blocked"], row["generic"])
         ]
-        refused_before = await resolve_repo.records_with_refused_links(g, scope.scope)
+        refused_before = await resolve_repo.refusals(g, scope.scope)
         # The links are in the components now; a full graph's take GBs the write needs.
         scope.pairs, scope.stored = [], {}
         del stored, accepted, rejected, forced
@@ -431,9 +445,13 @@ class Resolver:
         facts: Sequence[RecordFacts],
         by_rid: Mapping[str, RecordFacts],
         identifier_flags: list[dict[str, Any]],
-        refused_before: Sequence[str],
+        refused_before: Mapping[tuple[str, str], str],
         report: ResolveReport,
     ) -> None:
+        """Write what changed against what is stored: profiles whose golden attributes
+        changed, records that moved, retired ids and their events, identifier flags and
+        refusals that changed. With nothing to write but dirty marks to clear, no journal
+        entry either: a run with nothing changed writes nothing."""
         g = self.graph
         lap = time.perf_counter()
         previous = {f["rid"]: f["pid"] for f in facts if f["pid"]}
@@ -467,22 +485,35 @@ class Resolver:
             }
             for e in assignment.events
         ]
-        refused = [
-            {"rid": s.rid, "key": base_key(s.identifier_key), "reason": f"{s.reason} ({s.detail})"}
-            for s in resolution.skipped_links
-            if s.reason.startswith("limit")
-        ]
-        lap = report.lap("survivorship", lap)
-        run_id = uuid.uuid4().hex
-        full = report.mode == "full"
-        owner = this_owner()
-        await resolve_repo.begin_run(
-            g, run_id, mode=report.mode, host=owner["host"], pid=owner["pid"], now=utc_stamp()
+        refused = refusal_changes(
+            (
+                (s.rid, base_key(s.identifier_key), f"{s.reason} ({s.detail})")
+                for s in resolution.skipped_links
+                if s.reason.startswith("limit")
+            ),
+            refused_before,
         )
+        lap = report.lap("survivorship", lap)
+        full = report.mode == "full"
         dirty = {f["rid"] for f in facts if f["dirty"]}
         if not full:
             # Marked dirty before they move (`write_resolution`), cleared with the others.
             dirty.update(rid for rid, _ in membership)
+        changed = membership or profiles or assignment.retired or events or identifier_flags
+        if not (changed or refused):
+            # Clearing dirty marks alone needs no journal: a crash before it leaves them,
+            # and the next run resolves the same records again.
+            await resolve_repo.clear_dirty(g, sorted(dirty))
+            if report.completed_runs:
+                await resolve_repo.end_run(g, report.completed_runs)
+            report.lap("write", lap)
+            self._report(resolution, facts, membership, assignment, report)
+            return
+        run_id = uuid.uuid4().hex
+        owner = this_owner()
+        await resolve_repo.begin_run(
+            g, run_id, mode=report.mode, host=owner["host"], pid=owner["pid"], now=utc_stamp()
+        )
         try:
             await resolve_repo.write_resolution(
                 g,
@@ -492,8 +523,8 @@ class Resolver:
                 retired=[{"old": o, "new": n} for o, n in sorted(assignment.retired.items())],
                 events=events,
                 identifier_flags=identifier_flags,
-                refused=refused,
-                refused_before=refused_before,
+                refused=refused.write,
+                refused_cleared=refused.clear,
                 dirty=sorted(dirty),
                 run_id=run_id,
                 now=utc_stamp(),
@@ -506,6 +537,16 @@ class Resolver:
             raise
         await resolve_repo.end_run(g, [run_id, *report.completed_runs])
         report.lap("write", lap)
+        self._report(resolution, facts, membership, assignment, report)
+
+    @staticmethod
+    def _report(
+        resolution: Resolution,
+        facts: Sequence[RecordFacts],
+        membership: Sequence[tuple[str, str]],
+        assignment: Assignment,
+        report: ResolveReport,
+    ) -> None:
         report.records = len(facts)
         report.components = len(resolution.components)
         report.moved_records = len(membership)

@@ -1,0 +1,185 @@
+"""A resolution writes only what changed, as the server counts it: nothing when nothing
+changed, only the affected profiles, records and refusals after a small change; the
+partition and the profile ids stay what they were."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import GENERATED_SOURCES, generate
+from graph import write_counts
+from graph.client import GraphClient
+from ingest.mapping import builtin_mapping
+from ingest.pipeline import Ingestor
+from matching.explain import explain_pair
+from matching.linking import ProbabilisticLinker
+from matching.resolve import Resolver
+from tests import cypher as test_cypher
+from tests.factories.records import ingest_people
+
+
+async def membership(graph: GraphClient) -> dict[str, str]:
+    return {r["rid"]: r["pid"] for r in await test_cypher.read(graph, "membership")}
+
+
+async def resolved_at(graph: GraphClient) -> dict[str, str]:
+    rows = await graph.read_text("t", "MATCH (p:Profile) RETURN p.pid AS pid, p.resolved_at AS at")
+    return {r["pid"]: r["at"] for r in rows}
+
+
+async def refusals(graph: GraphClient) -> set[tuple[str, str, str]]:
+    rows = await graph.read_text(
+        "t",
+        "MATCH (r:Record)-[h:HAS_IDENTIFIER]->(i) WHERE h.refused IS NOT NULL "
+        "RETURN r.rid AS rid, i.key AS key, h.refused AS why",
+    )
+    return {(r["rid"], r["key"], r["why"]) for r in rows}
+
+
+async def test_a_full_resolution_run_twice_writes_nothing_the_second_time(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    generate(data, customers=300, seed=11)
+    for source in GENERATED_SOURCES:
+        await Ingestor(graph, builtin_mapping(source)).ingest_path(data)
+    linker = ProbabilisticLinker(graph, tmp_path / "models")
+    await linker.train()
+    first = await Resolver(graph, linker=linker).resolve(full=True)
+    assert first.writes.total["relationships_created"] >= first.records  # memberships
+    assert first.matching is not None and first.matching.written > 0
+    before, stamps = await membership(graph), await resolved_at(graph)
+
+    with write_counts.counting() as counted:
+        again = await Resolver(graph, linker=linker).resolve(full=True)
+    assert counted.updates == 0, counted.describe()
+    assert again.writes.updates == 0 and again.writes.by_query == {}
+    assert again.matching is not None and again.matching.pairs == first.matching.pairs
+    assert await membership(graph) == before
+    assert await resolved_at(graph) == stamps
+
+    # A new record of a member (their name and email) joins that member's profile: one
+    # membership and one profile written, every other record where it was.
+    member = await graph.read_text(
+        "t",
+        "MATCH (r:Record)-[:HAS_IDENTIFIER]->(i:Identifier {type: 'email'}) "
+        "WHERE i.generic IS NULL AND (i.blocked IS NULL OR i.blocked = false) "
+        "AND r.given_name IS NOT NULL AND r.family_name IS NOT NULL "
+        "RETURN r.rid AS rid, r.given_name AS g, r.family_name AS f, i.value AS email "
+        "ORDER BY r.rid LIMIT 1",
+    )
+    m = member[0]
+    pid = before[m["rid"]]
+    await ingest_people(
+        graph, tmp_path, [{"id": "n1", "first": m["g"], "last": m["f"], "email": m["email"]}]
+    )
+    inc = await Resolver(graph, linker=linker).resolve()
+    after = await membership(graph)
+    assert after["crm:n1"] == pid
+    assert {r: p for r, p in after.items() if r != "crm:n1"} == before
+    assert inc.writes.by_query["resolve_write_membership"]["relationships_created"] == 1
+    changed = {p for p, at in (await resolved_at(graph)).items() if stamps.get(p) != at}
+    assert changed == {pid}
+    assert "resolve_write_identifier_flags" not in inc.writes.by_query
+    assert inc.writes.total["nodes_created"] <= 1  # the run's journal entry, removed at its end
+
+    # The full rebuild finds what the incremental run wrote. Scoring every record again may
+    # rescore some links (term frequencies now count the new record): that is scoring's to
+    # write; resolution then has only the dirty marks it left to clear.
+    rebuilt = await Resolver(graph, linker=linker).resolve(full=True)
+    resolution_writes = {q for q in rebuilt.writes.by_query if not q.startswith("matching_")}
+    assert resolution_writes <= {"resolve_clear_dirty"}, rebuilt.writes.describe()
+    assert await membership(graph) == after
+
+
+async def test_a_changed_record_rewrites_its_profile_only(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    people = [
+        {"id": "1", "first": "Ana", "last": "Diaz", "email": "ana@diaz.es", "dob": "1980-02-03"},
+        {"id": "2", "first": "Ana", "last": "Diaz", "email": "ana@diaz.es", "phone": "0412345678"},
+        {"id": "3", "first": "Bo", "last": "Lind", "email": "bo@lind.se"},
+    ]
+    await ingest_people(graph, tmp_path, people)
+    await Resolver(graph).resolve(full=True)
+    before, stamps = await membership(graph), await resolved_at(graph)
+    assert (await Resolver(graph).resolve(full=True)).writes.updates == 0
+
+    await ingest_people(graph, tmp_path, [{**people[0], "dob": "1980-02-04"}])
+    rep = await Resolver(graph).resolve(full=True)
+    assert await membership(graph) == before
+    changed = {p for p, at in (await resolved_at(graph)).items() if stamps[p] != at}
+    assert changed == {before["crm:1"]}
+    assert not {
+        "resolve_write_membership",
+        "resolve_mark_dirty",
+        "resolve_write_identifier_flags",
+        "resolve_write_events",
+        "resolve_write_refused_links",
+        "resolve_clear_refused_links",
+    } & set(rep.writes.by_query)
+    assert rep.writes.total["relationships_created"] == 0
+    golden = await graph.read_text(
+        "t", "MATCH (p:Profile {pid: $pid}) RETURN p.dob AS dob", {"pid": before["crm:1"]}
+    )
+    assert golden[0]["dob"] is not None
+
+
+async def test_records_marked_dirty_with_nothing_changed_only_lose_their_marks(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {
+                "id": "1",
+                "first": "Eli",
+                "last": "Moss",
+                "email": "eli@moss.io",
+                "phone": "0400111222",
+            },
+            {"id": "2", "first": "Eli", "last": "Moss", "phone": "0400 111 222"},
+            {"id": "3", "first": "Ida", "last": "Berg", "email": "ida@berg.no"},
+        ],
+    )
+    await Resolver(graph).resolve()
+    before = await membership(graph)
+    await graph.write_text("t", "MATCH (r:Record) SET r.dirty = true")
+    rep = await Resolver(graph).resolve()
+    assert rep.records == 3 and rep.moved_records == 0
+    # Clearing the marks is the whole write: no identifier flags, no journal entry.
+    assert set(rep.writes.by_query) == {"resolve_clear_dirty"}
+    assert rep.writes.total == {"properties_set": 3}
+    assert await membership(graph) == before
+    dirty = await graph.read_text("t", "MATCH (r:Record) WHERE r.dirty RETURN count(r) AS n")
+    assert dirty[0]["n"] == 0
+
+
+async def test_refusals_are_written_when_they_change_and_only_then(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    people = [
+        {"id": "1", "first": "Kim", "last": "Ng", "loyalty": "LY1", "email": "kim@ng.com"},
+        {"id": "2", "first": "Kim", "last": "Tan", "loyalty": "LY2", "email": "kim@ng.com"},
+    ]
+    await ingest_people(graph, tmp_path, people)
+    await Resolver(graph).resolve(full=True)
+    refused = await refusals(graph)
+    assert len(refused) == 1
+    again = await Resolver(graph).resolve(full=True)
+    assert again.writes.updates == 0, again.writes.describe()
+    assert await refusals(graph) == refused
+    why = await explain_pair(graph, "crm:1", "crm:2")
+    assert any(b.reason.startswith("refused: limit:loyalty_id") for b in why.barriers)
+
+    # Kim Tan's loyalty card goes: the shared email joins them, the one refusal stored is
+    # the one cleared.
+    await ingest_people(graph, tmp_path, [{**people[1], "loyalty": ""}])
+    rep = await Resolver(graph).resolve(full=True)
+    assert await refusals(graph) == set()
+    m = await membership(graph)
+    assert m["crm:1"] == m["crm:2"]
+    cleared = rep.writes.by_query.get("resolve_clear_refused_links")
+    assert cleared == {"properties_set": 1}, rep.writes.describe()
+    assert "resolve_write_refused_links" not in rep.writes.by_query
