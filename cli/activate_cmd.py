@@ -443,6 +443,11 @@ def sync(
     today: str | None = TODAY,
 ) -> None:
     """Sync a segment to a destination: only the changes since what it last received."""
+    if metrics_file is not None and not metrics_file.resolve().parent.is_dir():
+        # Checked before syncing: a run's work must not end in a traceback over its metrics.
+        raise typer.BadParameter(
+            f"no directory {str(metrics_file.parent)!r} to write it in", param_hint="--metrics-file"
+        )
     import asyncio
 
     from activate.metrics import write_textfile

@@ -117,7 +117,9 @@ def main() -> None:
         if isinstance(exc, user_errors()):
             print(f"error: {one_line(exc)}", file=sys.stderr)
             sys.exit(2)
-        if _lost_server(exc):
+        from graph.errors import lost_server
+
+        if lost_server(exc):
             print(
                 f"error: Neo4j became unavailable ({one_line(exc)}). What was written is kept;"
                 " run the same command again once the server is back and it completes the"
@@ -126,21 +128,6 @@ def main() -> None:
             )
             sys.exit(3)
         raise
-
-
-def _lost_server(exc: BaseException) -> bool:
-    """The driver lost the server mid-run (killed, restarted, network gone): an operator's
-    situation, not a bug, so one line rather than the driver's chained tracebacks."""
-    from neo4j.exceptions import ServiceUnavailable, SessionExpired
-
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, (ServiceUnavailable, SessionExpired, ConnectionError)):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 @app.command()

@@ -35,3 +35,18 @@ class InvalidName(GraphError):
         super().__init__(f"invalid {kind}: {name!r}")
         self.kind = kind
         self.name = name
+
+
+def lost_server(exc: BaseException) -> bool:
+    """Whether `exc` (or an error it was raised from) is the driver losing the server
+    mid-run (killed, restarted, network gone): an operator's situation, not a bug."""
+    from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (ServiceUnavailable, SessionExpired, ConnectionError)):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

@@ -93,6 +93,16 @@ async def test_cdp_sync_prints_progress_lines_and_writes_the_metrics_file(
     assert quiet.exit_code == 0 and "members," not in quiet.output
 
 
+def test_a_metrics_file_in_no_directory_is_refused_before_the_sync(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(activate_cmd.sync)
+    missing = tmp_path / "nowhere" / "cdp_sync.prom"
+    result = CliRunner().invoke(app, ["--due", "--metrics-file", str(missing)])
+    assert result.exit_code == 2
+    assert "--metrics-file" in result.output and "no directory" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 @pytest.fixture
 def klaviyo() -> Iterator[FakeKlaviyo]:
     with FakeKlaviyo(KLAVIYO_KEY, polls_before_complete=0) as fake:
