@@ -73,6 +73,7 @@ __all__ = [
     "Resolution",
     "SkippedLink",
     "SkippedMatch",
+    "combine",
     "resolve_components",
 ]
 
@@ -796,6 +797,7 @@ def resolve_components(
     same_person: Callable[[str, str, bool], bool] | None = None,
     apart: Callable[[Sequence[str]], Iterable[tuple[str, str, str]]] | None = None,
     match_probability: Mapping[tuple[str, str], float] | None = None,
+    carried_elsewhere: Collection[str] = (),
 ) -> Resolution:
     """Resolve records into components (golden profiles) under merge protection.
 
@@ -830,6 +832,12 @@ def resolve_components(
         match_probability: (rid, rid) -> probability of the matches, either order. Matches
             (and strong matches) then join strongest first, so that a join refused by a
             limit or by `apart` is that of the weakest link; without it, by rid.
+        carried_elsewhere: Identifier keys that records outside `records` carry too (an
+            engine resolving a closed part of the records at a time says so): such a key
+            counts as carried by two or more records, so that a blocked, generic or shared
+            one is reported as skipped exactly as when every record is resolved at once.
+            It changes no component: a key that can link is never carried outside a closed
+            input.
 
     Returns:
         The components with every dropped link and refused join. Pairs, matches and forced
@@ -851,6 +859,7 @@ def resolve_components(
             same_person,
             apart,
             match_probability,
+            carried_elsewhere,
         )
 
 
@@ -869,6 +878,7 @@ def _resolve(
     same_person: Callable[[str, str, bool], bool] | None = None,
     apart: Callable[[Sequence[str]], Iterable[tuple[str, str, str]]] | None = None,
     match_probability: Mapping[tuple[str, str], float] | None = None,
+    carried_elsewhere: Collection[str] = (),
 ) -> Resolution:
     data = _Input(
         records,
@@ -881,6 +891,9 @@ def _resolve(
     )
     slots = _type_table(config)
     carriers = np.bincount(data.pair_key, minlength=len(data.keys))
+    if carried_elsewhere:
+        elsewhere = list(data.key_ids(carried_elsewhere).values())
+        carriers[elsewhere] = np.maximum(carriers[elsewhere], 2)
     status, types, reasons, unknown, unchecked = _classify_keys(
         data,
         protection,
@@ -955,4 +968,34 @@ def _resolve(
         violations=violations,
         unknown_types=sorted(unknown),
         outside_scope=data.outside,
+    )
+
+
+def combine(parts: Iterable[Resolution]) -> Resolution:
+    """One resolution of the records of `parts`, each the resolution of a closed input and
+    no record in two of them: as `resolve_components` gives for all of them at once (see
+    the module doc). Components are listed by their first rid again; violations keep the
+    order each part decided them in, part after part."""
+    parts = list(parts)
+    components = sorted((c for p in parts for c in p.components), key=itemgetter(0))
+    records = sorted(r for c in components for r in c)
+    index = dict(zip(records, count()))
+    labels = np.empty(len(records), dtype=np.int64)
+    for label, members in enumerate(components):
+        labels[[index[r] for r in members]] = label
+    skipped = sorted(
+        (s for p in parts for s in p.skipped_links), key=lambda s: (s.rid, s.identifier_key)
+    )
+    matches = sorted(
+        {m for p in parts for m in p.skipped_matches}, key=lambda s: (s.a, s.b, s.reason, s.detail)
+    )
+    return Resolution(
+        records=records,
+        labels=labels,
+        components=components,
+        skipped_links=skipped,
+        skipped_matches=matches,
+        violations=[v for p in parts for v in p.violations],
+        unknown_types=sorted({t for p in parts for t in p.unknown_types}),
+        outside_scope=sum(p.outside_scope for p in parts),
     )

@@ -16,10 +16,9 @@ import time
 import uuid
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import combinations
 from typing import Any
 
 from core.clock import utc_now, utc_stamp
@@ -29,12 +28,13 @@ from core.owner import is_dead, this_owner
 from graph import resolve_repo, write_counts
 from graph.client import GraphClient
 from graph.record_facts import RecordFacts
-from matching import family_rule
-from matching.components import Resolution, resolve_components
+from matching.component_rules import ComponentRules, ResolutionInput
+from matching.components import Resolution
 from matching.config import IdentityConfig, default_config
-from matching.households import HOUSEHOLD_PREFIX, base_key, is_household, split_households
+from matching.engine import LocalEngine, ResolveEngine
+from matching.households import HOUSEHOLD_PREFIX, base_key
 from matching.linking import LinkReport, ProbabilisticLinker
-from matching.names import disagreeing_people, duplicate_account_names
+from matching.names import disagreeing_people
 from matching.protection import IdentifierStats, Protection
 from matching.refusals import refusal_changes
 from matching.stable_ids import Assignment, assign_profile_ids
@@ -116,6 +116,7 @@ class Resolver:
         survivorship: SurvivorshipConfig | None = None,
         household_types: Sequence[str] = ("phone", "email"),
         linker: ProbabilisticLinker | None = None,
+        engine: ResolveEngine | None = None,
     ) -> None:
         """Args:
         graph: The graph client.
@@ -126,8 +127,10 @@ class Resolver:
             records and not the people (`matching.households`).
         linker: Probabilistic matching; when given (and trained), new records are scored
             against all others first and accepted pairs join like identifiers.
+        engine: Where the rules run (`matching.engine`); the local engine by default.
         """
         self.linker = linker
+        self.engine = engine or LocalEngine()
         self.household_types = list(household_types)
         self.graph = graph
         self.config = config or default_config()
@@ -296,7 +299,7 @@ class Resolver:
         closure = sorted(closure_set)
         pairs, stored = await resolve_repo.links(g, closure)
         generic = {k: gen for k, (_, gen) in stored.items() if gen is not None}
-        # The personal attributes too: the family rule yields to them (`_apart`).
+        # The personal attributes too: the family rule yields to them (`ComponentRules.apart`).
         extra = self.linker.personal_attributes() if self.linker is not None else ()
         facts = await resolve_repo.record_facts(g, closure, extra)
         return _Scope(closure, closure, facts, pairs, stored, generic, extra), lap
@@ -316,35 +319,23 @@ class Resolver:
         shared = await resolve_repo.shared_identifiers(g)
         lap = report.lap("read", lap)
         generic, stored, facts = scope.generic, scope.stored, scope.facts
-        households = {
-            k: flag
-            for k, flag in generic.items()
-            if is_household(flag) and k not in shared and not self.protection.is_blocked_key(k)
-        }
         by_rid = {f["rid"]: f for f in facts}
-
-        def name_of(rid: str) -> tuple[str | None, str | None]:
-            f = by_rid.get(rid)
-            return (f["given_name"], f["family_name"]) if f else (None, None)
-
-        def same_person(a: str, b: str, via_match: bool) -> bool:
-            x, y = by_rid.get(a), by_rid.get(b)
-            return x is not None and y is not None and self._duplicate_accounts(x, y, via_match)
-
-        resolution = resolve_components(
-            scope.closure,
-            split_households(scope.pairs, households, name_of),
-            accepted,
-            self.protection,
-            self.config,
-            forced_links=forced,
-            rejected_matches=rejected,
-            shared_identifiers=shared,
-            generic_identifiers=generic,
-            strong_matches=strong,
-            same_person=same_person,
-            apart=self._apart(by_rid, scope.extra) if accepted else None,
-            match_probability=probability,
+        personal = self.linker.personal_attributes() if self.linker is not None else ()
+        resolution = self.engine.resolve(
+            ComponentRules(self.protection, self.config, personal),
+            ResolutionInput(
+                records=scope.closure,
+                pairs=scope.pairs,
+                facts=by_rid,
+                extra=scope.extra,
+                accepted=accepted,
+                rejected=rejected,
+                strong=strong,
+                probability=probability,
+                forced=forced,
+                shared=shared,
+                generic=generic,
+            ),
         )
         # Flags are written only where they changed (a rebuild with nothing new writes none).
         changed_flags = [
@@ -358,79 +349,6 @@ class Resolver:
         del stored, accepted, rejected, forced
         report.lap("components", lap)
         await self._write(resolution, facts, by_rid, changed_flags, refused_before, report)
-
-    def _apart(
-        self, by_rid: Mapping[str, RecordFacts], extra: Sequence[str]
-    ) -> Callable[[Sequence[str]], list[tuple[str, str, str]]]:
-        """The family rule over the records of one component (`family_rule.kept_apart`):
-        two members of one family, by name, with no personal attribute agreeing, are kept
-        out of one profile however matches join them."""
-        personal = self.linker.personal_attributes() if self.linker is not None else ()
-        positions = [extra.index(name) for name in personal if name in extra]
-        blocked = self.protection.is_blocked
-        names: dict[str, tuple[str, str]] = {}
-
-        def name_of(rid: str) -> tuple[str, str]:
-            found = names.get(rid)
-            if found is None:
-                f = by_rid[rid]
-                given, family = fold_name(f["given_name"] or ""), fold_name(f["family_name"] or "")
-                # Placeholder names are no names, as matching scores them.
-                found = names[rid] = (
-                    "" if given and blocked("name", given) else given,
-                    "" if family and blocked("name", family) else family,
-                )
-            return found
-
-        def personal_of(rid: str) -> list[Any]:
-            values = by_rid[rid]["extra"]
-            return [values[i] if i < len(values) else None for i in positions]
-
-        def apart(rids: Sequence[str]) -> list[tuple[str, str, str]]:
-            by_family: dict[str, list[str]] = defaultdict(list)
-            for rid in rids:
-                if rid in by_rid:
-                    given, family = name_of(rid)
-                    if given and family:
-                        by_family[family].append(rid)
-            out: list[tuple[str, str, str]] = []
-            for group in by_family.values():
-                for a, b in combinations(group, 2):
-                    if family_rule.kept_apart(
-                        name_of(a), name_of(b), personal_of(a), personal_of(b)
-                    ):
-                        out.append((a, b, "family rule"))
-            return out
-
-        return apart
-
-    def _duplicate_accounts(
-        self, x: Mapping[str, Any], y: Mapping[str, Any], via_match: bool
-    ) -> bool:
-        """Whether two records are one person's accounts. When they share a contact: names
-        that can be one person's under one family name (`duplicate_account_names`). When a
-        match rather than a shared contact joins them: the same full name and no email or
-        phone on one that differs from the other's (placeholders aside). A father and son
-        of one name at one address have their own email or mobile; a second account opened
-        at the till or the web shop usually lacks one, or repeats it."""
-        if not via_match:
-            return duplicate_account_names(
-                (fold_name(x["given_name"] or ""), fold_name(x["family_name"] or "")),
-                (fold_name(y["given_name"] or ""), fold_name(y["family_name"] or "")),
-            )
-        if not (x["given_name"] and x["family_name"] and y["given_name"] and y["family_name"]):
-            return False
-        if fold_name(x["given_name"]) != fold_name(y["given_name"]):
-            return False
-        if fold_name(x["family_name"]) != fold_name(y["family_name"]):
-            return False
-        for contact in ("email", "phone"):
-            a, b = x[contact], y[contact]
-            if a and b and a.casefold() != b.casefold():
-                blocked = self.protection.is_blocked
-                if not (blocked(contact, a) or blocked(contact, b)):
-                    return False
-        return True
 
     def _flags(self, key: str, generic: dict[str, str]) -> dict[str, Any]:
         return {

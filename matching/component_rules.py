@@ -1,0 +1,212 @@
+"""The rules that turn one closed set of records into profiles, as one picklable object.
+
+`ComponentRules.resolve` is what every engine runs: the local engine once over every record
+of the scope, the Spark engine (`matching.spark_engine`) once per coarse component on an
+executor. It holds nothing but configuration (no graph client, no model store), so it can be
+shipped to wherever the records are; the records' facts travel with the input.
+
+The rules are those of `matching.components.resolve_components` plus what the resolver adds
+around it: households' shared contacts split per person (`matching.households`), one
+person's duplicate accounts past a limit (`matching.names`) and the family rule
+(`matching.family_rule`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from core.normalise import fold_name
+from matching import family_rule
+from matching.components import Resolution, resolve_components
+from matching.config import IdentityConfig
+from matching.households import is_household, split_households
+from matching.names import duplicate_account_names
+from matching.protection import Protection
+
+__all__ = ["ComponentRules", "ResolutionInput"]
+
+Pair = tuple[str, str]
+
+
+@dataclass
+class ResolutionInput:
+    """What one resolution of a closed set of records reads.
+
+    Attributes:
+        records: The rids (a union of whole components: see `matching.components`).
+        pairs: (rid, identifier key) of the records' identifiers.
+        facts: rid -> the record's facts; the rules read `given_name`, `family_name`,
+            `email`, `phone` and `extra` (the values of the attributes `extra` names).
+        extra: The attributes whose values each fact's `extra` holds, in order.
+        accepted: Accepted `MATCHES` pairs.
+        rejected: Matches an operator rejected.
+        strong: Accepted matches strong enough to join past a limit.
+        probability: (a, b) -> probability of the accepted matches.
+        forced: Links an operator forced.
+        shared: Identifier keys an operator marked shared.
+        generic: Identifier key -> why it must not link (generic, or a household's).
+        carried_elsewhere: Keys that records outside `records` carry too (see
+            `resolve_components`).
+    """
+
+    records: Sequence[str]
+    pairs: Sequence[Pair]
+    facts: Mapping[str, Mapping[str, Any]]
+    extra: tuple[str, ...] = ()
+    accepted: Sequence[Pair] = ()
+    rejected: Sequence[Pair] = ()
+    strong: Sequence[Pair] = ()
+    probability: Mapping[Pair, float] = field(default_factory=dict)
+    forced: Sequence[Pair] = ()
+    shared: Collection[str] = ()
+    generic: Mapping[str, str] = field(default_factory=dict)
+    carried_elsewhere: Collection[str] = ()
+
+
+@dataclass(frozen=True)
+class ComponentRules:
+    """Identity rules with everything they need but the records.
+
+    Attributes:
+        protection: Blocked values.
+        config: Identifier types, limits, duplicate accounts.
+        personal: The attributes the model compares as one person's own (the family rule
+            yields to an agreement on one of them).
+    """
+
+    protection: Protection
+    config: IdentityConfig
+    personal: tuple[str, ...] = ()
+
+    def resolve(self, data: ResolutionInput) -> Resolution:
+        """The components of `data.records` under every rule."""
+        by_rid = data.facts
+        households = self.households(data.generic, data.shared)
+
+        def name_of(rid: str) -> tuple[str | None, str | None]:
+            f = by_rid.get(rid)
+            return (f["given_name"], f["family_name"]) if f else (None, None)
+
+        def same_person(a: str, b: str, via_match: bool) -> bool:
+            x, y = by_rid.get(a), by_rid.get(b)
+            return x is not None and y is not None and self.duplicate_accounts(x, y, via_match)
+
+        return resolve_components(
+            data.records,
+            split_households(data.pairs, households, name_of),
+            data.accepted,
+            self.protection,
+            self.config,
+            forced_links=data.forced,
+            rejected_matches=data.rejected,
+            shared_identifiers=data.shared,
+            generic_identifiers=data.generic,
+            strong_matches=data.strong,
+            same_person=same_person,
+            apart=self.apart(by_rid, data.extra) if data.accepted else None,
+            match_probability=data.probability,
+            carried_elsewhere=data.carried_elsewhere,
+        )
+
+    def households(self, generic: Mapping[str, str], shared: Collection[str]) -> dict[str, str]:
+        """The identifiers shared by a household whose carriers are split per person."""
+        return {
+            k: flag
+            for k, flag in generic.items()
+            if is_household(flag) and k not in shared and not self.protection.is_blocked_key(k)
+        }
+
+    def may_join(self, keys: Sequence[str], generic: Mapping[str, str]) -> list[bool]:
+        """For each identifier key, whether it can join records in some component: of a
+        type that links, not blocked, and not generic unless it is a household's (whose
+        carriers one person's key may still join). Operator-shared keys are the caller's
+        to drop. An engine that splits the records first must keep every such link."""
+        types = self.config.identifier_types
+        blocked = self.protection.blocked_keys(keys)
+        out = []
+        for key in keys:
+            spec = types.get(key.partition(":")[0])
+            flag = generic.get(key)
+            out.append(
+                spec is not None
+                and spec.link
+                and key not in blocked
+                and (flag is None or is_household(flag))
+            )
+        return out
+
+    def apart(
+        self, by_rid: Mapping[str, Mapping[str, Any]], extra: Sequence[str]
+    ) -> Callable[[Sequence[str]], list[tuple[str, str, str]]]:
+        """The family rule over the records of one component (`family_rule.kept_apart`):
+        two members of one family, by name, with no personal attribute agreeing, are kept
+        out of one profile however matches join them."""
+        positions = [extra.index(name) for name in self.personal if name in extra]
+        blocked = self.protection.is_blocked
+        names: dict[str, tuple[str, str]] = {}
+
+        def name_of(rid: str) -> tuple[str, str]:
+            found = names.get(rid)
+            if found is None:
+                f = by_rid[rid]
+                given, family = fold_name(f["given_name"] or ""), fold_name(f["family_name"] or "")
+                # Placeholder names are no names, as matching scores them.
+                found = names[rid] = (
+                    "" if given and blocked("name", given) else given,
+                    "" if family and blocked("name", family) else family,
+                )
+            return found
+
+        def personal_of(rid: str) -> list[Any]:
+            values = by_rid[rid]["extra"]
+            return [values[i] if i < len(values) else None for i in positions]
+
+        def apart(rids: Sequence[str]) -> list[tuple[str, str, str]]:
+            by_family: dict[str, list[str]] = defaultdict(list)
+            for rid in rids:
+                if rid in by_rid:
+                    given, family = name_of(rid)
+                    if given and family:
+                        by_family[family].append(rid)
+            out: list[tuple[str, str, str]] = []
+            for group in by_family.values():
+                for a, b in combinations(group, 2):
+                    if family_rule.kept_apart(
+                        name_of(a), name_of(b), personal_of(a), personal_of(b)
+                    ):
+                        out.append((a, b, "family rule"))
+            return out
+
+        return apart
+
+    def duplicate_accounts(
+        self, x: Mapping[str, Any], y: Mapping[str, Any], via_match: bool
+    ) -> bool:
+        """Whether two records are one person's accounts. When they share a contact: names
+        that can be one person's under one family name (`duplicate_account_names`). When a
+        match rather than a shared contact joins them: the same full name and no email or
+        phone on one that differs from the other's (placeholders aside). A father and son
+        of one name at one address have their own email or mobile; a second account opened
+        at the till or the web shop usually lacks one, or repeats it."""
+        if not via_match:
+            return duplicate_account_names(
+                (fold_name(x["given_name"] or ""), fold_name(x["family_name"] or "")),
+                (fold_name(y["given_name"] or ""), fold_name(y["family_name"] or "")),
+            )
+        if not (x["given_name"] and x["family_name"] and y["given_name"] and y["family_name"]):
+            return False
+        if fold_name(x["given_name"]) != fold_name(y["given_name"]):
+            return False
+        if fold_name(x["family_name"]) != fold_name(y["family_name"]):
+            return False
+        for contact in ("email", "phone"):
+            a, b = x[contact], y[contact]
+            if a and b and a.casefold() != b.casefold():
+                blocked = self.protection.is_blocked
+                if not (blocked(contact, a) or blocked(contact, b)):
+                    return False
+        return True
