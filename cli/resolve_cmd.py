@@ -33,13 +33,41 @@ def resolve(
     probabilistic: bool = typer.Option(
         True, "--probabilistic/--deterministic-only", help="Use the trained model if any."
     ),
+    engine: str | None = typer.Option(
+        None,
+        "--engine",
+        help="Where the rules run: local (this process) or spark. [default: RESOLVE_ENGINE]",
+    ),
+    spark_master: str | None = typer.Option(
+        None,
+        "--spark-master",
+        help="With --engine spark: local[*], spark://host:7077, yarn... [default: SPARK_MASTER]",
+    ),
 ) -> None:
     """Resolve records into golden profiles (incremental unless --full)."""
     from matching.config import load_config
+    from matching.engine import ENGINES, LocalEngine, ResolveEngine
     from matching.linking import ProbabilisticLinker
     from matching.resolve import Resolver
 
+    s = settings()
+    chosen = engine or s.resolve_engine
+    if chosen not in ENGINES:
+        raise typer.BadParameter(f"one of {', '.join(ENGINES)}", param_hint="--engine")
     cfg = load_config(config) if config else None
+    session = None
+    runner: ResolveEngine = LocalEngine()
+    if chosen == "spark":
+        # Only this engine imports pyspark (and starts a JVM).
+        from matching.spark_engine import SparkEngine, spark_session
+
+        with console.status("starting Spark..."):
+            session = spark_session(
+                spark_master or s.spark_master,
+                shuffle_partitions=s.spark_shuffle_partitions,
+                conf=s.spark_conf,
+            )
+        runner = SparkEngine(session, bucket_records=s.spark_bucket_records)
 
     async def work(g: GraphClient) -> ResolveReport:
         linker = (
@@ -47,10 +75,14 @@ def resolve(
             if probabilistic
             else None
         )
-        return await Resolver(g, cfg, linker=linker).resolve(full=full)
+        return await Resolver(g, cfg, linker=linker, engine=runner).resolve(full=full)
 
-    with console.status("resolving identities..."):
-        rep = with_graph(work)
+    try:
+        with console.status(f"resolving identities ({chosen} engine)..."):
+            rep = with_graph(work)
+    finally:
+        if session is not None:
+            session.stop()
     print_resolve_report(rep)
 
 

@@ -100,6 +100,19 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / "var" / "data"
 
+    # Where resolution's rules run (`matching.engine`): `local` (this process) or `spark`
+    # (`matching.spark_engine`: per coarse component as Spark jobs). `cdp resolve --engine`.
+    resolve_engine: Literal["local", "spark"] = "local"
+    spark_master: str = Field(default="local[*]", min_length=1)
+    """The Spark master: `local[*]`, `spark://host:7077`, `yarn`, `k8s://https://...`."""
+    spark_shuffle_partitions: int = Field(default=8, ge=1)
+    """`spark.sql.shuffle.partitions`: a few per executor core of the cluster."""
+    spark_bucket_records: int = Field(default=50_000, ge=1)
+    """About how many records one call of the rules on an executor resolves."""
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+    """More Spark settings, JSON in the environment: `SPARK_CONF='{"spark.executor.memory":
+    "8g"}'`."""
+
     suppression_hmac_keys: list[SecretStr] = Field(
         default_factory=lambda: [SecretStr(DEV_SUPPRESSION_KEY)], min_length=1
     )

@@ -82,6 +82,11 @@ class ComponentRules:
     config: IdentityConfig
     personal: tuple[str, ...] = ()
 
+    def __reduce__(self) -> tuple[Any, tuple[IdentityConfig, tuple[str, ...]]]:
+        # The checks hold caches that do not pickle; they are compiled again from the
+        # configuration where the rules arrive (`Resolver` compiles them the same way).
+        return _rules_of, (self.config, self.personal)
+
     def resolve(self, data: ResolutionInput) -> Resolution:
         """The components of `data.records` under every rule."""
         by_rid = data.facts
@@ -210,3 +215,7 @@ class ComponentRules:
                 if not (blocked(contact, a) or blocked(contact, b)):
                     return False
         return True
+
+
+def _rules_of(config: IdentityConfig, personal: tuple[str, ...]) -> ComponentRules:
+    return ComponentRules(Protection.from_config(config), config, personal)

@@ -1,0 +1,404 @@
+"""The Spark engine: resolution's rules run per coarse component as Spark jobs.
+
+Imported only when `cdp resolve --engine spark` (or `RESOLVE_ENGINE=spark`) chooses it, so
+that nothing else pays for importing pyspark.
+
+What runs where:
+
+1. The driver (this process) reads the graph as the local engine does and hands Spark the
+   records, their identifiers and their links as DataFrames.
+2. Spark decides which identifiers can join records at all (`ComponentRules.may_join`, the
+   rules' own function, per distinct key on the executors) and counts each key's carriers.
+3. Spark computes *coarse* components: connected components of records joined by those
+   identifiers, by every match (accepted, strong or rejected) and by forced links,
+   by min-label propagation over DataFrames (no extra jar).
+4. Coarse components are packed into buckets, and each bucket is resolved on an executor by
+   `ComponentRules.resolve`, the very function the local engine calls once for everything
+   (`groupBy(bucket).applyInPandas`).
+5. The driver combines the buckets' resolutions (`components.combine`); the resolver then
+   writes them through its usual path (stable ids read the old memberships).
+
+Why the partition is the local engine's, exactly: `resolve_components` decides everything
+inside one *unrestricted* component (records joined by identifiers allowed to link, after
+households are split per person, by accepted and strong matches and by forced links),
+looking at nothing outside it; the rules only ever cut links of that graph. Every edge of
+the unrestricted graph is an edge of the coarse graph: identifiers allowed to link pass
+`may_join`; a household's contact is kept whole (it joins a superset of what its
+per-person keys join, and `split_households` then sees every carrier of it in one bucket);
+matches and forced links are all kept. So each coarse component is a union of unrestricted
+components, a closed input in the sense of `matching.components`, and so is a bucket (a
+union of closed inputs). Resolving it alone gives the full result restricted to its
+records. What a closed part cannot see, how many records carry a key that does not link,
+is counted globally and passed as `carried_elsewhere`, so the skipped links it reports are
+the same too. `tests/integration/test_spark_engine.py` checks all of it against the local
+engine, pair by pair.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import pickle
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+
+from matching.component_rules import ComponentRules, ResolutionInput
+from matching.components import Resolution, combine
+from matching.errors import MatchingError
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["SparkEngine", "SparkEngineError", "SparkUnavailable"]
+
+log = logging.getLogger(__name__)
+
+_RECORD: Final = "r"
+_IDENTIFIER: Final = "i"
+_MATCH: Final = "m"
+_STRONG: Final = "s"
+_REJECTED: Final = "x"
+_FORCED: Final = "f"
+_LINK_KINDS: Final = (_MATCH, _STRONG, _REJECTED, _FORCED)
+
+_ITEMS_SCHEMA: Final = "kind string, a string, b string, ai long, bi long, p double, facts binary"
+_RESULT_SCHEMA: Final = "bucket long, resolution binary"
+_FACT_FIELDS: Final = ("given_name", "family_name", "email", "phone", "extra")
+
+MAX_ROUNDS: Final = 200
+"""Label propagation halves no distance: it needs as many rounds as the longest shortest
+path in a coarse component, with the shortcut below far fewer. A chain this long is a
+data problem, and stopping with labels unsettled would give a wrong partition."""
+
+
+class SparkEngineError(MatchingError):
+    """The Spark engine could not resolve."""
+
+
+class SparkUnavailable(SparkEngineError):
+    """pyspark is not installed (`pip install -e '.[spark]'`)."""
+
+    def __init__(self) -> None:
+        super().__init__("the Spark engine needs pyspark: pip install -e '.[spark]'")
+
+
+class LabelsDidNotSettle(SparkEngineError):
+    def __init__(self, rounds: int) -> None:
+        super().__init__(f"coarse components did not settle in {rounds} rounds")
+        self.rounds = rounds
+
+
+def spark_session(
+    master: str,
+    *,
+    shuffle_partitions: int = 8,
+    app_name: str = "cdp-resolve",
+    conf: Mapping[str, str] | None = None,
+) -> SparkSession:
+    """A Spark session for resolution (the active one when there is one).
+
+    Local masters (`local[*]`, `local[2]`) run Python workers with this interpreter; on a
+    cluster, the executors need this project installed in their Python (see the README).
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as e:
+        raise SparkUnavailable() from e
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    if master.startswith("local"):
+        # Spark starts its Python workers with PYSPARK_PYTHON (else `python3` on the path,
+        # which lacks this project's packages): in local mode, this interpreter.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+class SparkEngine:
+    """Resolution's rules per coarse component on Spark.
+
+    Args:
+        session: The Spark session to run on (`spark_session`); the engine does not stop it.
+        bucket_records: About how many records one bucket (one call of the rules on an
+            executor) holds; a coarse component is never split, however large.
+    """
+
+    name = "spark"
+
+    def __init__(self, session: SparkSession, *, bucket_records: int = 50_000) -> None:
+        self.spark = session
+        self.bucket_records = max(1, bucket_records)
+        self.rounds = 0
+        """Label-propagation rounds the last resolution took."""
+        self.phases: dict[str, float] = {}
+
+    def resolve(self, rules: ComponentRules, data: ResolutionInput) -> Resolution:
+        """The components of `data.records` under `rules`, as `rules.resolve(data)` gives."""
+        from pyspark.sql import functions as F
+
+        t0 = time.perf_counter()
+        spark = self.spark
+        items = spark.createDataFrame(_items(data), schema=_ITEMS_SCHEMA)
+        items = items.repartition(spark.sparkContext.defaultParallelism).cache()
+        generic = spark.sparkContext.broadcast(dict(data.generic))
+        shared = spark.sparkContext.broadcast(frozenset(data.shared))
+        rules_b = spark.sparkContext.broadcast(rules)
+
+        pairs = items.where(F.col("kind") == _IDENTIFIER).select("a", "b", "bi")
+        carriers = pairs.groupBy("b", "bi").agg(F.count("*").alias("carriers"))
+
+        def joinable(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+            found, gen, sh = rules_b.value, generic.value, shared.value
+            for frame in frames:
+                keys = frame["b"].tolist()
+                ok = found.may_join(keys, gen)
+                yield frame[[o and k not in sh for k, o in zip(keys, ok, strict=True)]][["bi"]]
+
+        linking = carriers.select("b", "bi").mapInPandas(joinable, schema="bi long")
+        # Records and keys are nodes numbered on the driver (`_items`): ints join fastest.
+        edges = (
+            items.where(F.col("kind") == _IDENTIFIER)
+            .join(F.broadcast(linking), "bi")
+            .select(F.col("ai").alias("src"), F.col("bi").alias("dst"))
+            .unionByName(
+                items.where(F.col("kind").isin(*_LINK_KINDS)).select(
+                    F.col("ai").alias("src"), F.col("bi").alias("dst")
+                )
+            )
+        )
+        labels = self._coarse_labels(edges)
+        self.phases["coarse"] = time.perf_counter() - t0
+
+        n_records = len(data.records)
+        buckets = max(1, math.ceil(n_records / self.bucket_records))
+        buckets = max(buckets, min(spark.sparkContext.defaultParallelism, n_records or 1))
+        # Every item goes with its first record's coarse component; a link's two records
+        # share one, and an identifier pair carries the key's global carrier count.
+        tagged = (
+            items.join(labels.withColumnRenamed("node", "ai"), "ai", "left")
+            .join(
+                carriers.select("bi", "carriers").withColumn("kind", F.lit(_IDENTIFIER)),
+                ["bi", "kind"],
+                "left",
+            )
+            .select(
+                F.pmod(F.xxhash64(F.coalesce(F.col("label"), F.col("ai"))), F.lit(buckets)).alias(
+                    "bucket"
+                ),
+                "kind",
+                "a",
+                "b",
+                F.when(F.col("kind") == _IDENTIFIER, F.col("carriers"))
+                .otherwise(F.col("p"))
+                .alias("p"),
+                "facts",
+            )
+        )
+        extra = tuple(data.extra)
+
+        def resolve_bucket(frame: pd.DataFrame) -> pd.DataFrame:
+            part = _part(frame, extra, generic.value, shared.value)
+            resolution = rules_b.value.resolve(part)
+            return pd.DataFrame(
+                {
+                    "bucket": [int(frame["bucket"].iloc[0])],
+                    "resolution": [pickle.dumps(resolution, protocol=pickle.HIGHEST_PROTOCOL)],
+                }
+            )
+
+        t1 = time.perf_counter()
+        rows = tagged.groupBy("bucket").applyInPandas(resolve_bucket, schema=_RESULT_SCHEMA)
+        parts = [pickle.loads(r["resolution"]) for r in rows.toLocalIterator()]
+        self.phases["rules"] = time.perf_counter() - t1
+        items.unpersist()
+        for b in (generic, shared, rules_b):
+            b.destroy()
+        resolution = combine(parts)
+        log.info(
+            "spark engine: %d records in %d buckets, %d label rounds",
+            n_records,
+            buckets,
+            self.rounds,
+        )
+        return resolution
+
+    def _coarse_labels(self, edges: DataFrame) -> DataFrame:
+        """(node, label): each node of `edges` labelled with a node of its connected
+        component, the same for all of them, by min-label propagation with pointer jumping
+        (a node's label is a node of its component, so the label's own label will do too).
+        One Spark job per round, and a cheap count of the nodes it changed."""
+        from pyspark.sql import functions as F
+
+        both = (
+            edges.unionByName(edges.select(F.col("dst").alias("src"), F.col("src").alias("dst")))
+            .where(F.col("src") != F.col("dst"))
+            .distinct()
+            .localCheckpoint()
+        )
+        labels = (
+            both.groupBy("src")
+            .agg(F.min("dst").alias("least"))
+            .select(F.col("src").alias("node"), F.least("src", "least").alias("label"))
+            .localCheckpoint()
+        )
+        self.rounds = 0
+        while True:
+            self.rounds += 1
+            if self.rounds > MAX_ROUNDS:
+                raise LabelsDidNotSettle(MAX_ROUNDS)
+            seen = (
+                both.join(labels.withColumnRenamed("node", "dst"), "dst")
+                .groupBy(F.col("src").alias("node"))
+                .agg(F.min("label").alias("seen"))
+            )
+            jumped = labels.join(
+                labels.select(F.col("node").alias("label"), F.col("label").alias("jump")),
+                "label",
+                "left",
+            )
+            updated = (
+                jumped.join(seen, "node", "left")
+                .select(
+                    "node",
+                    F.least(
+                        "label", F.coalesce("jump", "label"), F.coalesce("seen", "label")
+                    ).alias("new"),
+                    "label",
+                )
+                .select(
+                    "node",
+                    F.col("new").alias("label"),
+                    (F.col("new") != F.col("label")).alias("moved"),
+                )
+                .localCheckpoint()
+            )
+            labels = updated.select("node", "label")
+            if not updated.where("moved").limit(1).count():
+                return labels
+
+
+def _items(data: ResolutionInput) -> pd.DataFrame:
+    """The input as one frame of (kind, a, b, p, facts) rows: a record with its facts
+    pickled, an identifier pair, or a link of one of `_LINK_KINDS`."""
+    facts = data.facts
+    records = list(data.records)
+    frames: list[pd.DataFrame] = [
+        pd.DataFrame(
+            {
+                "kind": _RECORD,
+                "a": records,
+                "b": None,
+                "p": None,
+                "facts": [
+                    pickle.dumps(tuple(f[n] for n in _FACT_FIELDS))
+                    if (f := facts.get(r)) is not None
+                    else None
+                    for r in records
+                ],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "kind": _IDENTIFIER,
+                "a": [r for r, _ in data.pairs],
+                "b": [k for _, k in data.pairs],
+                "p": None,
+                "facts": None,
+            }
+        ),
+    ]
+    probability = data.probability
+    for kind, links in (
+        (_MATCH, data.accepted),
+        (_STRONG, data.strong),
+        (_REJECTED, data.rejected),
+        (_FORCED, data.forced),
+    ):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "a": [a for a, _ in links],
+                    "b": [b for _, b in links],
+                    "p": [
+                        probability.get((a, b), probability.get((b, a))) if kind == _MATCH else None
+                        for a, b in links
+                    ],
+                    "facts": None,
+                }
+            )
+        )
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    # Nodes numbered: records (and any rid a link names) first, then identifier keys.
+    is_pair = (out["kind"] == _IDENTIFIER).to_numpy()
+    is_link = out["kind"].isin(_LINK_KINDS).to_numpy()
+    rids = pd.Index(pd.unique(pd.concat([out["a"], out["b"][is_link]], ignore_index=True)))
+    keys = pd.Index(pd.unique(out["b"][is_pair]))
+    out["ai"] = rids.get_indexer(out["a"])
+    bi = np.full(len(out), -1, dtype=np.int64)
+    bi[is_link] = rids.get_indexer(out["b"][is_link])
+    bi[is_pair] = len(rids) + keys.get_indexer(out["b"][is_pair])
+    out["bi"] = bi
+    return out.astype({"p": "float64"})[["kind", "a", "b", "ai", "bi", "p", "facts"]]
+
+
+def _part(
+    frame: pd.DataFrame,
+    extra: tuple[str, ...],
+    generic: Mapping[str, str],
+    shared: frozenset[str],
+) -> ResolutionInput:
+    """The closed input of one bucket, from its items."""
+    by_kind: dict[str, pd.DataFrame] = dict(iter(frame.groupby("kind", sort=False)))
+    empty = frame.iloc[0:0]
+
+    def rows(kind: str) -> pd.DataFrame:
+        return by_kind.get(kind, empty)
+
+    records = rows(_RECORD)
+    facts: dict[str, dict[str, Any]] = {}
+    for rid, blob in zip(records["a"].tolist(), records["facts"].tolist(), strict=True):
+        if blob is not None:
+            facts[rid] = dict(zip(_FACT_FIELDS, pickle.loads(blob), strict=True))
+    identifiers = rows(_IDENTIFIER)
+    pairs = list(zip(identifiers["a"].tolist(), identifiers["b"].tolist(), strict=True))
+    here = identifiers.groupby("b").size()
+    total = identifiers.groupby("b")["p"].first()
+    elsewhere = set(total.index[(total > here).to_numpy()].tolist())
+
+    def links(kind: str) -> list[tuple[str, str]]:
+        found = rows(kind)
+        return list(zip(found["a"].tolist(), found["b"].tolist(), strict=True))
+
+    matches = rows(_MATCH)
+    probability = {
+        (a, b): float(p)
+        for a, b, p in zip(matches["a"], matches["b"], matches["p"], strict=True)
+        if not pd.isna(p)
+    }
+    return ResolutionInput(
+        records=records["a"].tolist(),
+        pairs=pairs,
+        facts=facts,
+        extra=extra,
+        accepted=links(_MATCH),
+        rejected=links(_REJECTED),
+        strong=links(_STRONG),
+        probability=probability,
+        forced=links(_FORCED),
+        shared=shared,
+        generic=generic,
+        carried_elsewhere=elsewhere,
+    )
