@@ -43,7 +43,7 @@ import pickle
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -133,13 +133,25 @@ class SparkEngine:
         session: The Spark session to run on (`spark_session`); the engine does not stop it.
         bucket_records: About how many records one bucket (one call of the rules on an
             executor) holds; a coarse component is never split, however large.
+        coarse: How coarse components are found. "driver": Spark selects the edges that
+            can join records, as pairs of integers, and the driver labels their connected
+            components with scipy (16 bytes an edge: 40M edges take 640 MB). "spark":
+            min-label propagation in Spark DataFrames, for edge lists no driver holds, at
+            the cost of a Spark job per round (rounds grow with the longest chain).
     """
 
     name = "spark"
 
-    def __init__(self, session: SparkSession, *, bucket_records: int = 50_000) -> None:
+    def __init__(
+        self,
+        session: SparkSession,
+        *,
+        bucket_records: int = 50_000,
+        coarse: Literal["driver", "spark"] = "driver",
+    ) -> None:
         self.spark = session
         self.bucket_records = max(1, bucket_records)
+        self.coarse = coarse
         self.rounds = 0
         """Label-propagation rounds the last resolution took."""
         self.phases: dict[str, float] = {}
@@ -150,7 +162,9 @@ class SparkEngine:
 
         t0 = time.perf_counter()
         spark = self.spark
-        items = spark.createDataFrame(_items(data), schema=_ITEMS_SCHEMA)
+        frame, nodes = _items(data)
+        items = spark.createDataFrame(frame, schema=_ITEMS_SCHEMA)
+        del frame
         items = items.repartition(spark.sparkContext.defaultParallelism).cache()
         generic = spark.sparkContext.broadcast(dict(data.generic))
         shared = spark.sparkContext.broadcast(frozenset(data.shared))
@@ -178,7 +192,10 @@ class SparkEngine:
                 )
             )
         )
-        labels = self._coarse_labels(edges)
+        if self.coarse == "spark":
+            labels = self._coarse_labels(edges)
+        else:
+            labels = self._coarse_labels_on_driver(edges, nodes)
         self.phases["coarse"] = time.perf_counter() - t0
 
         n_records = len(data.records)
@@ -233,6 +250,25 @@ class SparkEngine:
             self.rounds,
         )
         return resolution
+
+    def _coarse_labels_on_driver(self, edges: DataFrame, nodes: int) -> DataFrame:
+        """(node, label) of the record nodes: the connected components of `edges`, found
+        by scipy on the driver from the edges Spark selected (integers through Arrow)."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        self.rounds = 0
+        found: pd.DataFrame = edges.toPandas()
+        src = found["src"].to_numpy(dtype=np.int64)
+        dst = found["dst"].to_numpy(dtype=np.int64)
+        del found
+        graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(nodes, nodes))
+        _, labels = connected_components(graph.tocsr(), directed=False)
+        del graph, src, dst
+        frame = pd.DataFrame(
+            {"node": np.arange(nodes, dtype=np.int64), "label": labels.astype(np.int64)}
+        )
+        return self.spark.createDataFrame(frame, schema="node long, label long")
 
     def _coarse_labels(self, edges: DataFrame) -> DataFrame:
         """(node, label): each node of `edges` labelled with a node of its connected
@@ -289,35 +325,19 @@ class SparkEngine:
                 return labels
 
 
-def _items(data: ResolutionInput) -> pd.DataFrame:
-    """The input as one frame of (kind, a, b, p, facts) rows: a record with its facts
-    pickled, an identifier pair, or a link of one of `_LINK_KINDS`."""
+def _items(data: ResolutionInput) -> tuple[pd.DataFrame, int]:
+    """The input as one frame of (kind, a, b, ai, bi, p, facts) rows: a record with its
+    facts pickled, an identifier pair, or a link of one of `_LINK_KINDS`; `ai` and `bi`
+    number their nodes (records first, then identifier keys). And how many nodes."""
     facts = data.facts
     records = list(data.records)
-    frames: list[pd.DataFrame] = [
-        pd.DataFrame(
-            {
-                "kind": _RECORD,
-                "a": records,
-                "b": None,
-                "p": None,
-                "facts": [
-                    pickle.dumps(tuple(f[n] for n in _FACT_FIELDS))
-                    if (f := facts.get(r)) is not None
-                    else None
-                    for r in records
-                ],
-            }
-        ),
-        pd.DataFrame(
-            {
-                "kind": _IDENTIFIER,
-                "a": [r for r, _ in data.pairs],
-                "b": [k for _, k in data.pairs],
-                "p": None,
-                "facts": None,
-            }
-        ),
+    blobs = [
+        pickle.dumps(tuple(f[n] for n in _FACT_FIELDS)) if (f := facts.get(r)) is not None else None
+        for r in records
+    ]
+    frames = [
+        _frame(_RECORD, records, [None] * len(records), facts=blobs),
+        _frame(_IDENTIFIER, [r for r, _ in data.pairs], [k for _, k in data.pairs]),
     ]
     probability = data.probability
     for kind, links in (
@@ -326,20 +346,10 @@ def _items(data: ResolutionInput) -> pd.DataFrame:
         (_REJECTED, data.rejected),
         (_FORCED, data.forced),
     ):
-        frames.append(
-            pd.DataFrame(
-                {
-                    "kind": kind,
-                    "a": [a for a, _ in links],
-                    "b": [b for _, b in links],
-                    "p": [
-                        probability.get((a, b), probability.get((b, a))) if kind == _MATCH else None
-                        for a, b in links
-                    ],
-                    "facts": None,
-                }
-            )
-        )
+        p = None
+        if kind == _MATCH:
+            p = [probability.get((a, b), probability.get((b, a))) for a, b in links]
+        frames.append(_frame(kind, [a for a, _ in links], [b for _, b in links], p))
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     # Nodes numbered: records (and any rid a link names) first, then identifier keys.
     is_pair = (out["kind"] == _IDENTIFIER).to_numpy()
@@ -351,7 +361,27 @@ def _items(data: ResolutionInput) -> pd.DataFrame:
     bi[is_link] = rids.get_indexer(out["b"][is_link])
     bi[is_pair] = len(rids) + keys.get_indexer(out["b"][is_pair])
     out["bi"] = bi
-    return out.astype({"p": "float64"})[["kind", "a", "b", "ai", "bi", "p", "facts"]]
+    columns = ["kind", "a", "b", "ai", "bi", "p", "facts"]
+    return out[columns], len(rids) + len(keys)
+
+
+def _frame(
+    kind: str,
+    a: list[str],
+    b: list[str | None],
+    p: list[float | None] | None = None,
+    facts: list[bytes | None] | None = None,
+) -> pd.DataFrame:
+    n = len(a)
+    return pd.DataFrame(
+        {
+            "kind": pd.Series([kind] * n, dtype=object),
+            "a": pd.Series(a, dtype=object),
+            "b": pd.Series(b, dtype=object),
+            "p": pd.Series(p if p is not None else [None] * n, dtype="float64"),
+            "facts": pd.Series(facts if facts is not None else [None] * n, dtype=object),
+        }
+    )
 
 
 def _part(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from pyspark.sql import SparkSession
@@ -60,15 +61,20 @@ def assert_same(local: Resolution, spark: Resolution) -> None:
     assert sorted(map(repr, spark.violations)) == sorted(map(repr, local.violations))
 
 
-def test_spark_resolves_random_inputs_as_the_local_engine(spark: SparkSession) -> None:
+@pytest.mark.parametrize("coarse", ["driver", "spark"])
+def test_spark_resolves_random_inputs_as_the_local_engine(
+    spark: SparkSession, coarse: Literal["driver", "spark"]
+) -> None:
     config = default_config()
     rules = ComponentRules(Protection.from_config(config), config, ("dob",))
     # Small buckets, so that several coarse components meet in one and buckets are many.
-    engine = SparkEngine(spark, bucket_records=40)
-    data = random_input(0, people=80)
+    engine = SparkEngine(spark, bucket_records=40, coarse=coarse)
+    data = random_input(0, people=60)
     local = rules.resolve(data)
     assert local.violations and any(s.reason == "apart" for s in local.skipped_matches)
     assert_same(local, engine.resolve(rules, data))
+    if coarse == "spark":
+        assert engine.rounds > 1
 
 
 async def test_spark_gives_the_local_partition_on_generated_data(
