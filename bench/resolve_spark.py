@@ -1,0 +1,153 @@
+"""Benchmark: full resolution with the local engine and with the Spark engine, side by side.
+
+On one generated data set (loaded like `bench.resolve`, customer sections only), after
+training: a full resolution with the local engine from scratch, then full resolutions with
+nothing changed, by the Spark engine and by the local one, so that both do the same work
+(read, scoring, components, no writes). For each: seconds per phase, the engine's own time
+(`components`), and whether the Spark engine left every record where the local one put it.
+Memory: peak RSS of this Python process, of Spark's JVM (driver and executors in local
+mode) and of Spark's Python workers, from /proc (`VmHWM`).
+
+Scoring (Splink on DuckDB), the graph reads and the writes run in this process for both
+engines; only the components and the rules run on Spark (see `matching.spark_engine`).
+
+    python -m bench.resolve_spark --customers 20000 --spark-master 'local[2]'
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.resolve import load, load_avg, peak_rss_mb, split_esp
+from core.settings import Settings
+from generator import generate
+from graph import resolve_repo
+from graph.client import GraphClient
+from matching.components import Resolution
+from matching.engine import LocalEngine, ResolveEngine
+from matching.linking import ProbabilisticLinker
+from matching.resolve import Resolver, ResolveReport
+
+
+class Timed:
+    """Times the engine it wraps."""
+
+    def __init__(self, engine: ResolveEngine) -> None:
+        self.engine, self.name, self.seconds = engine, engine.name, 0.0
+
+    def resolve(self, rules: Any, data: Any) -> Resolution:
+        t0 = time.perf_counter()
+        try:
+            return self.engine.resolve(rules, data)
+        finally:
+            self.seconds = time.perf_counter() - t0
+
+
+def peak_kb(pid: int) -> int:
+    """Peak resident set (VmHWM) of a process, in kB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant of a process."""
+    out: list[int] = []
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        direct = [int(c) for t in tasks for c in (t / "children").read_text().split() if c.strip()]
+    except OSError:
+        return out
+    for c in direct:
+        out.append(c)
+        out.extend(children(c))
+    return out
+
+
+def report(title: str, rep: ResolveReport, engine: Timed) -> None:
+    print(
+        f"{title}: {rep.records:,} records -> {rep.components:,} profiles in "
+        f"{rep.seconds:.1f} s (engine {engine.seconds:.1f} s); moved {rep.moved_records:,}, "
+        f"{rep.created:,} created, {rep.merged:,} merges, {rep.split:,} splits [{load_avg()}]"
+    )
+    print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in rep.phases.items()))
+    print(f"  written: {rep.writes.describe(per_query=False)}")
+
+
+async def run(customers: int, data: Path, master: str, reuse: bool) -> None:
+    from matching.spark_engine import SparkEngine, spark_session
+
+    if not (data / "manifest.json").exists():
+        generate(data, customers=customers, seed=42)
+    first, _ = split_esp(data, 1_000, 0)
+    settings = Settings()
+    graph = GraphClient.from_settings(settings)
+    try:
+        await graph.verify()
+        if not reuse:
+            await load(graph, data, first, 1_000, 0, False)
+        models = data.parent / f"{data.name}-models"
+        shutil.rmtree(models, ignore_errors=True)
+        linker = ProbabilisticLinker(graph, models)
+        t0 = time.perf_counter()
+        await linker.train()
+        print(f"trained in {time.perf_counter() - t0:.1f} s [{load_avg()}]")
+
+        local = Timed(LocalEngine())
+        rep = await Resolver(graph, linker=linker, engine=local).resolve(full=True)
+        report("local engine, from scratch", rep, local)
+        before = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
+        print(f"  peak RSS of this process so far: {peak_rss_mb():,.0f} MB")
+
+        t0 = time.perf_counter()
+        session = spark_session(
+            master,
+            shuffle_partitions=settings.spark_shuffle_partitions,
+            conf={"spark.ui.enabled": "false", **settings.spark_conf},
+        )
+        jvm = session.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
+        print(f"Spark {session.version} at {master} started in {time.perf_counter() - t0:.1f} s")
+        try:
+            for n in (1, 2):
+                spark = Timed(SparkEngine(session, bucket_records=settings.spark_bucket_records))
+                rep = await Resolver(graph, linker=linker, engine=spark).resolve(full=True)
+                report(f"spark engine, nothing changed (run {n})", rep, spark)
+                print(f"  spark phases: {spark.engine.phases}")  # type: ignore[attr-defined]
+            after = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
+            print(f"  every record where the local engine put it: {after == before}")
+            workers = sum(peak_kb(p) for p in children(jvm)) / 1024
+            print(
+                f"  peak RSS: JVM {peak_kb(jvm) / 1024:,.0f} MB, Python workers (alive, summed) "
+                f"{workers:,.0f} MB"
+            )
+        finally:
+            session.stop()
+        rep = await Resolver(graph, linker=linker, engine=local).resolve(full=True)
+        report("local engine, nothing changed", rep, local)
+        print(f"peak RSS of this process: {peak_rss_mb():,.0f} MB [{load_avg()}]")
+    finally:
+        await graph.close()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--customers", type=int, default=20_000)
+    p.add_argument("--data", type=Path, default=None)
+    p.add_argument("--spark-master", default="local[2]")
+    p.add_argument("--reuse", action="store_true", help="Keep the graph an earlier run loaded.")
+    a = p.parse_args()
+    data = a.data or Path(f"var/bench/data-{a.customers}")
+    asyncio.run(run(a.customers, data, a.spark_master, a.reuse))
+
+
+if __name__ == "__main__":
+    main()
