@@ -36,12 +36,12 @@ def resolve(
     engine: str | None = typer.Option(
         None,
         "--engine",
-        help="Where the rules run: local (this process) or spark. [default: RESOLVE_ENGINE]",
+        help="Where the rules run: local (this process) or spark (default: RESOLVE_ENGINE).",
     ),
     spark_master: str | None = typer.Option(
         None,
         "--spark-master",
-        help="With --engine spark: local[*], spark://host:7077, yarn... [default: SPARK_MASTER]",
+        help="With --engine spark: its master, spark://host:7077, yarn... (default: SPARK_MASTER).",
     ),
 ) -> None:
     """Resolve records into golden profiles (incremental unless --full)."""

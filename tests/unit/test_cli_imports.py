@@ -32,6 +32,8 @@ HEAVY = (
     "pydantic_settings",
     "phonenumbers",
     "pycountry",
+    "pyspark",
+    "py4j",
 )
 """Top-level packages no help text needs."""
 

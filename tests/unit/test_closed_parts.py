@@ -3,6 +3,7 @@ records at once: the reasoning the Spark engine rests on, checked without Spark.
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter, defaultdict
 
 import pytest
@@ -118,3 +119,25 @@ def test_the_inputs_split_households() -> None:
 
     assert households
     assert split_households(data.pairs, households, name_of) != list(data.pairs)
+
+
+def test_the_rules_travel_by_pickle_and_resolve_alike() -> None:
+    """An engine ships the rules to its executors by pickle: the checks compiled again
+    there decide as here."""
+    data = random_input(3)
+    shipped = pickle.loads(pickle.dumps(RULES))
+    assert shipped.personal == RULES.personal
+    same(shipped.resolve(data), RULES.resolve(data))
+
+
+def test_may_join_keeps_households_and_drops_what_never_links() -> None:
+    generic = {"phone:+61300000001": "household:different_people", "email:info@x.com": "generic"}
+    keys = [
+        "email:a@b.com",
+        "email:noemail@x.com",
+        "email:info@x.com",
+        "phone:+61300000001",
+        "ip_address:10.0.0.1",
+        "unknown_type:1",
+    ]
+    assert RULES.may_join(keys, generic) == [True, False, False, True, False, False]
