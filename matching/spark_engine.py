@@ -160,9 +160,11 @@ class SparkEngine:
         """The components of `data.records` under `rules`, as `rules.resolve(data)` gives."""
         from pyspark.sql import functions as F
 
+        if not data.records:
+            return rules.resolve(data)
         t0 = time.perf_counter()
         spark = self.spark
-        frame, nodes = _items(data)
+        frame, nodes, record_nodes = _items(data)
         items = spark.createDataFrame(frame, schema=_ITEMS_SCHEMA)
         del frame
         items = items.repartition(spark.sparkContext.defaultParallelism).cache()
@@ -195,7 +197,7 @@ class SparkEngine:
         if self.coarse == "spark":
             labels = self._coarse_labels(edges)
         else:
-            labels = self._coarse_labels_on_driver(edges, nodes)
+            labels = self._coarse_labels_on_driver(edges, nodes, record_nodes)
         self.phases["coarse"] = time.perf_counter() - t0
 
         n_records = len(data.records)
@@ -251,9 +253,10 @@ class SparkEngine:
         )
         return resolution
 
-    def _coarse_labels_on_driver(self, edges: DataFrame, nodes: int) -> DataFrame:
-        """(node, label) of the record nodes: the connected components of `edges`, found
-        by scipy on the driver from the edges Spark selected (integers through Arrow)."""
+    def _coarse_labels_on_driver(self, edges: DataFrame, nodes: int, records: int) -> DataFrame:
+        """(node, label) of the record nodes (the first `records` of `nodes`): the connected
+        components of `edges`, found by scipy on the driver from the edges Spark selected
+        (integers through Arrow)."""
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 
@@ -266,7 +269,7 @@ class SparkEngine:
         _, labels = connected_components(graph.tocsr(), directed=False)
         del graph, src, dst
         frame = pd.DataFrame(
-            {"node": np.arange(nodes, dtype=np.int64), "label": labels.astype(np.int64)}
+            {"node": np.arange(records, dtype=np.int64), "label": labels[:records].astype(np.int64)}
         )
         return self.spark.createDataFrame(frame, schema="node long, label long")
 
@@ -325,10 +328,11 @@ class SparkEngine:
                 return labels
 
 
-def _items(data: ResolutionInput) -> tuple[pd.DataFrame, int]:
+def _items(data: ResolutionInput) -> tuple[pd.DataFrame, int, int]:
     """The input as one frame of (kind, a, b, ai, bi, p, facts) rows: a record with its
     facts pickled, an identifier pair, or a link of one of `_LINK_KINDS`; `ai` and `bi`
-    number their nodes (records first, then identifier keys). And how many nodes."""
+    number their nodes (records first, then identifier keys). And how many nodes there
+    are, and how many of them are records."""
     facts = data.facts
     records = list(data.records)
     blobs = [
@@ -362,7 +366,7 @@ def _items(data: ResolutionInput) -> tuple[pd.DataFrame, int]:
     bi[is_pair] = len(rids) + keys.get_indexer(out["b"][is_pair])
     out["bi"] = bi
     columns = ["kind", "a", "b", "ai", "bi", "p", "facts"]
-    return out[columns], len(rids) + len(keys)
+    return out[columns], len(rids) + len(keys), len(rids)
 
 
 def _frame(
