@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 from collections import Counter, defaultdict
+from typing import Any
 
 import pytest
 from scipy.sparse import coo_matrix
@@ -37,7 +38,7 @@ def coarse_parts(data: ResolutionInput, *, elsewhere: bool = True) -> list[Resol
     _, labels = connected_components(graph.tocsr(), directed=False)
     part_of = {r: int(labels[i]) for r, i in index.items()}
     carriers = Counter(k for _, k in data.pairs)
-    grouped: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    grouped: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for r in data.records:
         grouped[part_of[r]]["records"].append(r)
     for r, k in data.pairs:
