@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cli.resolve_cmd import model_dir
-from cli.runtime import console, with_graph
+from cli.runtime import command_group, console, with_graph
 from matching.errors import MatchingError
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matching.explain import Explanation, ProfileFormation
     from matching.pair_score import PairScore
 
-override_app = typer.Typer(help="Operators' overrides of identity resolution.")
+override_app = command_group(help="Operators' overrides of identity resolution.")
 
 
 def explain(
