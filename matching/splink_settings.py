@@ -33,6 +33,10 @@ disagree:
   no recall on the benchmark: large postcodes times common given names.)
 * `address`: same address and postcode: everything else changed but the home.
 * `name_swapped`: given/family of one record equal family/given of the other.
+* `dob_postcode`: date of birth + postcode: both names changed or mistyped (a married
+  name with a given-name typo, a missing given name and a family-name typo) at one place.
+* `dob_swapped1`: date of birth + the first letter of the given name equal to the first
+  letter of the other record's family name: names swapped on entry and mistyped too.
 
 Hub values are capped: a key value shared by more than `max_block_size` records (test
 data such as `test@test.com` or `+61400000000`, or "john smith") is dropped *for that
@@ -44,16 +48,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from splink import ColumnExpression, SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
 from splink.blocking_rule_library import CustomRule
-
-if TYPE_CHECKING:
-    from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 __all__ = [
     "BK_PREFIX",
@@ -92,6 +94,7 @@ ComparisonKind = Literal[
     "exact",
     "jaro_winkler",
     "levenshtein",
+    "damerau_levenshtein",
     "date",
     "name",
     "email",
@@ -104,6 +107,7 @@ ComparisonKind = Literal[
 _DEFAULT_THRESHOLDS: Final[dict[str, tuple[float, ...]]] = {
     "jaro_winkler": (0.92, 0.8),
     "levenshtein": (1, 2),
+    "damerau_levenshtein": (1, 2),
     "name": (0.92, 0.88, 0.7),
     "forename_surname": (0.92, 0.88),
     "address": (0.92,),
@@ -111,10 +115,12 @@ _DEFAULT_THRESHOLDS: Final[dict[str, tuple[float, ...]]] = {
     "postcode": (3, 2),
     "phone": (8,),
 }
-_INTEGER_KINDS: Final = frozenset({"levenshtein", "date", "postcode", "phone"})
+_INTEGER_KINDS: Final = frozenset(
+    {"levenshtein", "damerau_levenshtein", "date", "postcode", "phone"}
+)
 _SIMILARITY_KINDS: Final = frozenset({"jaro_winkler", "name", "forename_surname", "address"})
 _PAIRED_KINDS: Final = frozenset({"forename_surname", "address"})
-_PERSONAL_KINDS: Final = frozenset({"exact", "levenshtein", "jaro_winkler"})
+_PERSONAL_KINDS: Final = frozenset({"exact", "levenshtein", "damerau_levenshtein", "jaro_winkler"})
 
 
 def _identifier(value: str) -> str:
@@ -133,7 +139,9 @@ class ComparisonSpec(BaseModel):
             the street address.
         kind: The comparison family:
             `exact` (agree / disagree); `jaro_winkler`, `levenshtein` (string similarity
-            levels at `thresholds`); `name` (exact, then Jaro-Winkler levels);
+            levels at `thresholds`); `damerau_levenshtein` (edit-distance levels where a swap
+            of two adjacent characters, the commonest slip in keying a number, is one edit);
+            `name` (exact, then Jaro-Winkler levels);
             `date` (exact, one typo, day/month swapped, then within `thresholds` days);
             `email` (exact address, the same local part, a fuzzy address);
             `postcode` (exact, then equal first `thresholds` characters);
@@ -156,8 +164,8 @@ class ComparisonSpec(BaseModel):
             from `matching.names`) with the same family name, below the fuzzy levels.
         personal: The value belongs to one person and a household never shares it (a
             national id number, a membership number): exact agreement on it lets the
-            family rule yield (`matching.family_rule`). Only for `exact`, `levenshtein`
-            and `jaro_winkler`.
+            family rule yield (`matching.family_rule`). Only for `exact`, `levenshtein`,
+            `damerau_levenshtein` and `jaro_winkler`.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -451,6 +459,13 @@ def comparison_for(spec: ComparisonSpec) -> Any:
             cll.LevenshteinLevel(col, int(t)).configure(label_for_charts=f"Levenshtein <= {t:g}")
             for t in thresholds
         ]
+    elif spec.kind == "damerau_levenshtein":
+        levels += [
+            cll.DamerauLevenshteinLevel(col, int(t)).configure(
+                label_for_charts=f"Damerau-Levenshtein <= {t:g}"
+            )
+            for t in thresholds
+        ]
     elif spec.kind == "date":
         levels = _date_levels(col, thresholds)
         return _custom(spec, levels)
@@ -472,9 +487,37 @@ def comparison_for(spec: ComparisonSpec) -> Any:
     return _custom(spec, levels)
 
 
+SWAPPED_SIMILARITY: Final = 0.88
+"""Jaro-Winkler similarity each name must reach for the level "names swapped, with typos"."""
+
+
+class _SwappedNamesLevel(ComparisonLevelCreator):
+    """Given and family name swapped, each within a Jaro-Winkler similarity of the other
+    record's: "stephenson elizbeth" against "elizabeth stephenson". Splink's swapped level
+    asks for both names exactly; a name swapped on entry is often mistyped too."""
+
+    def __init__(
+        self, forename: str | ColumnExpression, surname: str | ColumnExpression, threshold: float
+    ) -> None:
+        self.forename = ColumnExpression.instantiate_if_str(forename)
+        self.surname = ColumnExpression.instantiate_if_str(surname)
+        self.threshold = threshold
+
+    def create_sql(self, sql_dialect: Any) -> str:
+        self.forename.sql_dialect = sql_dialect
+        self.surname.sql_dialect = sql_dialect
+        jw = sql_dialect.jaro_winkler_function_name
+        f, s, t = self.forename, self.surname, float(self.threshold)
+        return f"{jw}({f.name_l}, {s.name_r}) >= {t} and {jw}({s.name_l}, {f.name_r}) >= {t}"
+
+    def create_label_for_charts(self) -> str:
+        return f"Names swapped, Jaro-Winkler >= {self.threshold}"
+
+
 class _ForenameSurname(cl.ForenameSurnameComparison):
     """Splink's `ForenameSurnameComparison` (swapped-names level, TF on each name) with
-    short level labels for the evidence JSON, and optionally a nickname level."""
+    short level labels for the evidence JSON, a level for names swapped with typos, and
+    optionally a nickname level."""
 
     def __init__(self, *args: Any, nickname_roots_col_name: str | None = None, **kw: Any) -> None:
         self.nickname_roots_col_name = nickname_roots_col_name
@@ -494,6 +537,15 @@ class _ForenameSurname(cl.ForenameSurnameComparison):
         out = [
             lvl.configure(label_for_charts=label) for lvl, label in zip(levels, labels, strict=True)
         ]
+        # After the fuzzy levels: a pair whose names agree in place, with typos, is that.
+        out.insert(
+            len(out) - 3,
+            _SwappedNamesLevel(
+                self.col_expressions["forename"],
+                self.col_expressions["surname"],
+                SWAPPED_SIMILARITY,
+            ),
+        )
         if self.nickname_roots_col_name is not None:
             roots = self.nickname_roots_col_name
             surname = self.col_expressions["surname"]
@@ -545,6 +597,14 @@ def _address_levels(
             for t in thresholds
         ],
         cll.ExactMatchLevel(address).configure(label_for_charts="Same address, other postcode"),
+        # A postcode keyed with one digit wrong or two swapped ("2067" / "2076") under a
+        # similar address: the same home, not merely the same first postcode digits.
+        *[
+            cll.And(
+                cll.JaroWinklerLevel(address, t), cll.DamerauLevenshteinLevel(postcode, 1)
+            ).configure(label_for_charts=f"Address Jaro-Winkler >= {t}, postcode one edit")
+            for t in thresholds
+        ],
         postcode_only,
         cll.ExactMatchLevel(postcode).configure(label_for_charts="Same postcode, other address"),
         cll.ExactMatchLevel(ColumnExpression(postcode).substr(1, 3)).configure(
@@ -760,6 +820,12 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
             name="name_swapped",
             parts=(_part("given_name"), _part("family_name")),
             cross_parts=(_part("family_name"), _part("given_name")),
+        ),
+        BlockingRuleSpec(name="dob_postcode", parts=(_part("dob"), _part("postcode"))),
+        BlockingRuleSpec(
+            name="dob_swapped1",
+            parts=(KeyPart(column="dob"), KeyPart(column="given_name", first=1)),
+            cross_parts=(KeyPart(column="dob"), KeyPart(column="family_name", first=1)),
         ),
     )
     return MatchingSpec(
