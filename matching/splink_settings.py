@@ -34,7 +34,9 @@ disagree:
 * `address`: same address and postcode: everything else changed but the home.
 * `name_swapped`: given/family of one record equal family/given of the other.
 * `dob_postcode`: date of birth + postcode: both names changed or mistyped (a married
-  name with a given-name typo, a missing given name and a family-name typo) at one place.
+  name with a given-name typo, a missing given name and a family-name typo) at one place;
+  only records that carry a name (placeholders blanked): nameless junk at a placeholder
+  birth date is no person.
 * `dob_swapped1`: date of birth + the first letter of the given name equal to the first
   letter of the other record's family name: names swapped on entry and mistyped too.
 
@@ -147,11 +149,12 @@ class ComparisonSpec(BaseModel):
             `postcode` (exact, then equal first `thresholds` characters);
             `phone` (exact, then equal last `thresholds` digits);
             `forename_surname` (Splink's `ForenameSurnameComparison`: both exact, swapped,
-            both fuzzy, [nickname with the same surname,] surname only, forename only);
+            both fuzzy, swapped with typos, [nickname with the same surname,] surname
+            only, forename only);
             `address` (address and postcode together, because one implies the other:
             same address and postcode, similar address and same postcode, same address
-            only, same postcode with an address missing, same postcode only, same first
-            3 postcode characters).
+            only, similar address and a postcode one edit away, same postcode with an
+            address missing, same postcode only, same first 3 postcode characters).
         thresholds: Level thresholds, most similar first; `None` uses the kind's default.
         term_frequency: Adjust the exact-match level by how common the value is, so two
             records agreeing on "smith" count for less than two agreeing on "zbigniew".
@@ -259,7 +262,8 @@ class BlockingRuleSpec(BaseModel):
     The key is the `parts` joined with "|", or NULL when any part is missing (a missing
     value never blocks two records together). With `cross_parts`, the left record's key
     built from `parts` must equal the right record's key built from `cross_parts`, which
-    expresses "given/family swapped" as an equi-join.
+    expresses "given/family swapped" as an equi-join. With `named`, a record with neither a
+    given nor a family name (or only placeholders, which matching blanks) has no key.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -267,6 +271,7 @@ class BlockingRuleSpec(BaseModel):
     name: str
     parts: tuple[KeyPart, ...] = Field(min_length=1)
     cross_parts: tuple[KeyPart, ...] | None = None
+    named: bool = False
 
     @field_validator("name")
     @classmethod
@@ -294,12 +299,18 @@ class BlockingRuleSpec(BaseModel):
         return f"l.{self.key_column} = r.{right}"
 
 
-def _key_sql(parts: Sequence[KeyPart]) -> str:
+NAME_COLUMNS: Final = ("given_name", "family_name")
+"""The columns a `named` blocking rule asks one of."""
+
+
+def _key_sql(parts: Sequence[KeyPart], named: bool = False) -> str:
     exprs = [p.sql() for p in parts]
-    if len(exprs) == 1:
-        return exprs[0]
     # `||` yields NULL when any operand is NULL: exactly "no key without every part".
-    return " || '|' || ".join(exprs)
+    key = exprs[0] if len(exprs) == 1 else " || '|' || ".join(exprs)
+    if not named:
+        return key
+    present = " or ".join(f"{KeyPart(column=c).sql()} is not null" for c in NAME_COLUMNS)
+    return f"case when {present} then {key} end"
 
 
 class MatchingSpec(BaseModel):
@@ -665,9 +676,9 @@ def derived_columns(spec: MatchingSpec) -> dict[str, str]:
     for c in spec.comparisons:
         out.update(_helper_columns(c))
     for rule in spec.all_blocking_rules:
-        out[rule.key_column] = _key_sql(rule.parts)
+        out[rule.key_column] = _key_sql(rule.parts, rule.named)
         if rule.cross_parts is not None and rule.cross_key_column is not None:
-            out[rule.cross_key_column] = _key_sql(rule.cross_parts)
+            out[rule.cross_key_column] = _key_sql(rule.cross_parts, rule.named)
     return out
 
 
@@ -678,6 +689,8 @@ def required_input_columns(spec: MatchingSpec) -> tuple[str, ...]:
         cols.extend(c.input_columns)
     for rule in spec.all_blocking_rules:
         cols.extend(p.column for p in (*rule.parts, *(rule.cross_parts or ())))
+        if rule.named:
+            cols.extend(NAME_COLUMNS)
     for group in (*spec.em_blocks, *spec.deterministic_rules):
         cols.extend(group)
     return tuple(dict.fromkeys(cols))
@@ -763,15 +776,17 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
     Comparisons, each meant as an independent piece of evidence, so correlated
     attributes are folded together or left out:
 
-    * given + family name: `ForenameSurnameComparison`, which scores swapped names and a
-      surname-only agreement (nicknames, typos in the given name); term-frequency
-      adjusted on the full name and on each name alone.
+    * given + family name: `ForenameSurnameComparison`, which scores swapped names (also
+      with typos: Jaro-Winkler >= 0.88 each way) and a surname-only agreement (nicknames,
+      typos in the given name); term-frequency adjusted on the full name and on each name
+      alone.
     * dob: exact, one typo, day/month swapped, within 31 / 366 / 3653 days.
     * address + postcode, one comparison: same address and postcode (TF-adjusted:
-      apartment blocks), similar address in the same postcode, same postcode with an
-      address missing (TF-adjusted on the postcode at half weight: a big suburb's
-      postcode is weak evidence for a till card), same postcode only, same first 3
-      postcode digits.
+      apartment blocks), similar address in the same postcode, same address in another
+      postcode, similar address with the postcode one edit away (a digit mistyped or two
+      swapped), same postcode with an address missing (TF-adjusted on the postcode at
+      half weight: a big suburb's postcode is weak evidence for a till card), same
+      postcode only, same first 3 postcode digits.
     * email: exact (TF-adjusted), same local part, Jaro-Winkler >= 0.88 on the address
       (no fuzzy level on the local part alone: local parts repeat the name).
     * phone: exact (TF-adjusted: shared landlines), same last 8 digits.
@@ -821,7 +836,9 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
             parts=(_part("given_name"), _part("family_name")),
             cross_parts=(_part("family_name"), _part("given_name")),
         ),
-        BlockingRuleSpec(name="dob_postcode", parts=(_part("dob"), _part("postcode"))),
+        # Named: two records with no name and one (placeholder) birth date in one postcode
+        # ("Test Test", 1900-01-01) are junk, not a person whose names changed.
+        BlockingRuleSpec(name="dob_postcode", parts=(_part("dob"), _part("postcode")), named=True),
         BlockingRuleSpec(
             name="dob_swapped1",
             parts=(KeyPart(column="dob"), KeyPart(column="given_name", first=1)),

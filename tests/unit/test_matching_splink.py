@@ -871,6 +871,10 @@ def test_a_pair_with_one_date_of_birth_and_postcode_is_proposed(
         {**base, "unique_id": "x:b", "family_name": "wilksn", "address": "beaumont cl"},
     ]
     assert set(_levels(model, records, "dob")) == {"x:b"}
+    # Records naming nobody (placeholders are blanked before scoring) at one birth date and
+    # postcode are junk ("Test Test", 1900-01-01): not proposed.
+    junk = [{**base, "unique_id": f"x:junk{i}", "dob": "1900-01-01"} for i in range(2)]
+    assert _levels(model, junk, "dob") == {}
 
 
 def test_damerau_levenshtein_counts_a_swap_as_one_edit() -> None:
