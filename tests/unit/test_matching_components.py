@@ -319,6 +319,47 @@ def test_records_kept_apart_still_join_through_an_identifier_or_a_forced_link() 
     assert len(result.components) == 1
 
 
+def test_a_household_phone_joins_each_members_records_but_not_the_members() -> None:
+    # Oliver's two accounts and his twin Harry's till receipt (no name) carry the family's
+    # landline; the receipt also carries Harry's email, which his web account has.
+    data = (
+        Data()
+        .record("c:o", "phone:+61295550172")
+        .record("c:o2", "phone:+61295550172")
+        .record("c:r", "phone:+61295550172", "email:harry@x.com")
+        .record("c:h", "email:harry@x.com")
+    )
+    assert len(data.resolve(apart=_twins).components) == 1  # the phone does not hold apart
+    result = data.resolve(apart=_twins, apart_types=("phone", "email"))
+    assert groups(result) == {frozenset({"c:o", "c:o2"}), frozenset({"c:r", "c:h"})}
+    # The email (higher priority) joined the receipt to Harry first; the phone gave way.
+    assert result.skipped_links == [
+        SkippedLink("c:r", "phone:+61295550172", "apart", "family rule: c:h / c:o")
+    ]
+
+
+def test_records_an_operator_rejected_are_not_joined_by_a_path_of_other_links() -> None:
+    data = Data().record("a:1").record("b:1", "email:b@x.com").record("c:1").record("d:1")
+    data.matches = [("a:1", "c:1"), ("c:1", "b:1"), ("d:1", "c:1")]
+    probability = {("a:1", "c:1"): 0.99, ("b:1", "c:1"): 0.97, ("c:1", "d:1"): 0.98}
+    result = data.resolve(rejected_matches=[("b:1", "a:1")], match_probability=probability)
+    # The weakest link of the path between the two gives way.
+    assert groups(result) == {frozenset({"a:1", "c:1", "d:1"}), frozenset({"b:1"})}
+    assert result.skipped_matches == [
+        SkippedMatch("b:1", "c:1", "apart", "rejected by an operator: a:1 / b:1")
+    ]
+    # Through an identifier of a type that holds apart, too; a forced link still joins.
+    data = Data().record("a:1", "email:s@x.com").record("b:1", "email:s@x.com")
+    assert len(data.resolve(rejected_matches=[("a:1", "b:1")]).components) == 1
+    result = data.resolve(rejected_matches=[("a:1", "b:1")], apart_types=("email",))
+    assert len(result.components) == 2
+    assert {(s.rid, s.reason) for s in result.skipped_links} == {("a:1", "apart"), ("b:1", "apart")}
+    forced = data.resolve(
+        rejected_matches=[("a:1", "b:1")], apart_types=("email",), forced_links=[("a:1", "b:1")]
+    )
+    assert len(forced.components) == 1
+
+
 def test_match_that_would_pass_a_limit_is_refused() -> None:
     data = Data().record("a:1", "loyalty_id:L1").record("b:1", "loyalty_id:L2")
     data.matches = [("b:1", "a:1")]
@@ -494,9 +535,14 @@ def reference(
             if other != acc and allowed(acc, other):
                 acc = join(acc, other)
     refused = {tuple(sorted(p)) for p in rejected}
+
+    def holds_rejected(a: frozenset[str], b: frozenset[str]) -> bool:
+        return any({x, y} <= a | b and not ({x, y} <= a or {x, y} <= b) for x, y in refused)
+
     for a, b in sorted({tuple(sorted(p)) for p in data.matches} - refused):
-        if component[a] != component[b] and allowed(component[a], component[b]):
-            join(component[a], component[b])
+        ca, cb = component[a], component[b]
+        if ca != cb and allowed(ca, cb) and not holds_rejected(ca, cb):
+            join(ca, cb)
     for a, b in forced:
         if component[a] != component[b]:
             join(component[a], component[b])
