@@ -741,10 +741,13 @@ class _Ordered:
 
     def _report_apart(self, key: str, people: list[_Person]) -> None:
         """Report the carriers of an identifier that it joined to nobody because their
-        profile holds a record kept apart from the other carriers' (a family member's)."""
+        profile holds a record kept apart from the other carriers' (a family member's).
+        The person it joined most profiles of (the first of those) keeps the link, as the
+        profile built so far does when a limit refuses a join."""
         rids, member_list = self.data.rids, self.members.tolist()
+        keeps = max(people, key=lambda p: p.profiles)
         for person in people:
-            if person.profiles > 1:
+            if person is keeps or person.profiles > 1:
                 continue
             for other in people:
                 found = None if other is person else self.uf.kept_apart(person.root, other.root)
