@@ -622,6 +622,56 @@ def test_result_does_not_depend_on_input_order(data: Data, rng: random.Random) -
     assert first.violations == again.violations
 
 
+def _apart_of(pairs: set[frozenset[str]]) -> object:
+    def apart(rids: object) -> list[tuple[str, str, str]]:
+        assert isinstance(rids, list)
+        inside = set(rids)
+        return [(*sorted(p), "family rule") for p in pairs if p <= inside]  # type: ignore[misc]
+
+    return apart
+
+
+@PROPERTY
+@given(graphs(), st.data())
+def test_no_profile_holds_two_records_kept_apart(data: Data, draw: st.DataObject) -> None:
+    # Every linking type but loyalty_id and pos_customer_id holds records apart; those two
+    # come first by priority, so they alone may have joined two records kept apart.
+    pairs = st.tuples(st.sampled_from(data.records), st.sampled_from(data.records))
+    family = {frozenset(p) for p in draw.draw(st.lists(pairs, max_size=3)) if p[0] != p[1]}
+    rejected = [p for p in draw.draw(st.lists(pairs, max_size=2)) if p[0] != p[1]]
+    holding = ("email", "phone", "ip")
+    result = data.resolve(
+        LIMITED, apart=_apart_of(family), rejected_matches=rejected, apart_types=holding
+    )
+    others = Data(
+        data.records,
+        [(r, k) for r, k in data.identifiers if not k.startswith(holding)],
+    ).resolve(UNLIMITED)
+    joined_otherwise = {frozenset(c) for c in others.components}
+    for members in map(set, result.components):
+        for x, y in [tuple(p) for p in family] + rejected:
+            if {x, y} <= members:
+                # Only identifiers of types that do not hold apart may join them.
+                assert any({x, y} <= c for c in joined_otherwise)
+    # Without records to keep apart, the types holding apart change nothing.
+    assert data.resolve(LIMITED, apart_types=holding).components == data.resolve(LIMITED).components
+
+
+@PROPERTY
+@given(graphs(), st.randoms(use_true_random=False), st.data())
+def test_records_kept_apart_do_not_depend_on_input_order(
+    data: Data, rng: random.Random, draw: st.DataObject
+) -> None:
+    pairs = st.tuples(st.sampled_from(data.records), st.sampled_from(data.records))
+    family = {frozenset(p) for p in draw.draw(st.lists(pairs, max_size=3)) if p[0] != p[1]}
+    kw = {"apart": _apart_of(family), "apart_types": ("email", "phone")}
+    first = data.resolve(LIMITED, **kw)
+    again = shuffled(data, rng).resolve(LIMITED, **kw)
+    assert first.components == again.components
+    assert first.skipped_links == again.skipped_links
+    assert first.skipped_matches == again.skipped_matches
+
+
 def restrict(data: Data, keep: set[str]) -> Data:
     return Data(
         [r for r in data.records if r in keep],
