@@ -78,7 +78,8 @@ def _kept_apart_by(rule: str, x: str, y: str) -> str:
     if rule == OPERATOR_REJECTION:
         return f"kept apart by an operator's rejection ({x} / {y} are different people)"
     if rule == FAMILY_RULE:
-        return f"kept apart by the family rule ({x} / {y}: {family_rule.REASON})"
+        why = family_rule.REASON.removeprefix("the family rule: ")
+        return f"kept apart by the family rule ({x} / {y}: {why})"
     return f"kept apart by {rule} ({x} / {y})"
 
 
