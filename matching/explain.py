@@ -90,13 +90,20 @@ def _identifier_barrier(key: str, reason: str, carriers: list[str]) -> str:
     found = _APART_REFUSAL.match(reason.removeprefix("refused: "))
     if found is None:
         return reason
+    return _identifier_gave_way(key, (found["x"], found["y"], found["rule"]), carriers)
+
+
+def _identifier_gave_way(key: str, apart: tuple[str, str, str], carriers: list[str]) -> str:
     kind = key.partition(":")[0]
     names = sorted(set(carriers))
     listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
-    return (
-        f"refused: {_kept_apart_by(found['rule'], found['x'], found['y'])}; the {kind} that "
-        f"{listed} share gave way"
-    )
+    x, y, rule = apart
+    return f"refused: {_kept_apart_by(rule, x, y)}; the {kind} that {listed} share gave way"
+
+
+def _first_apart(apart: list[tuple[str, str, str]], a: str, b: str) -> tuple[str, str, str]:
+    """The pair kept apart to name: one of `a` or `b`'s first."""
+    return min(apart, key=lambda p: (not {a, b} & set(p[:2]), p))
 
 
 _Members = dict[str, dict[str, int]]
@@ -216,7 +223,7 @@ def _match_barriers(
     kept apart (the pair of `a` or `b` named first)."""
     if not apart:
         return []
-    x, y, rule = min(apart, key=lambda p: (not {a, b} & set(p[:2]), p))
+    x, y, rule = _first_apart(apart, a, b)
     barriers = []
     seen: set[tuple[str, str]] = set()
     for r in rows:
@@ -293,17 +300,27 @@ async def explain_pair(
         if r["kind"] == "identifier":
             sides[r["target"]].add(r["pid"])
             carried[r["target"]].append(r["rid"])
+    apart: list[tuple[str, str, str]] = []
+    pid_of: dict[str, str | None] = {}
+    if pa is not None and pb is not None:
+        pid_of = await _profiles_of(graph, rows)
+        apart = await _apart_pairs(graph, rows, pid_of, (pa, pb), personal)
     for key in sorted(sides):
-        if {pa, pb} <= sides[key] and key in reasons:
+        if not {pa, pb} <= sides[key]:
+            continue
+        if key in reasons:
             reason = _identifier_barrier(key, reasons[key], carried[key])
+            barriers.append(Barrier("identifier", key, reason))
+        elif apart:
+            # Each side's records joined through it, not the two sides: they hold a pair
+            # kept apart (where no carrier was left alone, no link is stored as refused).
+            reason = _identifier_gave_way(key, _first_apart(apart, a, b), carried[key])
             barriers.append(Barrier("identifier", key, reason))
     for r in rows:
         info = r["info"] or {}
         if r["kind"] == "match" and info.get("rejected") and {r["rid"], r["target"]} == {a, b}:
             barriers.append(Barrier("match", None, "rejected by an operator"))
     if pa is not None and pb is not None:
-        pid_of = await _profiles_of(graph, rows)
-        apart = await _apart_pairs(graph, rows, pid_of, (pa, pb), personal)
         barriers.extend(_match_barriers(rows, pid_of, (pa, pb), apart, a, b))
     if not barriers:
         barriers.append(

@@ -155,3 +155,35 @@ async def test_explain_names_the_family_rule_and_the_match_that_gave_way(
     assert barrier.kind == "match"
     assert barrier.reason.startswith("kept apart by the family rule (crm:h / crm:o: ")
     assert barrier.reason.endswith("the match crm:d - crm:h (p = 0.9700) gave way")
+
+
+async def test_household_landline_joins_each_members_records_through_nameless_ones(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    """John's two records and two nameless receipts, each beside one of Mary's emails, carry
+    the family's landline: it joins John's records to each other and Mary's receipts to each
+    other, not John to Mary; `explain` says why the landline did not join them."""
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "j1", "first": "John", "last": "Smith", "phone": LANDLINE},
+            {"id": "j2", "first": "John", "last": "Smith", "phone": LANDLINE},
+            {"id": "r1", "phone": LANDLINE, "email": "mary.smith@x.com"},
+            {"id": "m1", "first": "Mary", "last": "Smith", "email": "mary.smith@x.com"},
+            {"id": "r2", "phone": LANDLINE, "email": "msmith@y.com"},
+            {"id": "m2", "first": "Mary", "last": "Smith", "email": "msmith@y.com"},
+        ],
+    )
+    await Resolver(graph).resolve()
+    assert partition(await membership(graph)) == {
+        frozenset({"crm:j1", "crm:j2"}),
+        frozenset({"crm:r1", "crm:m1", "crm:r2", "crm:m2"}),
+    }
+    why = await explain_pair(graph, "crm:j1", "crm:m1")
+    [barrier] = why.barriers
+    assert barrier.identifier == "phone:+61295550172"
+    assert barrier.reason.startswith("refused: kept apart by the family rule (crm:j1 / crm:m1")
+    assert barrier.reason.endswith(
+        "the phone that crm:j1, crm:j2, crm:r1 and crm:r2 share gave way"
+    )
