@@ -34,10 +34,12 @@ def explain(
             return await explain_profile(g, profile), None
         if not (record_a and record_b):
             raise MatchingError("give two record ids, or --profile PID")
-        explained = await explain_pair(g, record_a, record_b)
+        linker = ProbabilisticLinker(g, model_dir())
+        # The family rule yields to the attributes the model compares as personal.
+        explained = await explain_pair(g, record_a, record_b, linker.personal_attributes())
         scored = None
         if not explained.same_profile:
-            scored = await ProbabilisticLinker(g, model_dir()).score_pair(record_a, record_b)
+            scored = await linker.score_pair(record_a, record_b)
         return explained, scored
 
     try:

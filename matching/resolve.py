@@ -19,7 +19,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import combinations
 from typing import Any
 
 from core.clock import utc_now, utc_stamp
@@ -29,8 +28,8 @@ from core.owner import is_dead, this_owner
 from graph import resolve_repo, write_counts
 from graph.client import GraphClient
 from graph.record_facts import RecordFacts
-from matching import family_rule
-from matching.components import Resolution, resolve_components
+from matching.apart import family_apart
+from matching.components import APART, LIMIT_PREFIX, Resolution, resolve_components
 from matching.config import IdentityConfig, default_config
 from matching.households import HOUSEHOLD_PREFIX, base_key, is_household, split_households
 from matching.linking import LinkReport, ProbabilisticLinker
@@ -343,8 +342,9 @@ class Resolver:
             generic_identifiers=generic,
             strong_matches=strong,
             same_person=same_person,
-            apart=self._apart(by_rid, scope.extra) if accepted else None,
+            apart=self._apart(by_rid, scope.extra),
             match_probability=probability,
+            apart_types=self.household_types,
         )
         # Flags are written only where they changed (a rebuild with nothing new writes none).
         changed_flags = [
@@ -364,45 +364,10 @@ class Resolver:
     ) -> Callable[[Sequence[str]], list[tuple[str, str, str]]]:
         """The family rule over the records of one component (`family_rule.kept_apart`):
         two members of one family, by name, with no personal attribute agreeing, are kept
-        out of one profile however matches join them."""
+        out of one profile however matches or a household's phone or email (the
+        `household_types`) join them."""
         personal = self.linker.personal_attributes() if self.linker is not None else ()
-        positions = [extra.index(name) for name in personal if name in extra]
-        blocked = self.protection.is_blocked
-        names: dict[str, tuple[str, str]] = {}
-
-        def name_of(rid: str) -> tuple[str, str]:
-            found = names.get(rid)
-            if found is None:
-                f = by_rid[rid]
-                given, family = fold_name(f["given_name"] or ""), fold_name(f["family_name"] or "")
-                # Placeholder names are no names, as matching scores them.
-                found = names[rid] = (
-                    "" if given and blocked("name", given) else given,
-                    "" if family and blocked("name", family) else family,
-                )
-            return found
-
-        def personal_of(rid: str) -> list[Any]:
-            values = by_rid[rid]["extra"]
-            return [values[i] if i < len(values) else None for i in positions]
-
-        def apart(rids: Sequence[str]) -> list[tuple[str, str, str]]:
-            by_family: dict[str, list[str]] = defaultdict(list)
-            for rid in rids:
-                if rid in by_rid:
-                    given, family = name_of(rid)
-                    if given and family:
-                        by_family[family].append(rid)
-            out: list[tuple[str, str, str]] = []
-            for group in by_family.values():
-                for a, b in combinations(group, 2):
-                    if family_rule.kept_apart(
-                        name_of(a), name_of(b), personal_of(a), personal_of(b)
-                    ):
-                        out.append((a, b, "family rule"))
-            return out
-
-        return apart
+        return family_apart(by_rid, extra, personal, self.protection.is_blocked)
 
     def _duplicate_accounts(
         self, x: Mapping[str, Any], y: Mapping[str, Any], via_match: bool
@@ -489,7 +454,7 @@ class Resolver:
             (
                 (s.rid, base_key(s.identifier_key), f"{s.reason} ({s.detail})")
                 for s in resolution.skipped_links
-                if s.reason.startswith("limit")
+                if s.reason.startswith(LIMIT_PREFIX) or s.reason == APART
             ),
             refused_before,
         )

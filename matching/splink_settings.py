@@ -455,10 +455,16 @@ def comparison_for(spec: ComparisonSpec) -> Any:
         # ("emily.johnson", "ejohnson"), so two namesakes' local parts at different
         # providers are similar by construction: that level repeated the name's evidence (a
         # Bayes factor of 46 on top of it) and joined namesakes at 50,000 customers.
-        local = _helper(col, "local")
+        # The typo level asks for the same numbers too: numbers in an address are chosen
+        # (a birth year, a house number), seldom mistyped, and the names in two namesakes'
+        # addresses make them similar whatever their numbers ("ameliawilliams78" and
+        # "ameliawilliams66" are Jaro-Winkler 0.95 apart): a typo elsewhere keeps them.
+        local, numbers = _helper(col, "local"), _helper(col, "numbers")
         levels += [
             cll.ExactMatchLevel(local).configure(label_for_charts="Same local part"),
-            cll.JaroWinklerLevel(col, 0.88).configure(label_for_charts="Jaro-Winkler >= 0.88"),
+            cll.And(cll.JaroWinklerLevel(col, 0.88), cll.ExactMatchLevel(numbers)).configure(
+                label_for_charts="Jaro-Winkler >= 0.88, same numbers"
+            ),
         ]
     if spec.kind in ("jaro_winkler", "name"):
         levels += [
@@ -645,7 +651,10 @@ def _helper_columns(spec: ComparisonSpec) -> dict[str, str]:
     if spec.kind == "date":
         return {_helper(spec.column, "date"): f"try_cast({col} as date)"}
     if spec.kind == "email":
-        return {_helper(spec.column, "local"): f"nullif(split_part({col}, '@', 1), '')"}
+        return {
+            _helper(spec.column, "local"): f"nullif(split_part({col}, '@', 1), '')",
+            _helper(spec.column, "numbers"): f"regexp_replace({col}, '[^0-9]', '', 'g')",
+        }
     if spec.kind == "phone":
         digits = f"regexp_replace({col}, '[^0-9]', '', 'g')"
         return {
@@ -788,7 +797,8 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
       half weight: a big suburb's postcode is weak evidence for a till card), same
       postcode only, same first 3 postcode digits.
     * email: exact (TF-adjusted), same local part, Jaro-Winkler >= 0.88 on the address
-      (no fuzzy level on the local part alone: local parts repeat the name).
+      with the same numbers in it (no fuzzy level on the local part alone: local parts
+      repeat the name).
     * phone: exact (TF-adjusted: shared landlines), same last 8 digits.
 
     City is not compared: it is implied by the postcode.

@@ -444,6 +444,43 @@ def test_known_duplicates_score_high_and_non_duplicates_low(
     assert recall > 0.85
 
 
+def test_a_typo_in_an_email_keeps_its_numbers_and_namesakes_emails_differ_in_theirs(
+    model: TrainedModel, people: pd.DataFrame
+) -> None:
+    record = {
+        **people.iloc[0].to_dict(),
+        "given_name": "amelia",
+        "family_name": "zabriskie",
+        "email": "ameliazabriskie78@gmail.com",
+        "email_local": "ameliazabriskie78",
+    }
+    others = [
+        {
+            **record,
+            "unique_id": "x:typo",
+            "email": "ameliazabriksie78@gmail.com",
+            "email_local": "ameliazabriksie78",
+        },
+        {
+            **record,
+            "unique_id": "x:namesake",
+            "email": "ameliazabriskie66@gmail.com",
+            "email_local": "ameliazabriskie66",
+        },
+    ]
+    scored = predict(
+        model, pd.DataFrame([record, *others]), threshold_probability=0.0, family_rule=False
+    )
+    level = {
+        frozenset((r.rid_l, r.rid_r)): json.loads(r.evidence)["email"]["level"]
+        for r in scored.itertuples()
+    }
+    rid = record["unique_id"]
+    assert level[frozenset((rid, "x:typo"))] == "Jaro-Winkler >= 0.88, same numbers"
+    # Two addresses built from one name with two numbers: two addresses, not a typo.
+    assert level[frozenset((rid, "x:namesake"))] == "All other"
+
+
 def test_full_dedupe_pairs_are_unique_and_never_self(scored: pd.DataFrame) -> None:
     assert tuple(scored.columns) == OUTPUT_COLUMNS
     assert not (scored.rid_l == scored.rid_r).any()
