@@ -8,12 +8,14 @@ person. They are ingested as a source we had never seen, through a custom mappin
 compared attributes), then the model is trained (`cdp train`'s code path), resolution
 runs in full, and the profiles are scored against the truth (`matching/evaluate.py`).
 
-Figures (2 cores shared with other jobs, load 6-9, 2026-12-05), with the family rule
-(`matching/family_rule.py`, `soc_sec_id` declared personal): pairwise precision 1.0000
-everywhere; recall 0.9920 (dataset1), 0.9943 (dataset2), 0.9867 (dataset3), 0.9890
-(dataset4a+dataset4b linked); before the family rule 0.9960, 0.9964, 0.9896, 0.9942; the
-rule without its yield to `soc_sec_id` and its typo test gave 0.9440 on dataset1. Training
-12-69 s, full resolution 5-34 s.
+Figures (2 cores shared with other jobs, load 3-9, 2026-12-05; `soc_sec_id` compared as
+`damerau_levenshtein` and declared personal): pairwise precision 1.0000 everywhere; recall
+0.9940 (dataset1), 0.9943 (dataset2), 0.9875 (dataset3), 0.9944 (dataset4a+dataset4b), F1
+0.9970, 0.9971, 0.9937, 0.9972. Before the issue-15 recall work (main at e128a5c: the family
+rule held back a near miss on the id when scoring; no blocking on birth date + postcode or
+on swapped names with typos; no level for a postcode typo): recall 0.9920, 0.9928, 0.9804,
+0.9890. Training 10-44 s, full resolution 6-16 s. `python -m bench.febrl_misses` says why
+the remaining true pairs are missed, by class.
 
 Uses the Neo4j named by the settings, which it empties first.
 

@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from rich.table import Table
 
-from activate.destinations.versions import WARN_DAYS
-from cli.runtime import console, with_graph
+from cli.runtime import command_group, console, new_table, with_graph
 
 if TYPE_CHECKING:
     from activate.segments import service
@@ -31,8 +29,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-segment_app = typer.Typer(help="Segments: define, preview, refresh.", no_args_is_help=True)
-destination_app = typer.Typer(
+segment_app = command_group(help="Segments: define, preview, refresh.", no_args_is_help=True)
+destination_app = command_group(
     help="Destinations, links of segments to them, sync history.", no_args_is_help=True
 )
 
@@ -113,7 +111,7 @@ def segment_list() -> None:
     from activate.segments import service
 
     segments = _run(service.list_segments)
-    t = Table("id", "name", "members", "refreshed", "relative to today")
+    t = new_table("id", "name", "members", "refreshed", "relative to today")
     for s in segments:
         t.add_row(
             s.id, s.name, f"{s.member_count:,}", s.refreshed_at or "never", str(s.time_relative)
@@ -144,7 +142,7 @@ def segment_preview(
 
     prev = _run(work)
     console.print(f"{prev.count:,} profiles")
-    t = Table("pid", "city", "loyalty tier", "clv percentile", "last purchase")
+    t = new_table("pid", "city", "loyalty tier", "clv percentile", "last purchase")
     for m in prev.sample:
         clv = m.get("clv_percentile")
         t.add_row(
@@ -173,7 +171,7 @@ def segment_refresh(
             return await service.refresh_all(g, today=day, full=full)
         return [await service.refresh_segment(g, segment_id, today=day, full=full)]
 
-    t = Table("segment", "mode", "evaluated", "joined", "left", "members", "seconds")
+    t = new_table("segment", "mode", "evaluated", "joined", "left", "members", "seconds")
     for r in _run(work):
         t.add_row(
             r.segment_id,
@@ -253,12 +251,12 @@ def destination_list() -> None:
         return await dest.list_destinations(g), await dest.list_links(g)
 
     destinations, links = _run(work)
-    t = Table("id", "kind", "config (no secrets)")
+    t = new_table("id", "kind", "config (no secrets)")
     for d in destinations:
         t.add_row(d.id, d.kind, json.dumps(d.config, sort_keys=True))
     console.print(t)
     if links:
-        lt = Table("segment", "destination", "every (s)", "holds", "last run", "status")
+        lt = new_table("segment", "destination", "every (s)", "holds", "last run", "status")
         for link in links:
             lt.add_row(
                 link.segment,
@@ -274,17 +272,21 @@ def destination_list() -> None:
 @destination_app.command("check")
 def destination_check(
     today: str = typer.Option(None, "--today", help="YYYY-MM-DD (default: today, UTC)."),
-    within: int = typer.Option(WARN_DAYS, "--within-days", min=0),
+    within: int | None = typer.Option(
+        None, "--within-days", min=0, help="Days ahead to warn about (default: 90)."
+    ),
 ) -> None:
     """Warn about vendor API versions that reach their end of life within N days (exit 1)."""
-    from activate.destinations.versions import check_version
+    from activate.destinations.versions import WARN_DAYS, check_version
+
+    within = WARN_DAYS if within is None else within
     from activate.sync import destinations as dest
 
     async def work(g: GraphClient) -> list[dest.DestinationInfo]:
         return await dest.list_destinations(g)
 
     day = _today(today)
-    t = Table("id", "kind", "version", "end of life", "")
+    t = new_table("id", "kind", "version", "end of life", "")
     warned = False
     for d in _run(work):
         check = check_version(d.kind, d.config, day, warn_days=within)
@@ -337,7 +339,7 @@ def destination_runs(
     async def work(g: GraphClient) -> list[dict[str, Any]]:
         return await dest.list_runs(g, segment=segment_id, destination=destination_id, limit=limit)
 
-    t = Table(
+    t = new_table(
         "run",
         "segment",
         "destination",
@@ -380,7 +382,7 @@ def destination_errors(run_id: str, limit: int = typer.Option(50, "--limit", min
     async def work(g: GraphClient) -> list[dict[str, Any]]:
         return await dest.run_errors(g, run_id, limit)
 
-    t = Table("pid", "action", "reason", "retried next run")
+    t = new_table("pid", "action", "reason", "retried next run")
     for e in _run(work):
         t.add_row(e["pid"], e["action"], e["reason"], "yes" if e.get("retryable") else "no")
     console.print(t)
@@ -390,7 +392,7 @@ def destination_errors(run_id: str, limit: int = typer.Option(50, "--limit", min
 
 
 def print_report(r: SyncReport) -> None:
-    t = Table(
+    t = new_table(
         f"sync {r.segment} -> {r.destination}", r.status + (" (dry run)" if r.dry_run else "")
     )
     for k, v in [

@@ -6,16 +6,15 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from api.roles import Role
-from cli.runtime import console, with_graph
+from cli.runtime import command_group, console, new_table, with_graph
 
 if TYPE_CHECKING:
     from graph.apikey_repo import StoredKey
     from graph.client import GraphClient
 
-app = typer.Typer(
+app = command_group(
     help="API keys: clienteling (masked look-ups), analyst (reads all), ingest, admin.",
     no_args_is_help=True,
 )
@@ -52,7 +51,7 @@ def list_keys() -> None:
     async def work(g: GraphClient) -> list[StoredKey]:
         return await apikey_repo.list_keys(g)
 
-    table = Table("name", "role", "created", "status")
+    table = new_table("name", "role", "created", "status")
     for k in with_graph(work):
         state = f"revoked {k.revoked_at or ''}".strip() if k.revoked else "valid"
         table.add_row(k.name, k.role, k.created_at or "", state)

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from cli.runtime import console, with_graph
+from cli.runtime import console, new_table, with_graph
 
 if TYPE_CHECKING:
     from graph.client import GraphClient
@@ -29,7 +28,7 @@ def _share(part: int, whole: int) -> str:
 def print_sources(audit: Audit) -> None:
     from ingest.audit.svg import pct
 
-    table = Table(
+    table = new_table(
         "source",
         "records",
         "stubs",
@@ -63,7 +62,7 @@ def print_sources(audit: Audit) -> None:
 def print_fill(source: SourceAudit) -> None:
     from ingest.audit.svg import KIND_TAG, pct
 
-    table = Table(
+    table = new_table(
         "field",
         "kind",
         "valid",
@@ -89,7 +88,7 @@ def print_fill(source: SourceAudit) -> None:
 
 def print_overlap(audit: Audit) -> None:
     names = audit.source_names()
-    table = Table("records of ↓ sharing with →", *names, "any other", title="Overlap")
+    table = new_table("records of ↓ sharing with →", *names, "any other", title="Overlap")
     for s in audit.sources:
         cells = [
             f"{_n(n)} ({_share(n, s.records)})"
@@ -104,7 +103,9 @@ def print_overlap(audit: Audit) -> None:
 
 
 def print_combinations(audit: Audit, limit: int = 15) -> None:
-    table = Table("sources", "identifiers", "by type", title="Identifiers per source combination")
+    table = new_table(
+        "sources", "identifiers", "by type", title="Identifiers per source combination"
+    )
     for c in audit.combinations[:limit]:
         by_type = ", ".join(f"{t} {_n(n)}" for t, n in c.by_type.items())
         table.add_row(" & ".join(c.sources), _n(c.identifiers), by_type)
@@ -114,7 +115,7 @@ def print_combinations(audit: Audit, limit: int = 15) -> None:
 
 
 def print_top_identifiers(audit: Audit) -> None:
-    table = Table(
+    table = new_table(
         "type",
         "value (masked)",
         "records",
@@ -141,14 +142,14 @@ def print_top_identifiers(audit: Audit) -> None:
 
 
 def print_quarantine(audit: Audit) -> None:
-    table = Table("source", "kind", "reason", "field", "rows", title="Quarantine")
+    table = new_table("source", "kind", "reason", "field", "rows", title="Quarantine")
     for q in audit.quarantine:
         table.add_row(q.source, q.kind, q.reason, q.field or "", _n(q.rows))
     console.print(table)
 
 
 def print_batches(audit: Audit) -> None:
-    table = Table(
+    table = new_table(
         "started",
         "source",
         "status",

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.runtime import console, settings
+from cli.runtime import command_group, console, settings
 
 if TYPE_CHECKING:
     from graph.backup import BackupReport
 
-app = typer.Typer(help="Back up and restore the graph and DATA_DIR's state.", no_args_is_help=True)
+app = command_group(
+    help="Back up and restore the graph and DATA_DIR's state.", no_args_is_help=True
+)
 
 
 def _print(verb: str, report: BackupReport) -> None:

@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.rule import Rule
-from rich.table import Table
 
 from cli.enrich_cmd import print_enrich_report
 from cli.ingest_cmd import print_reports
 from cli.resolve_cmd import model_dir, print_quality, print_resolve_report
-from cli.runtime import console, settings, with_graph
+from cli.runtime import console, new_table, settings, with_graph
 
 if TYPE_CHECKING:
     from activate.demo import DemoActivation
@@ -52,6 +50,8 @@ def demo(
     fresh: bool = typer.Option(True, "--fresh/--keep", help="Empty the graph first."),
 ) -> None:
     """Run the pipeline end to end on generated data and print what it built."""
+    from rich.rule import Rule
+
     from activate.demo import run_demo_activation
     from activate.settings import ActivationSettings
     from core.clock import utc_today
@@ -113,7 +113,9 @@ def demo(
     console.print(Rule("5. enrich profiles: RFM, channels, affinity, CLV, demographics"))
     print_enrich_report(run.enriched, run.provider)
     console.print(Rule("6. segments synced to a file destination and a webhook receiver"))
-    table = Table("segment", "destination", "members", "adds", "removes", "no consent", "status")
+    table = new_table(
+        "segment", "destination", "members", "adds", "removes", "no consent", "status"
+    )
     for r in run.activation.reports:
         table.add_row(
             r.segment,

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from cli.runtime import console, settings, with_graph
+from cli.runtime import console, new_table, settings, with_graph
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -108,7 +107,7 @@ def enrich(
 
 
 def print_enrich_report(rep: EnrichReport, provider: AreaProvider | None) -> None:
-    t = Table("enrichment", rep.mode)
+    t = new_table("enrichment", rep.mode)
     rows: list[tuple[str, object]] = [
         ("profiles written", rep.profiles),
         ("with purchases", rep.with_purchases),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cli.resolve_cmd import model_dir
-from cli.runtime import console, with_graph
+from cli.runtime import command_group, console, with_graph
 from matching.errors import MatchingError
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matching.explain import Explanation, ProfileFormation
     from matching.pair_score import PairScore
 
-override_app = typer.Typer(help="Operators' overrides of identity resolution.")
+override_app = command_group(help="Operators' overrides of identity resolution.")
 
 
 def explain(
@@ -34,10 +34,12 @@ def explain(
             return await explain_profile(g, profile), None
         if not (record_a and record_b):
             raise MatchingError("give two record ids, or --profile PID")
-        explained = await explain_pair(g, record_a, record_b)
+        linker = ProbabilisticLinker(g, model_dir())
+        # The family rule yields to the attributes the model compares as personal.
+        explained = await explain_pair(g, record_a, record_b, linker.personal_attributes())
         scored = None
         if not explained.same_profile:
-            scored = await ProbabilisticLinker(g, model_dir()).score_pair(record_a, record_b)
+            scored = await linker.score_pair(record_a, record_b)
         return explained, scored
 
     try:

@@ -8,21 +8,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from cli.runtime import console, with_graph
+from cli.runtime import command_group, console, new_table, with_graph
 from ingest.builtin import builtin_sources
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from graph.client import GraphClient
     from ingest.mapping import SourceMapping
     from ingest.pipeline import BatchReport
 
-quarantine_app = typer.Typer(help="Rows that could not be records, with reasons.")
+quarantine_app = command_group(help="Rows that could not be records, with reasons.")
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -46,7 +54,7 @@ def generate(
         summary = run_generator(
             out, customers=customers, seed=seed, progress=lambda n: bar.advance(task, n)
         )
-    table = Table("file", "rows")
+    table = new_table("file", "rows")
     for name, n in sorted(summary.rows.items()):
         table.add_row(name, f"{n:,}")
     console.print(table)
@@ -66,7 +74,7 @@ def mapping_for(source: str, mapping_file: Path | None) -> SourceMapping:
 
 
 def print_reports(reports: list[BatchReport]) -> None:
-    table = Table(
+    table = new_table(
         "file",
         "read",
         "accepted",
@@ -135,7 +143,7 @@ def quarantine_list(
         return await ingest_repo.quarantined(g, source, limit, 0)
 
     rows = with_graph(work)
-    table = Table("source", "file", "row", "kind", "reason")
+    table = new_table("source", "file", "row", "kind", "reason")
     for r in rows:
         table.add_row(
             str(r["source"]), str(r["file"]), str(r["row"]), str(r["kind"]), str(r["reason"])

@@ -23,12 +23,12 @@ from cli import (
     schema_cmd,
 )
 from cli.demo import demo
-from cli.runtime import console, settings, with_graph
+from cli.runtime import command_group, console, settings, with_graph
 
 if TYPE_CHECKING:
     from graph.client import GraphClient
 
-app = typer.Typer(help="graph-cdp: a graph-native customer data platform.", no_args_is_help=True)
+app = command_group(help="graph-cdp: a graph-native customer data platform.", no_args_is_help=True)
 app.add_typer(neo4j_cmd.app, name="neo4j")
 app.add_typer(backup_cmd.app, name="backup")
 app.add_typer(apikey_cmd.app, name="apikey")

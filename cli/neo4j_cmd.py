@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.runtime import console, settings
+from cli.runtime import command_group, console, settings
 from graph.errors import LocalServerError
 
 if TYPE_CHECKING:
     from graph.localserver import LocalNeo4j
 
-app = typer.Typer(
+app = command_group(
     help="Run the local Neo4j 5.26 Community (no Docker needed).", no_args_is_help=True
 )
 

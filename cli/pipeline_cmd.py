@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from cli.enrich_cmd import area_provider
 from cli.resolve_cmd import model_dir
-from cli.runtime import console, with_graph
+from cli.runtime import console, new_table, with_graph
 
 if TYPE_CHECKING:
     from activate.settings import ActivationSettings
@@ -125,7 +124,7 @@ def run(
 
 
 def print_cycle(rep: CycleReport) -> None:
-    t = Table("cycle", "")
+    t = new_table("cycle", "")
     res, enr = rep.resolution, rep.enrichment
     t.add_row("records resolved", f"{res.records:,}")
     t.add_row("profiles created / merged / split", f"{res.created} / {res.merged} / {res.split}")

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from cli.runtime import console, settings, with_graph
+from cli.runtime import command_group, console, new_table, settings, with_graph
 from matching.thresholds import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from matching.evaluate import Quality
     from matching.resolve import ResolveReport
 
-export_app = typer.Typer(help="Export resolution results.")
+export_app = command_group(help="Export resolution results.")
 
 
 def model_dir() -> Path:
@@ -100,7 +99,7 @@ def train() -> None:
 
 
 def print_resolve_report(rep: ResolveReport) -> None:
-    t = Table("resolution", rep.mode)
+    t = new_table("resolution", rep.mode)
     if rep.matching is not None and rep.matching.model_version:
         t.add_row("probabilistic model", rep.matching.model_version)
         t.add_row("records scored", f"{rep.matching.scored:,}")
@@ -136,7 +135,7 @@ def _load_truth(path: Path) -> dict[str, str]:
 
 
 def print_quality(q: Quality) -> None:
-    t = Table("quality", "value")
+    t = new_table("quality", "value")
     t.add_row("records scored", f"{q.records:,}")
     t.add_row("pairwise precision", f"{q.precision:.4f}")
     t.add_row("pairwise recall", f"{q.recall:.4f}")

@@ -8,9 +8,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from cli.runtime import command_group
 from core.paths import PROJECT_ROOT
 
-app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
+app = command_group(help="The GraphQL schema.", no_args_is_help=True)
 _err = Console(stderr=True)
 DEFAULT_PATH = PROJECT_ROOT / "schema.graphql"
 

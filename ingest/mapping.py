@@ -90,7 +90,7 @@ class IdentifierSpec(_Strict):
         return _check_name(v, "identifier type")
 
 
-CompareKind = Literal["exact", "jaro_winkler", "levenshtein", "date"]
+CompareKind = Literal["exact", "jaro_winkler", "levenshtein", "damerau_levenshtein", "date"]
 
 STANDARD_COMPARED = frozenset(
     {"given_name", "family_name", "dob", "address", "postcode", "email", "phone"}
@@ -102,11 +102,13 @@ class CompareSpec(_Strict):
     """How probabilistic matching compares a user-defined attribute.
 
     `exact` (agree / disagree), `jaro_winkler` (similarity levels, thresholds in (0, 1)),
-    `levenshtein` (edit-distance levels, positive integers), `date` (exact, one typo,
-    day/month swapped, within N days). `term_frequency` discounts agreement on common
-    values; `blocking` also scores every pair that agrees exactly on the attribute;
-    `personal` says the value is one person's and never a household's (a national id or
-    membership number): exact agreement on it lets two members of one family's names
+    `levenshtein` (edit-distance levels, positive integers), `damerau_levenshtein` (the
+    same, a swap of two adjacent characters counting as one edit: right for numbers keyed
+    by hand), `date` (exact, one typo, day/month swapped, within N days). `term_frequency`
+    discounts agreement on common values; `blocking` also scores every pair that agrees
+    exactly on the attribute; `personal` says the value is one person's and never a
+    household's (a national id or membership number): agreement on it, or a near miss
+    (two edits or fewer, not the next number), lets two members of one family's names
     match (the family rule, `matching.family_rule`, yields). Not for `date`.
     """
 

@@ -7,20 +7,18 @@ shipped to wherever the records are; the records' facts travel with the input.
 
 The rules are those of `matching.components.resolve_components` plus what the resolver adds
 around it: households' shared contacts split per person (`matching.households`), one
-person's duplicate accounts past a limit (`matching.names`) and the family rule
-(`matching.family_rule`).
+person's duplicate accounts past a limit (`matching.names`) and the records kept apart
+(`matching.apart`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 from core.normalise import fold_name
-from matching import family_rule
+from matching.apart import family_apart
 from matching.components import Resolution, resolve_components
 from matching.config import IdentityConfig
 from matching.households import is_household, split_households
@@ -76,16 +74,21 @@ class ComponentRules:
         config: Identifier types, limits, duplicate accounts.
         personal: The attributes the model compares as one person's own (the family rule
             yields to an agreement on one of them).
+        household_types: Identifier types whose joins respect the records kept apart
+            (`resolve_components`' `apart_types`): a household's phone or email.
     """
 
     protection: Protection
     config: IdentityConfig
     personal: tuple[str, ...] = ()
+    household_types: tuple[str, ...] = ("phone", "email")
 
-    def __reduce__(self) -> tuple[Any, tuple[IdentityConfig, tuple[str, ...]]]:
+    def __reduce__(
+        self,
+    ) -> tuple[Any, tuple[IdentityConfig, tuple[str, ...], tuple[str, ...]]]:
         # The checks hold caches that do not pickle; they are compiled again from the
         # configuration where the rules arrive (`Resolver` compiles them the same way).
-        return _rules_of, (self.config, self.personal)
+        return _rules_of, (self.config, self.personal, self.household_types)
 
     def resolve(self, data: ResolutionInput) -> Resolution:
         """The components of `data.records` under every rule."""
@@ -112,8 +115,9 @@ class ComponentRules:
             generic_identifiers=data.generic,
             strong_matches=data.strong,
             same_person=same_person,
-            apart=self.apart(by_rid, data.extra) if data.accepted else None,
+            apart=self.apart(by_rid, data.extra),
             match_probability=data.probability,
+            apart_types=self.household_types,
             carried_elsewhere=data.carried_elsewhere,
         )
 
@@ -149,44 +153,9 @@ class ComponentRules:
     ) -> Callable[[Sequence[str]], list[tuple[str, str, str]]]:
         """The family rule over the records of one component (`family_rule.kept_apart`):
         two members of one family, by name, with no personal attribute agreeing, are kept
-        out of one profile however matches join them."""
-        positions = [extra.index(name) for name in self.personal if name in extra]
-        blocked = self.protection.is_blocked
-        names: dict[str, tuple[str, str]] = {}
-
-        def name_of(rid: str) -> tuple[str, str]:
-            found = names.get(rid)
-            if found is None:
-                f = by_rid[rid]
-                given, family = fold_name(f["given_name"] or ""), fold_name(f["family_name"] or "")
-                # Placeholder names are no names, as matching scores them.
-                found = names[rid] = (
-                    "" if given and blocked("name", given) else given,
-                    "" if family and blocked("name", family) else family,
-                )
-            return found
-
-        def personal_of(rid: str) -> list[Any]:
-            values = by_rid[rid]["extra"]
-            return [values[i] if i < len(values) else None for i in positions]
-
-        def apart(rids: Sequence[str]) -> list[tuple[str, str, str]]:
-            by_family: dict[str, list[str]] = defaultdict(list)
-            for rid in rids:
-                if rid in by_rid:
-                    given, family = name_of(rid)
-                    if given and family:
-                        by_family[family].append(rid)
-            out: list[tuple[str, str, str]] = []
-            for group in by_family.values():
-                for a, b in combinations(group, 2):
-                    if family_rule.kept_apart(
-                        name_of(a), name_of(b), personal_of(a), personal_of(b)
-                    ):
-                        out.append((a, b, "family rule"))
-            return out
-
-        return apart
+        out of one profile however matches or a household's phone or email (the
+        `household_types`) join them."""
+        return family_apart(by_rid, extra, self.personal, self.protection.is_blocked)
 
     def duplicate_accounts(
         self, x: Mapping[str, Any], y: Mapping[str, Any], via_match: bool
@@ -217,5 +186,7 @@ class ComponentRules:
         return True
 
 
-def _rules_of(config: IdentityConfig, personal: tuple[str, ...]) -> ComponentRules:
-    return ComponentRules(Protection.from_config(config), config, personal)
+def _rules_of(
+    config: IdentityConfig, personal: tuple[str, ...], household_types: tuple[str, ...]
+) -> ComponentRules:
+    return ComponentRules(Protection.from_config(config), config, personal, household_types)

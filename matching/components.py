@@ -14,9 +14,12 @@ data the graph layer reads, in four steps:
    would hold more distinct identifiers of some type than `max_per_profile` (or, per source
    system, `max_per_profile_per_source`) and more than either side held before: the
    identifier (or match) then does not join those two profiles, and a `LimitViolation` says
-   why. Strong matches (those the caller found probable enough, see
-   `IdentityConfig.strong_match_probability`) and forced links always join: the limits guard
-   against shared identifiers, and such a match is evidence about the people themselves.
+   why. A join that would put two records kept apart (two members of one family, a pair
+   an operator rejected) into one profile is refused too, for matches and for identifiers
+   of the types that respect it (see `apart` and `apart_types`). Strong matches (those the
+   caller found probable enough, see `IdentityConfig.strong_match_probability`) and forced
+   links always join whatever the limits: the limits guard against shared identifiers, and
+   such a match is evidence about the people themselves.
    Likewise an identifier of a type in `IdentityConfig.duplicate_account_types` joins past a
    limit when a record on each side carries it under names that can be one person's
    (`same_person`; the resolver asks `matching.names.duplicate_account_names`):
@@ -67,6 +70,8 @@ __all__ = [
     "APART",
     "BLOCKED",
     "GENERIC",
+    "LIMIT_PREFIX",
+    "OPERATOR_REJECTION",
     "REJECTED",
     "SHARED",
     "LimitViolation",
@@ -83,6 +88,8 @@ SHARED: Final = "shared"
 REJECTED: Final = "rejected"
 APART: Final = "apart"
 LIMIT_PREFIX: Final = "limit:"
+OPERATOR_REJECTION: Final = "rejected by an operator"
+"""The rule that keeps apart two records an operator said are different people."""
 
 IntArray = npt.NDArray[np.int64]
 
@@ -103,9 +110,10 @@ class SkippedLink:
     Attributes:
         rid: The record.
         identifier_key: The identifier.
-        reason: "blocked", "generic", "shared" or "limit:<type>".
+        reason: "blocked", "generic", "shared", "limit:<type>" or "apart".
         detail: The rule: "blocked_value:noemail@*", "generic:given_names=12>=8",
-            "operator", "max_per_profile=1", "max_per_profile_per_source=1 (pos)".
+            "operator", "max_per_profile=1", "max_per_profile_per_source=1 (pos)", or for
+            "apart" the rule and the two records it keeps apart.
     """
 
     rid: str
@@ -267,6 +275,12 @@ class _Input:
         self.pair_key: IntArray = codes % n_keys
 
         rejected = {(min(a, b), max(a, b)) for a, b in rejected_matches}
+        # Every rejected pair in the input, matched or not: the operator said two people.
+        self.rejected_pairs: list[tuple[int, int]] = []
+        for a, b in sorted(rejected):
+            i, j = self.index.get(a), self.index.get(b)
+            if i is not None and j is not None and i != j:
+                self.rejected_pairs.append((min(i, j), max(i, j)))
         self.matches, self.rejected = self._pairs(matches, rejected)
         self.forced, _ = self._pairs(forced_links, set())
         self.strong, _ = self._pairs(strong_matches, rejected)
@@ -422,6 +436,12 @@ def _apart_pairs(
     return sorted(set(found))
 
 
+def _rejected_apart(data: _Input, labels: IntArray) -> list[tuple[int, int, str]]:
+    """The operator's rejected pairs that other links put in one unrestricted component:
+    kept apart like the family rule's pairs."""
+    return [(i, j, OPERATOR_REJECTION) for i, j in data.rejected_pairs if labels[i] == labels[j]]
+
+
 def _over_limit(groups: IntArray, limits: IntArray, n_types: int) -> IntArray:
     """Components (group // n_types) of the groups whose count passes the type's limit."""
     ids, counts = np.unique(groups, return_counts=True)
@@ -575,6 +595,16 @@ class _LimitedUnion:
         return a
 
 
+@dataclass(slots=True)
+class _Person:
+    """The profiles one identifier joins into one: its current root, the identifier's
+    carriers in it, and how many profiles it joined."""
+
+    root: int
+    carriers: list[int]
+    profiles: int = 1
+
+
 class _Ordered:
     """The ordered, limit-checked process over the records of the risky components."""
 
@@ -589,8 +619,13 @@ class _Ordered:
         duplicate_types: Collection[str] = (),
         duplicate_matches: bool = False,
         apart: Iterable[tuple[int, int, str]] = (),
+        apart_types: Collection[str] = (),
     ) -> None:
         self.data = data
+        self.holds_apart = np.array(
+            [name in apart_types for name in slots.type_names] + [False], dtype=bool
+        )
+        """Per type index: whether its joins respect the records kept apart."""
         self.same_person = same_person
         self.duplicate_types = frozenset(duplicate_types)
         self.duplicate_matches = duplicate_matches
@@ -675,14 +710,26 @@ class _Ordered:
                 by_root.setdefault(uf.find(i), []).append(i)
             if len(by_root) < 2:
                 continue
+            holds_apart = bool(self.holds_apart[int(self.types[k])])
             roots = iter(by_root)
-            acc = next(roots)
-            joined = list(by_root[acc])
+            first = next(roots)
+            # The people this identifier joins: without records kept apart, one; a
+            # household's phone or email joins each member's records and not the members.
+            people = [_Person(first, list(by_root[first]))]
             for root in roots:
+                person = people[0]
+                if holds_apart:
+                    found = next((p for p in people if uf.kept_apart(p.root, root) is None), None)
+                    if found is None:
+                        people.append(_Person(root, list(by_root[root])))
+                        continue
+                    person = found
+                acc = person.root
                 refused = uf.violation(acc, root)
-                if refused is None or self._duplicate_accounts(k, joined, by_root[root]):
-                    acc = uf.union(acc, root)
-                    joined.extend(by_root[root])
+                if refused is None or self._duplicate_accounts(k, person.carriers, by_root[root]):
+                    person.root = uf.union(acc, root)
+                    person.carriers.extend(by_root[root])
+                    person.profiles += 1
                     continue
                 sizes = (uf.records[acc], uf.records[root])
                 reason, detail = self._refusal(refused, sizes, identifier_key=keys[k])
@@ -690,6 +737,35 @@ class _Ordered:
                     SkippedLink(rids[member_list[i]], keys[k], reason, detail)
                     for i in by_root[root]
                 )
+            if len(people) > 1:
+                self._report_apart(keys[k], people)
+
+    def _report_apart(self, key: str, people: list[_Person]) -> None:
+        """Report the carriers of an identifier that it joined to nobody because their
+        profile holds a record kept apart from the other carriers' (a family member's).
+        The person it joined most profiles of (the first of those) keeps the link, as the
+        profile built so far does when a limit refuses a join."""
+        rids, member_list = self.data.rids, self.members.tolist()
+        keeps = max(people, key=lambda p: p.profiles)
+        for person in people:
+            if person is keeps or person.profiles > 1:
+                continue
+            for other in people:
+                found = None if other is person else self.uf.kept_apart(person.root, other.root)
+                if found is not None:
+                    detail = self._apart_detail(*found)
+                    self.skipped.extend(
+                        SkippedLink(rids[member_list[i]], key, APART, detail)
+                        for i in person.carriers
+                    )
+                    break
+
+    def _apart_detail(self, x: int, y: int) -> str:
+        """The rule keeping local records x and y apart, and the two records."""
+        reason = self.apart_reason[(min(x, y), max(x, y))]
+        rids, members = self.data.rids, self.members
+        one, other = sorted((rids[int(members[x])], rids[int(members[y])]))
+        return f"{reason}: {one} / {other}"
 
     def _duplicate_accounts(self, k: int, one: list[int], other: list[int]) -> bool:
         """Whether identifier k's carriers on the two sides include one person's records."""
@@ -735,12 +811,9 @@ class _Ordered:
         found = self.uf.kept_apart(ra, rb)
         if found is None:
             return False
-        x, y = found
-        reason = self.apart_reason[(min(x, y), max(x, y))]
-        rids, members = self.data.rids, self.members
-        one, other = sorted((rids[int(members[x])], rids[int(members[y])]))
+        rids = self.data.rids
         self.skipped_matches.append(
-            SkippedMatch(rids[a], rids[b], APART, f"{reason}: {one} / {other}")
+            SkippedMatch(rids[a], rids[b], APART, self._apart_detail(*found))
         )
         return True
 
@@ -797,6 +870,7 @@ def resolve_components(
     same_person: Callable[[str, str, bool], bool] | None = None,
     apart: Callable[[Sequence[str]], Iterable[tuple[str, str, str]]] | None = None,
     match_probability: Mapping[tuple[str, str], float] | None = None,
+    apart_types: Collection[str] = (),
     carried_elsewhere: Collection[str] = (),
 ) -> Resolution:
     """Resolve records into components (golden profiles) under merge protection.
@@ -810,7 +884,10 @@ def resolve_components(
         forced_links: (rid, rid) pairs an operator joined; they join whatever the limits.
         strong_matches: Matches (rid, rid) so probable that they join whatever the limits,
             unless an operator rejected them; usually also in `matches`.
-        rejected_matches: (rid, rid) pairs an operator split; such matches never join.
+        rejected_matches: (rid, rid) pairs an operator split; such matches never join, and
+            the two records are kept apart as `apart` keeps its pairs (reason "rejected by
+            an operator"): no path of other matches or of `apart_types` identifiers puts
+            them in one profile.
         shared_identifiers: Keys an operator marked shared (a family email): never link.
         generic_identifiers: Key -> reason from `Protection.detect_generic`: never link.
         blocked_identifiers: Key -> reason for the blocked identifiers, when the caller has
@@ -828,10 +905,17 @@ def resolve_components(
             of one family, `matching.family_rule`): a match, strong or not, whose join
             would put such a pair together is refused ("apart"), so that a record that
             matches both (a duplicate with its given name missing) joins one of them only.
-            Identifiers and forced links still join; only matches are probabilistic.
+            Forced links still join, and identifiers of types not in `apart_types`.
         match_probability: (rid, rid) -> probability of the matches, either order. Matches
             (and strong matches) then join strongest first, so that a join refused by a
             limit or by `apart` is that of the weakest link; without it, by rid.
+        apart_types: Identifier types (a household's phone or email) whose joins respect the
+            records kept apart too: such an identifier joins its carriers' profiles one at a
+            time, each to the first person (the profiles it joined so far) holding no record
+            kept apart from it, so it still joins each family member's own records but not
+            the members; a carrier it joins to nobody is reported ("apart"). Identifiers
+            join before matches and in priority order, so the link that gives way is the
+            lower-priority identifier's or a match.
         carried_elsewhere: Identifier keys that records outside `records` carry too (an
             engine resolving a closed part of the records at a time says so): such a key
             counts as carried by two or more records, so that a blocked, generic or shared
@@ -859,6 +943,7 @@ def resolve_components(
             same_person,
             apart,
             match_probability,
+            apart_types,
             carried_elsewhere,
         )
 
@@ -878,6 +963,7 @@ def _resolve(
     same_person: Callable[[str, str, bool], bool] | None = None,
     apart: Callable[[Sequence[str]], Iterable[tuple[str, str, str]]] | None = None,
     match_probability: Mapping[tuple[str, str], float] | None = None,
+    apart_types: Collection[str] = (),
     carried_elsewhere: Collection[str] = (),
 ) -> Resolution:
     data = _Input(
@@ -909,6 +995,7 @@ def _resolve(
     counting = (pair_status == _LINK) | (pair_status == _COUNT)
     risky = _risky_components(data, labels, counting, types, slots)
     kept_apart = _apart_pairs(data, labels, apart) if apart is not None else []
+    kept_apart = sorted({*kept_apart, *_rejected_apart(data, labels)})
     if kept_apart:
         # A component holding two records kept apart needs the ordered process too.
         first = np.array([a for a, _, _ in kept_apart], dtype=np.int64)
@@ -942,6 +1029,7 @@ def _resolve(
             config.duplicate_account_types,
             config.duplicate_account_matches,
             kept_apart,
+            apart_types,
         )
         # Strong matches first: they join whatever the limits, and once they have, the
         # identifiers the joined records share no longer count as refused.

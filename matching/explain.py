@@ -4,16 +4,23 @@ hop), why they are not (what kept them apart), and how a profile was formed."""
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
-from graph import explain_repo
+from graph import explain_repo, resolve_repo
 from graph.client import GraphClient
+from matching import family_rule
+from matching.apart import FAMILY_RULE, family_apart
+from matching.components import OPERATOR_REJECTION
+from matching.config import default_config
 from matching.errors import MatchingError
 from matching.households import is_household, member_groups
+from matching.protection import Protection
 
 
 class RecordNotFound(MatchingError):
@@ -62,6 +69,41 @@ def _link_barrier(info: dict[str, Any]) -> str | None:
             value = info[flag]
             return "shared (operator)" if flag == "shared" else f"{flag}: {value}"
     return None
+
+
+_APART_REFUSAL = re.compile(r"^apart \((?P<rule>.+): (?P<x>\S+) / (?P<y>\S+)\)$")
+
+
+def _kept_apart_by(rule: str, x: str, y: str) -> str:
+    if rule == OPERATOR_REJECTION:
+        return f"kept apart by an operator's rejection ({x} / {y} are different people)"
+    if rule == FAMILY_RULE:
+        why = family_rule.REASON.removeprefix("the family rule: ")
+        return f"kept apart by the family rule ({x} / {y}: {why})"
+    return f"kept apart by {rule} ({x} / {y})"
+
+
+def _identifier_barrier(key: str, reason: str, carriers: list[str]) -> str:
+    """An identifier's barrier in plain words; for a link refused because it would have
+    put two records kept apart in one profile, the rule and the link that gave way (the
+    identifier its `carriers` in the two profiles share)."""
+    found = _APART_REFUSAL.match(reason.removeprefix("refused: "))
+    if found is None:
+        return reason
+    return _identifier_gave_way(key, (found["x"], found["y"], found["rule"]), carriers)
+
+
+def _identifier_gave_way(key: str, apart: tuple[str, str, str], carriers: list[str]) -> str:
+    kind = key.partition(":")[0]
+    names = sorted(set(carriers))
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    x, y, rule = apart
+    return f"refused: {_kept_apart_by(rule, x, y)}; the {kind} that {listed} share gave way"
+
+
+def _first_apart(apart: list[tuple[str, str, str]], a: str, b: str) -> tuple[str, str, str]:
+    """The pair kept apart to name: one of `a` or `b`'s first."""
+    return min(apart, key=lambda p: (not {a, b} & set(p[:2]), p))
 
 
 _Members = dict[str, dict[str, int]]
@@ -132,8 +174,90 @@ def _graph(
     return g, blocked
 
 
-async def explain_pair(graph: GraphClient, a: str, b: str) -> Explanation:
-    """Why records `a` and `b` are (or are not) one customer."""
+async def _profiles_of(graph: GraphClient, rows: list[dict[str, Any]]) -> dict[str, str | None]:
+    """rid -> profile of the records of the rows and of the records their links reach (a
+    record with no link of its own appears only as a target)."""
+    pid_of: dict[str, str | None] = {r["rid"]: r["pid"] for r in rows}
+    targets = sorted({r["target"] for r in rows if r["kind"] != "identifier"} - set(pid_of))
+    if targets:
+        pid_of.update(await explain_repo.record_profiles(graph, targets))
+    return pid_of
+
+
+async def _apart_pairs(
+    graph: GraphClient,
+    rows: list[dict[str, Any]],
+    pid_of: dict[str, str | None],
+    sides: tuple[str, str],
+    personal: Sequence[str],
+) -> list[tuple[str, str, str]]:
+    """The pairs (one record of each profile, rid, rid, rule) kept apart: by an operator's
+    rejection or by the family rule, as resolution keeps them (`matching.apart`)."""
+
+    def across(x: str, y: str) -> bool:
+        return {pid_of.get(x), pid_of.get(y)} == set(sides)
+
+    found = {
+        (*sorted((r["rid"], r["target"])), OPERATOR_REJECTION)
+        for r in rows
+        if r["kind"] == "match" and (r["info"] or {}).get("rejected")
+        if across(r["rid"], r["target"])
+    }
+    rids = sorted(rid for rid, pid in pid_of.items() if pid in sides)
+    facts = {f["rid"]: f for f in await resolve_repo.record_facts(graph, rids, personal)}
+    protection = Protection.from_config(default_config())
+    family = family_apart(facts, personal, personal, protection.is_blocked)
+    found.update((x, y, rule) for x, y, rule in family(rids) if across(x, y))
+    return sorted(found)
+
+
+def _match_barriers(
+    rows: list[dict[str, Any]],
+    pid_of: dict[str, str | None],
+    sides: tuple[str, str],
+    apart: list[tuple[str, str, str]],
+    a: str,
+    b: str,
+) -> list[Barrier]:
+    """The accepted matches between the two profiles, each a link that gave way to a pair
+    kept apart (the pair of `a` or `b` named first)."""
+    if not apart:
+        return []
+    x, y, rule = _first_apart(apart, a, b)
+    barriers = []
+    seen: set[tuple[str, str]] = set()
+    for r in rows:
+        info = r["info"] or {}
+        pair = tuple(sorted((r["rid"], r["target"])))
+        if r["kind"] != "match" or info.get("rejected") or pair in seen:
+            continue
+        if {pid_of.get(r["rid"]), pid_of.get(r["target"])} != set(sides):
+            continue
+        seen.add((pair[0], pair[1]))
+        p = info.get("probability")
+        odds = f" (p = {float(p):.4f})" if p is not None else ""
+        barriers.append(
+            Barrier(
+                "match",
+                None,
+                f"{_kept_apart_by(rule, x, y)}; the match {pair[0]} - {pair[1]}{odds} gave way",
+            )
+        )
+    return barriers
+
+
+async def explain_pair(
+    graph: GraphClient, a: str, b: str, personal: Sequence[str] = ()
+) -> Explanation:
+    """Why records `a` and `b` are (or are not) one customer.
+
+    Args:
+        graph: The graph client.
+        a: A record id.
+        b: Another record id.
+        personal: The attributes the current model compares as one person's own (the
+            family rule yields to them, `ProbabilisticLinker.personal_attributes`).
+    """
     profiles = await explain_repo.record_profiles(graph, [a, b])
     for rid in (a, b):
         if rid not in profiles:
@@ -167,6 +291,7 @@ async def explain_pair(graph: GraphClient, a: str, b: str) -> Explanation:
     # Identifiers carried on both sides that did not join them.
     sides: dict[str, set[str | None]] = defaultdict(set)
     reasons: dict[str, str] = {}
+    carried: dict[str, list[str]] = defaultdict(list)
     for key, carriers in blocked.items():
         for rid, reason in carriers:
             sides[key].add(members.get(rid))
@@ -174,13 +299,29 @@ async def explain_pair(graph: GraphClient, a: str, b: str) -> Explanation:
     for r in rows:
         if r["kind"] == "identifier":
             sides[r["target"]].add(r["pid"])
+            carried[r["target"]].append(r["rid"])
+    apart: list[tuple[str, str, str]] = []
+    pid_of: dict[str, str | None] = {}
+    if pa is not None and pb is not None:
+        pid_of = await _profiles_of(graph, rows)
+        apart = await _apart_pairs(graph, rows, pid_of, (pa, pb), personal)
     for key in sorted(sides):
-        if {pa, pb} <= sides[key] and key in reasons:
-            barriers.append(Barrier("identifier", key, reasons[key]))
+        if not {pa, pb} <= sides[key]:
+            continue
+        if key in reasons:
+            reason = _identifier_barrier(key, reasons[key], carried[key])
+            barriers.append(Barrier("identifier", key, reason))
+        elif apart:
+            # Each side's records joined through it, not the two sides: they hold a pair
+            # kept apart (where no carrier was left alone, no link is stored as refused).
+            reason = _identifier_gave_way(key, _first_apart(apart, a, b), carried[key])
+            barriers.append(Barrier("identifier", key, reason))
     for r in rows:
         info = r["info"] or {}
         if r["kind"] == "match" and info.get("rejected") and {r["rid"], r["target"]} == {a, b}:
             barriers.append(Barrier("match", None, "rejected by an operator"))
+    if pa is not None and pb is not None:
+        barriers.extend(_match_barriers(rows, pid_of, (pa, pb), apart, a, b))
     if not barriers:
         barriers.append(
             Barrier(

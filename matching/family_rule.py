@@ -6,10 +6,14 @@ most duplicates carry, so the model scores such pairs above the threshold. A pai
 family names agree and whose given names are clearly two names
 (`matching.names.different_family_members`) is therefore not linked on that evidence.
 
-The rule yields to evidence a family does not share: exact agreement on an attribute the
+The rule yields to evidence a family does not share: agreement on an attribute the
 mapping declares `personal` (a national id number, a membership number). A twin does not
 carry the other twin's personal number; a record whose given name was replaced or badly
-misspelt does (public test data such as FEBRL replaces whole given names).
+misspelt does (public test data such as FEBRL replaces whole given names), often with the
+number mistyped too. So a near miss (`near_miss`: two edits or fewer, a swap of adjacent
+digits counting as one) yields as exact agreement does, when scoring a pair and in the
+components step alike; two numbers next to each other do not, since a family's numbers
+are often issued together (twins' social security numbers are often consecutive).
 """
 
 from __future__ import annotations
@@ -26,10 +30,35 @@ EXACT_LEVEL: Final = "Exact match"
 NEAR_MISS_EDITS: Final = 2
 """Personal values this many edits apart (or fewer) may be one value mistyped."""
 
+CONSECUTIVE: Final = 10
+"""Numbers of one length closer than this are taken as issued in sequence (to one family at
+once), not as one number mistyped."""
+
 REASON: Final = (
     "the family rule: one family name, given names that cannot be one person's "
     "(twins, siblings, parent and child), and no personal identifier agreeing"
 )
+
+
+def near_miss(x: Any, y: Any) -> bool:
+    """Whether two personal values (as matching compares them, `_value`) may be one
+    person's: equal, or at most `NEAR_MISS_EDITS` edits apart (a swap of adjacent characters
+    is one edit) and not two numbers of one length less than `CONSECUTIVE` apart. False
+    when either is missing."""
+    vx, vy = _value(x), _value(y)
+    if vx is None or vy is None:
+        return False
+    if vx == vy:
+        return True
+    if optimal_string_alignment(vx, vy) > NEAR_MISS_EDITS:
+        return False
+    consecutive = (
+        vx.isdigit()
+        and vy.isdigit()
+        and len(vx) == len(vy)
+        and abs(int(vx) - int(vy)) < CONSECUTIVE
+    )
+    return not consecutive
 
 
 def fold(value: Any) -> str:
@@ -51,12 +80,18 @@ def held_back(
     b: tuple[str, str],
     evidence: Mapping[str, Any] | str | None,
     personal: Iterable[str] = (),
+    values: Sequence[tuple[Any, Any]] | None = None,
 ) -> bool:
     """Whether the family rule holds back a scored pair: folded (given, family) names `a`
-    and `b` of two members of one family, and no exact agreement on a `personal`
-    comparison in the pair's `evidence` (a mapping or its JSON text)."""
+    and `b` of two members of one family, and no agreement on a `personal` comparison.
+
+    With `values` (the pair's values of the `personal` attributes, (left, right) in the same
+    order), agreement is a `near_miss`; without, exact agreement per the pair's `evidence`
+    (a mapping or its JSON text)."""
     if not different_family_members(a, b):
         return False
+    if values is not None:
+        return not any(near_miss(x, y) for x, y in values)
     personal = tuple(personal)
     if not personal or evidence is None:
         return True
@@ -78,21 +113,12 @@ def kept_apart(
     given name is missing, matches a twin as well as the original, and the family rule,
     which sees one pair at a time, cannot hold that back.
 
-    Where a personal value is a near miss (`NEAR_MISS_EDITS` or fewer), the records are not
-    kept apart either: too little to prove one person when scoring, it is also too little
-    to prove two when a path of other matches joins them (FEBRL replaces a duplicate's given
-    name and mistypes its id number; a twin's own number is another number)."""
+    Where a personal value is a `near_miss`, the records are not kept apart either, as
+    scoring does not hold them back (FEBRL replaces a duplicate's given name and mistypes its
+    id number; a twin's own number is another number, or the next one)."""
     if not different_family_members(a, b):
         return False
-    for x, y in zip(personal_a, personal_b, strict=False):
-        vx, vy = _value(x), _value(y)
-        if (
-            vx is not None
-            and vy is not None
-            and optimal_string_alignment(vx, vy) <= NEAR_MISS_EDITS
-        ):
-            return False
-    return True
+    return not any(near_miss(x, y) for x, y in zip(personal_a, personal_b, strict=False))
 
 
 def _value(value: Any) -> str | None:

@@ -91,9 +91,14 @@ def score_pair(
         for i in (0, 1)
     ]
     personal = model.spec.personal_comparisons
+    values = (
+        [(pair.iloc[0][p], pair.iloc[1][p]) for p in personal]
+        if all(p in pair.columns for p in personal)
+        else None
+    )
     held = (
         family_rule.REASON
-        if family_rule.held_back(names[0], names[1], evidence, personal)
+        if family_rule.held_back(names[0], names[1], evidence, personal, values)
         else None
     )
     return PairScore(

@@ -88,6 +88,14 @@ logger = logging.getLogger(__name__)
 OUTPUT_COLUMNS: Final = ("rid_l", "rid_r", "match_weight", "match_probability", "evidence")
 _NAME_COLUMNS: Final = ("given_name_l", "given_name_r", "family_name_l", "family_name_r")
 """Kept beside the output long enough to hold back pairs of one family's members."""
+_PERSONAL: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}_[lr]$")
+"""The shape of a personal attribute's value column in the predictions (kept likewise)."""
+
+
+def _personal_columns(spec: MatchingSpec) -> list[str]:
+    """The prediction columns holding the values of the spec's `personal` comparisons."""
+    return [f"{name}_{side}" for name in spec.personal_comparisons for side in ("l", "r")]
+
 
 _RECORDS: Final = "cdp_records"
 _BATCH: Final = "cdp_batch"
@@ -1062,7 +1070,7 @@ class MatchIndex:
             result_sql = _result_sql(
                 names,
                 evidence_sql(self._model.settings, columns),
-                [c for c in _NAME_COLUMNS if c in columns],
+                [c for c in (*_NAME_COLUMNS, *_personal_columns(self._spec)) if c in columns],
                 min_weight=_threshold_weight(threshold_probability),
             )
             scored = self._con.execute(result_sql).df()
@@ -1103,9 +1111,10 @@ def _result_sql(
     min_weight: float | None = None,
 ) -> str:
     """The final pairs from the within-batch and (optionally) batch-vs-index predictions,
-    with the `names` columns (of `_NAME_COLUMNS`) the predictions hold; with `min_weight`,
+    with the `names` columns (of `_NAME_COLUMNS`, or personal values `<column>_l`/`_r`) the
+    predictions hold; with `min_weight`,
     those whose match weight, rounded to `_TIE_DIGITS` decimals, reaches it."""
-    extra = "".join(f", {c}" for c in names if c in _NAME_COLUMNS)
+    extra = "".join(f", {c}" for c in names if c in _NAME_COLUMNS or _PERSONAL.fullmatch(c))
     select = (
         "select unique_id_l as rid_l, unique_id_r as rid_r, match_weight, match_probability, "
         f"{evidence} as evidence{extra} from "
@@ -1130,19 +1139,33 @@ def hold_back_family_members(scored: pd.DataFrame, personal: Sequence[str] = ())
     comparisons), as `OUTPUT_COLUMNS`."""
     if not set(_NAME_COLUMNS) <= set(scored.columns) or scored.empty:
         return scored.reindex(columns=list(OUTPUT_COLUMNS))
+    personal = tuple(personal)
+    # With the personal values at hand a near miss yields too (`family_rule.near_miss`).
+    sides = [(f"{p}_l", f"{p}_r") for p in personal]
+    with_values = all(left in scored.columns and right in scored.columns for left, right in sides)
+    values: list[list[tuple[Any, Any]] | None] = (
+        [
+            list(zip(row[0::2], row[1::2], strict=True))
+            for row in scored[[c for pair in sides for c in pair]].itertuples(index=False)
+        ]
+        if with_values and sides
+        else [None] * len(scored)
+    )
     held = [
         family_rule.held_back(
             (family_rule.fold(gl), family_rule.fold(fl)),
             (family_rule.fold(gr), family_rule.fold(fr)),
             evidence,
             personal,
+            pair_values,
         )
-        for gl, gr, fl, fr, evidence in zip(
+        for gl, gr, fl, fr, evidence, pair_values in zip(
             scored["given_name_l"],
             scored["given_name_r"],
             scored["family_name_l"],
             scored["family_name_r"],
             scored["evidence"],
+            values,
             strict=True,
         )
     ]

@@ -29,7 +29,7 @@ from graph import resolve_repo, write_counts
 from graph.client import GraphClient
 from graph.record_facts import RecordFacts
 from matching.component_rules import ComponentRules, ResolutionInput
-from matching.components import Resolution
+from matching.components import APART, LIMIT_PREFIX, Resolution
 from matching.config import IdentityConfig, default_config
 from matching.engine import LocalEngine, ResolveEngine
 from matching.households import HOUSEHOLD_PREFIX, base_key
@@ -322,7 +322,7 @@ class Resolver:
         by_rid = {f["rid"]: f for f in facts}
         personal = self.linker.personal_attributes() if self.linker is not None else ()
         resolution = self.engine.resolve(
-            ComponentRules(self.protection, self.config, personal),
+            ComponentRules(self.protection, self.config, personal, tuple(self.household_types)),
             ResolutionInput(
                 records=scope.closure,
                 pairs=scope.pairs,
@@ -407,7 +407,7 @@ class Resolver:
             (
                 (s.rid, base_key(s.identifier_key), f"{s.reason} ({s.detail})")
                 for s in resolution.skipped_links
-                if s.reason.startswith("limit")
+                if s.reason.startswith(LIMIT_PREFIX) or s.reason == APART
             ),
             refused_before,
         )

@@ -33,6 +33,12 @@ disagree:
   no recall on the benchmark: large postcodes times common given names.)
 * `address`: same address and postcode: everything else changed but the home.
 * `name_swapped`: given/family of one record equal family/given of the other.
+* `dob_postcode`: date of birth + postcode: both names changed or mistyped (a married
+  name with a given-name typo, a missing given name and a family-name typo) at one place;
+  only records that carry a name (placeholders blanked): nameless junk at a placeholder
+  birth date is no person.
+* `dob_swapped1`: date of birth + the first letter of the given name equal to the first
+  letter of the other record's family name: names swapped on entry and mistyped too.
 
 Hub values are capped: a key value shared by more than `max_block_size` records (test
 data such as `test@test.com` or `+61400000000`, or "john smith") is dropped *for that
@@ -44,16 +50,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from splink import ColumnExpression, SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
 from splink.blocking_rule_library import CustomRule
-
-if TYPE_CHECKING:
-    from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 __all__ = [
     "BK_PREFIX",
@@ -92,6 +96,7 @@ ComparisonKind = Literal[
     "exact",
     "jaro_winkler",
     "levenshtein",
+    "damerau_levenshtein",
     "date",
     "name",
     "email",
@@ -104,6 +109,7 @@ ComparisonKind = Literal[
 _DEFAULT_THRESHOLDS: Final[dict[str, tuple[float, ...]]] = {
     "jaro_winkler": (0.92, 0.8),
     "levenshtein": (1, 2),
+    "damerau_levenshtein": (1, 2),
     "name": (0.92, 0.88, 0.7),
     "forename_surname": (0.92, 0.88),
     "address": (0.92,),
@@ -111,10 +117,12 @@ _DEFAULT_THRESHOLDS: Final[dict[str, tuple[float, ...]]] = {
     "postcode": (3, 2),
     "phone": (8,),
 }
-_INTEGER_KINDS: Final = frozenset({"levenshtein", "date", "postcode", "phone"})
+_INTEGER_KINDS: Final = frozenset(
+    {"levenshtein", "damerau_levenshtein", "date", "postcode", "phone"}
+)
 _SIMILARITY_KINDS: Final = frozenset({"jaro_winkler", "name", "forename_surname", "address"})
 _PAIRED_KINDS: Final = frozenset({"forename_surname", "address"})
-_PERSONAL_KINDS: Final = frozenset({"exact", "levenshtein", "jaro_winkler"})
+_PERSONAL_KINDS: Final = frozenset({"exact", "levenshtein", "damerau_levenshtein", "jaro_winkler"})
 
 
 def _identifier(value: str) -> str:
@@ -133,17 +141,20 @@ class ComparisonSpec(BaseModel):
             the street address.
         kind: The comparison family:
             `exact` (agree / disagree); `jaro_winkler`, `levenshtein` (string similarity
-            levels at `thresholds`); `name` (exact, then Jaro-Winkler levels);
+            levels at `thresholds`); `damerau_levenshtein` (edit-distance levels where a swap
+            of two adjacent characters, the commonest slip in keying a number, is one edit);
+            `name` (exact, then Jaro-Winkler levels);
             `date` (exact, one typo, day/month swapped, then within `thresholds` days);
             `email` (exact address, the same local part, a fuzzy address);
             `postcode` (exact, then equal first `thresholds` characters);
             `phone` (exact, then equal last `thresholds` digits);
             `forename_surname` (Splink's `ForenameSurnameComparison`: both exact, swapped,
-            both fuzzy, [nickname with the same surname,] surname only, forename only);
+            both fuzzy, swapped with typos, [nickname with the same surname,] surname
+            only, forename only);
             `address` (address and postcode together, because one implies the other:
             same address and postcode, similar address and same postcode, same address
-            only, same postcode with an address missing, same postcode only, same first
-            3 postcode characters).
+            only, similar address and a postcode one edit away, same postcode with an
+            address missing, same postcode only, same first 3 postcode characters).
         thresholds: Level thresholds, most similar first; `None` uses the kind's default.
         term_frequency: Adjust the exact-match level by how common the value is, so two
             records agreeing on "smith" count for less than two agreeing on "zbigniew".
@@ -156,8 +167,8 @@ class ComparisonSpec(BaseModel):
             from `matching.names`) with the same family name, below the fuzzy levels.
         personal: The value belongs to one person and a household never shares it (a
             national id number, a membership number): exact agreement on it lets the
-            family rule yield (`matching.family_rule`). Only for `exact`, `levenshtein`
-            and `jaro_winkler`.
+            family rule yield (`matching.family_rule`). Only for `exact`, `levenshtein`,
+            `damerau_levenshtein` and `jaro_winkler`.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -251,7 +262,8 @@ class BlockingRuleSpec(BaseModel):
     The key is the `parts` joined with "|", or NULL when any part is missing (a missing
     value never blocks two records together). With `cross_parts`, the left record's key
     built from `parts` must equal the right record's key built from `cross_parts`, which
-    expresses "given/family swapped" as an equi-join.
+    expresses "given/family swapped" as an equi-join. With `named`, a record with neither a
+    given nor a family name (or only placeholders, which matching blanks) has no key.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -259,6 +271,7 @@ class BlockingRuleSpec(BaseModel):
     name: str
     parts: tuple[KeyPart, ...] = Field(min_length=1)
     cross_parts: tuple[KeyPart, ...] | None = None
+    named: bool = False
 
     @field_validator("name")
     @classmethod
@@ -286,12 +299,18 @@ class BlockingRuleSpec(BaseModel):
         return f"l.{self.key_column} = r.{right}"
 
 
-def _key_sql(parts: Sequence[KeyPart]) -> str:
+NAME_COLUMNS: Final = ("given_name", "family_name")
+"""The columns a `named` blocking rule asks one of."""
+
+
+def _key_sql(parts: Sequence[KeyPart], named: bool = False) -> str:
     exprs = [p.sql() for p in parts]
-    if len(exprs) == 1:
-        return exprs[0]
     # `||` yields NULL when any operand is NULL: exactly "no key without every part".
-    return " || '|' || ".join(exprs)
+    key = exprs[0] if len(exprs) == 1 else " || '|' || ".join(exprs)
+    if not named:
+        return key
+    present = " or ".join(f"{KeyPart(column=c).sql()} is not null" for c in NAME_COLUMNS)
+    return f"case when {present} then {key} end"
 
 
 class MatchingSpec(BaseModel):
@@ -436,10 +455,16 @@ def comparison_for(spec: ComparisonSpec) -> Any:
         # ("emily.johnson", "ejohnson"), so two namesakes' local parts at different
         # providers are similar by construction: that level repeated the name's evidence (a
         # Bayes factor of 46 on top of it) and joined namesakes at 50,000 customers.
-        local = _helper(col, "local")
+        # The typo level asks for the same numbers too: numbers in an address are chosen
+        # (a birth year, a house number), seldom mistyped, and the names in two namesakes'
+        # addresses make them similar whatever their numbers ("ameliawilliams78" and
+        # "ameliawilliams66" are Jaro-Winkler 0.95 apart): a typo elsewhere keeps them.
+        local, numbers = _helper(col, "local"), _helper(col, "numbers")
         levels += [
             cll.ExactMatchLevel(local).configure(label_for_charts="Same local part"),
-            cll.JaroWinklerLevel(col, 0.88).configure(label_for_charts="Jaro-Winkler >= 0.88"),
+            cll.And(cll.JaroWinklerLevel(col, 0.88), cll.ExactMatchLevel(numbers)).configure(
+                label_for_charts="Jaro-Winkler >= 0.88, same numbers"
+            ),
         ]
     if spec.kind in ("jaro_winkler", "name"):
         levels += [
@@ -449,6 +474,13 @@ def comparison_for(spec: ComparisonSpec) -> Any:
     elif spec.kind == "levenshtein":
         levels += [
             cll.LevenshteinLevel(col, int(t)).configure(label_for_charts=f"Levenshtein <= {t:g}")
+            for t in thresholds
+        ]
+    elif spec.kind == "damerau_levenshtein":
+        levels += [
+            cll.DamerauLevenshteinLevel(col, int(t)).configure(
+                label_for_charts=f"Damerau-Levenshtein <= {t:g}"
+            )
             for t in thresholds
         ]
     elif spec.kind == "date":
@@ -472,9 +504,37 @@ def comparison_for(spec: ComparisonSpec) -> Any:
     return _custom(spec, levels)
 
 
+SWAPPED_SIMILARITY: Final = 0.88
+"""Jaro-Winkler similarity each name must reach for the level "names swapped, with typos"."""
+
+
+class _SwappedNamesLevel(ComparisonLevelCreator):
+    """Given and family name swapped, each within a Jaro-Winkler similarity of the other
+    record's: "stephenson elizbeth" against "elizabeth stephenson". Splink's swapped level
+    asks for both names exactly; a name swapped on entry is often mistyped too."""
+
+    def __init__(
+        self, forename: str | ColumnExpression, surname: str | ColumnExpression, threshold: float
+    ) -> None:
+        self.forename = ColumnExpression.instantiate_if_str(forename)
+        self.surname = ColumnExpression.instantiate_if_str(surname)
+        self.threshold = threshold
+
+    def create_sql(self, sql_dialect: Any) -> str:
+        self.forename.sql_dialect = sql_dialect
+        self.surname.sql_dialect = sql_dialect
+        jw = sql_dialect.jaro_winkler_function_name
+        f, s, t = self.forename, self.surname, float(self.threshold)
+        return f"{jw}({f.name_l}, {s.name_r}) >= {t} and {jw}({s.name_l}, {f.name_r}) >= {t}"
+
+    def create_label_for_charts(self) -> str:
+        return f"Names swapped, Jaro-Winkler >= {self.threshold}"
+
+
 class _ForenameSurname(cl.ForenameSurnameComparison):
     """Splink's `ForenameSurnameComparison` (swapped-names level, TF on each name) with
-    short level labels for the evidence JSON, and optionally a nickname level."""
+    short level labels for the evidence JSON, a level for names swapped with typos, and
+    optionally a nickname level."""
 
     def __init__(self, *args: Any, nickname_roots_col_name: str | None = None, **kw: Any) -> None:
         self.nickname_roots_col_name = nickname_roots_col_name
@@ -494,6 +554,15 @@ class _ForenameSurname(cl.ForenameSurnameComparison):
         out = [
             lvl.configure(label_for_charts=label) for lvl, label in zip(levels, labels, strict=True)
         ]
+        # After the fuzzy levels: a pair whose names agree in place, with typos, is that.
+        out.insert(
+            len(out) - 3,
+            _SwappedNamesLevel(
+                self.col_expressions["forename"],
+                self.col_expressions["surname"],
+                SWAPPED_SIMILARITY,
+            ),
+        )
         if self.nickname_roots_col_name is not None:
             roots = self.nickname_roots_col_name
             surname = self.col_expressions["surname"]
@@ -545,6 +614,14 @@ def _address_levels(
             for t in thresholds
         ],
         cll.ExactMatchLevel(address).configure(label_for_charts="Same address, other postcode"),
+        # A postcode keyed with one digit wrong or two swapped ("2067" / "2076") under a
+        # similar address: the same home, not merely the same first postcode digits.
+        *[
+            cll.And(
+                cll.JaroWinklerLevel(address, t), cll.DamerauLevenshteinLevel(postcode, 1)
+            ).configure(label_for_charts=f"Address Jaro-Winkler >= {t}, postcode one edit")
+            for t in thresholds
+        ],
         postcode_only,
         cll.ExactMatchLevel(postcode).configure(label_for_charts="Same postcode, other address"),
         cll.ExactMatchLevel(ColumnExpression(postcode).substr(1, 3)).configure(
@@ -574,7 +651,10 @@ def _helper_columns(spec: ComparisonSpec) -> dict[str, str]:
     if spec.kind == "date":
         return {_helper(spec.column, "date"): f"try_cast({col} as date)"}
     if spec.kind == "email":
-        return {_helper(spec.column, "local"): f"nullif(split_part({col}, '@', 1), '')"}
+        return {
+            _helper(spec.column, "local"): f"nullif(split_part({col}, '@', 1), '')",
+            _helper(spec.column, "numbers"): f"regexp_replace({col}, '[^0-9]', '', 'g')",
+        }
     if spec.kind == "phone":
         digits = f"regexp_replace({col}, '[^0-9]', '', 'g')"
         return {
@@ -605,9 +685,9 @@ def derived_columns(spec: MatchingSpec) -> dict[str, str]:
     for c in spec.comparisons:
         out.update(_helper_columns(c))
     for rule in spec.all_blocking_rules:
-        out[rule.key_column] = _key_sql(rule.parts)
+        out[rule.key_column] = _key_sql(rule.parts, rule.named)
         if rule.cross_parts is not None and rule.cross_key_column is not None:
-            out[rule.cross_key_column] = _key_sql(rule.cross_parts)
+            out[rule.cross_key_column] = _key_sql(rule.cross_parts, rule.named)
     return out
 
 
@@ -618,6 +698,8 @@ def required_input_columns(spec: MatchingSpec) -> tuple[str, ...]:
         cols.extend(c.input_columns)
     for rule in spec.all_blocking_rules:
         cols.extend(p.column for p in (*rule.parts, *(rule.cross_parts or ())))
+        if rule.named:
+            cols.extend(NAME_COLUMNS)
     for group in (*spec.em_blocks, *spec.deterministic_rules):
         cols.extend(group)
     return tuple(dict.fromkeys(cols))
@@ -703,17 +785,20 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
     Comparisons, each meant as an independent piece of evidence, so correlated
     attributes are folded together or left out:
 
-    * given + family name: `ForenameSurnameComparison`, which scores swapped names and a
-      surname-only agreement (nicknames, typos in the given name); term-frequency
-      adjusted on the full name and on each name alone.
+    * given + family name: `ForenameSurnameComparison`, which scores swapped names (also
+      with typos: Jaro-Winkler >= 0.88 each way) and a surname-only agreement (nicknames,
+      typos in the given name); term-frequency adjusted on the full name and on each name
+      alone.
     * dob: exact, one typo, day/month swapped, within 31 / 366 / 3653 days.
     * address + postcode, one comparison: same address and postcode (TF-adjusted:
-      apartment blocks), similar address in the same postcode, same postcode with an
-      address missing (TF-adjusted on the postcode at half weight: a big suburb's
-      postcode is weak evidence for a till card), same postcode only, same first 3
-      postcode digits.
+      apartment blocks), similar address in the same postcode, same address in another
+      postcode, similar address with the postcode one edit away (a digit mistyped or two
+      swapped), same postcode with an address missing (TF-adjusted on the postcode at
+      half weight: a big suburb's postcode is weak evidence for a till card), same
+      postcode only, same first 3 postcode digits.
     * email: exact (TF-adjusted), same local part, Jaro-Winkler >= 0.88 on the address
-      (no fuzzy level on the local part alone: local parts repeat the name).
+      with the same numbers in it (no fuzzy level on the local part alone: local parts
+      repeat the name).
     * phone: exact (TF-adjusted: shared landlines), same last 8 digits.
 
     City is not compared: it is implied by the postcode.
@@ -760,6 +845,14 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
             name="name_swapped",
             parts=(_part("given_name"), _part("family_name")),
             cross_parts=(_part("family_name"), _part("given_name")),
+        ),
+        # Named: two records with no name and one (placeholder) birth date in one postcode
+        # ("Test Test", 1900-01-01) are junk, not a person whose names changed.
+        BlockingRuleSpec(name="dob_postcode", parts=(_part("dob"), _part("postcode")), named=True),
+        BlockingRuleSpec(
+            name="dob_swapped1",
+            parts=(KeyPart(column="dob"), KeyPart(column="given_name", first=1)),
+            cross_parts=(KeyPart(column="dob"), KeyPart(column="family_name", first=1)),
         ),
     )
     return MatchingSpec(

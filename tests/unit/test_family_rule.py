@@ -26,8 +26,37 @@ def _evidence(ssn_level: str | None) -> str:
 def test_twins_are_held_back() -> None:
     assert family_rule.held_back(*_TWINS, _evidence(None))
     assert family_rule.held_back(*_TWINS, _evidence(None), ["soc_sec_id"])
-    # Agreeing on a household's contact or a near miss on the number is no way out.
+    # Agreeing on a household's contact is no way out; nor, by its level alone, a near
+    # miss on the number (whether it is the next number takes the values).
     assert family_rule.held_back(*_TWINS, _evidence("Levenshtein <= 1"), ["soc_sec_id"])
+
+
+def test_a_near_miss_on_a_personal_number_is_one_number_mistyped() -> None:
+    near = family_rule.near_miss
+    assert near("1613259", "1613259")
+    assert near("1613259", "1613295")  # two digits swapped: one edit
+    assert near("8529720", "8520720")
+    assert near("9519245", "9512945")
+    assert near("6564025 ", "6564625")
+    assert not near("1613259", "4392917")
+    assert not near("1613259", "1631925")  # three edits
+    assert not near(None, "1613259") and not near("", "")
+    # Twins' numbers are often issued in sequence: the next number is another person's.
+    assert not near("1000234", "1000235")
+    assert not near("1000239", "1000241")
+    assert near("ab-1000234", "ab-1000235")  # not a number: only the edits count
+
+
+def test_a_near_miss_makes_the_rule_yield_given_the_values() -> None:
+    evidence = _evidence("All other")
+    assert not family_rule.held_back(*_TWINS, evidence, ["soc_sec_id"], [("8529720", "8520720")])
+    assert not family_rule.held_back(*_TWINS, evidence, ["soc_sec_id"], [("9036067", "9030076")])
+    assert family_rule.held_back(*_TWINS, evidence, ["soc_sec_id"], [("8529720", "4392917")])
+    assert family_rule.held_back(*_TWINS, evidence, ["soc_sec_id"], [("1000234", "1000235")])
+    assert family_rule.held_back(*_TWINS, evidence, ["soc_sec_id"], [(None, "1000235")])
+    # The values decide, not the level: the next number is held back however it scored.
+    exact = _evidence("Levenshtein <= 1")
+    assert family_rule.held_back(*_TWINS, exact, ["soc_sec_id"], [("1000234", "1000235")])
 
 
 def test_an_agreeing_personal_identifier_makes_the_rule_yield() -> None:
@@ -68,6 +97,14 @@ def test_hold_back_family_members_on_scored_pairs() -> None:
     assert list(kept.columns) == list(OUTPUT_COLUMNS)
     assert list(kept["rid_r"]) == ["b", "d"]
     assert list(hold_back_family_members(scored)["rid_r"]) == ["d"]
+    # With the personal values in the scored pairs, a near miss yields, the next number not.
+    scored["soc_sec_id_l"] = ["1613259", "8529720", "1000234"]
+    scored["soc_sec_id_r"] = ["1613259", "8520720", "1000235"]
+    kept = hold_back_family_members(scored, ["soc_sec_id"])
+    assert list(kept.columns) == list(OUTPUT_COLUMNS)
+    assert list(kept["rid_r"]) == ["b", "c", "d"]
+    scored["soc_sec_id_r"] = ["1613259", "4392917", "1000235"]
+    assert list(hold_back_family_members(scored, ["soc_sec_id"])["rid_r"]) == ["b", "d"]
 
 
 def test_records_of_two_family_members_are_kept_apart_unless_a_personal_value_agrees() -> None:
@@ -78,6 +115,8 @@ def test_records_of_two_family_members_are_kept_apart_unless_a_personal_value_ag
     # A near miss may be one number mistyped: not proof of two people.
     assert not family_rule.kept_apart(*_TWINS, ["1613259"], ["1613295"])
     assert family_rule.kept_apart(*_TWINS, ["1613259"], ["4392917"])
+    # The next number is: twins' numbers are often issued together.
+    assert family_rule.kept_apart(*_TWINS, ["1000234"], ["1000235"])
     # A missing given name or another family name: not two members, as far as names tell.
     assert not family_rule.kept_apart(("", "quennell"), _TWINS[0])
     assert not family_rule.kept_apart(("oliver", "quenell"), _TWINS[1])

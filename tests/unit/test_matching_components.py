@@ -319,6 +319,50 @@ def test_records_kept_apart_still_join_through_an_identifier_or_a_forced_link() 
     assert len(result.components) == 1
 
 
+def test_a_household_phone_joins_each_members_records_but_not_the_members() -> None:
+    # Oliver's two accounts and his twin Harry's till receipt (no name) carry the family's
+    # landline; the receipt also carries Harry's email, which his web account has.
+    data = (
+        Data()
+        .record("c:o", "phone:+61295550172")
+        .record("c:o2", "phone:+61295550172")
+        .record("c:r", "phone:+61295550172", "email:harry@x.com")
+        .record("c:h", "email:harry@x.com")
+    )
+    assert len(data.resolve(apart=_twins).components) == 1  # the phone does not hold apart
+    result = data.resolve(apart=_twins, apart_types=("phone", "email"))
+    assert groups(result) == {frozenset({"c:o", "c:o2"}), frozenset({"c:r", "c:h"})}
+    # The email (higher priority) joined the receipt to Harry first; the phone gave way.
+    assert result.skipped_links == [
+        SkippedLink("c:r", "phone:+61295550172", "apart", "family rule: c:h / c:o")
+    ]
+
+
+def test_records_an_operator_rejected_are_not_joined_by_a_path_of_other_links() -> None:
+    data = Data().record("a:1").record("b:1", "email:b@x.com").record("c:1").record("d:1")
+    data.matches = [("a:1", "c:1"), ("c:1", "b:1"), ("d:1", "c:1")]
+    probability = {("a:1", "c:1"): 0.99, ("b:1", "c:1"): 0.97, ("c:1", "d:1"): 0.98}
+    result = data.resolve(rejected_matches=[("b:1", "a:1")], match_probability=probability)
+    # The weakest link of the path between the two gives way.
+    assert groups(result) == {frozenset({"a:1", "c:1", "d:1"}), frozenset({"b:1"})}
+    assert result.skipped_matches == [
+        SkippedMatch("b:1", "c:1", "apart", "rejected by an operator: a:1 / b:1")
+    ]
+    # Through an identifier of a type that holds apart, too; a forced link still joins.
+    data = Data().record("a:1", "email:s@x.com").record("b:1", "email:s@x.com")
+    assert len(data.resolve(rejected_matches=[("a:1", "b:1")]).components) == 1
+    result = data.resolve(rejected_matches=[("a:1", "b:1")], apart_types=("email",))
+    assert len(result.components) == 2
+    # The first carrier's side keeps the link, as the profile built so far does at a limit.
+    assert result.skipped_links == [
+        SkippedLink("b:1", "email:s@x.com", "apart", "rejected by an operator: a:1 / b:1")
+    ]
+    forced = data.resolve(
+        rejected_matches=[("a:1", "b:1")], apart_types=("email",), forced_links=[("a:1", "b:1")]
+    )
+    assert len(forced.components) == 1
+
+
 def test_match_that_would_pass_a_limit_is_refused() -> None:
     data = Data().record("a:1", "loyalty_id:L1").record("b:1", "loyalty_id:L2")
     data.matches = [("b:1", "a:1")]
@@ -494,9 +538,14 @@ def reference(
             if other != acc and allowed(acc, other):
                 acc = join(acc, other)
     refused = {tuple(sorted(p)) for p in rejected}
+
+    def holds_rejected(a: frozenset[str], b: frozenset[str]) -> bool:
+        return any({x, y} <= a | b and not ({x, y} <= a or {x, y} <= b) for x, y in refused)
+
     for a, b in sorted({tuple(sorted(p)) for p in data.matches} - refused):
-        if component[a] != component[b] and allowed(component[a], component[b]):
-            join(component[a], component[b])
+        ca, cb = component[a], component[b]
+        if ca != cb and allowed(ca, cb) and not holds_rejected(ca, cb):
+            join(ca, cb)
     for a, b in forced:
         if component[a] != component[b]:
             join(component[a], component[b])
@@ -571,6 +620,56 @@ def test_result_does_not_depend_on_input_order(data: Data, rng: random.Random) -
     assert first.skipped_links == again.skipped_links
     assert first.skipped_matches == again.skipped_matches
     assert first.violations == again.violations
+
+
+def _apart_of(pairs: set[frozenset[str]]) -> object:
+    def apart(rids: object) -> list[tuple[str, str, str]]:
+        assert isinstance(rids, list)
+        inside = set(rids)
+        return [(min(p), max(p), "family rule") for p in pairs if p <= inside]
+
+    return apart
+
+
+@PROPERTY
+@given(graphs(), st.data())
+def test_no_profile_holds_two_records_kept_apart(data: Data, draw: st.DataObject) -> None:
+    # Every linking type but loyalty_id and pos_customer_id holds records apart; those two
+    # come first by priority, so they alone may have joined two records kept apart.
+    pairs = st.tuples(st.sampled_from(data.records), st.sampled_from(data.records))
+    family = {frozenset(p) for p in draw.draw(st.lists(pairs, max_size=3)) if p[0] != p[1]}
+    rejected = [p for p in draw.draw(st.lists(pairs, max_size=2)) if p[0] != p[1]]
+    holding = ("email", "phone", "ip")
+    result = data.resolve(
+        LIMITED, apart=_apart_of(family), rejected_matches=rejected, apart_types=holding
+    )
+    others = Data(
+        data.records,
+        [(r, k) for r, k in data.identifiers if not k.startswith(holding)],
+    ).resolve(UNLIMITED)
+    joined_otherwise = {frozenset(c) for c in others.components}
+    for members in map(set, result.components):
+        for x, y in [tuple(p) for p in family] + rejected:
+            if {x, y} <= members:
+                # Only identifiers of types that do not hold apart may join them.
+                assert any({x, y} <= c for c in joined_otherwise)
+    # Without records to keep apart, the types holding apart change nothing.
+    assert data.resolve(LIMITED, apart_types=holding).components == data.resolve(LIMITED).components
+
+
+@PROPERTY
+@given(graphs(), st.randoms(use_true_random=False), st.data())
+def test_records_kept_apart_do_not_depend_on_input_order(
+    data: Data, rng: random.Random, draw: st.DataObject
+) -> None:
+    pairs = st.tuples(st.sampled_from(data.records), st.sampled_from(data.records))
+    family = {frozenset(p) for p in draw.draw(st.lists(pairs, max_size=3)) if p[0] != p[1]}
+    apart, holding = _apart_of(family), ("email", "phone")
+    first = data.resolve(LIMITED, apart=apart, apart_types=holding)
+    again = shuffled(data, rng).resolve(LIMITED, apart=apart, apart_types=holding)
+    assert first.components == again.components
+    assert first.skipped_links == again.skipped_links
+    assert first.skipped_matches == again.skipped_matches
 
 
 def restrict(data: Data, keep: set[str]) -> Data:

@@ -444,6 +444,43 @@ def test_known_duplicates_score_high_and_non_duplicates_low(
     assert recall > 0.85
 
 
+def test_a_typo_in_an_email_keeps_its_numbers_and_namesakes_emails_differ_in_theirs(
+    model: TrainedModel, people: pd.DataFrame
+) -> None:
+    record = {
+        **people.iloc[0].to_dict(),
+        "given_name": "amelia",
+        "family_name": "zabriskie",
+        "email": "ameliazabriskie78@gmail.com",
+        "email_local": "ameliazabriskie78",
+    }
+    others = [
+        {
+            **record,
+            "unique_id": "x:typo",
+            "email": "ameliazabriksie78@gmail.com",
+            "email_local": "ameliazabriksie78",
+        },
+        {
+            **record,
+            "unique_id": "x:namesake",
+            "email": "ameliazabriskie66@gmail.com",
+            "email_local": "ameliazabriskie66",
+        },
+    ]
+    scored = predict(
+        model, pd.DataFrame([record, *others]), threshold_probability=0.0, family_rule=False
+    )
+    level = {
+        frozenset((r.rid_l, r.rid_r)): json.loads(r.evidence)["email"]["level"]
+        for r in scored.itertuples()
+    }
+    rid = record["unique_id"]
+    assert level[frozenset((rid, "x:typo"))] == "Jaro-Winkler >= 0.88, same numbers"
+    # Two addresses built from one name with two numbers: two addresses, not a typo.
+    assert level[frozenset((rid, "x:namesake"))] == "All other"
+
+
 def test_full_dedupe_pairs_are_unique_and_never_self(scored: pd.DataFrame) -> None:
     assert tuple(scored.columns) == OUTPUT_COLUMNS
     assert not (scored.rid_l == scored.rid_r).any()
@@ -701,7 +738,9 @@ def test_blocking_sql_is_built_from_checked_names() -> None:
     sql = blocking_keys_select_sql(spec, "input")
     assert "right(nullif(trim(cast(phone as varchar)), ''), 8) as bk_phone8" in sql
     assert "as bk_name_swapped_x" in sql
-    assert spec.blocking_rules[-1].rule_sql() == "l.bk_name_swapped = r.bk_name_swapped_x"
+    rules = {r.name: r for r in spec.blocking_rules}
+    assert rules["name_swapped"].rule_sql() == "l.bk_name_swapped = r.bk_name_swapped_x"
+    assert rules["dob_swapped1"].rule_sql() == "l.bk_dob_swapped1 = r.bk_dob_swapped1_x"
     assert "having count(*) > 200" in hub_values_sql("bk_phone8", "t", 200)
     with pytest.raises(ValueError):
         hub_values_sql("phone; drop table t", "t", 200)
@@ -803,3 +842,83 @@ def test_members_of_one_family_are_never_joined(model: TrainedModel, people: pd.
     frame = pd.DataFrame([twin, other])
     assert predict(model, frame, threshold_probability=0.0).empty
     assert len(predict(model, frame, threshold_probability=0.0, family_rule=False)) == 1
+
+
+def _levels(model: TrainedModel, records: list[dict[str, Any]], comparison: str) -> dict[str, str]:
+    """Per other record: the level of `comparison` its pair with the first record fell in."""
+    scored = predict(model, pd.DataFrame(records), threshold_probability=0.0, family_rule=False)
+    first = records[0]["unique_id"]
+    return {
+        (r.rid_r if r.rid_l == first else r.rid_l): json.loads(r.evidence)[comparison]["level"]
+        for r in scored.itertuples()
+        if first in (r.rid_l, r.rid_r)
+    }
+
+
+def test_names_swapped_with_a_typo_are_proposed_and_have_a_level(
+    model: TrainedModel, people: pd.DataFrame
+) -> None:
+    """A record keyed family name first, with a typo ("stephenson elizbeth"): neither the
+    exact swapped-names rule nor any other proposed it, and its names scored "All other"."""
+    base = {
+        **{c: None for c in people.columns},
+        "dob": "1912-11-19",
+        "postcode": "4127",
+        "address": "hallen cl",
+    }
+    record = {**base, "unique_id": "x:org", "given_name": "elizabeth", "family_name": "stephenson"}
+    swapped = {
+        **base,
+        "unique_id": "x:swapped",
+        "given_name": "stephenson",
+        "family_name": "elizbeth",
+        "postcode": "4147",
+        "address": "warar",
+    }
+    levels = _levels(model, [record, swapped], "given_name_family_name")
+    assert levels == {"x:swapped": "Names swapped, Jaro-Winkler >= 0.88"}
+
+
+def test_a_postcode_typo_under_a_similar_address_has_a_level(
+    model: TrainedModel, people: pd.DataFrame
+) -> None:
+    base = {c: None for c in people.columns} | {"given_name": "anika", "family_name": "spicer"}
+    record = {**base, "unique_id": "x:org", "address": "melrose dr", "postcode": "2067"}
+    others = [
+        {**base, "unique_id": "x:swapped", "address": "melrosel dr", "postcode": "2076"},
+        {**base, "unique_id": "x:typo", "address": "melrose dr", "postcode": "2068"},
+        {**base, "unique_id": "x:far", "address": "melrose dr", "postcode": "3051"},
+        {**base, "unique_id": "x:other", "address": "kent st", "postcode": "2061"},
+    ]
+    levels = _levels(model, [record, *others], "address_postcode")
+    assert levels["x:swapped"] == "Address Jaro-Winkler >= 0.92, postcode one edit"
+    assert levels["x:far"] == "Same address, other postcode"
+    assert levels["x:other"] == "Same first 3 postcode characters"
+    assert levels["x:typo"] == "Same address, other postcode"
+
+
+def test_a_pair_with_one_date_of_birth_and_postcode_is_proposed(
+    model: TrainedModel, people: pd.DataFrame
+) -> None:
+    """Both names changed or mistyped (given name missing, family name replaced): only the
+    date of birth and the postcode bring the two records together."""
+    base = {c: None for c in people.columns} | {"dob": "1964-01-05", "postcode": "4020"}
+    records = [
+        {**base, "unique_id": "x:a", "family_name": "rundle", "address": "beaumont c lose"},
+        {**base, "unique_id": "x:b", "family_name": "wilksn", "address": "beaumont cl"},
+    ]
+    assert set(_levels(model, records, "dob")) == {"x:b"}
+    # Records naming nobody (placeholders are blanked before scoring) at one birth date and
+    # postcode are junk ("Test Test", 1900-01-01): not proposed.
+    junk = [{**base, "unique_id": f"x:junk{i}", "dob": "1900-01-01"} for i in range(2)]
+    assert _levels(model, junk, "dob") == {}
+
+
+def test_damerau_levenshtein_counts_a_swap_as_one_edit() -> None:
+    spec = ComparisonSpec(column="ssn", kind="damerau_levenshtein", personal=True)
+    assert spec.effective_thresholds == (1, 2)
+    sql = json.dumps(build_settings(default_spec(spec)).create_settings_dict("duckdb"))
+    assert 'damerau_levenshtein(\\"ssn_l\\", \\"ssn_r\\") <= 1' in sql
+    assert "Damerau-Levenshtein <= 2" in sql
+    with pytest.raises(ValidationError):
+        ComparisonSpec(column="ssn", kind="damerau_levenshtein", thresholds=(0.5,))
