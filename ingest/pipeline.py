@@ -469,13 +469,25 @@ def _comparison_rows(m: SourceMapping) -> list[dict[str, Any]]:
     ]
 
 
+_JSON = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, default=str, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(obj)
 
 
 def _record_row(r: SourceRecord, accumulate: bool) -> dict[str, Any]:
     props = {k: v for k, v in r.attributes.items() if not accumulate or v is not None}
-    keys = sorted(i.key for i in r.identifiers)
+    links = [
+        {
+            "key": i.key,
+            "type": i.type,
+            "value": i.value,
+            "sha256": email_sha256(i.value) if i.type == "email" else None,
+        }
+        for i in r.identifiers
+    ]
+    keys = sorted(link["key"] for link in links)
     issues = [f"{i.field}:{i.reason}" for i in r.issues]
     return {
         "rid": r.rid,
@@ -483,15 +495,7 @@ def _record_row(r: SourceRecord, accumulate: bool) -> dict[str, Any]:
         "source_id": r.source_id,
         "props": props,
         "keys": keys,
-        "links": [
-            {
-                "key": i.key,
-                "type": i.type,
-                "value": i.value,
-                "sha256": email_sha256(i.value) if i.type == "email" else None,
-            }
-            for i in r.identifiers
-        ],
+        "links": links,
         "hash": content_hash(props, keys, issues, r.raw),
         "raw": _dumps(r.raw),
         "issues": issues,
