@@ -106,9 +106,8 @@ async def write_chunk(
             found = await tx.run(
                 "ingest_record_hashes", {"rids": [r["rid"] for r in chunk.records]}
             )
-            new, known = split_records(
-                chunk.records, {f["rid"]: f["hash"] for f in found}, accumulate
-            )
+            hashes = {rid: h for rid, h in found[0]["found"]} if found else {}
+            new, known = split_records(chunk.records, hashes, accumulate)
             if new:
                 await tx.run("ingest_records_new", {**params, "rows": new})
                 changed += len(new)
