@@ -103,8 +103,17 @@ async def write_chunk(
     async def work(tx: Tx) -> int:
         changed = 0
         if chunk.records:
-            rows = await tx.run(query, {**params, "rows": list(chunk.records)})
-            changed = int(rows[0]["changed"]) if rows else 0
+            found = await tx.run(
+                "ingest_record_hashes", {"rids": [r["rid"] for r in chunk.records]}
+            )
+            hashes = {rid: h for rid, h in found[0]["found"]} if found else {}
+            new, known = split_records(chunk.records, hashes, accumulate)
+            if new:
+                await tx.run("ingest_records_new", {**params, "rows": new})
+                changed += len(new)
+            if known:
+                rows = await tx.run(query, {**params, "rows": known})
+                changed += int(rows[0]["changed"]) if rows else 0
         if chunk.orders:
             await tx.run("ingest_orders", {**params, "rows": list(chunk.orders)})
         if chunk.events:
@@ -118,6 +127,28 @@ async def write_chunk(
         return changed
 
     return await graph.in_write_tx(work)
+
+
+def split_records(
+    records: Sequence[Row], hashes: Mapping[str, str | None], accumulate: bool
+) -> tuple[list[Row], list[Row]]:
+    """The records the graph does not hold yet (`hashes` has the rids it holds, with their
+    content hashes), and those to write over what it holds.
+
+    A new record takes the lean write (`ingest_records_new`). Of the others, a record whose
+    content hash is unchanged is left out: `ingest_records` would change nothing on it (that
+    is what makes re-ingesting a file a no-op). Accumulating records keep every row, as each
+    row moves its links' `last_seen` and may fill in values.
+    """
+    new: list[Row] = []
+    known: list[Row] = []
+    for row in records:
+        rid = row["rid"]
+        if rid not in hashes:
+            new.append(row)
+        elif accumulate or hashes[rid] != row["hash"]:
+            known.append(row)
+    return new, known
 
 
 async def record_comparisons(

@@ -106,6 +106,9 @@ class RowConverter:
 
     def __init__(self, mapping: SourceMapping) -> None:
         self.m = mapping
+        self._orders: dict[
+            int, tuple[dict[str, AttributeSpec], list[tuple[str, AttributeSpec]]]
+        ] = {}
         self._kinds: dict[str, Callable[[Any, dict[str, Any]], Normalised]] = {
             "text": lambda v, _: _text(v),
             "name": lambda v, _: normalise_name(v),
@@ -165,9 +168,7 @@ class RowConverter:
         self, specs: dict[str, AttributeSpec], row: dict[str, Any], issues: list[ValueIssue]
     ) -> dict[str, Any]:
         attrs: dict[str, Any] = {}
-        # Country first: postcodes are validated for the record's own country.
-        ordered = sorted(specs.items(), key=lambda kv: kv[1].kind != "country")
-        for name, spec in ordered:
+        for name, spec in self._ordered(specs):
             raw = get_field(row, spec.field)
             if spec.kind == "full_name":
                 n = normalise_name(raw)
@@ -185,6 +186,15 @@ class RowConverter:
             if n.value is not None or name not in attrs:
                 attrs[name] = n.value
         return attrs
+
+    def _ordered(self, specs: dict[str, AttributeSpec]) -> list[tuple[str, AttributeSpec]]:
+        """A section's attributes, country first: postcodes are validated for the record's
+        own country. Sorted once per section, not per row."""
+        cached = self._orders.get(id(specs))
+        if cached is None or cached[0] is not specs:
+            cached = (specs, sorted(specs.items(), key=lambda kv: kv[1].kind != "country"))
+            self._orders[id(specs)] = cached
+        return cached[1]
 
     # -- orders -------------------------------------------------------------------------
     def order(

@@ -204,25 +204,6 @@ class Ingestor:
     ) -> BatchReport:
         batch_id = f"{self.m.source}-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         rep = BatchReport(batch_id, self.m.source, label)
-        await heal_batches(self.graph)
-        owner = this_owner()
-        await ingest_repo.start_batch(
-            self.graph,
-            batch_id,
-            self.m.source,
-            label,
-            mapping_ref(self.m),
-            utc_stamp(),
-            host=owner["host"],
-            pid=owner["pid"],
-        )
-        # What the mapping asks matching to compare: training reads it from the graph.
-        await ingest_repo.record_comparisons(
-            self.graph, self.m.source, _comparison_rows(self.m), utc_stamp()
-        )
-        await ingest_repo.record_key_types(
-            self.graph, self.m.source, self.m.key_identifier_types(), utc_stamp()
-        )
         cust = self.m.customer_section(name)
         accumulate = bool(cust and cust.accumulate)
         # Reading and converting rows (CPU in Python) overlaps with the writes (CPU in Neo4j):
@@ -230,24 +211,35 @@ class Ingestor:
         chunks: queue.Queue[ingest_repo.Chunk | BaseException | None] = queue.Queue(maxsize=2)
         stop = threading.Event()
 
+        def offer(item: ingest_repo.Chunk | BaseException | None) -> bool:
+            # A writer that stopped takes nothing more: never block on a full queue then.
+            while not stop.is_set():
+                try:
+                    chunks.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         def produce() -> None:
             try:
                 for chunk in self._chunks(rep, items, name, label, unique_keys and not accumulate):
-                    prepared = chunk.prepare(accumulate)
-                    while not stop.is_set():
-                        try:
-                            chunks.put(prepared, timeout=0.2)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
+                    if not offer(chunk.prepare(accumulate)):
                         return
-                chunks.put(None)
+                offer(None)
             except BaseException as exc:  # handed to the writer, which re-raises it
-                chunks.put(exc)
+                offer(exc)
 
         worker = threading.Thread(target=produce, name=f"ingest-{self.m.source}", daemon=True)
+        # The first chunk is converted while the batch's bookkeeping is written (a file's
+        # first chunk cannot overlap a write of its own).
         worker.start()
+        try:
+            await self._start(batch_id, label)
+        except BaseException:
+            stop.set()
+            await asyncio.to_thread(worker.join)
+            raise
         try:
             while True:
                 item = await asyncio.to_thread(chunks.get)
@@ -272,6 +264,28 @@ class Ingestor:
             await asyncio.to_thread(worker.join)
             await self._finish(batch_id, rep)
         return rep
+
+    async def _start(self, batch_id: str, label: str) -> None:
+        """Heal batches left running by dead processes and record this one's start."""
+        await heal_batches(self.graph)
+        owner = this_owner()
+        await ingest_repo.start_batch(
+            self.graph,
+            batch_id,
+            self.m.source,
+            label,
+            mapping_ref(self.m),
+            utc_stamp(),
+            host=owner["host"],
+            pid=owner["pid"],
+        )
+        # What the mapping asks matching to compare: training reads it from the graph.
+        await ingest_repo.record_comparisons(
+            self.graph, self.m.source, _comparison_rows(self.m), utc_stamp()
+        )
+        await ingest_repo.record_key_types(
+            self.graph, self.m.source, self.m.key_identifier_types(), utc_stamp()
+        )
 
     async def _finish(self, batch_id: str, rep: BatchReport) -> None:
         """Record how the batch ended. When the run already failed and the bookkeeping
@@ -469,12 +483,24 @@ def _comparison_rows(m: SourceMapping) -> list[dict[str, Any]]:
     ]
 
 
+_JSON = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, default=str, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(obj)
 
 
 def _record_row(r: SourceRecord, accumulate: bool) -> dict[str, Any]:
     props = {k: v for k, v in r.attributes.items() if not accumulate or v is not None}
+    links: list[dict[str, str | None]] = [
+        {
+            "key": i.key,
+            "type": i.type,
+            "value": i.value,
+            "sha256": email_sha256(i.value) if i.type == "email" else None,
+        }
+        for i in r.identifiers
+    ]
     keys = sorted(i.key for i in r.identifiers)
     issues = [f"{i.field}:{i.reason}" for i in r.issues]
     return {
@@ -483,15 +509,7 @@ def _record_row(r: SourceRecord, accumulate: bool) -> dict[str, Any]:
         "source_id": r.source_id,
         "props": props,
         "keys": keys,
-        "links": [
-            {
-                "key": i.key,
-                "type": i.type,
-                "value": i.value,
-                "sha256": email_sha256(i.value) if i.type == "email" else None,
-            }
-            for i in r.identifiers
-        ],
+        "links": links,
         "hash": content_hash(props, keys, issues, r.raw),
         "raw": _dumps(r.raw),
         "issues": issues,

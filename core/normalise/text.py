@@ -47,6 +47,7 @@ def rejected(reason: str) -> Normalised:
 
 
 _BLANK_TOKENS: Final = frozenset({"", "null", "none", "n/a", "na", "nan", "-"})
+_LONGEST_BLANK: Final = max(map(len, _BLANK_TOKENS))
 
 
 def is_blank(raw: object) -> bool:
@@ -61,6 +62,11 @@ def is_blank(raw: object) -> bool:
     """
     if raw is None:
         return True
+    if type(raw) is str:
+        # Most values are longer than any placeholder and do not start or end with a space.
+        if len(raw) > _LONGEST_BLANK and not raw[0].isspace() and not raw[-1].isspace():
+            return False
+        return raw.strip().lower() in _BLANK_TOKENS
     if isinstance(raw, str):
         return raw.strip().lower() in _BLANK_TOKENS
     if isinstance(raw, float):

@@ -236,3 +236,95 @@ async def test_broken_rows_are_quarantined_and_counts_add_up(
         "t", "MATCH (q:Quarantine {source: 'app'}) RETURN q.reason AS r ORDER BY r"
     )
     assert [r["r"].split(":")[0] for r in reasons] == ["not_an_object", "unparseable_json"]
+
+
+OBSERVED_MAPPING = """
+source: crm
+format: csv
+customers:
+  file: members.csv
+  key: id
+  observed_at: seen
+  identifiers:
+    - {field: email, type: email}
+    - {field: card, type: club_card}
+  attributes:
+    given_name: {field: name, kind: name}
+"""
+
+
+async def test_new_and_rewritten_records_carry_the_same_facts(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    """A new record takes the lean write; a record the graph holds the full one. Both leave
+    the same properties and link facts (the lean write is not a lesser record)."""
+    mapping = parse_mapping(OBSERVED_MAPPING, "test")
+    path = tmp_path / "members.csv"
+    path.write_text("id,name,email,card,seen\nA,Ann,ann@a.com,C1,2024-01-02T03:04:05Z\n")
+    (first,) = await Ingestor(graph, mapping).ingest_path(tmp_path)
+    new, new_ids = await _record(graph, "crm:A")
+    path.write_text(
+        "id,name,email,card,seen\n"
+        "A,Anne,ann@a.com,C2,2024-02-02T03:04:05Z\n"
+        "B,Bea,bea@b.com,C3,2024-02-02T03:04:05Z\n"
+    )
+    (second,) = await Ingestor(graph, mapping).ingest_path(tmp_path)
+    assert second.records_changed == 2
+    rewritten, ids = await _record(graph, "crm:A")
+    fresh, fresh_ids = await _record(graph, "crm:B")
+    assert new_ids == {"email:ann@a.com", "club_card:C1"}
+    assert ids == {"email:ann@a.com", "club_card:C2"}  # the stale card link went
+    assert fresh_ids == {"email:bea@b.com", "club_card:C3"}
+    assert set(new) == set(rewritten) == set(fresh)
+    assert new["first_batch_id"] == new["batch_id"] == first.batch_id
+    assert rewritten["first_batch_id"] == first.batch_id
+    assert fresh["first_batch_id"] == fresh["batch_id"] == second.batch_id
+    assert new["dirty"] is True and fresh["dirty"] is True
+    assert new["observed_at"] == "2024-01-02T03:04:05Z"
+    assert json.loads(str(fresh["raw"]))["name"] == "Bea"
+    links = await graph.read_text(
+        "t",
+        "MATCH (r:Record)-[h:HAS_IDENTIFIER]->(i:Identifier) "
+        "RETURN r.rid AS rid, i.key AS key, h.first_seen AS first, h.last_seen AS last, "
+        "h.batch_id AS batch, i.sha256 IS NOT NULL AS hashed ORDER BY rid, key",
+    )
+    assert [
+        (r["rid"], r["key"], r["first"], r["last"], r["batch"], r["hashed"]) for r in links
+    ] == [
+        (
+            "crm:A",
+            "club_card:C2",
+            "2024-02-02T03:04:05Z",
+            "2024-02-02T03:04:05Z",
+            second.batch_id,
+            False,
+        ),
+        (
+            "crm:A",
+            "email:ann@a.com",
+            "2024-01-02T03:04:05Z",
+            "2024-02-02T03:04:05Z",
+            first.batch_id,
+            True,
+        ),
+        (
+            "crm:B",
+            "club_card:C3",
+            "2024-02-02T03:04:05Z",
+            "2024-02-02T03:04:05Z",
+            second.batch_id,
+            False,
+        ),
+        (
+            "crm:B",
+            "email:bea@b.com",
+            "2024-02-02T03:04:05Z",
+            "2024-02-02T03:04:05Z",
+            second.batch_id,
+            True,
+        ),
+    ]
+    # The same file again: nothing is sent for unchanged records, nothing changes.
+    (third,) = await Ingestor(graph, mapping).ingest_path(tmp_path)
+    assert third.records_changed == 0
+    assert await _record(graph, "crm:B") == (fresh, fresh_ids)
