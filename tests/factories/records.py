@@ -9,6 +9,7 @@ from pathlib import Path
 from graph.client import GraphClient
 from ingest.mapping import SourceMapping, parse_mapping
 from ingest.pipeline import Ingestor
+from tests import cypher as test_cypher
 
 COLUMNS = ["id", "first", "last", "email", "phone", "loyalty", "dob", "postcode"]
 
@@ -67,3 +68,16 @@ customers:
 """
 """A club's customers with email and phone only as identifiers, as a mapping for a system
 we never saw may say (the README's own example does)."""
+
+
+async def membership(graph: GraphClient) -> dict[str, str]:
+    """rid -> pid of every record in a profile."""
+    return {r["rid"]: r["pid"] for r in await test_cypher.read(graph, "membership")}
+
+
+def partition(m: dict[str, str]) -> set[frozenset[str]]:
+    """The records grouped by profile, ids aside: what two runs must agree on."""
+    groups: dict[str, set[str]] = {}
+    for rid, pid in m.items():
+        groups.setdefault(pid, set()).add(rid)
+    return {frozenset(g) for g in groups.values()}

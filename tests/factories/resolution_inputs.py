@@ -8,6 +8,7 @@ import random
 from typing import Any
 
 from matching.component_rules import ResolutionInput
+from matching.components import Resolution
 from matching.households import HOUSEHOLD_PREFIX
 
 SOURCES = ("pos", "shopify", "loyalty", "esp")
@@ -90,3 +91,15 @@ def random_input(seed: int, people: int = 120) -> ResolutionInput:
         shared=shared,
         generic=generic,
     )
+
+
+def assert_same_resolution(a: Resolution, b: Resolution) -> None:
+    """The same partition, the same links dropped and the same joins refused (limit
+    violations as a set: each closed part lists its own in the order it decided them)."""
+    assert a.records == b.records
+    assert a.components == b.components
+    assert a.labels.tolist() == b.labels.tolist()
+    assert a.skipped_links == b.skipped_links
+    assert a.skipped_matches == b.skipped_matches
+    assert sorted(map(repr, a.violations)) == sorted(map(repr, b.violations))
+    assert a.unknown_types == b.unknown_types

@@ -13,23 +13,11 @@ from graph.client import GraphClient
 from matching import overrides
 from matching.explain import explain_pair
 from matching.resolve import Resolver
-from tests import cypher as test_cypher
-from tests.factories.records import ingest_people
+from tests.factories.records import ingest_people, membership, partition
 
 pytestmark = pytest.mark.integration
 
 LANDLINE = "02 9555 0172"
-
-
-async def membership(graph: GraphClient) -> dict[str, str]:
-    return {r["rid"]: r["pid"] for r in await test_cypher.read(graph, "membership")}
-
-
-def partition(m: dict[str, str]) -> set[frozenset[str]]:
-    groups: dict[str, set[str]] = {}
-    for rid, pid in m.items():
-        groups.setdefault(pid, set()).add(rid)
-    return {frozenset(g) for g in groups.values()}
 
 
 async def test_household_landline_does_not_join_two_members_through_a_nameless_record(

@@ -17,19 +17,7 @@ from matching.config import merge_config
 from matching.evaluate import evaluate, graph_evidence
 from matching.explain import explain_pair, explain_profile
 from matching.resolve import Resolver
-from tests import cypher as test_cypher
-from tests.factories.records import ingest_people
-
-
-async def membership(graph: GraphClient) -> dict[str, str]:
-    return {r["rid"]: r["pid"] for r in await test_cypher.read(graph, "membership")}
-
-
-def partition(m: dict[str, str]) -> set[frozenset[str]]:
-    groups: dict[str, set[str]] = {}
-    for rid, pid in m.items():
-        groups.setdefault(pid, set()).add(rid)
-    return {frozenset(g) for g in groups.values()}
+from tests.factories.records import ingest_people, membership, partition
 
 
 async def test_shared_identifier_links_records(graph: GraphClient, tmp_path: Path) -> None:

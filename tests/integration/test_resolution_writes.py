@@ -14,12 +14,7 @@ from ingest.pipeline import Ingestor
 from matching.explain import explain_pair
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
-from tests import cypher as test_cypher
-from tests.factories.records import ingest_people
-
-
-async def membership(graph: GraphClient) -> dict[str, str]:
-    return {r["rid"]: r["pid"] for r in await test_cypher.read(graph, "membership")}
+from tests.factories.records import ingest_people, membership
 
 
 async def resolved_at(graph: GraphClient) -> dict[str, str]:

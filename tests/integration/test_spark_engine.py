@@ -24,7 +24,7 @@ from matching.linking import ProbabilisticLinker
 from matching.protection import Protection
 from matching.resolve import Resolver
 from matching.spark_engine import SparkEngine, spark_session
-from tests.factories.resolution_inputs import random_input
+from tests.factories.resolution_inputs import assert_same_resolution, random_input
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +51,6 @@ class Recording:
         return self.last
 
 
-def assert_same(local: Resolution, spark: Resolution) -> None:
-    assert spark.records == local.records
-    assert spark.components == local.components
-    assert spark.labels.tolist() == local.labels.tolist()
-    assert spark.skipped_links == local.skipped_links
-    assert spark.skipped_matches == local.skipped_matches
-    # Violations are listed in the order each part decided them.
-    assert sorted(map(repr, spark.violations)) == sorted(map(repr, local.violations))
-
-
 @pytest.mark.parametrize("coarse", ["driver", "spark"])
 def test_spark_resolves_random_inputs_as_the_local_engine(
     spark: SparkSession, coarse: Literal["driver", "spark"]
@@ -73,7 +63,7 @@ def test_spark_resolves_random_inputs_as_the_local_engine(
     data = random_input(0, people=60 if coarse == "driver" else 30)
     local = rules.resolve(data)
     assert local.violations and any(s.reason == "apart" for s in local.skipped_matches)
-    assert_same(local, engine.resolve(rules, data))
+    assert_same_resolution(local, engine.resolve(rules, data))
     if coarse == "spark":
         assert engine.rounds > 1
 
@@ -97,7 +87,7 @@ async def test_spark_gives_the_local_partition_on_generated_data(
     spark_engine = Recording(SparkEngine(spark, bucket_records=200))
     again = await Resolver(graph, linker=linker, engine=spark_engine).resolve(full=True)
     assert local.last is not None and spark_engine.last is not None
-    assert_same(local.last, spark_engine.last)
+    assert_same_resolution(local.last, spark_engine.last)
     # The same partition, so stable ids keep every record where it was.
     assert again.moved_records == 0 and again.created == again.merged == again.split == 0
     after = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}

@@ -12,11 +12,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matching.component_rules import ComponentRules, ResolutionInput
-from matching.components import Resolution, combine
+from matching.components import combine
 from matching.config import default_config
 from matching.households import split_households
 from matching.protection import Protection
-from tests.factories.resolution_inputs import random_input
+from tests.factories.resolution_inputs import assert_same_resolution, random_input
 
 RULES = ComponentRules(Protection.from_config(default_config()), default_config(), ("dob",))
 
@@ -68,23 +68,13 @@ def coarse_parts(data: ResolutionInput, *, elsewhere: bool = True) -> list[Resol
     return parts
 
 
-def same(a: Resolution, b: Resolution) -> None:
-    assert a.records == b.records
-    assert a.components == b.components
-    assert a.labels.tolist() == b.labels.tolist()
-    assert a.skipped_links == b.skipped_links
-    assert a.skipped_matches == b.skipped_matches
-    assert sorted(map(repr, a.violations)) == sorted(map(repr, b.violations))
-    assert a.unknown_types == b.unknown_types
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_coarse_parts_resolved_apart_give_the_whole_resolution(seed: int) -> None:
     data = random_input(seed)
     whole = RULES.resolve(data)
     parts = coarse_parts(data)
     assert len(parts) > 5
-    same(combine(RULES.resolve(p) for p in parts), whole)
+    assert_same_resolution(combine(RULES.resolve(p) for p in parts), whole)
 
 
 def test_the_inputs_exercise_every_rule() -> None:
@@ -128,7 +118,7 @@ def test_the_rules_travel_by_pickle_and_resolve_alike() -> None:
     data = random_input(3)
     shipped = pickle.loads(pickle.dumps(RULES))
     assert shipped.personal == RULES.personal
-    same(shipped.resolve(data), RULES.resolve(data))
+    assert_same_resolution(shipped.resolve(data), RULES.resolve(data))
 
 
 def test_may_join_keeps_households_and_drops_what_never_links() -> None:
