@@ -18,13 +18,35 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import write_to_textfile as _write_textfile
 
-if TYPE_CHECKING:
-    from activate.sync.engine import SyncReport
+
+class RunCounts(Protocol):
+    """What a finished run reports (`activate.sync.engine.SyncReport`), as metrics read it:
+    declared here so that the metrics, which delivery imports, import nothing of the sync."""
+
+    @property
+    def destination(self) -> str: ...
+    @property
+    def adds(self) -> int: ...
+    @property
+    def updates(self) -> int: ...
+    @property
+    def removes(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def invalid(self) -> int: ...
+    @property
+    def no_consent(self) -> int: ...
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
+
 
 SYNC_REGISTRY = CollectorRegistry()
 _LABELS = ("destination", "vendor")
@@ -132,7 +154,7 @@ def observe_paced(vendor: str, seconds: float) -> None:
         PACED.labels(*labels(vendor)).inc(seconds)
 
 
-def record_run(report: SyncReport, vendor: str) -> None:
+def record_run(report: RunCounts, vendor: str) -> None:
     """A finished run's row counts and status."""
     who = (report.destination, vendor)
     outcomes = {
