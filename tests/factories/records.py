@@ -6,9 +6,11 @@ import csv
 import io
 from pathlib import Path
 
+from generator import GENERATED_SOURCES, generate
 from graph.client import GraphClient
-from ingest.mapping import SourceMapping, parse_mapping
+from ingest.mapping import SourceMapping, builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
+from matching.linking import ProbabilisticLinker
 from tests import cypher as test_cypher
 
 COLUMNS = ["id", "first", "last", "email", "phone", "loyalty", "dob", "postcode"]
@@ -81,3 +83,16 @@ def partition(m: dict[str, str]) -> set[frozenset[str]]:
     for rid, pid in m.items():
         groups.setdefault(pid, set()).add(rid)
     return {frozenset(g) for g in groups.values()}
+
+
+async def generated_and_trained(
+    graph: GraphClient, tmp_path: Path, customers: int = 300, seed: int = 11
+) -> ProbabilisticLinker:
+    """The generator's retailer ingested from every source, and a model trained on it."""
+    data = tmp_path / "data"
+    generate(data, customers=customers, seed=seed)
+    for source in GENERATED_SOURCES:
+        await Ingestor(graph, builtin_mapping(source)).ingest_path(data)
+    linker = ProbabilisticLinker(graph, tmp_path / "models")
+    await linker.train()
+    return linker

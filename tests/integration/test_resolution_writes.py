@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator import GENERATED_SOURCES, generate
 from graph import write_counts
 from graph.client import GraphClient
-from ingest.mapping import builtin_mapping
-from ingest.pipeline import Ingestor
 from matching.explain import explain_pair
-from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
-from tests.factories.records import ingest_people, membership
+from tests.factories.records import generated_and_trained, ingest_people, membership
 
 
 async def resolved_at(graph: GraphClient) -> dict[str, str]:
@@ -48,12 +44,7 @@ async def refusals(graph: GraphClient) -> set[tuple[str, str, str]]:
 async def test_a_full_resolution_run_twice_writes_nothing_the_second_time(
     graph: GraphClient, tmp_path: Path
 ) -> None:
-    data = tmp_path / "data"
-    generate(data, customers=300, seed=11)
-    for source in GENERATED_SOURCES:
-        await Ingestor(graph, builtin_mapping(source)).ingest_path(data)
-    linker = ProbabilisticLinker(graph, tmp_path / "models")
-    await linker.train()
+    linker = await generated_and_trained(graph, tmp_path)
     first = await Resolver(graph, linker=linker).resolve(full=True)
     assert first.writes.total["relationships_created"] >= first.records  # memberships
     assert first.matching is not None and first.matching.written > 0

@@ -11,19 +11,16 @@ from typing import Literal
 import pytest
 from pyspark.sql import SparkSession
 
-from generator import GENERATED_SOURCES, generate
 from graph import resolve_repo
 from graph.client import GraphClient
-from ingest.mapping import builtin_mapping
-from ingest.pipeline import Ingestor
 from matching.component_rules import ComponentRules, ResolutionInput
 from matching.components import Resolution
 from matching.config import default_config
 from matching.engine import LocalEngine, ResolveEngine
-from matching.linking import ProbabilisticLinker
 from matching.protection import Protection
 from matching.resolve import Resolver
 from matching.spark_engine import SparkEngine, spark_session
+from tests.factories.records import generated_and_trained
 from tests.factories.resolution_inputs import assert_same_resolution, random_input
 
 
@@ -71,12 +68,7 @@ def test_spark_resolves_random_inputs_as_the_local_engine(
 async def test_spark_gives_the_local_partition_on_generated_data(
     graph: GraphClient, tmp_path: Path, spark: SparkSession
 ) -> None:
-    data = tmp_path / "data"
-    generate(data, customers=300, seed=11)
-    for source in GENERATED_SOURCES:
-        await Ingestor(graph, builtin_mapping(source)).ingest_path(data)
-    linker = ProbabilisticLinker(graph, tmp_path / "models")
-    await linker.train()
+    linker = await generated_and_trained(graph, tmp_path)
 
     local = Recording(LocalEngine())
     first = await Resolver(graph, linker=linker, engine=local).resolve(full=True)
