@@ -72,6 +72,7 @@ __all__ = [
     "IndexModelMismatch",
     "MatchIndex",
     "MissingColumns",
+    "NotEnoughRecords",
     "ProbabilisticMatchingError",
     "TrainedModel",
     "blocking_report",
@@ -119,6 +120,17 @@ class MissingColumns(ProbabilisticMatchingError):
 class DuplicateRecordIds(ProbabilisticMatchingError):
     def __init__(self, count: int) -> None:
         super().__init__(f"{count} unique_id values occur more than once")
+        self.count = count
+
+
+class NotEnoughRecords(ProbabilisticMatchingError):
+    """Training compares pairs of records; the graph holds fewer than two."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"cannot train the matching model on {count} record(s): at least two are "
+            "needed; load data first (`cdp ingest`)"
+        )
         self.count = count
 
 
@@ -399,6 +411,8 @@ def train(
         The trained model.
     """
     spec = spec or default_spec()
+    if len(records) < 2:
+        raise NotEnoughRecords(len(records))
     con = _connect()
     unobserved = _UnobservedLevels()
     try:

@@ -24,6 +24,7 @@ from matching.probabilistic import (
     IndexModelMismatch,
     MatchIndex,
     MissingColumns,
+    NotEnoughRecords,
     TrainedModel,
     blocking_report,
     fill_untrained_m,
@@ -718,6 +719,14 @@ def test_bad_input_is_refused(model: TrainedModel, people: pd.DataFrame) -> None
     assert missing.value.columns == ["dob"]
     with pytest.raises(DuplicateRecordIds):
         predict(model, pd.concat([people.iloc[:3], people.iloc[:1]]))
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_training_on_fewer_than_two_records_says_so(people: pd.DataFrame, count: int) -> None:
+    # An empty graph (a train before any ingest) used to end in Splink's ZeroDivisionError.
+    with pytest.raises(NotEnoughRecords, match="cdp ingest") as refused:
+        train(people.iloc[:count])
+    assert refused.value.count == count
 
 
 # --- blocking ------------------------------------------------------------------------------
