@@ -71,7 +71,7 @@ test-unit: install
 # and stopped afterwards, whatever the result.
 test: install lint
 	$(TEST_ENV) $(CDP) neo4j start
-	set +e; $(TEST_ENV) $(BIN)/pytest -q -p no:cacheprovider; rc=$$?; \
+	set +e; $(TEST_ENV) $(BIN)/pytest -q -p no:cacheprovider --durations=30; rc=$$?; \
 		$(TEST_ENV) $(CDP) neo4j stop; exit $$rc
 
 test-integration: install
