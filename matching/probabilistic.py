@@ -472,13 +472,23 @@ def train(
 _SPLINK_TRAINING_LOGGERS: Final = (
     "splink.internals.expectation_maximisation",
     "splink.internals.em_training_session",
+    "splink.internals.em_sampling",
     "splink.internals.m_u_records_to_parameters",
     "splink.internals.estimate_u",
+    "splink.internals.linker",
 )
 _NOT_OBSERVED: Final = (
     re.compile(r"Level (?P<level>.+) on comparison (?P<comparison>\S+) not observed in dataset"),
     re.compile(r"[mu] probability not trained for (?P<comparison>\S+) - (?P<level>.+) \(comp"),
     re.compile(r"not trained for (?P<comparison>\S+) - (?P<level>.+) \(comparison vector"),
+)
+_SAID_BY_THE_SUMMARY: Final = (
+    # An EM block with no pairs to sample from: that session learns nothing, which the
+    # summary's levels say.
+    re.compile(r"\[EM sampling\] Probe returned zero blocked pairs"),
+    # The prior's refit predicts before the model is saved: the untrained levels it lists
+    # are the summary's (filled from the level below, or Splink's default).
+    re.compile(r"You have called predict\(\), but there are some parameter estimates"),
 )
 
 
@@ -500,7 +510,7 @@ class _UnobservedLevels(logging.Filter):
                 if found["level"] not in levels:
                     levels.append(found["level"])
                 return False
-        return True
+        return not any(pattern.search(message) for pattern in _SAID_BY_THE_SUMMARY)
 
     def attach(self) -> None:
         for name in _SPLINK_TRAINING_LOGGERS:

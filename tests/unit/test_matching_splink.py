@@ -840,6 +840,14 @@ def test_training_says_once_what_it_could_not_learn(
         train(people.head(60))
     raw = [r for r in caplog.records if "not observed in dataset" in r.getMessage()]
     assert raw == []
+    # Nor Splink's other warnings a user cannot act on (EM blocks with no pairs to sample,
+    # predict() on untrained levels during the prior's refit): the summary says it.
+    splink_warnings = [
+        r.getMessage()[:80]
+        for r in caplog.records
+        if r.name.startswith("splink") and r.levelno >= logging.WARNING
+    ]
+    assert splink_warnings == []
     plain = [r for r in caplog.records if "Training found no example" in r.getMessage()]
     assert len(plain) <= 1
 
