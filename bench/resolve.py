@@ -84,6 +84,7 @@ import shutil
 import time
 from pathlib import Path
 
+import matching.component_rules as component_rules
 import matching.linking as linking
 import matching.resolve as resolve_module
 from bench.timing import StepTimer, format_steps
@@ -178,7 +179,7 @@ def instrument(timer: StepTimer) -> None:
     timer.wrap_queries(GraphClient)
     timer.wrap(linking, "to_frame", "python to_frame")
     timer.wrap(linking, "predict", "splink predict (full)")
-    timer.wrap(resolve_module, "resolve_components", "python resolve_components")
+    timer.wrap(component_rules, "resolve_components", "python resolve_components")
     timer.wrap(resolve_module, "assign_profile_ids", "python assign_profile_ids")
 
 
