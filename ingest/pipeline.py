@@ -28,6 +28,7 @@ from graph import ingest_repo
 from graph.client import GraphClient
 from ingest.convert import RowConverter
 from ingest.errors import IngestError, SourceFileError
+from ingest.first_rows import FirstRows
 from ingest.mapping import SourceMapping, mapping_ref
 from ingest.model import Event, Order, QuarantinedRow, SourceRecord
 from ingest.readers import TEXT_FORMATS, BadRow, check_encoding, detect_format, read_rows
@@ -78,6 +79,15 @@ class BatchReport:
             "value_issues": self.value_issues,
             "anonymous_rows": self.anonymous_rows,
         }
+
+
+@dataclass(slots=True)
+class _Converted:
+    """A row read and converted, before it is counted and placed in a chunk."""
+
+    row_no: int
+    row: dict[str, Any]
+    items: list[SourceRecord | Order | Event] | QuarantinedRow
 
 
 @dataclass
@@ -311,36 +321,84 @@ class Ingestor:
         cust = self.m.customer_section(name)
         orders = [s for s in self.m.orders if s.file == name]
         events = [s for s in self.m.events if s.file == name]
-        first_rows: dict[str, int] | None = {} if unique_keys and cust else None
+        # Where each key first occurred, for the whole file: on disk, not in a dict that
+        # would grow with the file. Rows are converted a buffer at a time and their keys
+        # looked up together; then each row is counted and placed in file order, exactly
+        # as if it had been checked on its own.
+        first_rows = FirstRows() if unique_keys and cust else None
         chunk = _Chunk()
-        for row_no, row in items:
-            rep.rows_read += 1
-            if isinstance(row, BadRow):
-                q = QuarantinedRow(self.m.source, label, row_no, row.reason, row.raw, "row")
-                self._add_quarantine(rep, chunk, q)
-            else:
-                self._convert_row(rep, chunk, row, row_no, label, cust, orders, events, first_rows)
-            if chunk.size() >= self.chunk_size:
-                yield chunk
-                chunk = _Chunk()
-            if self.progress and rep.rows_read % 1000 == 0:
-                self.progress(1000)
-        yield chunk
+        pending: list[_Converted] = []
+        try:
+            for row_no, row in items:
+                if isinstance(row, BadRow):
+                    q = QuarantinedRow(self.m.source, label, row_no, row.reason, row.raw, "row")
+                    pending.append(_Converted(row_no, row.raw, q))
+                else:
+                    converted = self._convert(row, label, row_no, cust, orders, events)
+                    pending.append(_Converted(row_no, row, converted))
+                if len(pending) >= self.chunk_size:
+                    full, chunk = self._place(rep, pending, chunk, label, cust, first_rows)
+                    yield from full
+                    pending = []
+            full, chunk = self._place(rep, pending, chunk, label, cust, first_rows)
+            yield from full
+            yield chunk
+        finally:
+            if first_rows is not None:
+                first_rows.close()
         if self.progress:
             self.progress(rep.rows_read % 1000)
 
-    def _convert_row(
+    def _place(
         self,
         rep: BatchReport,
+        pending: list[_Converted],
         chunk: _Chunk,
-        row: dict[str, Any],
-        row_no: int,
         label: str,
+        cust: Any,
+        first_rows: FirstRows | None,
+    ) -> tuple[list[_Chunk], _Chunk]:
+        """Count and place converted rows in file order, from `chunk` on. Returns the chunks
+        they filled up and the one still open."""
+        full: list[_Chunk] = []
+        firsts: dict[int, int] = {}  # position in `pending` -> the row its key first had
+        if first_rows is not None:
+            keyed = [
+                (i, c.items[0].rid, c.row_no)
+                for i, c in enumerate(pending)
+                if isinstance(c.items, list) and c.items and isinstance(c.items[0], SourceRecord)
+            ]
+            found = first_rows.first([(rid, row) for _, rid, row in keyed])
+            firsts = {i: first for (i, _, _), first in zip(keyed, found, strict=True)}
+        for i, c in enumerate(pending):
+            rep.rows_read += 1
+            if isinstance(c.items, QuarantinedRow):
+                self._add_quarantine(rep, chunk, c.items)
+            else:
+                first = firsts.get(i, c.row_no)
+                if first != c.row_no:
+                    reason = f"duplicate_key: row {first} of this file has the same key"
+                    q = QuarantinedRow(self.m.source, label, c.row_no, reason, c.row, "customer")
+                    self._add_quarantine(rep, chunk, q)
+                else:
+                    self._accept(rep, chunk, c.items, cust)
+            if chunk.size() >= self.chunk_size:
+                full.append(chunk)
+                chunk = _Chunk()
+            if self.progress and rep.rows_read % 1000 == 0:
+                self.progress(1000)
+        return full, chunk
+
+    def _convert(
+        self,
+        row: dict[str, Any],
+        label: str,
+        row_no: int,
         cust: Any,
         orders: list[Any],
         events: list[Any],
-        first_rows: dict[str, int] | None = None,
-    ) -> None:
+    ) -> list[SourceRecord | Order | Event] | QuarantinedRow:
+        """What a row becomes, or the reason it cannot become anything."""
         out: list[SourceRecord | Order | Event] = []
         for item in (
             ([self.conv.customer(cust, row, label, row_no)] if cust else [])
@@ -348,16 +406,13 @@ class Ingestor:
             + [self.conv.event(s, row, label, row_no) for s in events]
         ):
             if isinstance(item, QuarantinedRow):
-                self._add_quarantine(rep, chunk, item)
-                return
+                return item
             out.append(item)
-        if first_rows is not None and out and isinstance(out[0], SourceRecord):
-            first = first_rows.setdefault(out[0].rid, row_no)
-            if first != row_no:
-                reason = f"duplicate_key: row {first} of this file has the same key"
-                q = QuarantinedRow(self.m.source, label, row_no, reason, row, "customer")
-                self._add_quarantine(rep, chunk, q)
-                return
+        return out
+
+    def _accept(
+        self, rep: BatchReport, chunk: _Chunk, out: list[SourceRecord | Order | Event], cust: Any
+    ) -> None:
         if self._is_suppressed(out):
             rep.rows_suppressed += 1
             return

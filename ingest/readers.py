@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import SourceFileError
+from ingest.json_stream import json_rows
 
 csv.field_size_limit(10_000_000)
 
@@ -182,18 +183,7 @@ def _jsonl(path: Path, codec: str) -> Iterator[RowItem]:
 
 
 def _json(path: Path, records_path: str | None, codec: str) -> Iterator[RowItem]:
-    try:
-        with open(path, encoding=codec) as fh:
-            doc = json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise SourceFileError(str(path), f"not valid JSON: {exc.msg} at line {exc.lineno}") from exc
-    rows = doc.get(records_path) if records_path and isinstance(doc, dict) else doc
-    if isinstance(rows, dict) and records_path is None:
-        lists = [v for v in rows.values() if isinstance(v, list)]
-        rows = lists[0] if len(lists) == 1 else rows
-    if not isinstance(rows, list):
-        raise SourceFileError(str(path), "expected a list of rows (set json_records_path)")
-    for i, obj in enumerate(rows, start=1):
+    for i, obj in enumerate(json_rows(path, records_path, codec), start=1):
         if isinstance(obj, dict):
             yield i, obj
         else:

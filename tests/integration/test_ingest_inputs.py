@@ -110,6 +110,24 @@ async def test_duplicate_keys_in_one_file_are_quarantined_naming_the_first_row(
     assert kept == [{"n": "Ann"}]
 
 
+async def test_a_duplicate_key_many_chunks_after_its_first_row_is_quarantined(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    """The first occurrences are looked up on disk, not in memory: a key repeated 42 rows
+    (8 chunks) later is still caught and names its first row."""
+    lines = ["id,first,email"] + [f"c{i},Ann,p{i}@x.com" for i in range(1, 60)]
+    lines.insert(45, "c3,Again,again@x.com")  # row 45
+    (tmp_path / "people.csv").write_text("\n".join(lines) + "\n")
+    mapping = parse_mapping(_mapping(), "test")
+    (rep,) = await Ingestor(graph, mapping, chunk_size=5).ingest_path(tmp_path)
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (60, 59, 1)
+    q = await graph.read_text("t", "MATCH (q:Quarantine) RETURN q.row AS row, q.reason AS reason")
+    assert q == [{"row": 45, "reason": "duplicate_key: row 3 of this file has the same key"}]
+    kept = await graph.read_text("t", "MATCH (r:Record {rid: 'crm:c3'}) RETURN r.given_name AS n")
+    assert kept == [{"n": "Ann"}]
+    assert await _count(graph, "Record") == 59
+
+
 async def test_a_wrong_delimiter_is_one_header_error_not_every_row_quarantined(
     graph: GraphClient, tmp_path: Path
 ) -> None:
