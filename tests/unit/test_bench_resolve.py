@@ -12,11 +12,14 @@ pytestmark = pytest.mark.unit
 
 
 def test_every_timed_function_exists_and_is_restored() -> None:
-    original = component_rules.resolve_components
+    def timed() -> object:  # the module's own name for it, as the benchmark wraps it
+        return vars(component_rules)["resolve_components"]
+
+    original = timed()
     timer = StepTimer()
     instrument(timer)  # raises AttributeError on a function that moved
     try:
-        assert component_rules.resolve_components is not original
+        assert timed() is not original
     finally:
         timer.restore()
-    assert component_rules.resolve_components is original
+    assert timed() is original
