@@ -27,7 +27,7 @@ import argparse
 import asyncio
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from matching.component_rules import ComponentRules, ResolutionInput
 from matching.components import Resolution
 from matching.engine import LocalEngine
 from matching.evaluate import evaluate, graph_evidence
+from matching.households import is_household
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
 
@@ -55,9 +56,11 @@ class _Keeping(LocalEngine):
     """The local engine, keeping the last resolution (with what it left out and why)."""
 
     resolution: Resolution | None = None
+    generic: Mapping[str, str] = {}
 
     def resolve(self, rules: ComponentRules, data: ResolutionInput) -> Resolution:
         self.resolution = super().resolve(rules, data)
+        self.generic = data.generic
         return self.resolution
 
 
@@ -88,11 +91,26 @@ def kind_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def identifier_cause(a: str, b: str, key: str, skipped: Mapping[Pair, str]) -> str:
+def identifier_cause(
+    a: str,
+    b: str,
+    key: str,
+    skipped: Mapping[Pair, str],
+    household: bool = False,
+    nameless: bool = False,
+) -> str:
     """Why an identifier both records carry did not join them: the reasons it was left out
-    of either record, or "linked" when it was left out of neither."""
+    of either record, or "linked" when it was left out of neither (a household's identifier
+    links only each member's records: see `matching.households`); whether it is a
+    household's, and whether one of the records names nobody (so cannot be placed with
+    one member of a household)."""
     reasons = sorted({r for r in (skipped.get((a, key)), skipped.get((b, key))) if r})
-    return "/".join(reasons) if reasons else "linked"
+    cause = "/".join(reasons) if reasons else "linked"
+    if household:
+        cause += ", household's"
+    if nameless:
+        cause += ", a record names nobody"
+    return cause
 
 
 def causes(
@@ -103,6 +121,7 @@ def causes(
     personal: tuple[str, ...],
     skipped_links: Mapping[Pair, str],
     skipped_matches: Mapping[Pair, str],
+    households: Collection[str] = (),
 ) -> dict[tuple[Pair, str], tuple[str, dict[str, Any]]]:
     """(pair, kind of evidence) -> (cause, the pair's evidence when scored)."""
     out: dict[tuple[Pair, str], tuple[str, dict[str, Any]]] = {}
@@ -113,7 +132,14 @@ def causes(
             if ((a, b), kind) in out:
                 continue
             if not kind.startswith(NAME_PREFIX):
-                cause = identifier_cause(a, b, key, skipped_links)
+                cause = identifier_cause(
+                    a,
+                    b,
+                    key,
+                    skipped_links,
+                    household=key in households,
+                    nameless=a not in rows.index or b not in rows.index,
+                )
                 out[((a, b), kind)] = (f"identifier {cause}", {})
                 continue
             if named is None:
@@ -176,6 +202,7 @@ async def run(data: Path, train: bool, examples: int) -> None:
         model.spec.personal_comparisons,
         skipped_links,
         skipped_matches,
+        {k for k, flag in engine.generic.items() if is_household(flag)},
     )
     by_kind: dict[str, Counter[str]] = defaultdict(Counter)
     short: dict[str, Counter[str]] = defaultdict(Counter)
