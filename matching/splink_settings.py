@@ -178,7 +178,9 @@ class ComparisonSpec(BaseModel):
             counted per record they made every name of a customer with many records look
             several times as common as it is, so that a till card (name and postcode only)
             fell short of the threshold. Two namesakes in one postcode count once too;
-            what tells them apart is their own contacts, which disagree.
+            what tells them apart is their own contacts, which disagree. For
+            `forename_surname`, the full name is counted so; the given and family name
+            alone still count per record (a family shares its name and postcode).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -713,12 +715,9 @@ def term_frequency_holders(spec: MatchingSpec) -> dict[str, str]:
         holder = c.term_frequency_holder
         if holder is None:
             continue
-        tf_columns = [c.column]
-        if c.kind == "forename_surname":
-            assert c.with_column is not None
-            tf_columns += [c.with_column, _concat_column(c)]
-        for col in tf_columns:
-            out[col] = holder
+        # For the name pair, the full name only: a family name alone is a household's,
+        # and counted once per postcode a family of four would look like one person.
+        out[_concat_column(c) if c.kind == "forename_surname" else c.column] = holder
     return out
 
 

@@ -987,3 +987,13 @@ def test_a_name_counts_once_per_postcode_not_once_per_record(
         unique_id="svc:other", postcode="2000", email="other@example.org"
     )
     assert _till_card_weight(model, people, elsewhere) < alone
+
+
+def test_only_the_full_name_counts_per_postcode() -> None:
+    from matching.splink_settings import term_frequency_holders
+
+    # A family shares its family name and postcode: counted per postcode, a family of four
+    # would weigh as one person; so the given and family names alone count per record.
+    assert term_frequency_holders(default_spec()) == {"dv_given_name_family_name_full": "postcode"}
+    with pytest.raises(ValidationError):
+        ComparisonSpec(column="email", kind="email", term_frequency_holder="postcode")
