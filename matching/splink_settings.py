@@ -811,8 +811,16 @@ def _part(column: str) -> KeyPart:
     return KeyPart(column=column)
 
 
-def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
+def default_spec(*extra: ComparisonSpec, count_names_per: str | None = None) -> MatchingSpec:
     """The standard person-matching spec, plus any `extra` comparisons.
+
+    `count_names_per` (off by default): the column whose distinct values count a full name's
+    term frequency (`ComparisonSpec.term_frequency_holder`), "postcode" to count people
+    rather than records. Measured on the generator's 50,000 customers (2026-12-06): with
+    "postcode", identifiable recall 0.9567 -> 0.9637 (till cards 0.49 -> 0.54), precision
+    0.9958 -> 0.9952, twins merged 0 -> 0, but profiles holding more than one person 208
+    -> 224: two namesakes in one postcode count as one holder, so a till card matching both
+    joins them (namesake precision 0.9948 -> 0.9811). Off until namesakes are held apart.
 
     Comparisons, each meant as an independent piece of evidence, so correlated
     attributes are folded together or left out:
@@ -849,7 +857,7 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
             kind="forename_surname",
             term_frequency=True,
             nicknames=True,
-            term_frequency_holder="postcode",
+            term_frequency_holder=count_names_per,
         ),
         ComparisonSpec(column="dob", kind="date"),
         ComparisonSpec(

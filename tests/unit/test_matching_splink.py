@@ -951,6 +951,8 @@ def _till_card_weight(model: TrainedModel, people: pd.DataFrame, extra: pd.DataF
         ]
     )
     records = pd.concat([people, account, card, extra], ignore_index=True)
+    # The trained model, counting full names per postcode (the settings are the same).
+    model = model.model_copy(update={"spec": default_spec(MEMBERSHIP, count_names_per="postcode")})
     factors = []
     for tf in (None, term_frequencies(model, records)):
         got = predict(model, records, threshold_probability=0.0, term_frequencies=tf)
@@ -994,6 +996,8 @@ def test_only_the_full_name_counts_per_postcode() -> None:
 
     # A family shares its family name and postcode: counted per postcode, a family of four
     # would weigh as one person; so the given and family names alone count per record.
-    assert term_frequency_holders(default_spec()) == {"dv_given_name_family_name_full": "postcode"}
+    assert term_frequency_holders(default_spec()) == {}
+    spec = default_spec(count_names_per="postcode")
+    assert term_frequency_holders(spec) == {"dv_given_name_family_name_full": "postcode"}
     with pytest.raises(ValidationError):
         ComparisonSpec(column="email", kind="email", term_frequency_holder="postcode")
