@@ -31,6 +31,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from bench.febrl import febrl_file, febrl_mapping, truth
 from core.settings import Settings
 from graph import resolve_repo
@@ -39,7 +41,7 @@ from graph.schema import migrate, wipe
 from ingest.pipeline import Ingestor
 from matching import family_rule
 from matching.linking import ProbabilisticLinker
-from matching.probabilistic import predict
+from matching.probabilistic import TrainedModel, predict
 from matching.resolve import Resolver
 
 ORDER = ("components", "family rule", "below threshold", "blocking")
@@ -51,6 +53,69 @@ def _short(evidence: dict[str, Any]) -> str:
         for k, v in evidence.items()
         if v.get("level") not in (family_rule.EXACT_LEVEL,)
     )
+
+
+async def score_all(
+    linker: ProbabilisticLinker, model: TrainedModel
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The records as `model` scores them, and every pair the blocking rules propose,
+    scored without a threshold and without the family rule."""
+    frame = await linker._records(model, None)
+    scored = predict(
+        model,
+        frame,
+        None,
+        threshold_probability=0.0,
+        family_rule=False,
+        term_frequencies=linker.term_frequencies(model),
+    )
+    return frame, scored
+
+
+def short_of_exact(evidence: dict[str, Any]) -> list[str]:
+    """The comparisons of a scored pair that fell short of their exact level, as
+    "comparison: level"."""
+    return [
+        f"{k}: {v.get('level')}"
+        for k, v in evidence.items()
+        if v.get("level") != family_rule.EXACT_LEVEL
+    ]
+
+
+def pair_class(
+    a: str,
+    b: str,
+    scored: Any,
+    rows: pd.DataFrame,
+    threshold: float,
+    personal: tuple[str, ...],
+) -> tuple[str, dict[str, Any]]:
+    """Why a true pair (a, b) that was not put in one profile stayed apart: one of
+    `ORDER`, with the pair's evidence (empty when never scored).
+
+    Args:
+        a: One record.
+        b: The other.
+        scored: The pair's row as `predict` scored it without threshold or family rule
+            (`match_probability`, `evidence`), or None when no blocking rule proposed it.
+        rows: The scored records' frame, indexed by `unique_id`.
+        threshold: The linker's threshold.
+        personal: The model's personal comparisons.
+    """
+    if scored is None:
+        return "blocking", {}
+    ev: dict[str, Any] = json.loads(scored.evidence)
+    if scored.match_probability < threshold:
+        return "below threshold", ev
+    names = [
+        (family_rule.fold(rows.at[r, "given_name"]), family_rule.fold(rows.at[r, "family_name"]))
+        for r in (a, b)
+    ]
+    if family_rule.held_back(
+        names[0], names[1], ev, personal, [(rows.at[a, c], rows.at[b, c]) for c in personal]
+    ):
+        return "family rule", ev
+    return "components", ev
 
 
 async def analyse(graph: GraphClient, label: str, examples: int) -> None:
@@ -67,15 +132,7 @@ async def analyse(graph: GraphClient, label: str, examples: int) -> None:
         rep = await Resolver(graph, linker=linker).resolve(full=True)
         predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph) if pid}
         people = truth(paths, mapping.source)
-        frame = await linker._records(model, None)
-        scored = predict(
-            model,
-            frame,
-            None,
-            threshold_probability=0.0,
-            family_rule=False,
-            term_frequencies=linker.term_frequencies(model),
-        )
+        frame, scored = await score_all(linker, model)
     finally:
         shutil.rmtree(models, ignore_errors=True)
     personal = model.spec.personal_comparisons
@@ -102,32 +159,9 @@ async def analyse(graph: GraphClient, label: str, examples: int) -> None:
                 if predicted.get(a) is not None and predicted.get(a) == predicted.get(b):
                     continue
                 r = by_pair.get((a, b))
-                ev: dict[str, Any] = {}
-                if r is None:
-                    cls = "blocking"
-                else:
-                    ev = json.loads(r.evidence)
-                    if r.match_probability < linker.threshold:
-                        cls = "below threshold"
-                        for k, v in ev.items():
-                            if v.get("level") != family_rule.EXACT_LEVEL:
-                                short[f"{k}: {v.get('level')}"] += 1
-                    elif family_rule.held_back(
-                        (
-                            family_rule.fold(rows.at[a, "given_name"]),
-                            family_rule.fold(rows.at[a, "family_name"]),
-                        ),
-                        (
-                            family_rule.fold(rows.at[b, "given_name"]),
-                            family_rule.fold(rows.at[b, "family_name"]),
-                        ),
-                        ev,
-                        personal,
-                        [(rows.at[a, c], rows.at[b, c]) for c in personal],
-                    ):
-                        cls = "family rule"
-                    else:
-                        cls = "components"
+                cls, ev = pair_class(a, b, r, rows, linker.threshold, personal)
+                if cls == "below threshold":
+                    short.update(short_of_exact(ev))
                 classes[cls] += 1
                 if best is None or ORDER.index(cls) < ORDER.index(best):
                     best = cls

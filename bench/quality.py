@@ -5,6 +5,7 @@ resolves it in full and prints pairwise and cluster figures (`matching.evaluate`
 the identifiable pairs that were missed, by the kind of evidence two of the person's
 records share while sitting in different profiles (an identifier type, or "name+postcode"
 for the same full name at one postcode, ...), and the impure profiles by size.
+`python -m bench.quality_misses` says why those pairs are apart, by cause.
 
 The graph is the generator's data set loaded as `bench.resolve` loads it (customer
 sections), for instance offline:

@@ -64,6 +64,7 @@ from matching.splink_settings import (
     em_blocking_rules,
     hub_values_sql,
     required_input_columns,
+    term_frequency_holders,
 )
 
 __all__ = [
@@ -103,7 +104,7 @@ _BATCH: Final = "cdp_batch"
 _INPUT: Final = "cdp_input"
 _META: Final = "cdp_meta"
 _DIALECT: Final = "duckdb"
-_INDEX_FORMAT: Final = 2
+_INDEX_FORMAT: Final = 3
 """Bumped when the index tables change shape, so an old index file is refused."""
 
 
@@ -802,6 +803,7 @@ class MatchIndex:
         self._con = _connect(database)
         self._db_api = _MatchingDuckDBAPI(self._con)
         self._tf_columns = _term_frequency_columns(model.settings)
+        self._tf_holders = term_frequency_holders(model.spec)
         self._frozen_tf = term_frequencies
         if term_frequencies is not None:
             # Views of frames on this connection only: never stored in an index file.
@@ -851,28 +853,53 @@ class MatchIndex:
         self._con.execute("checkpoint")
         logger.info("match index loaded %d records", count)
 
+    def _tf_rows_sql(self, col: str, source: str) -> str:
+        """Counts of `col`'s values in `source`: (value, n), or for a column counted per
+        holder (`term_frequency_holders`) (value, holder, n), so that `add` can keep the
+        number of distinct holders of each value."""
+        holder = self._tf_holders.get(col)
+        if holder is None:
+            return (
+                f"select {col}, count(*) as n from {source} where {col} is not null group by {col}"
+            )
+        h = tf_store.holder_sql(holder, UNIQUE_ID)
+        return (
+            f"select {col}, {h} as h, count(*) as n from {source} where {col} is not null "
+            f"group by {col}, h"
+        )
+
+    def _tf_value_counts_sql(self, col: str, rows: str) -> str:
+        """(value, n) of rows as `_tf_rows_sql` gives them (several tables' rows united):
+        records, or distinct holders, per value."""
+        if col in self._tf_holders:
+            return (
+                f"select {col}, count(*) as n from (select distinct {col}, h from {rows}) "
+                f"group by {col}"
+            )
+        return f"select {col}, sum(n) as n from {rows} group by {col}"
+
     def _count_term_frequencies(self) -> None:
         # Counts, not frequencies: `add` then updates only the batch's values.
         for col in self._tf_columns:
             self._con.execute(
-                f"create or replace table cdp_tfc_{col} as select {col}, count(*) as n "
-                f"from {_RECORDS} where {col} is not null group by {col}"
+                f"create or replace table cdp_tfc_{col} as {self._tf_rows_sql(col, _RECORDS)}"
             )
 
     def _adjust_term_frequencies(self, source: str, sign: int) -> None:
         for col in self._tf_columns:
             counts = f"cdp_tfc_{col}"
+            keys = [col, "h"] if col in self._tf_holders else [col]
+            same = " and ".join(f"{counts}.{k} = d.{k}" for k in keys)
             self._con.execute(
-                f"create or replace temp table cdp_tf_delta as select {col}, count(*) as n "
-                f"from {source} where {col} is not null group by {col}"
+                f"create or replace temp table cdp_tf_delta as {self._tf_rows_sql(col, source)}"
             )
             self._con.execute(
                 f"update {counts} set n = {counts}.n + {int(sign)} * d.n "
-                f"from cdp_tf_delta d where {counts}.{col} = d.{col}"
+                f"from cdp_tf_delta d where {same}"
             )
             self._con.execute(
-                f"insert into {counts} select * from cdp_tf_delta "
-                f"where {col} not in (select {col} from {counts})"
+                f"insert into {counts} select * from cdp_tf_delta d "
+                f"where not exists (select 1 from {counts} where {same})"
             )
             self._con.execute(f"delete from {counts} where n <= 0")
 
@@ -888,24 +915,18 @@ class MatchIndex:
         """
         if self._frozen_tf is not None:
             for col in self._tf_columns:
-                live = (
-                    f"(select {col}, sum(n) as n from (select * from cdp_tfc_{col} union all "
-                    f"select {col}, count(*) from {_BATCH} where {col} is not null "
-                    f"group by {col}) group by {col})"
-                )
+                both = f"(select * from cdp_tfc_{col} union all {self._tf_rows_sql(col, _BATCH)})"
+                live = f"({self._tf_value_counts_sql(col, both)})"
                 lookup = tf_store.lookup_sql(
                     col, _BATCH, _frozen_tf_table(col), self._frozen_tf.total(col), live
                 )
                 self._con.execute(f"create or replace temp table cdp_tfb_{col} as {lookup}")
             return
         for col in self._tf_columns:
-            counts = f"cdp_tfc_{col}"
+            rows = f"cdp_tfc_{col}"
             if with_batch:
-                counts = (
-                    f"(select {col}, sum(n) as n from (select * from {counts} union all "
-                    f"select {col}, count(*) from {_BATCH} where {col} is not null "
-                    f"group by {col}) group by {col})"
-                )
+                rows = f"(select * from {rows} union all {self._tf_rows_sql(col, _BATCH)})"
+            counts = f"({self._tf_value_counts_sql(col, rows)})"
             self._con.execute(
                 f"create or replace temp table cdp_tfb_{col} as with c as (select * from {counts}) "
                 f"select {col}, cast(n as double) / (select sum(n) from c) as tf_{col} "
@@ -1215,7 +1236,13 @@ def term_frequencies(
     con = _connect()
     try:
         _prepare(con, records, _RECORDS, model.spec, hubs="learn")
-        return tf_store.count(con, _RECORDS, _term_frequency_columns(model.settings))
+        return tf_store.count(
+            con,
+            _RECORDS,
+            _term_frequency_columns(model.settings),
+            term_frequency_holders(model.spec),
+            UNIQUE_ID,
+        )
     finally:
         con.close()
 

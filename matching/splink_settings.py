@@ -81,6 +81,7 @@ __all__ = [
     "em_blocking_rules",
     "hub_values_sql",
     "required_input_columns",
+    "term_frequency_holders",
 ]
 
 IDENTIFIER: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -169,6 +170,17 @@ class ComparisonSpec(BaseModel):
             national id number, a membership number): exact agreement on it lets the
             family rule yield (`matching.family_rule`). Only for `exact`, `levenshtein`,
             `damerau_levenshtein` and `jaro_winkler`.
+        term_frequency_holder: With `term_frequency`: count a value once per distinct value
+            of this column among the records holding it (a record without one counts on
+            its own), rather than once per record. The weight of agreeing on a name is how
+            rare the name is among *people*; one person's five records (a web account, a
+            loyalty card, a till card, ...) in one postcode make the name no commoner, and
+            counted per record they made every name of a customer with many records look
+            several times as common as it is, so that a till card (name and postcode only)
+            fell short of the threshold. Two namesakes in one postcode count once too;
+            what tells them apart is their own contacts, which disagree. For
+            `forename_surname`, the full name is counted so; the given and family name
+            alone still count per record (a family shares its name and postcode).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -181,10 +193,11 @@ class ComparisonSpec(BaseModel):
     blocking: bool = False
     nicknames: bool = False
     personal: bool = False
+    term_frequency_holder: str | None = None
 
     _check_column = field_validator("column")(_identifier)
 
-    @field_validator("with_column")
+    @field_validator("with_column", "term_frequency_holder")
     @classmethod
     def _check_with(cls, value: str | None) -> str | None:
         return None if value is None else _identifier(value)
@@ -197,6 +210,8 @@ class ComparisonSpec(BaseModel):
             )
         if self.nicknames and self.kind != "forename_surname":
             raise ValueError("nicknames is only for forename_surname")
+        if self.term_frequency_holder is not None and not self.term_frequency:
+            raise ValueError("term_frequency_holder is only for term_frequency comparisons")
         if self.personal and self.kind not in _PERSONAL_KINDS:
             raise ValueError(f"a {self.kind} comparison cannot be personal")
         if self.thresholds is not None:
@@ -691,11 +706,28 @@ def derived_columns(spec: MatchingSpec) -> dict[str, str]:
     return out
 
 
+def term_frequency_holders(spec: MatchingSpec) -> dict[str, str]:
+    """Term-frequency column (as Splink's settings name it) -> the column whose distinct
+    values count it (`ComparisonSpec.term_frequency_holder`); columns not named here count
+    once per record."""
+    out: dict[str, str] = {}
+    for c in spec.comparisons:
+        holder = c.term_frequency_holder
+        if holder is None:
+            continue
+        # For the name pair, the full name only: a family name alone is a household's,
+        # and counted once per postcode a family of four would look like one person.
+        out[_concat_column(c) if c.kind == "forename_surname" else c.column] = holder
+    return out
+
+
 def required_input_columns(spec: MatchingSpec) -> tuple[str, ...]:
     """Input columns the spec reads, in a stable order, without `unique_id`."""
     cols: list[str] = []
     for c in spec.comparisons:
         cols.extend(c.input_columns)
+        if c.term_frequency_holder is not None:
+            cols.append(c.term_frequency_holder)
     for rule in spec.all_blocking_rules:
         cols.extend(p.column for p in (*rule.parts, *(rule.cross_parts or ())))
         if rule.named:
@@ -779,8 +811,16 @@ def _part(column: str) -> KeyPart:
     return KeyPart(column=column)
 
 
-def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
+def default_spec(*extra: ComparisonSpec, count_names_per: str | None = None) -> MatchingSpec:
     """The standard person-matching spec, plus any `extra` comparisons.
+
+    `count_names_per` (off by default): the column whose distinct values count a full name's
+    term frequency (`ComparisonSpec.term_frequency_holder`), "postcode" to count people
+    rather than records. Measured on the generator's 50,000 customers (2026-12-06): with
+    "postcode", identifiable recall 0.9567 -> 0.9637 (till cards 0.49 -> 0.54), precision
+    0.9958 -> 0.9952, twins merged 0 -> 0, but profiles holding more than one person 208
+    -> 224: two namesakes in one postcode count as one holder, so a till card matching both
+    joins them (namesake precision 0.9948 -> 0.9811). Off until namesakes are held apart.
 
     Comparisons, each meant as an independent piece of evidence, so correlated
     attributes are folded together or left out:
@@ -817,6 +857,7 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
             kind="forename_surname",
             term_frequency=True,
             nicknames=True,
+            term_frequency_holder=count_names_per,
         ),
         ComparisonSpec(column="dob", kind="date"),
         ComparisonSpec(

@@ -13,6 +13,10 @@ Only values at least two training records held are kept, as the first 16 hex dig
 MD5 (the file holds no value in clear, and no value only one person held); any other value,
 including one first seen after training, counts as held once.
 
+Name columns count a value once per distinct holder (`ComparisonSpec.term_frequency_holder`:
+the postcode), not once per record, so that one person's many records do not make their name
+look common.
+
 A value is never taken as rarer than it is now, though: where more records loaded now hold
 it than training counted (a new source in a suburb the training data barely knew), that
 count is used. Data the model was trained on (or less of it) scores the same in any order;
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -33,7 +37,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["TermFrequencies", "count", "load", "lookup_sql", "save", "value_hash_sql"]
+__all__ = [
+    "TermFrequencies",
+    "count",
+    "holder_sql",
+    "load",
+    "lookup_sql",
+    "save",
+    "value_hash_sql",
+]
 
 _COLUMNS: Final = ("column", "hash", "n")
 _TOTAL: Final = ""
@@ -66,16 +78,37 @@ class TermFrequencies:
         return max(1, int(self.totals.get(column, 0)))
 
 
-def count(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]) -> TermFrequencies:
-    """The term frequencies of `columns` among the rows of `table`."""
+def holder_sql(holder: str, unique_id: str) -> str:
+    """The SQL of who holds a value when it is counted once per distinct `holder`
+    (`splink_settings.term_frequency_holders`): the holder, or the record itself without
+    one."""
+    return f"coalesce(cast({holder} as varchar), cast({unique_id} as varchar))"
+
+
+def count(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    holders: Mapping[str, str] | None = None,
+    unique_id: str = "unique_id",
+) -> TermFrequencies:
+    """The term frequencies of `columns` among the rows of `table`: per record, or for a
+    column in `holders`, per distinct holder (column -> holder column)."""
     parts = []
     totals: dict[str, int] = {}
     for col in columns:
-        totals[col] = int(con.execute(f"select count({col}) from {table}").fetchall()[0][0])
+        holder = (holders or {}).get(col)
+        if holder is None:
+            rows, n = table, "count(*)"
+        else:
+            h = holder_sql(holder, unique_id)
+            rows = f"(select distinct {col}, {h} as h from {table})"
+            n = "count(*)"
+        totals[col] = int(con.execute(f"select count({col}) from {rows}").fetchall()[0][0])
         parts.append(
             con.execute(
-                f"select ? as column, {value_hash_sql(col)} as hash, count(*) as n "
-                f"from {table} where {col} is not null group by 2 having count(*) > 1",
+                f"select ? as column, {value_hash_sql(col)} as hash, {n} as n "
+                f"from {rows} where {col} is not null group by 2 having count(*) > 1",
                 [col],
             ).df()
         )

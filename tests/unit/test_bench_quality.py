@@ -23,3 +23,24 @@ def test_pairs_with_a_labelled_record() -> None:
     # True pairs: ab ac bc de (4); predicted: ab cd (2), of which ab is true.
     assert (everything.true_pairs, everything.predicted_pairs) == (4, 2)
     assert everything.true_positive_pairs == 1
+
+
+def test_missed_pairs_and_why_an_identifier_did_not_join_them() -> None:
+    from bench.quality_misses import identifier_cause, missed_pairs
+
+    truth = {"a": "P1", "b": "P1", "c": "P1", "d": "P2"}
+    predicted = {"a": "x", "b": "y", "c": "x", "d": "y"}
+    evidence = {
+        "a": {"email:a@x.com", "name+postcode:ann lee|2000"},
+        "b": {"email:a@x.com"},
+        "c": {"name+postcode:ann lee|2000"},
+        "d": {"email:a@x.com"},
+    }
+    # a and c share a key but one profile; b and d another person's.
+    assert missed_pairs(predicted, truth, evidence) == {("a", "b"): {"email:a@x.com"}}
+    skipped = {("b", "email:a@x.com"): "generic"}
+    assert identifier_cause("a", "b", "email:a@x.com", skipped) == "generic"
+    assert (
+        identifier_cause("a", "b", "email:a@x.com", {}, household=True, nameless=True)
+        == "linked, household's, a record names nobody"
+    )

@@ -939,3 +939,82 @@ def test_damerau_levenshtein_counts_a_swap_as_one_edit() -> None:
     assert "Damerau-Levenshtein <= 2" in sql
     with pytest.raises(ValidationError):
         ComparisonSpec(column="ssn", kind="damerau_levenshtein", thresholds=(0.5,))
+
+
+def _till_card_weight(model: TrainedModel, people: pd.DataFrame, extra: pd.DataFrame) -> float:
+    """The Bayes factor of the name of a till card (name and postcode only) against its
+    person's web account, scored with `extra` records loaded too (live and frozen counts
+    alike)."""
+    person = {
+        "source": "web",
+        "given_name": "zebedee",
+        "family_name": "quillfeather",
+        "postcode": "7999",
+        "address": "1 nowhere st",
+        "email": "zq@example.org",
+        "email_local": "zq",
+        "phone": "+61299990000",
+    }
+    account = pd.DataFrame([{**person, "unique_id": "web:zq"}])
+    card = pd.DataFrame(
+        [
+            {
+                "unique_id": "pos:zq",
+                "source": "pos",
+                "given_name": "zebedee",
+                "family_name": "quillfeather",
+                "postcode": "7999",
+            }
+        ]
+    )
+    records = pd.concat([people, account, card, extra], ignore_index=True)
+    # The trained model, counting full names per postcode (the settings are the same).
+    model = model.model_copy(update={"spec": default_spec(MEMBERSHIP, count_names_per="postcode")})
+    factors = []
+    for tf in (None, term_frequencies(model, records)):
+        got = predict(model, records, threshold_probability=0.0, term_frequencies=tf)
+        pair = got[got.rid_l.isin(["pos:zq", "web:zq"]) & got.rid_r.isin(["pos:zq", "web:zq"])]
+        evidence = json.loads(pair.evidence.iloc[0])["given_name_family_name"]
+        assert evidence["level"] == "Exact match"
+        factors.append(float(evidence["bf"]))
+    assert factors[0] == pytest.approx(factors[1])
+    return factors[0]
+
+
+def test_a_name_counts_once_per_postcode_not_once_per_record(
+    model: TrainedModel, people: pd.DataFrame
+) -> None:
+    """A customer with many records in one postcode (loyalty card, service tickets, ...) is
+    one person of that name: a till card scores as high against them as against someone
+    with one record. A second person of the name elsewhere makes it commoner."""
+    alone = _till_card_weight(model, people, pd.DataFrame(columns=["unique_id"]))
+    more_records = pd.DataFrame(
+        [
+            {
+                "unique_id": f"svc:zq{i}",
+                "source": "service",
+                "given_name": "zebedee",
+                "family_name": "quillfeather",
+                "postcode": "7999",
+                "email": "zq@example.org",
+            }
+            for i in range(4)
+        ]
+    )
+    assert _till_card_weight(model, people, more_records) == alone
+    elsewhere = more_records.iloc[:1].assign(
+        unique_id="svc:other", postcode="2000", email="other@example.org"
+    )
+    assert _till_card_weight(model, people, elsewhere) < alone
+
+
+def test_only_the_full_name_counts_per_postcode() -> None:
+    from matching.splink_settings import term_frequency_holders
+
+    # A family shares its family name and postcode: counted per postcode, a family of four
+    # would weigh as one person; so the given and family names alone count per record.
+    assert term_frequency_holders(default_spec()) == {}
+    spec = default_spec(count_names_per="postcode")
+    assert term_frequency_holders(spec) == {"dv_given_name_family_name_full": "postcode"}
+    with pytest.raises(ValidationError):
+        ComparisonSpec(column="email", kind="email", term_frequency_holder="postcode")
