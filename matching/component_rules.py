@@ -117,9 +117,17 @@ class ComponentRules:
             same_person=same_person,
             apart=self.apart(by_rid, data.extra),
             match_probability=data.probability,
-            apart_types=self.household_types,
+            apart_types=self.apart_types,
             carried_elsewhere=data.carried_elsewhere,
         )
+
+    @property
+    def apart_types(self) -> tuple[str, ...]:
+        """The identifier types whose joins respect the records kept apart: the household
+        types and every type that links and is not `personal` (a device, a cookie)."""
+        types = self.config.identifier_types
+        others = (t for t, spec in types.items() if spec.link and not spec.personal)
+        return tuple(sorted({*self.household_types, *others}))
 
     def households(self, generic: Mapping[str, str], shared: Collection[str]) -> dict[str, str]:
         """The identifiers shared by a household whose carriers are split per person."""
