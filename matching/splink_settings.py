@@ -685,13 +685,13 @@ def _helper_columns(spec: ComparisonSpec) -> dict[str, str]:
     if spec.kind == "date":
         return {_helper(spec.column, "date"): f"try_cast({col} as date)"}
     if spec.kind == "email":
-        email = {
+        out = {
             _helper(spec.column, "local"): f"nullif(split_part({col}, '@', 1), '')",
             _helper(spec.column, "numbers"): f"regexp_replace({col}, '[^0-9]', '', 'g')",
         }
         if spec.name_columns is not None:
-            email[_helper(spec.column, "name_only")] = _name_only_sql(col, *spec.name_columns)
-        return email
+            out[_helper(spec.column, "name_only")] = _name_only_sql(col, *spec.name_columns)
+        return out
     if spec.kind == "phone":
         digits = f"regexp_replace({col}, '[^0-9]', '', 'g')"
         return {
