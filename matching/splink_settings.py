@@ -64,7 +64,6 @@ __all__ = [
     "DV_PREFIX",
     "IDENTIFIER",
     "NICKNAME_TABLE",
-    "NAME_ONLY_LOCAL_PART",
     "UNIQUE_ID",
     "BlockingRuleSpec",
     "ComparisonKind",
@@ -92,8 +91,6 @@ NICKNAME_TABLE: Final = "nickname_roots"
 BK_PREFIX: Final = "bk_"
 DV_PREFIX: Final = "dv_"
 UNIQUE_ID: Final = "unique_id"
-NAME_ONLY_LOCAL_PART: Final = "Local part is the name"
-"""The email level of two local parts that agree and are made of the names alone."""
 
 ComparisonKind = Literal[
     "exact",
@@ -168,10 +165,6 @@ class ComparisonSpec(BaseModel):
         nicknames: For `forename_surname`: a level for given names of one name family (a
             formal name and its nicknames: "bill" and "william", "kate" and "katherine",
             from `matching.names`) with the same family name, below the fuzzy levels.
-        name_columns: For `email`: the (given, family) name columns. Agreement on a local
-            part made of the records' names alone ("emma.murphy" at two providers) then
-            falls in a level of Bayes factor 1 (`NAME_ONLY_LOCAL_PART`): it repeats what
-            the name comparison says.
         personal: The value belongs to one person and a household never shares it (a
             national id number, a membership number): exact agreement on it lets the
             family rule yield (`matching.family_rule`). Only for `exact`, `levenshtein`,
@@ -188,7 +181,6 @@ class ComparisonSpec(BaseModel):
     blocking: bool = False
     nicknames: bool = False
     personal: bool = False
-    name_columns: tuple[str, str] | None = None
 
     _check_column = field_validator("column")(_identifier)
 
@@ -205,8 +197,6 @@ class ComparisonSpec(BaseModel):
             )
         if self.nicknames and self.kind != "forename_surname":
             raise ValueError("nicknames is only for forename_surname")
-        if self.name_columns is not None and self.kind != "email":
-            raise ValueError("name_columns is only for email")
         if self.personal and self.kind not in _PERSONAL_KINDS:
             raise ValueError(f"a {self.kind} comparison cannot be personal")
         if self.thresholds is not None:
@@ -233,8 +223,6 @@ class ComparisonSpec(BaseModel):
     def input_columns(self) -> tuple[str, ...]:
         if self.with_column is not None:
             return (self.column, self.with_column)
-        if self.name_columns is not None:
-            return (self.column, *self.name_columns)
         return (self.column,)
 
     @property
@@ -471,29 +459,7 @@ def comparison_for(spec: ComparisonSpec) -> Any:
         # (a birth year, a house number), seldom mistyped, and the names in two namesakes'
         # addresses make them similar whatever their numbers ("ameliawilliams78" and
         # "ameliawilliams66" are Jaro-Winkler 0.95 apart): a typo elsewhere keeps them.
-        # Where both local parts are made of their records' names alone ("emmamurphy",
-        # "emma.murphy", "emurphy"), agreeing on them says nothing the name comparison has
-        # not said: two namesakes at two providers agree so by construction. Such pairs
-        # fall in a level of Bayes factor 1 (`NAME_ONLY_LOCAL_PART`), neither for nor
-        # against; agreeing on the whole address (one mailbox) still counts in full.
         local, numbers = _helper(col, "local"), _helper(col, "numbers")
-        if spec.name_columns is not None:
-            name_only = _helper(col, "name_only")
-            levels.append(
-                cll.And(
-                    cll.CustomLevel(f"{name_only}_l = 'y' and {name_only}_r = 'y'"),
-                    cll.Or(
-                        cll.ExactMatchLevel(local),
-                        cll.And(cll.JaroWinklerLevel(col, 0.88), cll.ExactMatchLevel(numbers)),
-                    ),
-                ).configure(
-                    label_for_charts=NAME_ONLY_LOCAL_PART,
-                    m_probability=0.5,
-                    u_probability=0.5,
-                    fix_m_probability=True,
-                    fix_u_probability=True,
-                )
-            )
         levels += [
             cll.ExactMatchLevel(local).configure(label_for_charts="Same local part"),
             cll.And(cll.JaroWinklerLevel(col, 0.88), cll.ExactMatchLevel(numbers)).configure(
@@ -685,13 +651,10 @@ def _helper_columns(spec: ComparisonSpec) -> dict[str, str]:
     if spec.kind == "date":
         return {_helper(spec.column, "date"): f"try_cast({col} as date)"}
     if spec.kind == "email":
-        out = {
+        return {
             _helper(spec.column, "local"): f"nullif(split_part({col}, '@', 1), '')",
             _helper(spec.column, "numbers"): f"regexp_replace({col}, '[^0-9]', '', 'g')",
         }
-        if spec.name_columns is not None:
-            out[_helper(spec.column, "name_only")] = _name_only_sql(col, *spec.name_columns)
-        return out
     if spec.kind == "phone":
         digits = f"regexp_replace({col}, '[^0-9]', '', 'g')"
         return {
@@ -709,25 +672,6 @@ def _helper_columns(spec: ComparisonSpec) -> dict[str, str]:
     if spec.kind == "forename_surname" and spec.term_frequency:
         out[_concat_column(spec)] = f"{col} || ' ' || cast({spec.with_column} as varchar)"
     return out
-
-
-def _name_only_sql(email: str, given: str, family: str) -> str:
-    """'y' when the email's local part is made of the record's names alone: the family
-    name and the given name (or its initial), in any order, separators and case aside."""
-
-    def letters(column: str) -> str:
-        return (
-            f"regexp_replace(strip_accents(lower(coalesce(cast({column} as varchar), ''))), "
-            "'[^a-z]', '', 'g')"
-        )
-
-    local = f"regexp_replace(lower(split_part({email}, '@', 1)), '[^a-z0-9]', '', 'g')"
-    g, f = letters(given), letters(family)
-    rest = f"replace(replace({local}, {f}, ''), case when {g} = '' then '~' else {g} end, '')"
-    return (
-        f"case when {f} <> '' and {local} <> '' and ({rest} = '' or {rest} = left({g}, 1)) "
-        "then 'y' end"
-    )
 
 
 def derived_columns(spec: MatchingSpec) -> dict[str, str]:
@@ -878,12 +822,7 @@ def default_spec(*extra: ComparisonSpec) -> MatchingSpec:
         ComparisonSpec(
             column="address", with_column="postcode", kind="address", term_frequency=True
         ),
-        ComparisonSpec(
-            column="email",
-            kind="email",
-            term_frequency=True,
-            name_columns=("given_name", "family_name"),
-        ),
+        ComparisonSpec(column="email", kind="email", term_frequency=True),
         ComparisonSpec(column="phone", kind="phone", term_frequency=True),
         *extra,
     )

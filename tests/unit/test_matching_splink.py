@@ -34,7 +34,6 @@ from matching.probabilistic import (
     train,
 )
 from matching.splink_settings import (
-    NAME_ONLY_LOCAL_PART,
     BlockingRuleSpec,
     ComparisonSpec,
     KeyPart,
@@ -480,43 +479,6 @@ def test_a_typo_in_an_email_keeps_its_numbers_and_namesakes_emails_differ_in_the
     assert level[frozenset((rid, "x:typo"))] == "Jaro-Winkler >= 0.88, same numbers"
     # Two addresses built from one name with two numbers: two addresses, not a typo.
     assert level[frozenset((rid, "x:namesake"))] == "All other"
-
-
-def test_a_local_part_made_of_the_name_alone_adds_nothing_to_the_name(
-    model: TrainedModel, people: pd.DataFrame
-) -> None:
-    """Namesakes at two providers ("ianmartin@hotmail" / "ianmartin@bigpond") agree on a
-    local part that only repeats their name: that agreement weighs 1, not a second time the
-    name's weight; a local part that says more than the name ("ian.martin.surf") still
-    counts as agreement, and so does the same whole address."""
-    base = {**people.iloc[0].to_dict(), "given_name": "ian", "family_name": "martin"}
-
-    def record(rid: str, email: str) -> dict[str, object]:
-        return {**base, "unique_id": rid, "email": email, "email_local": email.split("@")[0]}
-
-    frame = pd.DataFrame(
-        [
-            record("x:a", "ianmartin@hotmail.com"),
-            record("x:b", "ianmartin@bigpond.com"),
-            record("x:h", "ian.martin@gmail.com"),
-            record("x:i", "ian_martin@gmail.com"),
-            record("x:c", "imartin@gmail.com"),
-            record("x:d", "imartin@yahoo.com"),
-            record("x:e", "ian.martin.surf@hotmail.com"),
-            record("x:f", "ian.martin.surf@bigpond.com"),
-            record("x:g", "ianmartin@hotmail.com"),
-        ]
-    )
-    scored = predict(model, frame, threshold_probability=0.0, family_rule=False)
-    email = {
-        frozenset((r.rid_l, r.rid_r)): json.loads(r.evidence)["email"] for r in scored.itertuples()
-    }
-    for pair in (("x:a", "x:b"), ("x:c", "x:d"), ("x:h", "x:i")):
-        assert email[frozenset(pair)] == {"level": NAME_ONLY_LOCAL_PART, "bf": 1.0}
-    assert email[frozenset(("x:e", "x:f"))]["level"] == "Same local part"
-    assert email[frozenset(("x:e", "x:f"))]["bf"] > 1
-    assert email[frozenset(("x:a", "x:g"))]["level"] == "Exact match"
-    assert email[frozenset(("x:a", "x:g"))]["bf"] > 1
 
 
 def test_full_dedupe_pairs_are_unique_and_never_self(scored: pd.DataFrame) -> None:
