@@ -14,14 +14,20 @@ person's duplicate accounts past a limit (`matching.names`) and the records kept
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.normalise import fold_name
 from matching.apart import family_apart
-from matching.components import Resolution, resolve_components
+from matching.components import Resolution, SkippedLink, resolve_components
 from matching.config import IdentityConfig
-from matching.households import is_household, split_households
+from matching.households import (
+    LANDLINE,
+    LANDLINE_DETAIL,
+    is_household,
+    split_households,
+    unplaced_on_landlines,
+)
 from matching.names import duplicate_account_names
 from matching.protection import Protection
 
@@ -103,9 +109,10 @@ class ComponentRules:
             x, y = by_rid.get(a), by_rid.get(b)
             return x is not None and y is not None and self.duplicate_accounts(x, y, via_match)
 
-        return resolve_components(
+        pairs, unplaced = unplaced_on_landlines(data.pairs, name_of)
+        resolution = resolve_components(
             data.records,
-            split_households(data.pairs, households, name_of),
+            split_households(pairs, households, name_of),
             data.accepted,
             self.protection,
             self.config,
@@ -120,6 +127,7 @@ class ComponentRules:
             apart_types=self.apart_types,
             carried_elsewhere=data.carried_elsewhere,
         )
+        return _report_unplaced(resolution, unplaced, data.pairs)
 
     @property
     def apart_types(self) -> tuple[str, ...]:
@@ -192,6 +200,31 @@ class ComponentRules:
                 if not (blocked(contact, a) or blocked(contact, b)):
                     return False
         return True
+
+
+def _report_unplaced(
+    resolution: Resolution, unplaced: Sequence[Pair], pairs: Sequence[Pair]
+) -> Resolution:
+    """`resolution` with the landlines that placed no record reported, where another
+    carrier of the landline sits in another profile (the link that did not happen)."""
+    if not unplaced:
+        return resolution
+    left = {key for _, key in unplaced}
+    carriers: dict[str, list[str]] = {}
+    for rid, key in pairs:
+        if key in left:
+            carriers.setdefault(key, []).append(rid)
+    component = resolution.component_of
+    skipped = [
+        SkippedLink(rid, key, LANDLINE, LANDLINE_DETAIL)
+        for rid, key in unplaced
+        if rid in component
+        and any(component.get(c, -1) != component[rid] for c in carriers[key] if c != rid)
+    ]
+    if not skipped:
+        return resolution
+    merged = sorted([*resolution.skipped_links, *skipped], key=lambda s: (s.rid, s.identifier_key))
+    return replace(resolution, skipped_links=merged)
 
 
 def _rules_of(

@@ -255,3 +255,51 @@ async def test_household_landline_joins_each_members_records_through_nameless_on
     assert barrier.reason.endswith(
         "the phone that crm:j1, crm:j2, crm:r1 and crm:r2 share gave way"
     )
+
+
+async def test_a_landline_alone_places_no_nameless_receipt(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    """John gave the family's landline and his mobile. A till receipt with no name and only
+    the landline could be any member of the household's, so it stays on its own and
+    `explain` says why; a receipt with his mobile is his, and so is one with the landline
+    and his email. Incrementally as in a full rebuild."""
+    mobile = "0412 555 019"
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "j1", "first": "John", "last": "Smith", "phone": LANDLINE, "email": "js@x.com"},
+            {"id": "j2", "first": "John", "last": "Smith", "phone": mobile, "email": "js@x.com"},
+        ],
+    )
+    await Resolver(graph).resolve()
+    later = tmp_path / "later"
+    later.mkdir()
+    await ingest_people(
+        graph,
+        later,
+        [
+            {"id": "r1", "phone": LANDLINE},
+            {"id": "r2", "phone": mobile},
+            {"id": "r3", "phone": LANDLINE, "email": "js@x.com"},
+        ],
+        source="pos",
+    )
+    await Resolver(graph).resolve()
+    incremental = partition(await membership(graph))
+    assert incremental == {
+        frozenset({"crm:j1", "crm:j2", "pos:r2", "pos:r3"}),
+        frozenset({"pos:r1"}),
+    }
+    await Resolver(graph).resolve(full=True)
+    assert partition(await membership(graph)) == incremental
+
+    why = await explain_pair(graph, "pos:r1", "crm:j1")
+    assert not why.same_profile
+    [barrier] = why.barriers
+    assert barrier.identifier == "phone:+61295550172"
+    assert barrier.reason == (
+        "refused: landline (a landline is the household's: it places no record without a "
+        "given name with one member)"
+    )
