@@ -109,7 +109,12 @@ class ComponentRules:
             x, y = by_rid.get(a), by_rid.get(b)
             return x is not None and y is not None and self.duplicate_accounts(x, y, via_match)
 
-        pairs, unplaced = unplaced_on_landlines(data.pairs, name_of)
+        blocked = self.protection.is_blocked_key
+
+        def links(key: str) -> bool:
+            return key not in data.generic and key not in data.shared and not blocked(key)
+
+        pairs, unplaced = unplaced_on_landlines(data.pairs, name_of, links)
         resolution = resolve_components(
             data.records,
             split_households(pairs, households, name_of),

@@ -110,6 +110,7 @@ def split_households(
 def unplaced_on_landlines(
     pairs: Sequence[tuple[str, str]],
     name_of: Callable[[str], tuple[str | None, str | None]],
+    links: Callable[[str], bool],
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """`pairs` (rid, identifier key) without the landlines of records that have no given
     name, and those (rid, key) left out.
@@ -119,12 +120,18 @@ def unplaced_on_landlines(
     place it (on the generator's 50,000 customers such receipts went to the wrong member more
     often than to the right one). A mobile is one person's, and a record with a given name
     is placed by its name (`split_households`). Other identifiers the record carries still
-    link it."""
+    link it. Only landlines that would link (`links`: not blocked, generic, a household's
+    or shared, whose carriers other rules place) are left out."""
     kept: list[tuple[str, str]] = []
     left: list[tuple[str, str]] = []
     for rid, key in pairs:
         kind, _, value = key.partition(":")
-        if kind == "phone" and is_fixed_line(value) and not fold_name(name_of(rid)[0] or ""):
+        if (
+            kind == "phone"
+            and is_fixed_line(value)
+            and not fold_name(name_of(rid)[0] or "")
+            and links(key)
+        ):
             left.append((rid, key))
         else:
             kept.append((rid, key))
