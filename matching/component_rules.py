@@ -111,10 +111,20 @@ class ComponentRules:
 
         blocked = self.protection.is_blocked_key
 
-        def links(key: str) -> bool:
-            return key not in data.generic and key not in data.shared and not blocked(key)
+        types = self.config.identifier_types
 
-        pairs, unplaced = unplaced_on_landlines(data.pairs, name_of, links)
+        def links(key: str) -> bool:
+            spec = types.get(key.partition(":")[0])
+            return (
+                spec is not None
+                and spec.link
+                and key not in data.generic
+                and key not in data.shared
+                and not blocked(key)
+            )
+
+        matched = {r for pair in (*data.accepted, *data.strong, *data.forced) for r in pair}
+        pairs, unplaced = unplaced_on_landlines(data.pairs, name_of, links, matched)
         resolution = resolve_components(
             data.records,
             split_households(pairs, households, name_of),
