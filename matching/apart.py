@@ -20,6 +20,12 @@ from matching import family_rule
 FAMILY_RULE: Final = "family rule"
 """The reason of the pairs the family rule keeps apart."""
 
+EITHER_PERSON: Final = "either of two people"
+"""Why an identifier that respects the records kept apart (a household's phone or email, a
+shared device) did not place a record: its carriers include two records kept apart, and
+the record's profile holds nothing that tells which of them it belongs to (a till receipt
+with no name, a record with the family name only). It stays on its own, reported."""
+
 Blocked = Callable[[str, str], str | None]
 """`Protection.is_blocked`: whether a (type, value) is a placeholder."""
 

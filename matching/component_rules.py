@@ -14,14 +14,20 @@ person's duplicate accounts past a limit (`matching.names`) and the records kept
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.normalise import fold_name
 from matching.apart import family_apart
-from matching.components import Resolution, resolve_components
+from matching.components import Resolution, SkippedLink, resolve_components
 from matching.config import IdentityConfig
-from matching.households import is_household, split_households
+from matching.households import (
+    LANDLINE,
+    LANDLINE_DETAIL,
+    is_household,
+    split_households,
+    unplaced_on_landlines,
+)
 from matching.names import duplicate_account_names
 from matching.protection import Protection
 
@@ -103,9 +109,25 @@ class ComponentRules:
             x, y = by_rid.get(a), by_rid.get(b)
             return x is not None and y is not None and self.duplicate_accounts(x, y, via_match)
 
-        return resolve_components(
+        blocked = self.protection.is_blocked_key
+
+        types = self.config.identifier_types
+
+        def links(key: str) -> bool:
+            spec = types.get(key.partition(":")[0])
+            return (
+                spec is not None
+                and spec.link
+                and key not in data.generic
+                and key not in data.shared
+                and not blocked(key)
+            )
+
+        matched = {r for pair in (*data.accepted, *data.strong, *data.forced) for r in pair}
+        pairs, unplaced = unplaced_on_landlines(data.pairs, name_of, links, matched)
+        resolution = resolve_components(
             data.records,
-            split_households(data.pairs, households, name_of),
+            split_households(pairs, households, name_of),
             data.accepted,
             self.protection,
             self.config,
@@ -117,9 +139,18 @@ class ComponentRules:
             same_person=same_person,
             apart=self.apart(by_rid, data.extra),
             match_probability=data.probability,
-            apart_types=self.household_types,
+            apart_types=self.apart_types,
             carried_elsewhere=data.carried_elsewhere,
         )
+        return _report_unplaced(resolution, unplaced, data.pairs)
+
+    @property
+    def apart_types(self) -> tuple[str, ...]:
+        """The identifier types whose joins respect the records kept apart: the household
+        types and every type that links and is not `personal` (a device, a cookie)."""
+        types = self.config.identifier_types
+        others = (t for t, spec in types.items() if spec.link and not spec.personal)
+        return tuple(sorted({*self.household_types, *others}))
 
     def households(self, generic: Mapping[str, str], shared: Collection[str]) -> dict[str, str]:
         """The identifiers shared by a household whose carriers are split per person."""
@@ -184,6 +215,31 @@ class ComponentRules:
                 if not (blocked(contact, a) or blocked(contact, b)):
                     return False
         return True
+
+
+def _report_unplaced(
+    resolution: Resolution, unplaced: Sequence[Pair], pairs: Sequence[Pair]
+) -> Resolution:
+    """`resolution` with the landlines that placed no record reported, where another
+    carrier of the landline sits in another profile (the link that did not happen)."""
+    if not unplaced:
+        return resolution
+    left = {key for _, key in unplaced}
+    carriers: dict[str, list[str]] = {}
+    for rid, key in pairs:
+        if key in left:
+            carriers.setdefault(key, []).append(rid)
+    component = resolution.component_of
+    skipped = [
+        SkippedLink(rid, key, LANDLINE, LANDLINE_DETAIL)
+        for rid, key in unplaced
+        if rid in component
+        and any(component.get(c, -1) != component[rid] for c in carriers[key] if c != rid)
+    ]
+    if not skipped:
+        return resolution
+    merged = sorted([*resolution.skipped_links, *skipped], key=lambda s: (s.rid, s.identifier_key))
+    return replace(resolution, skipped_links=merged)
 
 
 def _rules_of(

@@ -63,6 +63,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from core.memory import gc_paused
+from matching.apart import EITHER_PERSON
 from matching.config import IdentityConfig
 from matching.protection import Protection
 
@@ -711,7 +712,8 @@ class _Ordered:
             if len(by_root) < 2:
                 continue
             holds_apart = bool(self.holds_apart[int(self.types[k])])
-            roots = iter(by_root)
+            alone = self._either_person(list(by_root)) if holds_apart and len(by_root) > 2 else {}
+            roots = iter(root for root in by_root if root not in alone)
             first = next(roots)
             # The people this identifier joins: without records kept apart, one; a
             # household's phone or email joins each member's records and not the members.
@@ -739,6 +741,30 @@ class _Ordered:
                 )
             if len(people) > 1:
                 self._report_apart(keys[k], people)
+            for root, pair in alone.items():
+                detail = f"{EITHER_PERSON}, {self._apart_detail(*pair)}"
+                self.skipped.extend(
+                    SkippedLink(rids[member_list[i]], keys[k], APART, detail) for i in by_root[root]
+                )
+
+    def _either_person(self, roots: list[int]) -> dict[int, tuple[int, int]]:
+        """The profiles among an identifier's carriers (`roots`) that it cannot place: when
+        it is carried by records kept apart (two members of one family), a profile holding
+        no record kept apart from any other carrier (a nameless till receipt, a record
+        with the family name only) could be either member's. Each is given with a pair of
+        records kept apart, to name in the report."""
+        uf = self.uf
+        anchored: set[int] = set()
+        pair: tuple[int, int] | None = None
+        for i, ra in enumerate(roots):
+            for rb in roots[i + 1 :]:
+                found = uf.kept_apart(ra, rb)
+                if found is not None:
+                    anchored.update((ra, rb))
+                    pair = pair or found
+        if pair is None:
+            return {}
+        return {root: pair for root in roots if root not in anchored}
 
     def _report_apart(self, key: str, people: list[_Person]) -> None:
         """Report the carriers of an identifier that it joined to nobody because their

@@ -99,11 +99,18 @@ class IdentifierType(_Frozen):
         max_per_profile: The most distinct identifiers of this type one profile may hold.
         max_per_profile_per_source: The same limit, counted per source system (the source
             of the record carrying the identifier).
+        personal: One person's own (a loyalty card, a store account): it may join records
+            kept apart (`matching.apart`: two members of one family by name), as an
+            operator's forced link does. Every other type that links (a phone, an email,
+            a device, a cookie) can be a household's, so it never joins records kept apart:
+            it joins each member's own records, and a record it could place with either
+            member stays on its own (`matching.components`, `apart_types`).
         description: Free text for operators.
     """
 
     priority: int = Field(default=100, ge=0)
     link: bool = True
+    personal: bool = False
     max_per_profile: int | None = Field(default=None, ge=1)
     max_per_profile_per_source: int | None = Field(default=None, ge=1)
     description: str = ""

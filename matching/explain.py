@@ -15,7 +15,7 @@ import networkx as nx
 from graph import explain_repo, resolve_repo
 from graph.client import GraphClient
 from matching import family_rule
-from matching.apart import FAMILY_RULE, family_apart
+from matching.apart import EITHER_PERSON, FAMILY_RULE, family_apart
 from matching.components import OPERATOR_REJECTION
 from matching.config import default_config
 from matching.errors import MatchingError
@@ -90,7 +90,14 @@ def _identifier_barrier(key: str, reason: str, carriers: list[str]) -> str:
     found = _APART_REFUSAL.match(reason.removeprefix("refused: "))
     if found is None:
         return reason
-    return _identifier_gave_way(key, (found["x"], found["y"], found["rule"]), carriers)
+    rule = found["rule"]
+    if rule.startswith(f"{EITHER_PERSON}, "):
+        kept = _kept_apart_by(rule.removeprefix(f"{EITHER_PERSON}, "), found["x"], found["y"])
+        return (
+            f"refused: the {key.partition(':')[0]} is carried by two people {kept}, and "
+            "nothing tells which of them this record is, so it is placed with neither"
+        )
+    return _identifier_gave_way(key, (found["x"], found["y"], rule), carriers)
 
 
 def _identifier_gave_way(key: str, apart: tuple[str, str, str], carriers: list[str]) -> str:

@@ -11,10 +11,19 @@ nothing, and neither does a carrier with no given name: it cannot be placed with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Final
 
-from core.normalise import fold_name
+from core.normalise import fold_name, is_fixed_line
 from matching.names import disagreeing_people, people_compatible
+
+LANDLINE: Final = "landline"
+"""Why a landline did not place a record: it is the household's line, and the record has
+no given name to tell which member it is (`unplaced_on_landlines`)."""
+LANDLINE_DETAIL: Final = (
+    "a landline is the household's: it places no record without a given name with one member"
+)
 
 HOUSEHOLD_PREFIX = "household:"
 """How a household's shared identifier is flagged (its `generic` reason starts so)."""
@@ -97,3 +106,46 @@ def split_households(
         group = groups[key].get(rid) if key in groups else None
         out.append((rid, key) if group is None else (rid, member_key(key, group)))
     return out
+
+
+def unplaced_on_landlines(
+    pairs: Sequence[tuple[str, str]],
+    name_of: Callable[[str], tuple[str | None, str | None]],
+    links: Callable[[str], bool],
+    matched: Collection[str] = (),
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """`pairs` (rid, identifier key) without the landlines of records that have no given
+    name and nothing else to place them by, and those (rid, key) left out.
+
+    A landline is the household's line, whoever gave it: a till receipt with no name (or
+    the family name only) that carries one could be any member's, so the landline does not
+    place it (on the generator's 50,000 customers such receipts went to the wrong member more
+    often than to the right one). A mobile is one person's, and a record with a given name
+    is placed by its name (`split_households`). A record that another link places (an
+    identifier it shares with another record, a match in `matched`: the receipt that also
+    carries a member's email) keeps its landline, which then joins the member it was placed
+    with, as the records kept apart allow (`matching.components`). Only landlines that would
+    link (`links`: of a type that links, not blocked, generic, a household's or shared,
+    whose carriers other rules place) are left out."""
+
+    def landline(rid: str, key: str) -> bool:
+        kind, _, value = key.partition(":")
+        return (
+            kind == "phone"
+            and is_fixed_line(value)
+            and not fold_name(name_of(rid)[0] or "")
+            and links(key)
+        )
+
+    candidate = [landline(rid, key) for rid, key in pairs]
+    carriers = Counter(key for (_, key), c in zip(pairs, candidate, strict=True) if not c)
+    placed = set(matched) | {
+        rid
+        for (rid, key), c in zip(pairs, candidate, strict=True)
+        if not c and carriers[key] > 1 and links(key)
+    }
+    kept: list[tuple[str, str]] = []
+    left: list[tuple[str, str]] = []
+    for pair, c in zip(pairs, candidate, strict=True):
+        (left if c and pair[0] not in placed else kept).append(pair)
+    return kept, left

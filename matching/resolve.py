@@ -32,7 +32,7 @@ from matching.component_rules import ComponentRules, ResolutionInput
 from matching.components import APART, LIMIT_PREFIX, Resolution
 from matching.config import IdentityConfig, default_config
 from matching.engine import LocalEngine, ResolveEngine
-from matching.households import HOUSEHOLD_PREFIX, base_key
+from matching.households import HOUSEHOLD_PREFIX, LANDLINE, base_key
 from matching.linking import LinkReport, ProbabilisticLinker
 from matching.names import disagreeing_people
 from matching.protection import IdentifierStats, Protection
@@ -407,7 +407,7 @@ class Resolver:
             (
                 (s.rid, base_key(s.identifier_key), f"{s.reason} ({s.detail})")
                 for s in resolution.skipped_links
-                if s.reason.startswith(LIMIT_PREFIX) or s.reason == APART
+                if s.reason.startswith(LIMIT_PREFIX) or s.reason in (APART, LANDLINE)
             ),
             refused_before,
         )

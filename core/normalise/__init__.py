@@ -20,7 +20,12 @@ from core.normalise.dates import (
 from core.normalise.email import INVALID_EMAIL, canonical_email, normalise_email
 from core.normalise.identifiers import identifier_key, normalise_identifier
 from core.normalise.names import INVALID_NAME, fold_name, normalise_name
-from core.normalise.phone import INVALID_PHONE, UNALLOCATED_PHONE, normalise_phone
+from core.normalise.phone import (
+    INVALID_PHONE,
+    UNALLOCATED_PHONE,
+    is_fixed_line,
+    normalise_phone,
+)
 from core.normalise.postcode import INVALID_POSTCODE, normalise_postcode
 from core.normalise.text import Normalised, is_blank
 
@@ -50,6 +55,7 @@ __all__ = [
     "normalise_identifier",
     "normalise_name",
     "normalise_phone",
+    "is_fixed_line",
     "normalise_postcode",
     "normalise_timestamp",
 ]

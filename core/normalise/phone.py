@@ -80,6 +80,17 @@ def _check_phone(text: str, region: str) -> Normalised:
     return rejected(INVALID_PHONE)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def is_fixed_line(e164: str) -> bool:
+    """Whether a number (E.164, as `normalise_phone` writes it) is a landline by its
+    range: a household's line rather than one person's. False for a mobile, and for a
+    region whose landlines and mobiles share ranges (the US: "fixed line or mobile")."""
+    number = _parse(e164, "ZZ")
+    return number is not None and (
+        phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE
+    )
+
+
 def _e164(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -10,6 +10,8 @@ import pytest
 
 from graph import matching_repo
 from graph.client import GraphClient
+from ingest.mapping import parse_mapping
+from ingest.pipeline import Ingestor
 from matching import overrides
 from matching.explain import explain_pair
 from matching.resolve import Resolver
@@ -18,6 +20,84 @@ from tests.factories.records import ingest_people, membership, partition
 pytestmark = pytest.mark.integration
 
 LANDLINE = "02 9555 0172"
+
+WEB_MAPPING = """
+source: web
+customers:
+  file: web.csv
+  key: id
+  identifiers:
+    - {field: device, type: device_id}
+    - {field: cookie, type: cookie}
+  attributes:
+    given_name: {field: first, kind: name}
+    family_name: {field: last, kind: name}
+"""
+"""Web sessions: a device id and a cookie, and the name of whoever was logged in."""
+
+
+def web_file(tmp: Path, rows: list[dict[str, str]]) -> Path:
+    tmp.mkdir(exist_ok=True)
+    columns = ("id", "first", "last", "device", "cookie")
+    lines = [",".join(columns), *(",".join(r.get(c, "") for c in columns) for r in rows)]
+    path = tmp / "web.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def ingest_web(tmp: Path, graph: GraphClient, rows: list[dict[str, str]]) -> None:
+    path = web_file(tmp, rows)
+    await Ingestor(graph, parse_mapping(WEB_MAPPING, "test")).ingest_path(path)
+
+
+@pytest.mark.parametrize("kind", ["device", "cookie"])
+async def test_a_shared_device_or_cookie_joins_neither_two_members_nor_a_nameless_session(
+    graph: GraphClient, tmp_path: Path, kind: str
+) -> None:
+    """The family tablet (one device id, one browser cookie) carries John's and Mary's
+    logins: it may not join the twins-or-siblings the family rule keeps apart, and a session
+    on it with nobody logged in could be either's, so it stays on its own and `explain`
+    says why; John's second login on it still joins his first. Incremental as full."""
+    shared = "3f0c2a9e-1b7d-4c55-9a43-2d8e6f1b0c77"
+    await ingest_web(
+        tmp_path / "one",
+        graph,
+        [
+            {"id": "j1", "first": "John", "last": "Smith", kind: shared},
+            {"id": "m1", "first": "Mary", "last": "Smith", kind: shared},
+        ],
+    )
+    await Resolver(graph).resolve()
+    await ingest_web(
+        tmp_path / "two",
+        graph,
+        [
+            {"id": "anon", kind: shared},
+            {"id": "j2", "first": "John", "last": "Smith", kind: shared},
+        ],
+    )
+    await Resolver(graph).resolve()
+    incremental = partition(await membership(graph))
+    assert incremental == {
+        frozenset({"web:j1", "web:j2"}),
+        frozenset({"web:m1"}),
+        frozenset({"web:anon"}),
+    }
+    await Resolver(graph).resolve(full=True)
+    assert partition(await membership(graph)) == incremental
+
+    key_type = "device_id" if kind == "device" else "cookie"
+    why = await explain_pair(graph, "web:j1", "web:m1")
+    [barrier] = why.barriers
+    assert barrier.identifier is not None and barrier.identifier.startswith(key_type)
+    assert "kept apart by the family rule (web:j1 / web:m1" in barrier.reason
+    why = await explain_pair(graph, "web:anon", "web:j1")
+    [barrier] = why.barriers
+    assert barrier.reason.startswith(
+        f"refused: the {key_type} is carried by two people kept apart by the family rule "
+        "(web:j1 / web:m1"
+    )
+    assert barrier.reason.endswith("so it is placed with neither")
 
 
 async def test_household_landline_does_not_join_two_members_through_a_nameless_record(
@@ -174,4 +254,52 @@ async def test_household_landline_joins_each_members_records_through_nameless_on
     assert barrier.reason.startswith("refused: kept apart by the family rule (crm:j1 / crm:m1")
     assert barrier.reason.endswith(
         "the phone that crm:j1, crm:j2, crm:r1 and crm:r2 share gave way"
+    )
+
+
+async def test_a_landline_alone_places_no_nameless_receipt(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    """John gave the family's landline and his mobile. A till receipt with no name and only
+    the landline could be any member of the household's, so it stays on its own and
+    `explain` says why; a receipt with his mobile is his, and so is one with the landline
+    and his email. Incrementally as in a full rebuild."""
+    mobile = "0412 555 019"
+    await ingest_people(
+        graph,
+        tmp_path,
+        [
+            {"id": "j1", "first": "John", "last": "Smith", "phone": LANDLINE, "email": "js@x.com"},
+            {"id": "j2", "first": "John", "last": "Smith", "phone": mobile, "email": "js@x.com"},
+        ],
+    )
+    await Resolver(graph).resolve()
+    later = tmp_path / "later"
+    later.mkdir()
+    await ingest_people(
+        graph,
+        later,
+        [
+            {"id": "r1", "phone": LANDLINE},
+            {"id": "r2", "phone": mobile},
+            {"id": "r3", "phone": LANDLINE, "email": "js@x.com"},
+        ],
+        source="pos",
+    )
+    await Resolver(graph).resolve()
+    incremental = partition(await membership(graph))
+    assert incremental == {
+        frozenset({"crm:j1", "crm:j2", "pos:r2", "pos:r3"}),
+        frozenset({"pos:r1"}),
+    }
+    await Resolver(graph).resolve(full=True)
+    assert partition(await membership(graph)) == incremental
+
+    why = await explain_pair(graph, "pos:r1", "crm:j1")
+    assert not why.same_profile
+    [barrier] = why.barriers
+    assert barrier.identifier == "phone:+61295550172"
+    assert barrier.reason == (
+        "refused: landline (a landline is the household's: it places no record without a "
+        "given name with one member)"
     )

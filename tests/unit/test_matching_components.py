@@ -330,12 +330,46 @@ def test_a_household_phone_joins_each_members_records_but_not_the_members() -> N
         .record("c:h", "email:harry@x.com")
     )
     assert len(data.resolve(apart=_twins).components) == 1  # the phone does not hold apart
-    result = data.resolve(apart=_twins, apart_types=("phone", "email"))
+    # Oliver's second account bears his name too, so the family rule keeps it from Harry's.
+    result = data.resolve(apart=_oliver_and_harry, apart_types=("phone", "email"))
     assert groups(result) == {frozenset({"c:o", "c:o2"}), frozenset({"c:r", "c:h"})}
     # The email (higher priority) joined the receipt to Harry first; the phone gave way.
     assert result.skipped_links == [
         SkippedLink("c:r", "phone:+61295550172", "apart", "family rule: c:h / c:o")
     ]
+
+
+def _oliver_and_harry(rids: object) -> list[tuple[str, str, str]]:
+    """Keeps each of Oliver's records ("c:o", "c:o2") and Harry's ("c:h") apart."""
+    assert isinstance(rids, list)
+    pairs = [("c:h", "c:o"), ("c:h", "c:o2")]
+    return [(a, b, "family rule") for a, b in pairs if {a, b} <= set(rids)]
+
+
+def test_a_household_identifier_places_a_record_that_could_be_either_member_with_neither() -> None:
+    # The family's landline is on Oliver's record, on his twin Harry's and on a till receipt
+    # with no name: the receipt could be either twin's, so the landline places it with
+    # neither (before, it went to whichever twin came first); Oliver's second record, whose
+    # name keeps it apart from Harry, still joins Oliver.
+    data = (
+        Data()
+        .record("c:a", "phone:+61295550172")
+        .record("c:h", "phone:+61295550172")
+        .record("c:o", "phone:+61295550172")
+        .record("c:o2", "phone:+61295550172")
+    )
+    result = data.resolve(apart=_oliver_and_harry, apart_types=("phone",))
+    assert groups(result) == {
+        frozenset({"c:o", "c:o2"}),
+        frozenset({"c:h"}),
+        frozenset({"c:a"}),
+    }
+    assert (
+        SkippedLink(
+            "c:a", "phone:+61295550172", "apart", "either of two people, family rule: c:h / c:o"
+        )
+        in result.skipped_links
+    )
 
 
 def test_records_an_operator_rejected_are_not_joined_by_a_path_of_other_links() -> None:

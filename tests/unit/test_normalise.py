@@ -16,6 +16,7 @@ from core.normalise import (
     canonical_email,
     fold_name,
     is_blank,
+    is_fixed_line,
     normalise_address,
     normalise_bool,
     normalise_country,
@@ -909,3 +910,17 @@ def test_normalise_phone_keeps_possible_numbers_in_unallocated_ranges(
 )
 def test_normalise_phone_refuses_local_only_and_runs_of_one_digit(raw: str, region: str) -> None:
     assert normalise_phone(raw, region) == rejected("invalid_phone")
+
+
+@pytest.mark.parametrize(
+    ("number", "landline"),
+    [
+        ("+61295550172", True),  # Sydney
+        ("+61733387766", True),  # Brisbane
+        ("+61412345678", False),  # a mobile
+        ("+12125551234", False),  # the US: landlines and mobiles share ranges
+        ("not a number", False),
+    ],
+)
+def test_a_landline_is_told_by_its_range(number: str, landline: bool) -> None:
+    assert is_fixed_line(number) is landline
