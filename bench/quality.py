@@ -29,6 +29,7 @@ import asyncio
 import csv
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,11 +116,10 @@ def quality_by_label(
     return out
 
 
-def missed_by_kind(
-    predicted: dict[str, str], truth: dict[str, str], evidence: dict[str, set[str]]
-) -> Counter[str]:
-    """Pairs of one person's records that share an evidence key but sit in different
-    profiles, counted by the key's kind (one count per record pair and kind)."""
+def records_sharing(
+    predicted: Mapping[str, str], truth: Mapping[str, str], evidence: Mapping[str, set[str]]
+) -> dict[tuple[str, str], list[str]]:
+    """(person, evidence key) -> that person's resolved records carrying the key."""
     by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
     for rid, keys in evidence.items():
         person = truth.get(rid)
@@ -127,8 +127,16 @@ def missed_by_kind(
             continue
         for key in keys:
             by_key[(person, key)].append(rid)
+    return by_key
+
+
+def missed_by_kind(
+    predicted: dict[str, str], truth: dict[str, str], evidence: dict[str, set[str]]
+) -> Counter[str]:
+    """Pairs of one person's records that share an evidence key but sit in different
+    profiles, counted by the key's kind (one count per record pair and kind)."""
     out: Counter[str] = Counter()
-    for (_, key), rids in by_key.items():
+    for (_, key), rids in records_sharing(predicted, truth, evidence).items():
         if len(rids) < 2:
             continue
         kind = key.split(":", 1)[0]

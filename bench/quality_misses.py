@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from bench.febrl_misses import pair_class, score_all, short_of_exact
-from bench.quality import load_labels, load_truth
+from bench.quality import load_labels, load_truth, records_sharing
 from core.settings import Settings
 from graph import resolve_repo
 from graph.client import GraphClient
@@ -70,15 +70,8 @@ def missed_pairs(
     """(a, b) with a < b -> the evidence keys the two records share, for pairs of one
     person's records that share a key and sit in different profiles (the pairs
     `bench.quality.missed_by_kind` counts)."""
-    by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for rid, keys in evidence.items():
-        person = truth.get(rid)
-        if person is None or rid not in predicted:
-            continue
-        for key in keys:
-            by_key[(person, key)].append(rid)
     out: dict[Pair, set[str]] = defaultdict(set)
-    for (_, key), rids in by_key.items():
+    for (_, key), rids in records_sharing(predicted, truth, evidence).items():
         rids.sort()
         for i, a in enumerate(rids):
             for b in rids[i + 1 :]:
