@@ -129,12 +129,14 @@ def unplaced_on_landlines(
     whose carriers other rules place) are left out."""
 
     def landline(rid: str, key: str) -> bool:
+        # Cheapest first: most pairs are not phones or carry a given name, and only the
+        # rest pay for parsing the number.
         kind, _, value = key.partition(":")
         return (
             kind == "phone"
-            and is_fixed_line(value)
             and not fold_name(name_of(rid)[0] or "")
             and links(key)
+            and is_fixed_line(value)
         )
 
     candidate = [landline(rid, key) for rid, key in pairs]
