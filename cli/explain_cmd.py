@@ -36,7 +36,9 @@ def explain(
             raise MatchingError("give two record ids, or --profile PID")
         linker = ProbabilisticLinker(g, model_dir())
         # The family rule yields to the attributes the model compares as personal.
-        explained = await explain_pair(g, record_a, record_b, linker.personal_attributes())
+        explained = await explain_pair(
+            g, record_a, record_b, linker.personal_attributes(), linker.threshold
+        )
         scored = None
         if not explained.same_profile:
             scored = await linker.score_pair(record_a, record_b)
@@ -71,7 +73,20 @@ def print_pair_score(scored: PairScore | None) -> None:
     if scored.held_back:
         console.print(f"held back by {scored.held_back}")
     elif not scored.above_threshold:
-        console.print(f"below the threshold {scored.threshold}: no link")
+        from matching import name_postcode
+
+        evidence = {name: {"level": level} for name, level, _ in scored.weights}
+        if (
+            scored.probability or 0.0
+        ) >= name_postcode.FLOOR and name_postcode.name_and_postcode_only(
+            evidence, name_postcode.DEFAULT_NAMES
+        ):
+            console.print(
+                f"below the threshold {scored.threshold}, a name and a postcode only: a "
+                "conditional link, which joins only profiles that agree"
+            )
+        else:
+            console.print(f"below the threshold {scored.threshold}: no link")
 
 
 def _run(coro_factory: object) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.normalise import fold_name
+from matching import name_postcode
 from matching.apart import family_apart
 from matching.components import Resolution, SkippedLink, resolve_components
 from matching.config import IdentityConfig
@@ -82,19 +83,23 @@ class ComponentRules:
             yields to an agreement on one of them).
         household_types: Identifier types whose joins respect the records kept apart
             (`resolve_components`' `apart_types`): a household's phone or email.
+        threshold: The linker's threshold: an accepted match scored below it is a
+            conditional name-and-postcode match (`matching.name_postcode`), which joins
+            only profiles that agree. None: every accepted match joins as any other.
     """
 
     protection: Protection
     config: IdentityConfig
     personal: tuple[str, ...] = ()
     household_types: tuple[str, ...] = ("phone", "email")
+    threshold: float | None = None
 
     def __reduce__(
         self,
-    ) -> tuple[Any, tuple[IdentityConfig, tuple[str, ...], tuple[str, ...]]]:
+    ) -> tuple[Any, tuple[IdentityConfig, tuple[str, ...], tuple[str, ...], float | None]]:
         # The checks hold caches that do not pickle; they are compiled again from the
         # configuration where the rules arrive (`Resolver` compiles them the same way).
-        return _rules_of, (self.config, self.personal, self.household_types)
+        return _rules_of, (self.config, self.personal, self.household_types, self.threshold)
 
     def resolve(self, data: ResolutionInput) -> Resolution:
         """The components of `data.records` under every rule."""
@@ -124,6 +129,12 @@ class ComponentRules:
             )
 
         matched = {r for pair in (*data.accepted, *data.strong, *data.forced) for r in pair}
+        conditional = name_postcode.conditional(data.accepted, data.probability, self.threshold)
+        # A threshold above the strong matches' would make a conditional match strong too.
+        strong = data.strong
+        if conditional and strong:
+            below = {frozenset(pair) for pair in conditional}
+            strong = [pair for pair in strong if frozenset(pair) not in below]
         pairs, unplaced = unplaced_on_landlines(data.pairs, name_of, links, matched)
         resolution = resolve_components(
             data.records,
@@ -135,14 +146,43 @@ class ComponentRules:
             rejected_matches=data.rejected,
             shared_identifiers=data.shared,
             generic_identifiers=data.generic,
-            strong_matches=data.strong,
+            strong_matches=strong,
             same_person=same_person,
             apart=self.apart(by_rid, data.extra),
             match_probability=data.probability,
             apart_types=self.apart_types,
             carried_elsewhere=data.carried_elsewhere,
+            conditional_matches=conditional,
+            consistent=self.consistent(by_rid, data.pairs),
         )
         return _report_unplaced(resolution, unplaced, data.pairs)
+
+    def consistent(
+        self, by_rid: Mapping[str, Mapping[str, Any]], pairs: Sequence[Pair]
+    ) -> Callable[[Sequence[str], Sequence[str]], str | None]:
+        """Given the rids of two profiles, what says they are two people, if anything
+        (`name_postcode.conflict`): their records' birth dates and addresses (facts) and
+        their email and phone identifiers (`pairs`, where a mapping declares them) besides
+        the email and phone the records hold."""
+        contacts: dict[str, dict[str, list[str]]] = {}
+        read: list[bool] = []
+
+        def record(rid: str) -> Mapping[str, Any]:
+            if not read:
+                # Only when a conditional match is checked: most components have none.
+                read.append(True)
+                for r, key in pairs:
+                    kind, _, value = key.partition(":")
+                    if kind in ("email", "phone"):
+                        contacts.setdefault(r, {}).setdefault(kind, []).append(value)
+            return name_postcode.record_values(by_rid.get(rid) or {}, contacts.get(rid, {}))
+
+        def check(one: Sequence[str], other: Sequence[str]) -> str | None:
+            return name_postcode.conflict(
+                [record(r) for r in one], [record(r) for r in other], self.protection.is_blocked
+            )
+
+        return check
 
     @property
     def apart_types(self) -> tuple[str, ...]:
@@ -243,6 +283,11 @@ def _report_unplaced(
 
 
 def _rules_of(
-    config: IdentityConfig, personal: tuple[str, ...], household_types: tuple[str, ...]
+    config: IdentityConfig,
+    personal: tuple[str, ...],
+    household_types: tuple[str, ...],
+    threshold: float | None = None,
 ) -> ComponentRules:
-    return ComponentRules(Protection.from_config(config), config, personal, household_types)
+    return ComponentRules(
+        Protection.from_config(config), config, personal, household_types, threshold
+    )

@@ -70,6 +70,7 @@ from matching.protection import Protection
 __all__ = [
     "APART",
     "BLOCKED",
+    "INCONSISTENT",
     "GENERIC",
     "LIMIT_PREFIX",
     "OPERATOR_REJECTION",
@@ -88,6 +89,8 @@ GENERIC: Final = "generic"
 SHARED: Final = "shared"
 REJECTED: Final = "rejected"
 APART: Final = "apart"
+INCONSISTENT: Final = "inconsistent"
+"""A conditional match (`conditional_matches`) whose two profiles did not agree."""
 LIMIT_PREFIX: Final = "limit:"
 OPERATOR_REJECTION: Final = "rejected by an operator"
 """The rule that keeps apart two records an operator said are different people."""
@@ -130,10 +133,11 @@ class SkippedMatch:
     Attributes:
         a: The smaller rid of the pair.
         b: The larger rid.
-        reason: "rejected" (by an operator), "limit:<type>" or "apart" (it would have put
-            two records kept apart into one profile).
-        detail: "operator", the limit as in `SkippedLink.detail`, or for "apart" the rule
-            and the two records it keeps apart.
+        reason: "rejected" (by an operator), "limit:<type>", "apart" (it would have put
+            two records kept apart into one profile) or "inconsistent" (a conditional match
+            between profiles that do not agree).
+        detail: "operator", the limit as in `SkippedLink.detail`, for "apart" the rule
+            and the two records it keeps apart, for "inconsistent" what disagreed.
     """
 
     a: str
@@ -250,6 +254,7 @@ class _Input:
         rejected_matches: Iterable[tuple[str, str]],
         strong_matches: Iterable[tuple[str, str]] = (),
         match_probability: Mapping[tuple[str, str], float] | None = None,
+        conditional_matches: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.rids = sorted(set(records))
         self.index = dict(zip(self.rids, count()))
@@ -285,6 +290,9 @@ class _Input:
         self.matches, self.rejected = self._pairs(matches, rejected)
         self.forced, _ = self._pairs(forced_links, set())
         self.strong, _ = self._pairs(strong_matches, rejected)
+        conditional, _ = self._pairs(conditional_matches, rejected)
+        self.conditional: set[tuple[int, int]] = set(conditional) & set(self.matches)
+        """Matches that join only profiles that agree (`consistent`), after every other link."""
         if match_probability:
             self.matches = self._strongest_first(self.matches, match_probability)
             self.strong = self._strongest_first(self.strong, match_probability)
@@ -621,8 +629,10 @@ class _Ordered:
         duplicate_matches: bool = False,
         apart: Iterable[tuple[int, int, str]] = (),
         apart_types: Collection[str] = (),
+        consistent: Callable[[Sequence[str], Sequence[str]], str | None] | None = None,
     ) -> None:
         self.data = data
+        self.consistent = consistent
         self.holds_apart = np.array(
             [name in apart_types for name in slots.type_names] + [False], dtype=bool
         )
@@ -814,8 +824,10 @@ class _Ordered:
         )
 
     def link_matches(self) -> None:
-        uf, rids = self.uf, self.data.rids
+        uf, rids, conditional = self.uf, self.data.rids, self.data.conditional
         for a, b in self.data.matches:
+            if (a, b) in conditional:
+                continue
             i, j = self.local.get(a), self.local.get(b)
             if i is None or j is None:
                 continue
@@ -830,6 +842,48 @@ class _Ordered:
             sizes = (uf.records[ra], uf.records[rb])
             reason, detail = self._refusal(refused, sizes, match=pair)
             self.skipped_matches.append(SkippedMatch(pair[0], pair[1], reason, detail))
+
+    def link_conditional(self) -> None:
+        """Join the conditional matches (strongest first), each only when the two profiles
+        it would join are consistent (`consistent` finds no reason against, given their
+        records), no two records kept apart would meet and no limit would be passed."""
+        conditional = self.data.conditional
+        if not conditional:
+            return
+        uf, rids, members = self.uf, self.data.rids, self.members.tolist()
+        by_root: dict[int, list[int]] = {}
+        for x in range(len(members)):
+            by_root.setdefault(uf.find(x), []).append(x)
+        for a, b in self.data.matches:
+            if (a, b) not in conditional:
+                continue
+            i, j = self.local.get(a), self.local.get(b)
+            if i is None or j is None:
+                continue
+            ra, rb = uf.find(i), uf.find(j)
+            if ra == rb or self._kept_apart(ra, rb, a, b):
+                continue
+            refused = uf.violation(ra, rb)
+            if refused is not None:
+                pair = (rids[a], rids[b])
+                reason, detail = self._refusal(
+                    refused, (uf.records[ra], uf.records[rb]), match=pair
+                )
+                self.skipped_matches.append(SkippedMatch(pair[0], pair[1], reason, detail))
+                continue
+            if self.consistent is not None:
+                against = self.consistent(
+                    [rids[members[x]] for x in by_root[ra]],
+                    [rids[members[x]] for x in by_root[rb]],
+                )
+                if against is not None:
+                    self.skipped_matches.append(
+                        SkippedMatch(rids[a], rids[b], INCONSISTENT, against)
+                    )
+                    continue
+            root = uf.union(ra, rb)
+            other = rb if root == ra else ra
+            by_root[root].extend(by_root.pop(other))
 
     def _kept_apart(self, ra: int, rb: int, a: int, b: int) -> bool:
         """Whether the match (a, b) would join roots ra and rb holding two records kept
@@ -898,6 +952,8 @@ def resolve_components(
     match_probability: Mapping[tuple[str, str], float] | None = None,
     apart_types: Collection[str] = (),
     carried_elsewhere: Collection[str] = (),
+    conditional_matches: Iterable[tuple[str, str]] = (),
+    consistent: Callable[[Sequence[str], Sequence[str]], str | None] | None = None,
 ) -> Resolution:
     """Resolve records into components (golden profiles) under merge protection.
 
@@ -948,6 +1004,13 @@ def resolve_components(
             one is reported as skipped exactly as when every record is resolved at once.
             It changes no component: a key that can link is never carried outside a closed
             input.
+        conditional_matches: Matches among `matches` that join last (after forced links),
+            strongest first, and only two profiles that `consistent` finds nothing against,
+            given the rids of each (`matching.name_postcode`: a till card's name and
+            postcode); a refused one is reported ("inconsistent", with what `consistent`
+            said). Limits and the records kept apart hold for them as for any match.
+        consistent: See `conditional_matches`; without it they join as other matches do,
+            last.
 
     Returns:
         The components with every dropped link and refused join. Pairs, matches and forced
@@ -971,6 +1034,8 @@ def resolve_components(
             match_probability,
             apart_types,
             carried_elsewhere,
+            conditional_matches,
+            consistent,
         )
 
 
@@ -991,6 +1056,8 @@ def _resolve(
     match_probability: Mapping[tuple[str, str], float] | None = None,
     apart_types: Collection[str] = (),
     carried_elsewhere: Collection[str] = (),
+    conditional_matches: Iterable[tuple[str, str]] = (),
+    consistent: Callable[[Sequence[str], Sequence[str]], str | None] | None = None,
 ) -> Resolution:
     data = _Input(
         records,
@@ -1000,6 +1067,7 @@ def _resolve(
         rejected_matches,
         strong_matches,
         match_probability,
+        conditional_matches,
     )
     slots = _type_table(config)
     carriers = np.bincount(data.pair_key, minlength=len(data.keys))
@@ -1025,6 +1093,10 @@ def _resolve(
     if kept_apart:
         # A component holding two records kept apart needs the ordered process too.
         first = np.array([a for a, _, _ in kept_apart], dtype=np.int64)
+        risky = _unique(np.concatenate([risky, labels[first]]))
+    if data.conditional:
+        # So does one joined by a conditional match: it may not join.
+        first = np.array([a for a, _ in data.conditional], dtype=np.int64)
         risky = _unique(np.concatenate([risky, labels[first]]))
 
     skipped: list[SkippedLink] = []
@@ -1056,6 +1128,7 @@ def _resolve(
             config.duplicate_account_matches,
             kept_apart,
             apart_types,
+            consistent,
         )
         # Strong matches first: they join whatever the limits, and once they have, the
         # identifiers the joined records share no longer count as refused.
@@ -1063,6 +1136,7 @@ def _resolve(
         ordered.link_identifiers()
         ordered.link_matches()
         ordered.link_forced()
+        ordered.link_conditional()
         labels = labels.copy()
         labels[members] = labels.max() + 1 + ordered.roots()
         skipped.extend(ordered.skipped)

@@ -14,7 +14,7 @@ import networkx as nx
 
 from graph import explain_repo, resolve_repo
 from graph.client import GraphClient
-from matching import family_rule
+from matching import family_rule, name_postcode
 from matching.apart import EITHER_PERSON, FAMILY_RULE, family_apart
 from matching.components import OPERATOR_REJECTION
 from matching.config import default_config
@@ -253,8 +253,68 @@ def _match_barriers(
     return barriers
 
 
+async def _conditional_barriers(
+    graph: GraphClient,
+    rows: list[dict[str, Any]],
+    pid_of: dict[str, str | None],
+    sides: tuple[str, str],
+    threshold: float,
+    personal: Sequence[str],
+) -> list[Barrier]:
+    """The matches between the two profiles scored below `threshold`: name-and-postcode
+    matches that join only profiles that agree (`matching.name_postcode`), each with what
+    the two profiles disagree on."""
+    below = []
+    for r in rows:
+        info = r["info"] or {}
+        p = info.get("probability")
+        if r["kind"] != "match" or info.get("rejected") or p is None or float(p) >= threshold:
+            continue
+        if {pid_of.get(r["rid"]), pid_of.get(r["target"])} == set(sides):
+            below.append((*sorted((r["rid"], r["target"])), float(p)))
+    if not below:
+        return []
+    rids = sorted(rid for rid, pid in pid_of.items() if pid in sides)
+    facts = {f["rid"]: f for f in await resolve_repo.record_facts(graph, rids, personal)}
+    contacts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        kind, _, value = str(r["target"]).partition(":")
+        if r["kind"] == "identifier" and kind in ("email", "phone"):
+            contacts[r["rid"]][kind].append(value)
+    one, other = (
+        [
+            name_postcode.record_values(facts.get(rid) or {}, contacts[rid])
+            for rid in rids
+            if pid_of.get(rid) == side
+        ]
+        for side in sides
+    )
+    protection = Protection.from_config(default_config())
+    against = name_postcode.conflict(one, other, protection.is_blocked)
+    if against is None:
+        return []
+    why = (
+        "one of them holds no birth date, address, email or phone to tell a namesake by"
+        if against == "no attribute"
+        else f"the two profiles hold different values of {against}"
+    )
+    return [
+        Barrier(
+            "match",
+            None,
+            f"the match {x} - {y} (p = {p:.4f}) is below the threshold: a name and a postcode "
+            f"alone join only profiles that agree, and {why}",
+        )
+        for x, y, p in below
+    ]
+
+
 async def explain_pair(
-    graph: GraphClient, a: str, b: str, personal: Sequence[str] = ()
+    graph: GraphClient,
+    a: str,
+    b: str,
+    personal: Sequence[str] = (),
+    threshold: float | None = None,
 ) -> Explanation:
     """Why records `a` and `b` are (or are not) one customer.
 
@@ -264,6 +324,9 @@ async def explain_pair(
         b: Another record id.
         personal: The attributes the current model compares as one person's own (the
             family rule yields to them, `ProbabilisticLinker.personal_attributes`).
+        threshold: The linker's threshold: a match below it between the two profiles is a
+            conditional name-and-postcode match (`matching.name_postcode`), explained with
+            what the profiles disagree on.
     """
     profiles = await explain_repo.record_profiles(graph, [a, b])
     for rid in (a, b):
@@ -329,6 +392,10 @@ async def explain_pair(
             barriers.append(Barrier("match", None, "rejected by an operator"))
     if pa is not None and pb is not None:
         barriers.extend(_match_barriers(rows, pid_of, (pa, pb), apart, a, b))
+        if not apart and threshold is not None:
+            barriers.extend(
+                await _conditional_barriers(graph, rows, pid_of, (pa, pb), threshold, personal)
+            )
     if not barriers:
         barriers.append(
             Barrier(

@@ -21,6 +21,7 @@ from core.clock import utc_stamp
 from core.normalise import canonical_email, fold_name
 from graph import matching_repo
 from graph.client import GraphClient
+from matching import name_postcode
 from matching.config import IdentityConfig, default_config
 from matching.errors import ConflictingComparisons
 from matching.model_store import ModelStore, NoCurrentModel
@@ -332,7 +333,7 @@ class ProbabilisticLinker:
                     model,
                     frame,
                     None,
-                    threshold_probability=self.threshold,
+                    threshold_probability=min(self.threshold, name_postcode.FLOOR),
                     term_frequencies=self.term_frequencies(model),
                 ),
                 matching_repo.existing_matches(self.graph, None),
@@ -352,8 +353,12 @@ class ProbabilisticLinker:
                 return rep
             index = await self._open_index(model, set(frame["unique_id"]))
             with index:
-                pairs = index.match(frame, threshold_probability=self.threshold)
+                pairs = index.match(
+                    frame, threshold_probability=min(self.threshold, name_postcode.FLOOR)
+                )
                 index.add(frame)
+        # Above the threshold, and the conditional name-and-postcode pairs below it.
+        pairs = name_postcode.accepted(pairs, model.spec, self.threshold)
         accepted = [
             {
                 "a": r.rid_l,

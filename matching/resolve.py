@@ -322,7 +322,13 @@ class Resolver:
         by_rid = {f["rid"]: f for f in facts}
         personal = self.linker.personal_attributes() if self.linker is not None else ()
         resolution = self.engine.resolve(
-            ComponentRules(self.protection, self.config, personal, tuple(self.household_types)),
+            ComponentRules(
+                self.protection,
+                self.config,
+                personal,
+                tuple(self.household_types),
+                self.linker.threshold if self.linker is not None else None,
+            ),
             ResolutionInput(
                 records=scope.closure,
                 pairs=scope.pairs,

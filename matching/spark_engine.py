@@ -69,7 +69,16 @@ _LINK_KINDS: Final = (_MATCH, _STRONG, _REJECTED, _FORCED)
 
 _ITEMS_SCHEMA: Final = "kind string, a string, b string, ai long, bi long, p double, facts binary"
 _RESULT_SCHEMA: Final = "bucket long, resolution binary"
-_FACT_FIELDS: Final = ("given_name", "family_name", "email", "phone", "extra")
+_FACT_FIELDS: Final = (
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "dob",
+    "address",
+    "postcode",
+    "extra",
+)
 
 MAX_ROUNDS: Final = 200
 """Label propagation halves no distance: it needs as many rounds as the longest shortest
@@ -340,7 +349,9 @@ def _items(data: ResolutionInput) -> tuple[pd.DataFrame, int, int]:
     facts = data.facts
     records = list(data.records)
     blobs = [
-        pickle.dumps(tuple(f[n] for n in _FACT_FIELDS)) if (f := facts.get(r)) is not None else None
+        pickle.dumps(tuple(f.get(n) for n in _FACT_FIELDS))
+        if (f := facts.get(r)) is not None
+        else None
         for r in records
     ]
     frames = [

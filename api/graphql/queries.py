@@ -23,6 +23,7 @@ from core.normalise import normalise_name, normalise_postcode
 from graph import ingest_repo, profile_repo
 from graph.profile_repo import SearchFilter
 from matching.explain import RecordNotFound, explain_pair
+from matching.thresholds import DEFAULT_THRESHOLD
 
 Ctx = Info[Context, None]
 T = TypeVar("T")
@@ -170,7 +171,7 @@ class Query:
         a = inputs.graph_id("recordA", str(record_a))
         b = inputs.graph_id("recordB", str(record_b))
         try:
-            e = await explain_pair(info.context.graph, a, b)
+            e = await explain_pair(info.context.graph, a, b, threshold=DEFAULT_THRESHOLD)
         except RecordNotFound as exc:
             which = "recordA" if exc.rid == a else "recordB"
             raise not_found(f"no record with the id given as {which}") from None

@@ -1,6 +1,8 @@
 """Random closed inputs for resolution with every phenomenon the rules handle: shared
 emails and phones past their limits, generic and blocked values, households, one
-person's duplicate accounts, family members kept apart, strong, rejected and forced links."""
+person's duplicate accounts, family members kept apart, strong, rejected and forced links,
+and conditional matches below the threshold (`THRESHOLD`: a till card's name and postcode,
+`matching.name_postcode`), some between profiles that disagree."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from matching.households import HOUSEHOLD_PREFIX
 SOURCES = ("pos", "shopify", "loyalty", "esp")
 GIVEN = ("ann", "bob", "cara", "dan", "eve", "finn", "gus", "hana")
 FAMILY = ("lee", "ng", "smith", "jones")
+THRESHOLD = 0.95
+"""The threshold under which the input's matches are conditional, for `ComponentRules`."""
 
 
 def random_input(seed: int, people: int = 120) -> ResolutionInput:
@@ -27,6 +31,7 @@ def random_input(seed: int, people: int = 120) -> ResolutionInput:
         given, family = rnd.choice(GIVEN), rnd.choice(FAMILY)
         email = f"email:{given}.{family}{p}@x.com"
         phone = f"phone:+6140000{p:04d}"
+        dob = f"19{rnd.randint(50, 99)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"
         for i in range(rnd.randint(1, 4)):
             rid = f"{rnd.choice(SOURCES)}:{p}-{i}"
             records.append(rid)
@@ -37,6 +42,9 @@ def random_input(seed: int, people: int = 120) -> ResolutionInput:
                 "email": email.partition(":")[2],
                 "phone": phone.partition(":")[2],
                 "extra": (rnd.choice(("1980", "1990", None)),),
+                "dob": dob if rnd.random() < 0.3 else None,
+                "address": f"{p} high st" if rnd.random() < 0.3 else None,
+                "postcode": "3030",
             }
             if rnd.random() < 0.7:
                 pairs.append((rid, email))
@@ -73,7 +81,7 @@ def random_input(seed: int, people: int = 120) -> ResolutionInput:
             b = rnd.choice([r for r in records if person_of[r] == person_of[a]] or [b])
         if a != b:
             matches.append((a, b))
-            probability[(a, b)] = rnd.choice((0.96, 0.99, 0.99995))
+            probability[(a, b)] = rnd.choice((0.9, 0.96, 0.99, 0.99995))
     strong = [m for m in matches if probability[m] >= 0.9999]
     rejected = rnd.sample(matches, 3)
     accepted = [m for m in matches if m not in rejected]

@@ -14,14 +14,14 @@ from pyspark.sql import SparkSession
 from graph import resolve_repo
 from graph.client import GraphClient
 from matching.component_rules import ComponentRules, ResolutionInput
-from matching.components import Resolution
+from matching.components import INCONSISTENT, Resolution
 from matching.config import default_config
 from matching.engine import LocalEngine, ResolveEngine
 from matching.protection import Protection
 from matching.resolve import Resolver
 from matching.spark_engine import SparkEngine, spark_session
 from tests.factories.records import generated_and_trained
-from tests.factories.resolution_inputs import assert_same_resolution, random_input
+from tests.factories.resolution_inputs import THRESHOLD, assert_same_resolution, random_input
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +53,15 @@ def test_spark_resolves_random_inputs_as_the_local_engine(
     spark: SparkSession, coarse: Literal["driver", "spark"]
 ) -> None:
     config = default_config()
-    rules = ComponentRules(Protection.from_config(config), config, ("dob",))
+    rules = ComponentRules(Protection.from_config(config), config, ("dob",), threshold=THRESHOLD)
     # Small buckets, so that several coarse components meet in one and buckets are many.
     engine = SparkEngine(spark, bucket_records=40, coarse=coarse)
     # Label propagation costs a Spark job per round: a smaller graph keeps it short.
     data = random_input(0, people=60 if coarse == "driver" else 30)
     local = rules.resolve(data)
     assert local.violations and any(s.reason == "apart" for s in local.skipped_matches)
+    # The smaller input of label propagation holds no conditional match refused.
+    assert coarse == "spark" or any(s.reason == INCONSISTENT for s in local.skipped_matches)
     assert_same_resolution(local, engine.resolve(rules, data))
     if coarse == "spark":
         assert engine.rounds > 1

@@ -13,6 +13,7 @@ from generator import GENERATED_SOURCES, generate
 from graph.client import GraphClient
 from ingest.mapping import builtin_mapping, parse_mapping
 from ingest.pipeline import Ingestor
+from matching.explain import explain_pair
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
 from tests.factories.records import CLUB_MAPPING
@@ -129,3 +130,93 @@ async def test_a_rare_name_joins_in_its_postcode_a_common_one_in_a_big_suburb_do
     assert len(jacks) == _JACKS
     assert pids["till:c2"] not in jacks
     assert pids["till:c1"] == pids["club:rare"]
+
+
+_TILL_PHONE = """
+source: till
+default_country: AU
+customers:
+  file: till.csv
+  key: card
+  identifiers:
+    - {field: phone, type: phone}
+  attributes:
+    given_name: {field: first, kind: name}
+    family_name: {field: last, kind: name}
+    postcode: {field: postcode, kind: postcode}
+"""
+
+
+async def test_a_till_card_below_the_threshold_joins_the_profile_it_agrees_with(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    """At a threshold no name and postcode reach, a till card's name and postcode are a
+    conditional match (`matching.name_postcode`): the card with a mobile joins the one
+    member of its name in the suburb, who gave no phone; a card with a name and a postcode
+    only, naming one of two namesakes there, cannot tell them apart and joins neither."""
+    data = tmp_path / "data"
+    generate(data, customers=400, seed=5)
+    for source in GENERATED_SOURCES:
+        await Ingestor(graph, builtin_mapping(source)).ingest_path(data)
+    threshold = 0.999999
+    linker = ProbabilisticLinker(graph, tmp_path / "models", threshold=threshold)
+    await linker.train()
+    members = _members()
+    members.append(
+        {
+            "id": "priya",
+            "first": "Priya",
+            "last": "Raman",
+            "dob": "1983-07-21",
+            "address": "77 Station Street",
+            "postcode": _SUBURB,
+            "email": "priya.raman@example.org",
+            "phone": "",
+        }
+    )
+    namesakes = [m["id"] for m in members if (m["first"], m["last"]) == ("Noah", "Brown")]
+    assert len(namesakes) == 2  # two members of one name in the suburb, each with a mobile
+    club = _write(
+        tmp_path / "club.csv",
+        ["id", "first", "last", "dob", "address", "postcode", "email", "phone"],
+        members,
+    )
+    till = _write(
+        tmp_path / "till.csv",
+        ["card", "first", "last", "postcode", "phone"],
+        [
+            {
+                "card": "p",
+                "first": "PRIYA",
+                "last": "Raman",
+                "postcode": _SUBURB,
+                "phone": "0499 321 654",
+            },
+            {
+                "card": "n",
+                "first": "Noah",
+                "last": "Brown",
+                "postcode": _SUBURB,
+                "phone": "",
+            },
+        ],
+    )
+    await Ingestor(graph, parse_mapping(CLUB_MAPPING, "test")).ingest_path(club)
+    await Ingestor(graph, parse_mapping(_TILL_PHONE, "test")).ingest_path(till)
+    await Resolver(graph, linker=linker).resolve(full=True)
+    pids = await _profiles(graph)
+    assert pids["till:p"] == pids["club:priya"]
+    rows = await graph.read_text(
+        "t",
+        "MATCH (a:Record {rid: 'till:p'})-[m:MATCHES]-(b:Record {rid: 'club:priya'}) "
+        "RETURN m.match_probability AS p",
+    )
+    assert len(rows) == 1 and rows[0]["p"] < threshold  # joined as a conditional match
+    assert pids["till:n"] not in {pids[f"club:{rid}"] for rid in namesakes}
+    assert pids[f"club:{namesakes[0]}"] != pids[f"club:{namesakes[1]}"]
+    why = await explain_pair(graph, "till:n", f"club:{namesakes[0]}", threshold=threshold)
+    assert not why.same_profile
+    assert any(
+        "join only profiles that agree" in b.reason and "tell a namesake by" in b.reason
+        for b in why.barriers
+    ), why.barriers

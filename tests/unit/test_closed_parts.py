@@ -16,9 +16,11 @@ from matching.components import combine
 from matching.config import default_config
 from matching.households import split_households
 from matching.protection import Protection
-from tests.factories.resolution_inputs import assert_same_resolution, random_input
+from tests.factories.resolution_inputs import THRESHOLD, assert_same_resolution, random_input
 
-RULES = ComponentRules(Protection.from_config(default_config()), default_config(), ("dob",))
+RULES = ComponentRules(
+    Protection.from_config(default_config()), default_config(), ("dob",), threshold=THRESHOLD
+)
 
 
 def coarse_parts(data: ResolutionInput, *, elsewhere: bool = True) -> list[ResolutionInput]:
@@ -86,7 +88,7 @@ def test_the_inputs_exercise_every_rule() -> None:
         reasons.update(s.reason.partition(":")[0] for s in r.skipped_links)
         reasons.update(s.reason.partition(":")[0] for s in r.skipped_matches)
         reasons["violations"] += len(r.violations)
-    assert {"limit", "blocked", "generic", "shared", "apart"} <= set(reasons)
+    assert {"limit", "blocked", "generic", "shared", "apart", "inconsistent"} <= set(reasons)
     assert reasons["violations"] > 0
 
 

@@ -1,0 +1,173 @@
+"""Tests for `matching.name_postcode` and the conditional matches of `matching.components`:
+a till card's name and postcode join a profile only when nothing says it is someone else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from matching import name_postcode
+from matching.components import INCONSISTENT, SkippedMatch, resolve_components
+from matching.config import default_config
+from matching.protection import Protection
+from matching.splink_settings import default_spec
+
+pytestmark = pytest.mark.unit
+
+CONFIG = default_config()
+PROTECTION = Protection.from_config(CONFIG)
+NAMES = ("given_name_family_name", "address_postcode")
+
+
+def _evidence(**levels: str) -> str:
+    base = {
+        "given_name_family_name": "Exact match",
+        "dob": "Null",
+        "address_postcode": "Same postcode, address missing",
+        "email": "Null",
+        "phone": "Null",
+    }
+    base.update(levels)
+    return json.dumps({k: {"level": v, "bf": 1.0} for k, v in base.items()})
+
+
+def test_the_pattern_is_an_exact_name_a_postcode_and_nothing_disagreeing() -> None:
+    assert name_postcode.name_and_postcode_only(_evidence(), NAMES)
+    assert name_postcode.name_and_postcode_only(_evidence(phone="Exact match"), NAMES)
+    assert not name_postcode.name_and_postcode_only(_evidence(email="All other"), NAMES)
+    assert not name_postcode.name_and_postcode_only(_evidence(dob="Within 3653 days"), NAMES)
+    assert not name_postcode.name_and_postcode_only(
+        _evidence(given_name_family_name="Family name only"), NAMES
+    )
+    assert not name_postcode.name_and_postcode_only(
+        _evidence(address_postcode="Same postcode, other address"), NAMES
+    )
+
+
+def test_accepted_keeps_pairs_above_the_threshold_and_conditional_ones_below() -> None:
+    scored = pd.DataFrame(
+        {
+            "rid_l": ["a", "b", "c", "d"],
+            "rid_r": ["x", "y", "z", "w"],
+            "match_weight": [9.0, 3.0, 3.0, 3.0],
+            "match_probability": [0.99, 0.9, 0.9, 0.9],
+            "evidence": [
+                _evidence(email="All other"),  # above: kept whatever it says
+                _evidence(),  # the pattern, below: conditional
+                _evidence(email="All other"),  # below, an email disagrees: dropped
+                _evidence(given_name_family_name="Both Jaro-Winkler >= 0.92"),  # dropped
+            ],
+        }
+    )
+    kept = name_postcode.accepted(scored, default_spec(), 0.95)
+    assert kept["rid_l"].tolist() == ["a", "b"]
+    probability = {("a", "x"): 0.99, ("b", "y"): 0.9}
+    assert name_postcode.conditional([("a", "x"), ("b", "y")], probability, 0.95) == [("b", "y")]
+    assert name_postcode.conditional([("a", "x"), ("b", "y")], probability, None) == []
+
+
+def _fact(**values: Any) -> dict[str, Any]:
+    return {"dob": None, "address": None, "postcode": "3030", "email": None, "phone": None} | values
+
+
+def test_profiles_conflict_on_an_attribute_both_hold_with_no_value_in_common() -> None:
+    member = [_fact(dob="1980-01-02", email="jo@x.com"), _fact(phone="+61412000111")]
+    assert name_postcode.conflict(member, [_fact(phone="+61412000111")]) is None
+    assert name_postcode.conflict(member, [_fact(phone="+61499999999")]) == "phone"
+    assert name_postcode.conflict(member, [_fact(dob="1975-05-05")]) == "dob"
+    # An attribute the other side lacks is no conflict; one side holding nothing is.
+    assert name_postcode.conflict(member, [_fact(address="1 high st")]) is None
+    assert name_postcode.conflict(member, [_fact()]) == "no attribute"
+    # The same street in another postcode is another address.
+    here, there = _fact(address="1 high st"), _fact(address="1 high st", postcode="2000")
+    assert name_postcode.conflict([here], [there]) == "address"
+    # A store's placeholder email says nothing.
+    placeholder = [_fact(email="noemail@chatswood.example.com", phone="+61412000111")]
+    assert name_postcode.conflict(member, placeholder) == "email"
+    assert name_postcode.conflict(member, placeholder, PROTECTION.is_blocked) is None
+    only_placeholder = [_fact(email="noemail@chatswood.example.com")]
+    assert name_postcode.conflict(member, only_placeholder) == "email"
+    assert name_postcode.conflict(member, only_placeholder, PROTECTION.is_blocked) == (
+        "no attribute"
+    )
+
+
+def _resolve(
+    records: dict[str, dict[str, Any]],
+    identifiers: list[tuple[str, str]],
+    matches: dict[tuple[str, str], float],
+    conditional: list[tuple[str, str]],
+) -> Any:
+    def consistent(one: Any, other: Any) -> str | None:
+        return name_postcode.conflict([records[r] for r in one], [records[r] for r in other])
+
+    return resolve_components(
+        list(records),
+        identifiers,
+        list(matches),
+        PROTECTION,
+        CONFIG,
+        match_probability=matches,
+        conditional_matches=conditional,
+        consistent=consistent,
+    )
+
+
+def test_a_till_card_joins_the_one_profile_it_agrees_with_and_never_two_namesakes() -> None:
+    records = {
+        # Two namesakes in one postcode, each with their own records.
+        "shop:a": _fact(address="1 high st", email="jo.a@x.com"),
+        "esp:a": _fact(email="jo.a@x.com"),
+        "shop:b": _fact(address="9 low rd", email="jo.b@x.com", phone="+61412000222"),
+        # A till card with the second one's mobile, which places it first.
+        "pos:t": _fact(phone="+61412000222"),
+    }
+    identifiers = [("shop:a", "email:jo.a@x.com"), ("esp:a", "email:jo.a@x.com")]
+    identifiers += [("shop:b", "email:jo.b@x.com"), ("shop:b", "phone:+61412000222")]
+    identifiers += [("pos:t", "phone:+61412000222")]
+    matches = {("pos:t", "shop:a"): 0.93, ("pos:t", "shop:b"): 0.90}
+    result = _resolve(records, identifiers, matches, list(matches))
+    groups = {frozenset(c) for c in result.components}
+    assert groups == {frozenset({"shop:a", "esp:a"}), frozenset({"shop:b", "pos:t"})}
+    assert result.skipped_matches == [SkippedMatch("pos:t", "shop:a", INCONSISTENT, "address")]
+    # Without its mobile the card could be either namesake's: it joins the stronger match,
+    # and the other namesake's profile then disagrees with it, so never both.
+    identifiers.remove(("pos:t", "phone:+61412000222"))
+    result = _resolve(records, identifiers, matches, list(matches))
+    groups = {frozenset(c) for c in result.components}
+    assert frozenset({"shop:a", "esp:a", "pos:t", "shop:b"}) not in groups
+    assert not any({"shop:a", "shop:b"} <= g for g in groups)
+
+
+def test_conditional_matches_join_last_and_only_consistent_profiles() -> None:
+    records = {
+        "shop:a": _fact(address="1 high st", dob="1980-01-02"),
+        "loyalty:a": _fact(dob="1980-01-02", email="a@x.com"),
+        "pos:t": _fact(),  # a till card alone: holds nothing to tell a namesake by
+    }
+    matches = {("loyalty:a", "shop:a"): 0.91, ("pos:t", "shop:a"): 0.92}
+    result = _resolve(records, [], matches, list(matches))
+    assert {frozenset(c) for c in result.components} == {
+        frozenset({"shop:a", "loyalty:a"}),
+        frozenset({"pos:t"}),
+    }
+    assert [s.reason for s in result.skipped_matches] == [INCONSISTENT]
+    assert result.skipped_matches[0].detail == "no attribute"
+    # The same matches as plain ones join everything.
+    plain = _resolve(records, [], matches, [])
+    assert len(plain.components) == 1
+
+
+def test_a_conditional_match_respects_a_limit() -> None:
+    records = {
+        "loyalty:1": _fact(dob="1980-01-02"),
+        "loyalty:2": _fact(dob="1980-01-02", email="a@x.com"),
+    }
+    identifiers = [("loyalty:1", "loyalty_id:LY1"), ("loyalty:2", "loyalty_id:LY2")]
+    matches = {("loyalty:1", "loyalty:2"): 0.9}
+    result = _resolve(records, identifiers, matches, list(matches))
+    assert len(result.components) == 2
+    assert [s.reason for s in result.skipped_matches] == ["limit:loyalty_id"]
