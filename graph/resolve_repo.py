@@ -105,11 +105,14 @@ async def matches(
     *,
     strong_from: float | None = None,
     probability: dict[tuple[str, str], float] | None = None,
+    name_postcode: list[tuple[str, str]] | None = None,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
     """(accepted, rejected, strong) MATCHES pairs touching the records (or all); strong
     pairs are the accepted ones whose probability is at least `strong_from` (none when
-    it is None). With `probability`, each accepted pair's probability is put there."""
-    # Rows of [a, b, rejected, probability], a page (or a chunk) per Bolt record.
+    it is None). With `probability`, each accepted pair's probability is put there; with
+    `name_postcode`, the accepted pairs on a name and a postcode only."""
+    # Rows of [a, b, rejected, probability, name and postcode only], a page (or a chunk)
+    # per Bolt record.
     rows: list[list[Any]] = []
     if rids is None:
         async for page in graph.pages("resolve_all_matches_page"):
@@ -117,15 +120,17 @@ async def matches(
     else:
         for part in _chunks(rids):
             rows.extend(await graph.read_rows("resolve_matches_of", {"rids": list(part)}))
-    acc = [(a, b) for a, b, rejected, _ in rows if not rejected]
+    acc = [(a, b) for a, b, rejected, _, _ in rows if not rejected]
     if probability is not None:
         probability.update(
-            ((a, b), float(p)) for a, b, rejected, p in rows if p is not None and not rejected
+            ((a, b), float(p)) for a, b, rejected, p, _ in rows if p is not None and not rejected
         )
-    rej = [(a, b) for a, b, rejected, _ in rows if rejected]
+    if name_postcode is not None:
+        name_postcode.extend((a, b) for a, b, rejected, _, flag in rows if flag and not rejected)
+    rej = [(a, b) for a, b, rejected, _, _ in rows if rejected]
     strong = [
         (a, b)
-        for a, b, rejected, p in rows
+        for a, b, rejected, p, _ in rows
         if not rejected and strong_from is not None and p is not None and p >= strong_from
     ]
     return acc, rej, strong

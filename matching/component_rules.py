@@ -56,6 +56,8 @@ class ResolutionInput:
         generic: Identifier key -> why it must not link (generic, or a household's).
         carried_elsewhere: Keys that records outside `records` carry too (see
             `resolve_components`).
+        name_postcode: Accepted matches on a full name and a postcode only, above the
+            threshold too (`matching.name_postcode`): they join as conditional matches.
     """
 
     records: Sequence[str]
@@ -70,6 +72,7 @@ class ResolutionInput:
     shared: Collection[str] = ()
     generic: Mapping[str, str] = field(default_factory=dict)
     carried_elsewhere: Collection[str] = ()
+    name_postcode: Sequence[Pair] = ()
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,9 @@ class ComponentRules:
             )
 
         matched = {r for pair in (*data.accepted, *data.strong, *data.forced) for r in pair}
-        conditional = name_postcode.conditional(data.accepted, data.probability, self.threshold)
+        conditional = name_postcode.conditional(
+            data.accepted, data.probability, self.threshold, data.name_postcode
+        )
         # A threshold above the strong matches' would make a conditional match strong too.
         strong = data.strong
         if conditional and strong:
@@ -159,7 +164,7 @@ class ComponentRules:
 
     def consistent(
         self, by_rid: Mapping[str, Mapping[str, Any]], pairs: Sequence[Pair]
-    ) -> Callable[[Sequence[str], Sequence[str]], str | None]:
+    ) -> Callable[[Sequence[str], Sequence[str], float | None], str | None]:
         """Given the rids of two profiles, what says they are two people, if anything
         (`name_postcode.conflict`): their records' birth dates and addresses (facts) and
         their email and phone identifiers (`pairs`, where a mapping declares them) besides
@@ -177,9 +182,17 @@ class ComponentRules:
                         contacts.setdefault(r, {}).setdefault(kind, []).append(value)
             return name_postcode.record_values(by_rid.get(rid) or {}, contacts.get(rid, {}))
 
-        def check(one: Sequence[str], other: Sequence[str]) -> str | None:
+        threshold = self.threshold
+
+        def check(one: Sequence[str], other: Sequence[str], p: float | None) -> str | None:
+            # Below the threshold a profile must hold something to tell a namesake by;
+            # above it, only a value that differs holds a name-and-postcode match back.
+            strict = threshold is not None and (p is None or p < threshold)
             return name_postcode.conflict(
-                [record(r) for r in one], [record(r) for r in other], self.protection.is_blocked
+                [record(r) for r in one],
+                [record(r) for r in other],
+                self.protection.is_blocked,
+                strict=strict,
             )
 
         return check

@@ -290,6 +290,7 @@ class _Input:
         self.matches, self.rejected = self._pairs(matches, rejected)
         self.forced, _ = self._pairs(forced_links, set())
         self.strong, _ = self._pairs(strong_matches, rejected)
+        self.probability = match_probability or {}
         conditional, _ = self._pairs(conditional_matches, rejected)
         self.conditional: set[tuple[int, int]] = set(conditional) & set(self.matches)
         """Matches that join only profiles that agree (`consistent`), after every other link."""
@@ -629,7 +630,8 @@ class _Ordered:
         duplicate_matches: bool = False,
         apart: Iterable[tuple[int, int, str]] = (),
         apart_types: Collection[str] = (),
-        consistent: Callable[[Sequence[str], Sequence[str]], str | None] | None = None,
+        consistent: Callable[[Sequence[str], Sequence[str], float | None], str | None]
+        | None = None,
     ) -> None:
         self.data = data
         self.consistent = consistent
@@ -872,9 +874,12 @@ class _Ordered:
                 self.skipped_matches.append(SkippedMatch(pair[0], pair[1], reason, detail))
                 continue
             if self.consistent is not None:
+                probability = self.data.probability
+                p = probability.get((rids[a], rids[b]), probability.get((rids[b], rids[a])))
                 against = self.consistent(
                     [rids[members[x]] for x in by_root[ra]],
                     [rids[members[x]] for x in by_root[rb]],
+                    p,
                 )
                 if against is not None:
                     self.skipped_matches.append(
@@ -953,7 +958,7 @@ def resolve_components(
     apart_types: Collection[str] = (),
     carried_elsewhere: Collection[str] = (),
     conditional_matches: Iterable[tuple[str, str]] = (),
-    consistent: Callable[[Sequence[str], Sequence[str]], str | None] | None = None,
+    consistent: Callable[[Sequence[str], Sequence[str], float | None], str | None] | None = None,
 ) -> Resolution:
     """Resolve records into components (golden profiles) under merge protection.
 
@@ -1006,9 +1011,10 @@ def resolve_components(
             input.
         conditional_matches: Matches among `matches` that join last (after forced links),
             strongest first, and only two profiles that `consistent` finds nothing against,
-            given the rids of each (`matching.name_postcode`: a till card's name and
-            postcode); a refused one is reported ("inconsistent", with what `consistent`
-            said). Limits and the records kept apart hold for them as for any match.
+            given the rids of each and the match's probability (`matching.name_postcode`:
+            a till card's name and postcode); a refused one is reported ("inconsistent",
+            with what `consistent` said). Limits and the records kept apart hold for them as
+            for any match.
         consistent: See `conditional_matches`; without it they join as other matches do,
             last.
 
@@ -1057,7 +1063,7 @@ def _resolve(
     apart_types: Collection[str] = (),
     carried_elsewhere: Collection[str] = (),
     conditional_matches: Iterable[tuple[str, str]] = (),
-    consistent: Callable[[Sequence[str], Sequence[str]], str | None] | None = None,
+    consistent: Callable[[Sequence[str], Sequence[str], float | None], str | None] | None = None,
 ) -> Resolution:
     data = _Input(
         records,

@@ -366,6 +366,7 @@ class ProbabilisticLinker:
                 "weight": float(r.match_weight),
                 "probability": float(r.match_probability),
                 "evidence": r.evidence,
+                "name_postcode": bool(r.name_postcode),
             }
             for r in pairs.itertuples(index=False)
             if r.rid_l != r.rid_r

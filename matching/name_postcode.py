@@ -94,35 +94,42 @@ def name_and_postcode_only(evidence: Mapping[str, Any] | str, names: tuple[str, 
 
 def accepted(scored: pd.DataFrame, spec: MatchingSpec, threshold: float) -> pd.DataFrame:
     """The pairs of `scored` (scored from `min(threshold, FLOOR)`) to write as `MATCHES`:
-    those at or above `threshold`, and the conditional name-and-postcode pairs below it."""
+    those at or above `threshold`, and the conditional name-and-postcode pairs below it;
+    with a `name_postcode` column saying which are on a name and a postcode only (above
+    the threshold too: they join as conditional matches, so never two namesakes)."""
     names = _names(spec)
     if scored.empty:
-        return scored
-    above = scored["match_probability"] >= threshold
-    if names is None or above.all():
-        return scored[above].reset_index(drop=True)
-    keep = [
-        bool(a) or name_and_postcode_only(e, names)
-        for a, e in zip(above.tolist(), scored["evidence"].tolist(), strict=True)
-    ]
-    return scored[keep].reset_index(drop=True)
+        return scored.assign(name_postcode=scored["match_probability"] > 1.0)
+    above = (scored["match_probability"] >= threshold).tolist()
+    if names is None:
+        flags = [False] * len(scored)
+    else:
+        # The level's label is in the JSON text: most pairs are settled without parsing it.
+        flags = [
+            POSTCODE_ONLY_LEVEL in e and name_and_postcode_only(e, names)
+            for e in scored["evidence"].tolist()
+        ]
+    keep = [a or f for a, f in zip(above, flags, strict=True)]
+    return scored.assign(name_postcode=flags)[keep].reset_index(drop=True)
 
 
 def conditional(
     accepted_pairs: Iterable[tuple[str, str]],
     probability: Mapping[tuple[str, str], float],
     threshold: float | None,
+    flagged: Iterable[tuple[str, str]] = (),
 ) -> list[tuple[str, str]]:
-    """The accepted matches scored below `threshold`: the conditional ones (none without a
-    threshold)."""
-    if threshold is None:
-        return []
-    out = []
-    for a, b in accepted_pairs:
-        p = probability.get((a, b), probability.get((b, a)))
-        if p is not None and p < threshold:
-            out.append((a, b))
-    return out
+    """The conditional matches among the accepted ones: those scored below `threshold`
+    (none without a threshold) and those `flagged` as on a name and a postcode only."""
+    out: dict[frozenset[str], tuple[str, str]] = {}
+    if threshold is not None:
+        for a, b in accepted_pairs:
+            p = probability.get((a, b), probability.get((b, a)))
+            if p is not None and p < threshold:
+                out.setdefault(frozenset((a, b)), (a, b))
+    for a, b in flagged:
+        out.setdefault(frozenset((a, b)), (a, b))
+    return list(out.values())
 
 
 def record_values(fact: Mapping[str, Any], contacts: Mapping[str, Sequence[str]]) -> dict[str, Any]:
@@ -158,12 +165,14 @@ def conflict(
     one: Sequence[Mapping[str, Any]],
     other: Sequence[Mapping[str, Any]],
     blocked: Blocked | None = None,
+    *,
+    strict: bool = True,
 ) -> str | None:
     """The first of `CONFLICT_ATTRIBUTES` that the records of two profiles (`one`, `other`:
     attribute -> a value or a collection of values, per record) both hold and share no
-    value of, or None; "no attribute" when either profile holds none of them (it cannot
-    tell a namesake from the person). Placeholder values (`blocked`: a store's
-    "noemail@...") are no value."""
+    value of, or None; with `strict` (a match below the threshold) also "no attribute"
+    when either profile holds none of them (it cannot tell a namesake from the person).
+    Placeholder values (`blocked`: a store's "noemail@...") are no value."""
     held: list[dict[str, set[str]]] = []
     for facts in (one, other):
         values: dict[str, set[str]] = {a: set() for a in CONFLICT_ATTRIBUTES}
@@ -172,7 +181,7 @@ def conflict(
                 values[attribute] |= _values(attribute, fact, blocked)
         held.append(values)
     a, b = held
-    if not any(a.values()) or not any(b.values()):
+    if strict and (not any(a.values()) or not any(b.values())):
         return "no attribute"
     for attribute in CONFLICT_ATTRIBUTES:
         if a[attribute] and b[attribute] and not a[attribute] & b[attribute]:

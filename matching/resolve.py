@@ -309,11 +309,13 @@ class Resolver:
         identifiers of the scope, compute its components and write the result."""
         g = self.graph
         probability: dict[tuple[str, str], float] = {}
+        name_postcode: list[tuple[str, str]] = []
         accepted, rejected, strong = await resolve_repo.matches(
             g,
             scope.scope,
             strong_from=self.config.strong_match_probability,
             probability=probability,
+            name_postcode=name_postcode,
         )
         forced = await resolve_repo.forced_links(g, scope.scope)
         shared = await resolve_repo.shared_identifiers(g)
@@ -341,6 +343,7 @@ class Resolver:
                 forced=forced,
                 shared=shared,
                 generic=generic,
+                name_postcode=name_postcode,
             ),
         )
         # Flags are written only where they changed (a rebuild with nothing new writes none).

@@ -65,7 +65,8 @@ _MATCH: Final = "m"
 _STRONG: Final = "s"
 _REJECTED: Final = "x"
 _FORCED: Final = "f"
-_LINK_KINDS: Final = (_MATCH, _STRONG, _REJECTED, _FORCED)
+_NAME_POSTCODE: Final = "n"
+_LINK_KINDS: Final = (_MATCH, _STRONG, _REJECTED, _FORCED, _NAME_POSTCODE)
 
 _ITEMS_SCHEMA: Final = "kind string, a string, b string, ai long, bi long, p double, facts binary"
 _RESULT_SCHEMA: Final = "bucket long, resolution binary"
@@ -364,6 +365,7 @@ def _items(data: ResolutionInput) -> tuple[pd.DataFrame, int, int]:
         (_STRONG, data.strong),
         (_REJECTED, data.rejected),
         (_FORCED, data.forced),
+        (_NAME_POSTCODE, data.name_postcode),
     ):
         p = None
         if kind == _MATCH:
@@ -447,6 +449,7 @@ def _part(
         strong=links(_STRONG),
         probability=probability,
         forced=links(_FORCED),
+        name_postcode=links(_NAME_POSTCODE),
         shared=shared,
         generic=generic,
         carried_elsewhere=elsewhere,

@@ -1,8 +1,8 @@
 """Random closed inputs for resolution with every phenomenon the rules handle: shared
 emails and phones past their limits, generic and blocked values, households, one
 person's duplicate accounts, family members kept apart, strong, rejected and forced links,
-and conditional matches below the threshold (`THRESHOLD`: a till card's name and postcode,
-`matching.name_postcode`), some between profiles that disagree."""
+and conditional matches (`matching.name_postcode`: a till card's name and postcode) below
+the threshold (`THRESHOLD`) and above it, some between profiles that disagree."""
 
 from __future__ import annotations
 
@@ -96,6 +96,8 @@ def random_input(seed: int, people: int = 120) -> ResolutionInput:
         strong=[m for m in strong if m not in rejected],
         probability={m: probability[m] for m in accepted},
         forced=[(a, b) for a, b in forced],
+        # Some matches above the threshold rest on a name and a postcode only.
+        name_postcode=[m for m in accepted if probability[m] == 0.99 and rnd.random() < 0.5],
         shared=shared,
         generic=generic,
     )

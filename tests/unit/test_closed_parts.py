@@ -45,7 +45,7 @@ def coarse_parts(data: ResolutionInput, *, elsewhere: bool = True) -> list[Resol
         grouped[part_of[r]]["records"].append(r)
     for r, k in data.pairs:
         grouped[part_of[r]]["pairs"].append((r, k))
-    for name in ("accepted", "strong", "rejected", "forced"):
+    for name in ("accepted", "strong", "rejected", "forced", "name_postcode"):
         for a, b in getattr(data, name):
             grouped[part_of[a]][name].append((a, b))
     parts = []
@@ -62,6 +62,7 @@ def coarse_parts(data: ResolutionInput, *, elsewhere: bool = True) -> list[Resol
                 strong=g["strong"],
                 probability=data.probability,
                 forced=g["forced"],
+                name_postcode=g["name_postcode"],
                 shared=data.shared,
                 generic=data.generic,
                 carried_elsewhere={k for k in here if carriers[k] > here[k]} if elsewhere else (),

@@ -101,8 +101,10 @@ def _resolve(
     matches: dict[tuple[str, str], float],
     conditional: list[tuple[str, str]],
 ) -> Any:
-    def consistent(one: Any, other: Any) -> str | None:
-        return name_postcode.conflict([records[r] for r in one], [records[r] for r in other])
+    def consistent(one: Any, other: Any, p: float | None) -> str | None:
+        return name_postcode.conflict(
+            [records[r] for r in one], [records[r] for r in other], strict=p is None or p < 0.95
+        )
 
     return resolve_components(
         list(records),
