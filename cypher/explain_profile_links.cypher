@@ -10,7 +10,7 @@ CALL (r) {
   MATCH (r)-[m:MATCHES]->(o:Record)
   RETURN 'match' AS kind, o.rid AS target, null AS type,
          {weight: m.match_weight, probability: m.match_probability, evidence: m.evidence,
-          rejected: m.rejected} AS info
+          rejected: m.rejected, name_postcode: m.name_postcode} AS info
   UNION
   MATCH (r)-[s:SAME_AS]->(o:Record)
   RETURN 'forced' AS kind, o.rid AS target, null AS type, {by: s.by, at: s.at} AS info

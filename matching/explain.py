@@ -261,14 +261,16 @@ async def _conditional_barriers(
     threshold: float,
     personal: Sequence[str],
 ) -> list[Barrier]:
-    """The matches between the two profiles scored below `threshold`: name-and-postcode
-    matches that join only profiles that agree (`matching.name_postcode`), each with what
-    the two profiles disagree on."""
+    """The conditional matches between the two profiles (`matching.name_postcode`: scored
+    below `threshold`, or on a name and a postcode only), which join only profiles that
+    agree, each with what the two profiles disagree on."""
     below = []
     for r in rows:
         info = r["info"] or {}
         p = info.get("probability")
-        if r["kind"] != "match" or info.get("rejected") or p is None or float(p) >= threshold:
+        if r["kind"] != "match" or info.get("rejected") or p is None:
+            continue
+        if float(p) >= threshold and not info.get("name_postcode"):
             continue
         if {pid_of.get(r["rid"]), pid_of.get(r["target"])} == set(sides):
             below.append((*sorted((r["rid"], r["target"])), float(p)))
@@ -290,23 +292,27 @@ async def _conditional_barriers(
         for side in sides
     )
     protection = Protection.from_config(default_config())
-    against = name_postcode.conflict(one, other, protection.is_blocked)
-    if against is None:
-        return []
-    why = (
-        "one of them holds no birth date, address, email or phone to tell a namesake by"
-        if against == "no attribute"
-        else f"the two profiles hold different values of {against}"
-    )
-    return [
-        Barrier(
-            "match",
-            None,
-            f"the match {x} - {y} (p = {p:.4f}) is below the threshold: a name and a postcode "
-            f"alone join only profiles that agree, and {why}",
+    out = []
+    for x, y, p in below:
+        strict = p < threshold
+        against = name_postcode.conflict(one, other, protection.is_blocked, strict=strict)
+        if against is None:
+            continue
+        why = (
+            "one of them holds no birth date, address, email or phone to tell a namesake by"
+            if against == "no attribute"
+            else f"the two profiles hold different values of {against}"
         )
-        for x, y, p in below
-    ]
+        what = "is below the threshold" if strict else "rests on a name and a postcode only"
+        out.append(
+            Barrier(
+                "match",
+                None,
+                f"the match {x} - {y} (p = {p:.4f}) {what}: a name and a postcode alone join "
+                f"only profiles that agree, and {why}",
+            )
+        )
+    return out
 
 
 async def explain_pair(

@@ -130,6 +130,14 @@ async def test_a_rare_name_joins_in_its_postcode_a_common_one_in_a_big_suburb_do
     assert len(jacks) == _JACKS
     assert pids["till:c2"] not in jacks
     assert pids["till:c1"] == pids["club:rare"]
+    # A name and a postcode only: flagged, so it joins as a conditional match (never two
+    # namesakes), above the threshold as below it.
+    rows = await graph.read_text(
+        "t",
+        "MATCH (:Record {rid: 'till:c1'})-[m:MATCHES]-(:Record {rid: 'club:rare'}) "
+        "RETURN m.name_postcode AS flag, m.match_probability AS p",
+    )
+    assert [r["flag"] for r in rows] == [True]
 
 
 _TILL_PHONE = """
