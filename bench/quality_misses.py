@@ -13,6 +13,10 @@ sit in different profiles, and says why, per kind of evidence shared:
   back by the family rule, or linked and cut in the components step, with the reason of
   the skipped match when the pair's own match was skipped).
 
+Then the same pairs by who holds the evidence they share: one person, or two or more
+(namesakes in one postcode, a household's email or landline), which the evidence itself
+cannot place (`by_holders`).
+
 Pairs scored below the threshold are counted by the comparisons that fell short of their
 exact level, and each cause by the phenomena (`truth/labels.csv`) its records show.
 
@@ -147,6 +151,30 @@ def causes(
     return out
 
 
+def by_holders(
+    pairs: Mapping[Pair, set[str]], evidence: Mapping[str, set[str]], truth: Mapping[str, str]
+) -> dict[str, Counter[str]]:
+    """Kind of evidence -> how many of the missed pairs share a key of that kind that one
+    person holds ("one person") and how many only keys that two or more people hold ("two
+    or more people": namesakes in one postcode, a household's email or landline). The
+    latter the evidence itself cannot place, whatever the resolver does."""
+    people: dict[str, set[str]] = defaultdict(set)
+    for rid, keys in evidence.items():
+        person = truth.get(rid)
+        if person is not None:
+            for key in keys:
+                people[key].add(person)
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for keys in pairs.values():
+        kinds: dict[str, bool] = {}
+        for key in keys:
+            kind = kind_of(key)
+            kinds[kind] = kinds.get(kind, False) or len(people[key]) == 1
+        for kind, alone in kinds.items():
+            out[kind]["one person" if alone else "two or more people"] += 1
+    return out
+
+
 def _labels_of(rids: Iterable[str], labels: Mapping[str, set[str]]) -> set[str]:
     return {label for label, marked in labels.items() for r in rids if r in marked}
 
@@ -224,6 +252,14 @@ async def run(data: Path, train: bool, examples: int) -> None:
         for cause, n in counts.most_common():
             top = ", ".join(f"{k} {v}" for k, v in phenomena[(kind, cause)].most_common(4))
             print(f"      {n:6,}  {cause:40} [{top}]")
+    print("the same pairs by who holds the evidence they share (a key of that kind):")
+    for kind, counts in sorted(
+        by_holders(pairs, evidence, truth).items(), key=lambda kv: -sum(kv[1].values())
+    ):
+        print(
+            f"  {kind:24} one person {counts['one person']:6,}   "
+            f"two or more people {counts['two or more people']:6,}"
+        )
     for kind, counts in short.items():
         print(f"  {kind}, below threshold, comparisons short of exact:")
         for what, n in counts.most_common(12):

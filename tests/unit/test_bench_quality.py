@@ -44,3 +44,21 @@ def test_missed_pairs_and_why_an_identifier_did_not_join_them() -> None:
         identifier_cause("a", "b", "email:a@x.com", {}, household=True, nameless=True)
         == "linked, household's, a record names nobody"
     )
+
+
+def test_missed_pairs_by_who_holds_the_evidence() -> None:
+    from bench.quality_misses import by_holders
+
+    truth = {"a": "P1", "b": "P1", "c": "P2", "d": "P3", "e": "P3"}
+    evidence = {
+        "a": {"email:fam@x.com", "name+postcode:jo lee|2000"},
+        "b": {"email:fam@x.com"},
+        "c": {"email:fam@x.com", "name+postcode:jo lee|2000"},
+        "d": {"name+postcode:mo ng|3000"},
+        "e": {"name+postcode:mo ng|3000"},
+    }
+    pairs = {("a", "b"): {"email:fam@x.com"}, ("d", "e"): {"name+postcode:mo ng|3000"}}
+    got = by_holders(pairs, evidence, truth)
+    # The family's email is carried by two people; the name in 3000 by one.
+    assert got["email"] == {"two or more people": 1}
+    assert got["name+postcode"] == {"one person": 1}
