@@ -9,15 +9,27 @@ seeded sample of FEBRL people, their original record gets company at the same ad
 - one or two household members (`household`): the same surname and address, another
   given name, another date of birth, their own `soc_sec_id`.
 
-Each added person is a person of their own in the truth, so pairwise precision counts any
-of them merged with the original or with each other, and the report says how many twin and
-household pairs ended in one profile. The records go through `bench/febrl_mapping.yaml`
-and the code path of `bench.febrl` (ingest, train, full resolution); no threshold is tuned
-on this data.
+With `--till-cards SHARE` and `--namesakes SHARE` (off by default, so that the figures above
+stay comparable), two more phenomena of a retailer's data:
+
+- a till card (`till`): for a sample of FEBRL people, one more record of the same person
+  with the given name, surname and postcode of their original and nothing else (a store's
+  card): a pair the resolver should join;
+- a namesake (`namesake`): for a sample, a new person with the original's given name and
+  surname living in the same postcode (another address and street number, their own date of
+  birth and `soc_sec_id`), with a till card of their own: pairs it must not join.
+
+Each added person is a person of their own in the truth (a till card is its original's
+person), so pairwise precision counts any of them merged with the original or with each
+other, and the report says how many twin, household and namesake pairs ended in one
+profile, and how many till cards joined their person. The records go through
+`bench/febrl_mapping.yaml` and the code path of `bench.febrl` (ingest, train, full
+resolution); no threshold is tuned on this data.
 
 Uses the Neo4j named by the settings, which it empties first.
 
     python -m bench.febrl_households dataset3 dataset4a+dataset4b --share 0.2 --seed 7
+    python -m bench.febrl_households dataset3 --till-cards 0.2 --namesakes 0.05
 """
 
 from __future__ import annotations
@@ -50,6 +62,9 @@ from matching.resolve import Resolver
 
 TWIN = "twin"
 HOUSEHOLD = "household"
+TILL = "till"
+NAMESAKE = "namesake"
+_TILL_FIELDS = ("rec_id", "given_name", "surname", "postcode")
 
 
 @dataclass(frozen=True)
@@ -125,6 +140,52 @@ def add_households(
     return added_rows, added
 
 
+def add_till_cards_and_namesakes(
+    rows: list[dict[str, str]], *, till_cards: float, namesakes: float, seed: int
+) -> tuple[list[dict[str, str]], list[Added]]:
+    """Till cards for a sample (`till_cards`) of the FEBRL people with an original record,
+    and namesakes, each with a till card, for another (`namesakes`); the rows to add and who
+    they are (a till card's `of` is its person: the entity, or a namesake's record id)."""
+    rng = random.Random(f"till:{seed}")
+    originals = sorted((r for r in rows if r["rec_id"].endswith("-org")), key=lambda r: r["rec_id"])
+    soc_sec_ids = {r["soc_sec_id"] for r in rows}
+    addresses = [(r["street_number"], r["address_1"]) for r in originals if r["address_1"]]
+    added_rows: list[dict[str, str]] = []
+    added: list[Added] = []
+
+    def till(of: str, person: dict[str, str], rec: str) -> None:
+        card = {k: "" for k in person} | {k: person[k] for k in _TILL_FIELDS} | {"rec_id": rec}
+        added_rows.append(card)
+        added.append(Added(rec, TILL, of))
+
+    for org in originals:
+        if not (org["given_name"] and org["surname"] and org["postcode"]):
+            continue
+        entity = org["rec_id"].split("-")[1]
+        if rng.random() < till_cards:
+            till(entity, org, f"till-{entity}-org")
+        if rng.random() < namesakes:
+            while True:
+                value = str(rng.randint(1_000_000, 9_999_999))
+                if value not in soc_sec_ids:
+                    soc_sec_ids.add(value)
+                    break
+            number, street = rng.choice(addresses)
+            rec = f"namesake-{entity}-org"
+            person = org | {
+                "rec_id": rec,
+                "street_number": number,
+                "address_1": street,
+                "address_2": "",
+                "date_of_birth": _other_dob(rng, org["date_of_birth"]),
+                "soc_sec_id": value,
+            }
+            added_rows.append(person)
+            added.append(Added(rec, NAMESAKE, entity))
+            till(rec, person, f"namesaketill-{entity}-org")
+    return added_rows, added
+
+
 @dataclass
 class Result:
     quality: Quality
@@ -132,6 +193,8 @@ class Result:
     merged: dict[str, int]
     """Pairs (original person, added person) or (added, added) of each kind in one profile."""
     seconds: dict[str, float]
+    tills_joined: int = 0
+    """Till cards in one profile with their person's record (the original or a namesake)."""
 
 
 def merged_pairs(
@@ -143,7 +206,8 @@ def merged_pairs(
     out: dict[str, int] = defaultdict(int)
     by_entity: dict[str, list[Added]] = defaultdict(list)
     for a in added:
-        by_entity[a.of].append(a)
+        if a.kind != TILL:
+            by_entity[a.of].append(a)
     for entity, people in by_entity.items():
         profiles_of_original = {predicted.get(r) for r in members.get(entity, [])} - {None}
         for a in people:
@@ -156,8 +220,30 @@ def merged_pairs(
     return dict(out)
 
 
+def tills_joined(
+    predicted: dict[str, str], members: dict[str, list[str]], added: list[Added], source: str
+) -> int:
+    """Till cards sharing a profile with a record of their person."""
+    joined = 0
+    for a in added:
+        if a.kind != TILL:
+            continue
+        own = members.get(a.of) or [record_id(source, a.of)]
+        card = predicted.get(record_id(source, a.rec_id))
+        if card is not None and any(predicted.get(r) == card for r in own):
+            joined += 1
+    return joined
+
+
 async def run_one(
-    graph: GraphClient, label: str, mapping: SourceMapping, *, share: float, seed: int
+    graph: GraphClient,
+    label: str,
+    mapping: SourceMapping,
+    *,
+    share: float,
+    seed: int,
+    till_cards: float = 0.0,
+    namesakes: float = 0.0,
 ) -> Result:
     files = [febrl_file(n) for n in label.split("+")]
     truth = febrl_truth(files, mapping.source)
@@ -172,6 +258,12 @@ async def run_one(
             # Households of the first file only: a linked second file holds the same people.
             extra, who = add_households(rows, share=share, seed=seed) if i == 0 else ([], [])
             added += who
+            if i == 0 and (till_cards or namesakes):
+                more, who = add_till_cards_and_namesakes(
+                    rows, till_cards=till_cards, namesakes=namesakes, seed=seed
+                )
+                extra += more
+                added += who
             path = work / f"part{i}" / "febrl.csv"
             path.parent.mkdir()
             with path.open("w", newline="", encoding="utf-8") as fh:
@@ -182,7 +274,9 @@ async def run_one(
         for rid, person in truth.items():
             members[person].append(rid)
         for a in added:
-            truth[record_id(mapping.source, a.rec_id)] = a.rec_id
+            # A till card is its person's record: the FEBRL entity's, or a namesake's.
+            person = a.of if a.kind == TILL else a.rec_id
+            truth[record_id(mapping.source, a.rec_id)] = person
         t0 = time.perf_counter()
         for path in paths:
             await Ingestor(graph, mapping).ingest_path(path)
@@ -205,6 +299,7 @@ async def run_one(
         dict(counts),
         merged_pairs(predicted, members, added, mapping.source),
         seconds,
+        tills_joined(predicted, members, added, mapping.source),
     )
 
 
@@ -218,18 +313,40 @@ def report(label: str, r: Result) -> str:
         f"({q.true_positive_pairs:,} of {q.predicted_pairs:,} predicted pairs true)\n"
         f"  twin pairs merged {r.merged.get(TWIN, 0)}, household pairs merged "
         f"{r.merged.get(HOUSEHOLD, 0)}; largest profile {q.largest_cluster}\n"
-        f"  time: {times}"
+        + (
+            f"  till cards {r.added.get(TILL, 0):,}, joined with their person "
+            f"{r.tills_joined:,}; namesakes {r.added.get(NAMESAKE, 0):,}, pairs merged "
+            f"{r.merged.get(NAMESAKE, 0)}\n"
+            if r.added.get(TILL)
+            else ""
+        )
+        + f"  time: {times}"
     )
 
 
-async def run(sets: list[str], mapping: SourceMapping, share: float, seed: int) -> None:
+async def run(
+    sets: list[str],
+    mapping: SourceMapping,
+    share: float,
+    seed: int,
+    till_cards: float = 0.0,
+    namesakes: float = 0.0,
+) -> None:
     graph = GraphClient.from_settings(Settings())
     try:
         await graph.verify()
         for label in sets:
             await wipe(graph)
             await migrate(graph)
-            result = await run_one(graph, label, mapping, share=share, seed=seed)
+            result = await run_one(
+                graph,
+                label,
+                mapping,
+                share=share,
+                seed=seed,
+                till_cards=till_cards,
+                namesakes=namesakes,
+            )
             print(report(label, result), flush=True)
     finally:
         await graph.close()
@@ -240,10 +357,17 @@ def main() -> None:
     p.add_argument("sets", nargs="*", default=["dataset3", "dataset4a+dataset4b"])
     p.add_argument("--share", type=float, default=0.2, help="FEBRL people given company")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--till-cards", type=float, default=0.0, help="FEBRL people given a till card")
+    p.add_argument(
+        "--namesakes",
+        type=float,
+        default=0.0,
+        help="FEBRL people given a namesake in their postcode",
+    )
     p.add_argument("--mapping", type=Path, default=None, help="the source mapping")
     a = p.parse_args()
     mapping = febrl_mapping(a.mapping) if a.mapping else febrl_mapping()
-    asyncio.run(run(a.sets, mapping, a.share, a.seed))
+    asyncio.run(run(a.sets, mapping, a.share, a.seed, a.till_cards, a.namesakes))
 
 
 if __name__ == "__main__":

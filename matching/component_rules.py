@@ -187,7 +187,7 @@ class ComponentRules:
         def check(one: Sequence[str], other: Sequence[str], p: float | None) -> str | None:
             # Below the threshold a profile must hold something to tell a namesake by;
             # above it, only a value that differs holds a name-and-postcode match back.
-            strict = threshold is not None and (p is None or p < threshold)
+            strict = threshold is not None and p is not None and p < threshold
             return name_postcode.conflict(
                 [record(r) for r in one],
                 [record(r) for r in other],

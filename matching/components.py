@@ -848,7 +848,9 @@ class _Ordered:
     def link_conditional(self) -> None:
         """Join the conditional matches (strongest first), each only when the two profiles
         it would join are consistent (`consistent` finds no reason against, given their
-        records), no two records kept apart would meet and no limit would be passed."""
+        records), no two records kept apart would meet and no limit would be passed. A
+        record whose conditional matches reach two profiles that disagree with each other
+        (a till card naming two namesakes) could be either's, and joins neither."""
         conditional = self.data.conditional
         if not conditional:
             return
@@ -856,11 +858,16 @@ class _Ordered:
         by_root: dict[int, list[int]] = {}
         for x in range(len(members)):
             by_root.setdefault(uf.find(x), []).append(x)
+        either = self._either_profile(by_root)
         for a, b in self.data.matches:
             if (a, b) not in conditional:
                 continue
             i, j = self.local.get(a), self.local.get(b)
             if i is None or j is None:
+                continue
+            why = either.get(i) or either.get(j)
+            if why is not None:
+                self.skipped_matches.append(SkippedMatch(rids[a], rids[b], INCONSISTENT, why))
                 continue
             ra, rb = uf.find(i), uf.find(j)
             if ra == rb or self._kept_apart(ra, rb, a, b):
@@ -889,6 +896,44 @@ class _Ordered:
             root = uf.union(ra, rb)
             other = rb if root == ra else ra
             by_root[root].extend(by_root.pop(other))
+
+    def _either_profile(self, by_root: Mapping[int, list[int]]) -> dict[int, str]:
+        """Local record -> why, for the records whose conditional matches reach two
+        profiles (other than their own) that `consistent` finds two people: such a record
+        could be either person's. Decided on the profiles before any conditional match
+        joins, so the order of the matches does not matter."""
+        consistent = self.consistent
+        if consistent is None:
+            return {}
+        uf, rids, members = self.uf, self.data.rids, self.members.tolist()
+        reach: dict[int, set[int]] = {}
+        for a, b in self.data.matches:
+            if (a, b) not in self.data.conditional:
+                continue
+            i, j = self.local.get(a), self.local.get(b)
+            if i is not None and j is not None:
+                reach.setdefault(i, set()).add(uf.find(j))
+                reach.setdefault(j, set()).add(uf.find(i))
+
+        def records(root: int) -> list[str]:
+            return [rids[members[x]] for x in by_root[root]]
+
+        out: dict[int, str] = {}
+        for x, roots in reach.items():
+            others = sorted(roots - {uf.find(x)})
+            for n, r1 in enumerate(others):
+                against = next(
+                    (
+                        found
+                        for r2 in others[n + 1 :]
+                        if (found := consistent(records(r1), records(r2), None)) is not None
+                    ),
+                    None,
+                )
+                if against is not None:
+                    out[x] = f"{EITHER_PERSON}: two profiles it matches hold different {against}"
+                    break
+        return out
 
     def _kept_apart(self, ra: int, rb: int, a: int, b: int) -> bool:
         """Whether the match (a, b) would join roots ra and rb holding two records kept
@@ -1016,7 +1061,9 @@ def resolve_components(
             with what `consistent` said). Limits and the records kept apart hold for them as
             for any match.
         consistent: See `conditional_matches`; without it they join as other matches do,
-            last.
+            last. Called with the match's probability, or with None to ask whether two
+            profiles a record's conditional matches reach are two people (then a profile
+            holding nothing to compare is no reason against): such a record joins neither.
 
     Returns:
         The components with every dropped link and refused join. Pairs, matches and forced
