@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from matching.family_rule import EXACT_LEVEL
+from matching.family_rule import EXACT_LEVEL, near_miss
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -170,8 +170,9 @@ def conflict(
 ) -> str | None:
     """The first of `CONFLICT_ATTRIBUTES` that the records of two profiles (`one`, `other`:
     attribute -> a value or a collection of values, per record) both hold and share no
-    value of, or None; with `strict` (a match below the threshold) also "no attribute"
-    when either profile holds none of them (it cannot tell a namesake from the person).
+    value of, nor two values a typo apart (`_near`), or None; with `strict` (a match below
+    the threshold) also "no attribute" when either profile holds none of them (it cannot
+    tell a namesake from the person).
     Placeholder values (`blocked`: a store's "noemail@...") are no value."""
     held: list[dict[str, set[str]]] = []
     for facts in (one, other):
@@ -184,6 +185,14 @@ def conflict(
     if strict and (not any(a.values()) or not any(b.values())):
         return "no attribute"
     for attribute in CONFLICT_ATTRIBUTES:
-        if a[attribute] and b[attribute] and not a[attribute] & b[attribute]:
+        mine, theirs = a[attribute], b[attribute]
+        if mine and theirs and not mine & theirs and not _near(mine, theirs):
             return attribute
     return None
+
+
+def _near(mine: set[str], theirs: set[str]) -> bool:
+    """Whether some value of one side may be one of the other's mistyped
+    (`family_rule.near_miss`: two edits or fewer, not the next number): one person's
+    records split by a typo are not two people. Bounded: a profile holds few values."""
+    return any(near_miss(x, y) for x in sorted(mine)[:20] for y in sorted(theirs)[:20])

@@ -82,8 +82,15 @@ def test_profiles_conflict_on_an_attribute_both_hold_with_no_value_in_common() -
     assert name_postcode.conflict(member, [_fact(address="1 high st")]) is None
     assert name_postcode.conflict(member, [_fact()]) == "no attribute"
     # The same street in another postcode is another address.
-    here, there = _fact(address="1 high st"), _fact(address="1 high st", postcode="2000")
+    here, there = _fact(address="1 high st"), _fact(address="1 high st", postcode="2150")
     assert name_postcode.conflict([here], [there]) == "address"
+    # One person's records split by a typo are not two people (two edits or fewer)...
+    assert name_postcode.conflict(member, [_fact(dob="1980-01-20")]) is None
+    assert name_postcode.conflict(member, [_fact(email="jo@x.co")]) is None
+    # ...but the next number is another one (twins' ids, neighbours' house numbers).
+    assert name_postcode.conflict([_fact(phone="0412000111")], [_fact(phone="0412000112")]) == (
+        "phone"
+    )
     # A store's placeholder email says nothing.
     placeholder = [_fact(email="noemail@chatswood.example.com", phone="+61412000111")]
     assert name_postcode.conflict(member, placeholder) == "email"
