@@ -76,10 +76,13 @@ def _names(spec: MatchingSpec) -> tuple[str, str] | None:
     return (name, address) if name and address else None
 
 
-def name_and_postcode_only(evidence: Mapping[str, Any] | str, names: tuple[str, str]) -> bool:
-    """Whether a scored pair's `evidence` (comparison -> {"level": ...}, or its JSON) is an
-    exact full name and a postcode agreeing with one address missing, and every other
-    comparison either missing or exact."""
+def name_and_postcode_only(
+    evidence: Mapping[str, Any] | str, names: tuple[str, str], *, exact_name: bool = True
+) -> bool:
+    """Whether a scored pair's `evidence` (comparison -> {"level": ...}, or its JSON) is a
+    full name (exact, or with `exact_name` False any agreement of the names: a typo, a
+    nickname) and a postcode agreeing with one address missing, and every other comparison
+    either missing or exact."""
     found = json.loads(evidence) if isinstance(evidence, str) else evidence
     name, address = names
 
@@ -87,16 +90,21 @@ def name_and_postcode_only(evidence: Mapping[str, Any] | str, names: tuple[str, 
         value = found.get(key)
         return value.get("level") if isinstance(value, Mapping) else None
 
-    if level(name) != EXACT_LEVEL or level(address) != POSTCODE_ONLY_LEVEL:
+    if level(address) != POSTCODE_ONLY_LEVEL:
+        return False
+    named = level(name)
+    if named != EXACT_LEVEL and (exact_name or named in (None, NULL_LEVEL)):
         return False
     return all(level(k) in (NULL_LEVEL, EXACT_LEVEL) for k in found if k not in names)
 
 
 def accepted(scored: pd.DataFrame, spec: MatchingSpec, threshold: float) -> pd.DataFrame:
     """The pairs of `scored` (scored from `min(threshold, FLOOR)`) to write as `MATCHES`:
-    those at or above `threshold`, and the conditional name-and-postcode pairs below it;
-    with a `name_postcode` column saying which are on a name and a postcode only (above
-    the threshold too: they join as conditional matches, so never two namesakes)."""
+    those at or above `threshold`, and below it those on an exact full name and a postcode
+    only (the conditional ones); with a `name_postcode` column saying which rest on names
+    and a postcode only, above the threshold too (where a typo'd name, whose level is not
+    adjusted for how common the name is, may score higher than the exact one): all of
+    those join as conditional matches, so never two namesakes."""
     names = _names(spec)
     if scored.empty:
         return scored.assign(name_postcode=scored["match_probability"] > 1.0)
@@ -106,10 +114,14 @@ def accepted(scored: pd.DataFrame, spec: MatchingSpec, threshold: float) -> pd.D
     else:
         # The level's label is in the JSON text: most pairs are settled without parsing it.
         flags = [
-            POSTCODE_ONLY_LEVEL in e and name_and_postcode_only(e, names)
+            POSTCODE_ONLY_LEVEL in e and name_and_postcode_only(e, names, exact_name=False)
             for e in scored["evidence"].tolist()
         ]
-    keep = [a or f for a, f in zip(above, flags, strict=True)]
+    evidence = scored["evidence"].tolist()
+    keep = [
+        a or (f and name_and_postcode_only(e, names))  # type: ignore[arg-type]
+        for a, f, e in zip(above, flags, evidence, strict=True)
+    ]
     return scored.assign(name_postcode=flags)[keep].reset_index(drop=True)
 
 

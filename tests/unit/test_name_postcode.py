@@ -42,6 +42,13 @@ def test_the_pattern_is_an_exact_name_a_postcode_and_nothing_disagreeing() -> No
     assert not name_postcode.name_and_postcode_only(
         _evidence(given_name_family_name="Family name only"), NAMES
     )
+    # A typo'd name is on names and a postcode only too, when asked.
+    typo = _evidence(given_name_family_name="Both Jaro-Winkler >= 0.88")
+    assert not name_postcode.name_and_postcode_only(typo, NAMES)
+    assert name_postcode.name_and_postcode_only(typo, NAMES, exact_name=False)
+    assert not name_postcode.name_and_postcode_only(
+        _evidence(given_name_family_name="Null"), NAMES, exact_name=False
+    )
     assert not name_postcode.name_and_postcode_only(
         _evidence(address_postcode="Same postcode, other address"), NAMES
     )
@@ -64,6 +71,12 @@ def test_accepted_keeps_pairs_above_the_threshold_and_conditional_ones_below() -
     )
     kept = name_postcode.accepted(scored, default_spec(), 0.95)
     assert kept["rid_l"].tolist() == ["a", "b"]
+    assert kept["name_postcode"].tolist() == [False, True]
+    # Above the threshold a typo'd name and a postcode only is flagged too; below, dropped.
+    typo = _evidence(given_name_family_name="Both Jaro-Winkler >= 0.88")
+    both = scored.assign(evidence=[typo] * 4, match_probability=[0.97, 0.9, 0.9, 0.9])
+    kept = name_postcode.accepted(both, default_spec(), 0.95)
+    assert kept["rid_l"].tolist() == ["a"] and kept["name_postcode"].tolist() == [True]
     probability = {("a", "x"): 0.99, ("b", "y"): 0.9}
     assert name_postcode.conditional([("a", "x"), ("b", "y")], probability, 0.95) == [("b", "y")]
     assert name_postcode.conditional([("a", "x"), ("b", "y")], probability, None) == []
