@@ -132,14 +132,15 @@ class ComponentRules:
             )
 
         matched = {r for pair in (*data.accepted, *data.strong, *data.forced) for r in pair}
-        conditional = name_postcode.conditional(
+        conditional, checked = name_postcode.conditional(
             data.accepted, data.probability, self.threshold, data.name_postcode
         )
-        # A threshold above the strong matches' would make a conditional match strong too.
+        # A strong match on names and a postcode only is checked all the same (and a
+        # threshold above the strong matches' would make a conditional match strong).
         strong = data.strong
-        if conditional and strong:
-            below = {frozenset(pair) for pair in conditional}
-            strong = [pair for pair in strong if frozenset(pair) not in below]
+        if (conditional or checked) and strong:
+            held = {frozenset(pair) for pair in (*conditional, *checked)}
+            strong = [pair for pair in strong if frozenset(pair) not in held]
         pairs, unplaced = unplaced_on_landlines(data.pairs, name_of, links, matched)
         resolution = resolve_components(
             data.records,
@@ -158,6 +159,7 @@ class ComponentRules:
             apart_types=self.apart_types,
             carried_elsewhere=data.carried_elsewhere,
             conditional_matches=conditional,
+            checked_matches=checked,
             consistent=self.consistent(by_rid, data.pairs),
         )
         return _report_unplaced(resolution, unplaced, data.pairs)

@@ -255,6 +255,7 @@ class _Input:
         strong_matches: Iterable[tuple[str, str]] = (),
         match_probability: Mapping[tuple[str, str], float] | None = None,
         conditional_matches: Iterable[tuple[str, str]] = (),
+        checked_matches: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.rids = sorted(set(records))
         self.index = dict(zip(self.rids, count()))
@@ -293,6 +294,9 @@ class _Input:
         self.probability = match_probability or {}
         conditional, _ = self._pairs(conditional_matches, rejected)
         self.conditional: set[tuple[int, int]] = set(conditional) & set(self.matches)
+        checked, _ = self._pairs(checked_matches, rejected)
+        self.checked: set[tuple[int, int]] = (set(checked) & set(self.matches)) - self.conditional
+        """Matches that join in their turn, and only profiles that agree (`consistent`)."""
         """Matches that join only profiles that agree (`consistent`), after every other link."""
         if match_probability:
             self.matches = self._strongest_first(self.matches, match_probability)
@@ -514,6 +518,15 @@ class _LimitedUnion:
         """Per root: the records that must not join its profile by a match."""
         self.partners: dict[int, list[int]] = {}
         """Per record kept apart from others: those others."""
+        self.members: list[list[int]] | None = None
+        """Per root, its records, once `track_members` is called."""
+
+    def track_members(self) -> None:
+        """Keep each root's records from now on (merged small into large on a union)."""
+        if self.members is None:
+            self.members = [[] for _ in self.parent]
+            for x in range(len(self.parent)):
+                self.members[self.find(x)].append(x)
 
     def keep_apart(self, a: int, b: int) -> None:
         """Records a and b (not yet joined) must not end in one profile by a match."""
@@ -602,6 +615,14 @@ class _LimitedUnion:
             else:
                 xa.update(xb)
         self.apart[b] = None
+        if self.members is not None:
+            ma, mb = self.members[a], self.members[b]
+            if len(ma) < len(mb):
+                mb.extend(ma)
+                self.members[a] = mb
+            else:
+                ma.extend(mb)
+            self.members[b] = []
         return a
 
 
@@ -635,6 +656,8 @@ class _Ordered:
     ) -> None:
         self.data = data
         self.consistent = consistent
+        self.either: dict[int, str] = {}
+        """Records whose conditional or checked matches could be two people's."""
         self.holds_apart = np.array(
             [name in apart_types for name in slots.type_names] + [False], dtype=bool
         )
@@ -826,9 +849,18 @@ class _Ordered:
         )
 
     def link_matches(self) -> None:
-        uf, rids, conditional = self.uf, self.data.rids, self.data.conditional
-        for a, b in self.data.matches:
+        """The accepted matches, strongest first; the checked ones only between profiles
+        that agree (`_join_if_consistent`); the conditional ones wait (`link_conditional`)."""
+        uf, rids, data = self.uf, self.data.rids, self.data
+        conditional, checked = data.conditional, data.checked
+        if (conditional or checked) and self.consistent is not None:
+            uf.track_members()
+            self.either = self._either_profile()
+        for a, b in data.matches:
             if (a, b) in conditional:
+                continue
+            if (a, b) in checked:
+                self._join_if_consistent(a, b)
                 continue
             i, j = self.local.get(a), self.local.get(b)
             if i is None or j is None:
@@ -849,75 +881,65 @@ class _Ordered:
         """Join the conditional matches (strongest first), each only when the two profiles
         it would join are consistent (`consistent` finds no reason against, given their
         records), no two records kept apart would meet and no limit would be passed. A
-        record whose conditional matches reach two profiles that disagree with each other
-        (a till card naming two namesakes) could be either's, and joins neither."""
-        conditional = self.data.conditional
-        if not conditional:
-            return
-        uf, rids, members = self.uf, self.data.rids, self.members.tolist()
-        by_root: dict[int, list[int]] = {}
-        for x in range(len(members)):
-            by_root.setdefault(uf.find(x), []).append(x)
-        either = self._either_profile(by_root)
+        record whose conditional or checked matches reach two profiles that disagree with
+        each other (a till card naming two namesakes) could be either's, and joins
+        neither."""
         for a, b in self.data.matches:
-            if (a, b) not in conditional:
-                continue
-            i, j = self.local.get(a), self.local.get(b)
-            if i is None or j is None:
-                continue
-            why = either.get(i) or either.get(j)
-            if why is not None:
-                self.skipped_matches.append(SkippedMatch(rids[a], rids[b], INCONSISTENT, why))
-                continue
-            ra, rb = uf.find(i), uf.find(j)
-            if ra == rb or self._kept_apart(ra, rb, a, b):
-                continue
-            refused = uf.violation(ra, rb)
-            if refused is not None:
-                pair = (rids[a], rids[b])
-                reason, detail = self._refusal(
-                    refused, (uf.records[ra], uf.records[rb]), match=pair
-                )
-                self.skipped_matches.append(SkippedMatch(pair[0], pair[1], reason, detail))
-                continue
-            if self.consistent is not None:
-                probability = self.data.probability
-                p = probability.get((rids[a], rids[b]), probability.get((rids[b], rids[a])))
-                against = self.consistent(
-                    [rids[members[x]] for x in by_root[ra]],
-                    [rids[members[x]] for x in by_root[rb]],
-                    p,
-                )
-                if against is not None:
-                    self.skipped_matches.append(
-                        SkippedMatch(rids[a], rids[b], INCONSISTENT, against)
-                    )
-                    continue
-            root = uf.union(ra, rb)
-            other = rb if root == ra else ra
-            by_root[root].extend(by_root.pop(other))
+            if (a, b) in self.data.conditional:
+                self._join_if_consistent(a, b)
 
-    def _either_profile(self, by_root: Mapping[int, list[int]]) -> dict[int, str]:
-        """Local record -> why, for the records whose conditional matches reach two
-        profiles (other than their own) that `consistent` finds two people: such a record
-        could be either person's. Decided on the profiles before any conditional match
-        joins, so the order of the matches does not matter."""
+    def _join_if_consistent(self, a: int, b: int) -> None:
+        """Join the profiles of records a and b (a conditional or checked match) unless
+        either record could be two people's, the two profiles disagree, two records kept
+        apart would meet or a limit would be passed; report why not."""
+        uf, rids = self.uf, self.data.rids
+        i, j = self.local.get(a), self.local.get(b)
+        if i is None or j is None:
+            return
+        why = self.either.get(i) or self.either.get(j)
+        if why is not None:
+            self.skipped_matches.append(SkippedMatch(rids[a], rids[b], INCONSISTENT, why))
+            return
+        ra, rb = uf.find(i), uf.find(j)
+        if ra == rb or self._kept_apart(ra, rb, a, b):
+            return
+        refused = uf.violation(ra, rb)
+        if refused is not None:
+            pair = (rids[a], rids[b])
+            reason, detail = self._refusal(refused, (uf.records[ra], uf.records[rb]), match=pair)
+            self.skipped_matches.append(SkippedMatch(pair[0], pair[1], reason, detail))
+            return
+        if self.consistent is not None:
+            probability = self.data.probability
+            p = probability.get((rids[a], rids[b]), probability.get((rids[b], rids[a])))
+            against = self.consistent(self._records_of(ra), self._records_of(rb), p)
+            if against is not None:
+                self.skipped_matches.append(SkippedMatch(rids[a], rids[b], INCONSISTENT, against))
+                return
+        uf.union(ra, rb)
+
+    def _records_of(self, root: int) -> list[str]:
+        members, rids = self.members, self.data.rids
+        found = self.uf.members[root] if self.uf.members is not None else []
+        return [rids[int(members[x])] for x in found]
+
+    def _either_profile(self) -> dict[int, str]:
+        """Local record -> why, for the records whose conditional or checked matches reach
+        two profiles (other than their own) that `consistent` finds two people: such a
+        record could be either person's. Decided on the profiles before any match joins, so
+        the order of the matches does not matter."""
         consistent = self.consistent
         if consistent is None:
             return {}
-        uf, rids, members = self.uf, self.data.rids, self.members.tolist()
+        uf, data = self.uf, self.data
         reach: dict[int, set[int]] = {}
-        for a, b in self.data.matches:
-            if (a, b) not in self.data.conditional:
+        for a, b in data.matches:
+            if (a, b) not in data.conditional and (a, b) not in data.checked:
                 continue
             i, j = self.local.get(a), self.local.get(b)
             if i is not None and j is not None:
                 reach.setdefault(i, set()).add(uf.find(j))
                 reach.setdefault(j, set()).add(uf.find(i))
-
-        def records(root: int) -> list[str]:
-            return [rids[members[x]] for x in by_root[root]]
-
         out: dict[int, str] = {}
         for x, roots in reach.items():
             others = sorted(roots - {uf.find(x)})
@@ -926,7 +948,8 @@ class _Ordered:
                     (
                         found
                         for r2 in others[n + 1 :]
-                        if (found := consistent(records(r1), records(r2), None)) is not None
+                        if (found := consistent(self._records_of(r1), self._records_of(r2), None))
+                        is not None
                     ),
                     None,
                 )
@@ -1004,6 +1027,7 @@ def resolve_components(
     carried_elsewhere: Collection[str] = (),
     conditional_matches: Iterable[tuple[str, str]] = (),
     consistent: Callable[[Sequence[str], Sequence[str], float | None], str | None] | None = None,
+    checked_matches: Iterable[tuple[str, str]] = (),
 ) -> Resolution:
     """Resolve records into components (golden profiles) under merge protection.
 
@@ -1060,6 +1084,9 @@ def resolve_components(
             a till card's name and postcode); a refused one is reported ("inconsistent",
             with what `consistent` said). Limits and the records kept apart hold for them as
             for any match.
+        checked_matches: Matches among `matches` that join in their turn (strongest first,
+            with the others), and only two profiles that `consistent` finds nothing against
+            (a name-and-postcode match above the threshold).
         consistent: See `conditional_matches`; without it they join as other matches do,
             last. Called with the match's probability, or with None to ask whether two
             profiles a record's conditional matches reach are two people (then a profile
@@ -1089,6 +1116,7 @@ def resolve_components(
             carried_elsewhere,
             conditional_matches,
             consistent,
+            checked_matches,
         )
 
 
@@ -1111,6 +1139,7 @@ def _resolve(
     carried_elsewhere: Collection[str] = (),
     conditional_matches: Iterable[tuple[str, str]] = (),
     consistent: Callable[[Sequence[str], Sequence[str], float | None], str | None] | None = None,
+    checked_matches: Iterable[tuple[str, str]] = (),
 ) -> Resolution:
     data = _Input(
         records,
@@ -1121,6 +1150,7 @@ def _resolve(
         strong_matches,
         match_probability,
         conditional_matches,
+        checked_matches,
     )
     slots = _type_table(config)
     carriers = np.bincount(data.pair_key, minlength=len(data.keys))
@@ -1147,9 +1177,9 @@ def _resolve(
         # A component holding two records kept apart needs the ordered process too.
         first = np.array([a for a, _, _ in kept_apart], dtype=np.int64)
         risky = _unique(np.concatenate([risky, labels[first]]))
-    if data.conditional:
-        # So does one joined by a conditional match: it may not join.
-        first = np.array([a for a, _ in data.conditional], dtype=np.int64)
+    if data.conditional or data.checked:
+        # So does one joined by a conditional or checked match: it may not join.
+        first = np.array([a for a, _ in (*data.conditional, *data.checked)], dtype=np.int64)
         risky = _unique(np.concatenate([risky, labels[first]]))
 
     skipped: list[SkippedLink] = []

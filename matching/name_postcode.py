@@ -55,6 +55,12 @@ POSTCODE_ONLY_LEVEL: Final = "Same postcode, address missing"
 
 NULL_LEVEL: Final = "Null"
 
+_NAMES_APART: Final = frozenset(
+    {None, NULL_LEVEL, "Family name only", "Given name only", "All other"}
+)
+"""Levels of the full-name comparison where the two names are not one name (mistyped,
+shortened or swapped): a pair there does not rest on the name."""
+
 DEFAULT_NAMES: Final = ("given_name_family_name", "address_postcode")
 """The evidence names of the full-name and address comparisons of the default spec."""
 
@@ -80,8 +86,8 @@ def name_and_postcode_only(
     evidence: Mapping[str, Any] | str, names: tuple[str, str], *, exact_name: bool = True
 ) -> bool:
     """Whether a scored pair's `evidence` (comparison -> {"level": ...}, or its JSON) is a
-    full name (exact, or with `exact_name` False any agreement of the names: a typo, a
-    nickname) and a postcode agreeing with one address missing, and every other comparison
+    full name (exact, or with `exact_name` False one name mistyped, shortened or swapped:
+    not one name alone) and a postcode agreeing with one address missing, and every other comparison
     either missing or exact."""
     found = json.loads(evidence) if isinstance(evidence, str) else evidence
     name, address = names
@@ -93,7 +99,7 @@ def name_and_postcode_only(
     if level(address) != POSTCODE_ONLY_LEVEL:
         return False
     named = level(name)
-    if named != EXACT_LEVEL and (exact_name or named in (None, NULL_LEVEL)):
+    if named != EXACT_LEVEL and (exact_name or named in _NAMES_APART):
         return False
     return all(level(k) in (NULL_LEVEL, EXACT_LEVEL) for k in found if k not in names)
 
@@ -130,18 +136,23 @@ def conditional(
     probability: Mapping[tuple[str, str], float],
     threshold: float | None,
     flagged: Iterable[tuple[str, str]] = (),
-) -> list[tuple[str, str]]:
-    """The conditional matches among the accepted ones: those scored below `threshold`
-    (none without a threshold) and those `flagged` as on a name and a postcode only."""
-    out: dict[frozenset[str], tuple[str, str]] = {}
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The accepted matches that join only profiles that agree: those scored below
+    `threshold` (none without a threshold), which join last, and the others `flagged` as
+    on names and a postcode only, which join in their turn (strongest first, so that where
+    records kept apart meet, the weakest link still gives way)."""
+    below: dict[frozenset[str], tuple[str, str]] = {}
     if threshold is not None:
         for a, b in accepted_pairs:
             p = probability.get((a, b), probability.get((b, a)))
             if p is not None and p < threshold:
-                out.setdefault(frozenset((a, b)), (a, b))
+                below.setdefault(frozenset((a, b)), (a, b))
+    checked: dict[frozenset[str], tuple[str, str]] = {}
     for a, b in flagged:
-        out.setdefault(frozenset((a, b)), (a, b))
-    return list(out.values())
+        key = frozenset((a, b))
+        if key not in below:
+            checked.setdefault(key, (a, b))
+    return list(below.values()), list(checked.values())
 
 
 def record_values(fact: Mapping[str, Any], contacts: Mapping[str, Sequence[str]]) -> dict[str, Any]:

@@ -46,9 +46,10 @@ def test_the_pattern_is_an_exact_name_a_postcode_and_nothing_disagreeing() -> No
     typo = _evidence(given_name_family_name="Both Jaro-Winkler >= 0.88")
     assert not name_postcode.name_and_postcode_only(typo, NAMES)
     assert name_postcode.name_and_postcode_only(typo, NAMES, exact_name=False)
-    assert not name_postcode.name_and_postcode_only(
-        _evidence(given_name_family_name="Null"), NAMES, exact_name=False
-    )
+    for apart in ("Null", "Family name only", "All other"):
+        assert not name_postcode.name_and_postcode_only(
+            _evidence(given_name_family_name=apart), NAMES, exact_name=False
+        )
     assert not name_postcode.name_and_postcode_only(
         _evidence(address_postcode="Same postcode, other address"), NAMES
     )
@@ -78,8 +79,14 @@ def test_accepted_keeps_pairs_above_the_threshold_and_conditional_ones_below() -
     kept = name_postcode.accepted(both, default_spec(), 0.95)
     assert kept["rid_l"].tolist() == ["a"] and kept["name_postcode"].tolist() == [True]
     probability = {("a", "x"): 0.99, ("b", "y"): 0.9}
-    assert name_postcode.conditional([("a", "x"), ("b", "y")], probability, 0.95) == [("b", "y")]
-    assert name_postcode.conditional([("a", "x"), ("b", "y")], probability, None) == []
+    pairs = [("a", "x"), ("b", "y")]
+    assert name_postcode.conditional(pairs, probability, 0.95) == ([("b", "y")], [])
+    assert name_postcode.conditional(pairs, probability, None) == ([], [])
+    flagged = [("x", "a"), ("b", "y")]
+    assert name_postcode.conditional(pairs, probability, 0.95, flagged) == (
+        [("b", "y")],
+        [("x", "a")],
+    )
 
 
 def _fact(**values: Any) -> dict[str, Any]:
