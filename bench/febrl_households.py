@@ -235,15 +235,19 @@ def tills_joined(
     return joined
 
 
+@dataclass(frozen=True)
+class Additions:
+    """What is added to FEBRL: the share of people given a household (and twins), a till
+    card and a namesake, and the seed."""
+
+    share: float
+    seed: int
+    till_cards: float = 0.0
+    namesakes: float = 0.0
+
+
 async def run_one(
-    graph: GraphClient,
-    label: str,
-    mapping: SourceMapping,
-    *,
-    share: float,
-    seed: int,
-    till_cards: float = 0.0,
-    namesakes: float = 0.0,
+    graph: GraphClient, label: str, mapping: SourceMapping, additions: Additions
 ) -> Result:
     files = [febrl_file(n) for n in label.split("+")]
     truth = febrl_truth(files, mapping.source)
@@ -256,11 +260,12 @@ async def run_one(
         for i, file in enumerate(files):
             fields, rows = _rows(file)
             # Households of the first file only: a linked second file holds the same people.
+            share, seed = additions.share, additions.seed
             extra, who = add_households(rows, share=share, seed=seed) if i == 0 else ([], [])
             added += who
-            if i == 0 and (till_cards or namesakes):
+            if i == 0 and (additions.till_cards or additions.namesakes):
                 more, who = add_till_cards_and_namesakes(
-                    rows, till_cards=till_cards, namesakes=namesakes, seed=seed
+                    rows, till_cards=additions.till_cards, namesakes=additions.namesakes, seed=seed
                 )
                 extra += more
                 added += who
@@ -324,29 +329,14 @@ def report(label: str, r: Result) -> str:
     )
 
 
-async def run(
-    sets: list[str],
-    mapping: SourceMapping,
-    share: float,
-    seed: int,
-    till_cards: float = 0.0,
-    namesakes: float = 0.0,
-) -> None:
+async def run(sets: list[str], mapping: SourceMapping, additions: Additions) -> None:
     graph = GraphClient.from_settings(Settings())
     try:
         await graph.verify()
         for label in sets:
             await wipe(graph)
             await migrate(graph)
-            result = await run_one(
-                graph,
-                label,
-                mapping,
-                share=share,
-                seed=seed,
-                till_cards=till_cards,
-                namesakes=namesakes,
-            )
+            result = await run_one(graph, label, mapping, additions)
             print(report(label, result), flush=True)
     finally:
         await graph.close()
@@ -367,7 +357,8 @@ def main() -> None:
     p.add_argument("--mapping", type=Path, default=None, help="the source mapping")
     a = p.parse_args()
     mapping = febrl_mapping(a.mapping) if a.mapping else febrl_mapping()
-    asyncio.run(run(a.sets, mapping, a.share, a.seed, a.till_cards, a.namesakes))
+    additions = Additions(a.share, a.seed, a.till_cards, a.namesakes)
+    asyncio.run(run(a.sets, mapping, additions))
 
 
 if __name__ == "__main__":
