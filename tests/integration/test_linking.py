@@ -11,7 +11,7 @@ from graph import matching_repo
 from graph.client import GraphClient
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
-from matching import overrides
+from matching import name_postcode, overrides
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
 from tests.factories.records import ingest_people
@@ -30,9 +30,15 @@ async def test_train_link_and_match_a_new_batch(graph: GraphClient, tmp_path: Pa
     rows = await graph.read_text(
         "t",
         "MATCH (a:Record)-[m:MATCHES]->(b:Record) RETURN m.match_probability AS p, "
-        "m.evidence AS e, m.model_version AS v LIMIT 20",
+        "m.evidence AS e, m.model_version AS v, m.name_postcode AS flag",
     )
-    assert rows and all(r["p"] >= 0.95 and r["v"] == model.version for r in rows)
+    assert rows and all(r["v"] == model.version for r in rows)
+    # Below the threshold only conditional pairs: an exact name and a postcode only.
+    below = [r for r in rows if r["p"] < 0.95]
+    assert all(r["flag"] and r["p"] >= name_postcode.FLOOR for r in below)
+    assert all(
+        name_postcode.name_and_postcode_only(r["e"], name_postcode.DEFAULT_NAMES) for r in below
+    )
     evidence = json.loads(rows[0]["e"])
     assert isinstance(evidence, dict) and evidence
     # A new record with no shared identifier (typo'd email, no phone) but the same name,

@@ -206,3 +206,40 @@ def test_a_conditional_match_respects_a_limit() -> None:
     result = _resolve(records, identifiers, matches, list(matches))
     assert len(result.components) == 2
     assert [s.reason for s in result.skipped_matches] == ["limit:loyalty_id"]
+
+
+def test_a_checked_match_joins_in_its_turn_so_the_weakest_link_gives_way() -> None:
+    """A duplicate (d) of an original (o) on names and a postcode only is checked, not
+    deferred: it joins first (the strongest), and the weaker match of the duplicate to the
+    original's twin (w), whom the family rule keeps apart from the original, gives way."""
+    records = {
+        "shop:o": _fact(address="1 high st", dob="1980-01-02"),
+        "pos:d": _fact(),
+        "shop:w": _fact(address="1 high st", dob="1980-01-02", email="w@x.com"),
+    }
+    matches = {("pos:d", "shop:o"): 0.999, ("pos:d", "shop:w"): 0.96}
+
+    def consistent(one: Any, other: Any, p: float | None) -> str | None:
+        return name_postcode.conflict(
+            [records[r] for r in one], [records[r] for r in other], strict=False
+        )
+
+    def apart(rids: Any) -> list[tuple[str, str, str]]:
+        return [("shop:o", "shop:w", "family rule")] if {"shop:o", "shop:w"} <= set(rids) else []
+
+    result = resolve_components(
+        list(records),
+        [],
+        list(matches),
+        PROTECTION,
+        CONFIG,
+        match_probability=matches,
+        checked_matches=[("pos:d", "shop:o")],
+        consistent=consistent,
+        apart=apart,
+    )
+    assert {frozenset(c) for c in result.components} == {
+        frozenset({"shop:o", "pos:d"}),
+        frozenset({"shop:w"}),
+    }
+    assert [(s.a, s.b, s.reason) for s in result.skipped_matches] == [("pos:d", "shop:w", "apart")]
