@@ -178,10 +178,7 @@ class ComponentRules:
             if not read:
                 # Only when a conditional match is checked: most components have none.
                 read.append(True)
-                for r, key in pairs:
-                    kind, _, value = key.partition(":")
-                    if kind in ("email", "phone"):
-                        contacts.setdefault(r, {}).setdefault(kind, []).append(value)
+                contacts.update(name_postcode.contacts(pairs))
             return name_postcode.record_values(by_rid.get(rid) or {}, contacts.get(rid, {}))
 
         threshold = self.threshold

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,11 +191,11 @@ async def _profiles_of(graph: GraphClient, rows: list[dict[str, Any]]) -> dict[s
     return pid_of
 
 
-async def _apart_pairs(
-    graph: GraphClient,
+def _apart_pairs(
     rows: list[dict[str, Any]],
     pid_of: dict[str, str | None],
     sides: tuple[str, str],
+    facts: Mapping[str, Mapping[str, Any]],
     personal: Sequence[str],
 ) -> list[tuple[str, str, str]]:
     """The pairs (one record of each profile, rid, rid, rule) kept apart: by an operator's
@@ -211,7 +211,6 @@ async def _apart_pairs(
         if across(r["rid"], r["target"])
     }
     rids = sorted(rid for rid, pid in pid_of.items() if pid in sides)
-    facts = {f["rid"]: f for f in await resolve_repo.record_facts(graph, rids, personal)}
     protection = Protection.from_config(default_config())
     family = family_apart(facts, personal, personal, protection.is_blocked)
     found.update((x, y, rule) for x, y, rule in family(rids) if across(x, y))
@@ -253,13 +252,12 @@ def _match_barriers(
     return barriers
 
 
-async def _conditional_barriers(
-    graph: GraphClient,
+def _conditional_barriers(
     rows: list[dict[str, Any]],
     pid_of: dict[str, str | None],
     sides: tuple[str, str],
     threshold: float,
-    personal: Sequence[str],
+    facts: Mapping[str, Mapping[str, Any]],
 ) -> list[Barrier]:
     """The conditional matches between the two profiles (`matching.name_postcode`: scored
     below `threshold`, or on a name and a postcode only), which join only profiles that
@@ -277,15 +275,12 @@ async def _conditional_barriers(
     if not below:
         return []
     rids = sorted(rid for rid, pid in pid_of.items() if pid in sides)
-    facts = {f["rid"]: f for f in await resolve_repo.record_facts(graph, rids, personal)}
-    contacts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for r in rows:
-        kind, _, value = str(r["target"]).partition(":")
-        if r["kind"] == "identifier" and kind in ("email", "phone"):
-            contacts[r["rid"]][kind].append(value)
+    contacts = name_postcode.contacts(
+        (r["rid"], str(r["target"])) for r in rows if r["kind"] == "identifier"
+    )
     one, other = (
         [
-            name_postcode.record_values(facts.get(rid) or {}, contacts[rid])
+            name_postcode.record_values(facts.get(rid) or {}, contacts.get(rid, {}))
             for rid in rids
             if pid_of.get(rid) == side
         ]
@@ -378,9 +373,12 @@ async def explain_pair(
             carried[r["target"]].append(r["rid"])
     apart: list[tuple[str, str, str]] = []
     pid_of: dict[str, str | None] = {}
+    facts: dict[str, Any] = {}
     if pa is not None and pb is not None:
         pid_of = await _profiles_of(graph, rows)
-        apart = await _apart_pairs(graph, rows, pid_of, (pa, pb), personal)
+        rids = sorted(rid for rid, pid in pid_of.items() if pid in (pa, pb))
+        facts = {f["rid"]: f for f in await resolve_repo.record_facts(graph, rids, personal)}
+        apart = _apart_pairs(rows, pid_of, (pa, pb), facts, personal)
     for key in sorted(sides):
         if not {pa, pb} <= sides[key]:
             continue
@@ -399,9 +397,7 @@ async def explain_pair(
     if pa is not None and pb is not None:
         barriers.extend(_match_barriers(rows, pid_of, (pa, pb), apart, a, b))
         if not apart and threshold is not None:
-            barriers.extend(
-                await _conditional_barriers(graph, rows, pid_of, (pa, pb), threshold, personal)
-            )
+            barriers.extend(_conditional_barriers(rows, pid_of, (pa, pb), threshold, facts))
     if not barriers:
         barriers.append(
             Barrier(

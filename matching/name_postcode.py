@@ -42,6 +42,7 @@ __all__ = [
     "accepted",
     "conditional",
     "conflict",
+    "contacts",
     "record_values",
 ]
 
@@ -112,20 +113,18 @@ def accepted(scored: pd.DataFrame, spec: MatchingSpec, threshold: float) -> pd.D
     adjusted for how common the name is, may score higher than the exact one): all of
     those join as conditional matches, so never two namesakes."""
     names = _names(spec)
-    if scored.empty:
-        return scored.assign(name_postcode=scored["match_probability"] > 1.0)
+    if scored.empty or names is None:
+        keep = scored["match_probability"] >= threshold
+        return scored.assign(name_postcode=False)[keep].reset_index(drop=True)
     above = (scored["match_probability"] >= threshold).tolist()
-    if names is None:
-        flags = [False] * len(scored)
-    else:
-        # The level's label is in the JSON text: most pairs are settled without parsing it.
-        flags = [
-            POSTCODE_ONLY_LEVEL in e and name_and_postcode_only(e, names, exact_name=False)
-            for e in scored["evidence"].tolist()
-        ]
     evidence = scored["evidence"].tolist()
+    # The level's label is in the JSON text: most pairs are settled without parsing it.
+    flags = [
+        POSTCODE_ONLY_LEVEL in e and name_and_postcode_only(e, names, exact_name=False)
+        for e in evidence
+    ]
     keep = [
-        a or (f and name_and_postcode_only(e, names))  # type: ignore[arg-type]
+        a or (f and name_and_postcode_only(e, names))
         for a, f, e in zip(above, flags, evidence, strict=True)
     ]
     return scored.assign(name_postcode=flags)[keep].reset_index(drop=True)
@@ -153,6 +152,17 @@ def conditional(
         if key not in below:
             checked.setdefault(key, (a, b))
     return list(below.values()), list(checked.values())
+
+
+def contacts(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, list[str]]]:
+    """rid -> "email" / "phone" -> the values of those identifiers among (rid, key) pairs,
+    for `record_values`."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for rid, key in pairs:
+        kind, _, value = key.partition(":")
+        if kind in ("email", "phone"):
+            out.setdefault(rid, {}).setdefault(kind, []).append(value)
+    return out
 
 
 def record_values(fact: Mapping[str, Any], contacts: Mapping[str, Sequence[str]]) -> dict[str, Any]:
