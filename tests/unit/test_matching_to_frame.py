@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph import matching_repo
+from graph.record_facts import FIELDS, RecordFacts, StringPool
 from matching.config import default_config
 from matching.linking import scoring_rows, to_frame
 from matching.protection import Protection
@@ -71,6 +72,10 @@ def test_contacts_declared_only_as_identifiers_are_scored() -> None:
         },
     ]
     rows = scoring_rows(records)
+    # The same from the resolver's compact facts, as a full resolution hands them over.
+    pool = StringPool()
+    compact = [RecordFacts({n: r.get(n) for n in FIELDS}, pool) for r in records]
+    assert scoring_rows(compact) == rows
     first = dict(zip(matching_repo.COLUMNS, rows[0], strict=True))
     second = dict(zip(matching_repo.COLUMNS, rows[1], strict=True))
     assert (first["email"], first["phone"]) == ("a@example.org", "+61412555101")
