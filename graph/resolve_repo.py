@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,23 @@ async def expand(
         }
         out.update(await graph.read_rows("resolve_expand", params))
     return out
+
+
+def record_pages(graph: GraphClient) -> AsyncIterator[list[list[Any]]]:
+    """Every record as [rid, pid] rows, a page at a time in rid order."""
+    return graph.pages("resolve_records_page")
+
+
+def link_pages(graph: GraphClient) -> AsyncIterator[list[list[Any]]]:
+    """Every identifier link as [rid, identifier key, blocked, generic] rows, a page of
+    records at a time in rid order."""
+    return graph.pages("resolve_links_page")
+
+
+def match_pages(graph: GraphClient) -> AsyncIterator[list[list[Any]]]:
+    """Every `MATCHES` link as [a, b, rejected, probability, name and postcode only] rows,
+    a page of records at a time in rid order."""
+    return graph.pages("resolve_all_matches_page")
 
 
 async def links(

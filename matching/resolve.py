@@ -16,10 +16,12 @@ import time
 import uuid
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+
+import numpy as np
 
 from core.clock import utc_now, utc_stamp
 from core.hashing import content_hash
@@ -35,12 +37,16 @@ from matching.engine import LocalEngine, ResolveEngine
 from matching.households import HOUSEHOLD_PREFIX, LANDLINE, base_key
 from matching.linking import LinkReport, ProbabilisticLinker
 from matching.names import disagreeing_people
+from matching.partition import ColumnReader, Parts, joinable_keys
 from matching.protection import IdentifierStats, Protection
 from matching.refusals import refusal_changes
 from matching.stable_ids import Assignment, assign_profile_ids
 from matching.survivorship import SurvivorshipConfig, golden_attributes
 
 log = logging.getLogger(__name__)
+
+PART_RECORDS = 200_000
+"""Records a full resolution holds as Python objects at once (`matching.partition`)."""
 
 STALE_AFTER = timedelta(hours=6)
 """A write phase started this long ago by a process of another host is taken as dead (one
@@ -117,6 +123,7 @@ class Resolver:
         household_types: Sequence[str] = ("phone", "email"),
         linker: ProbabilisticLinker | None = None,
         engine: ResolveEngine | None = None,
+        part_records: int = PART_RECORDS,
     ) -> None:
         """Args:
         graph: The graph client.
@@ -128,7 +135,11 @@ class Resolver:
         linker: Probabilistic matching; when given (and trained), new records are scored
             against all others first and accepted pairs join like identifiers.
         engine: Where the rules run (`matching.engine`); the local engine by default.
+        part_records: With the local engine, a full resolution reads, resolves and writes
+            closed parts of about this many records one after the other
+            (`matching.partition`), so its memory does not grow with the graph.
         """
+        self.part_records = max(1, part_records)
         self.linker = linker
         self.engine = engine or LocalEngine()
         self.household_types = list(household_types)
@@ -198,6 +209,11 @@ class Resolver:
         report.ghosts_deleted = await resolve_repo.heal(
             self.graph, dead, sweep=full, now=utc_stamp()
         )
+        if full and isinstance(self.engine, LocalEngine):
+            await self._resolve_in_parts(report, t0)
+            report.seconds = time.perf_counter() - t0
+            self._log(report)
+            return report
         if full:
             scope, lap = await self._full_scope(report, t0)
         else:
@@ -210,6 +226,11 @@ class Resolver:
             scope, lap = found
         await self._resolve_scope(scope, report, lap)
         report.seconds = time.perf_counter() - t0
+        self._log(report)
+        return report
+
+    @staticmethod
+    def _log(report: ResolveReport) -> None:
         log.info(
             "resolution %s: %d records, %d components, %d moved, %.1f s",
             report.mode,
@@ -218,7 +239,6 @@ class Resolver:
             report.moved_records,
             report.seconds,
         )
-        return report
 
     async def _dead_runs(self) -> tuple[list[str], bool]:
         """The runs that died in their write phase, and whether one of them was full (the
@@ -255,6 +275,100 @@ class Resolver:
                     f["dirty"] = True
         lap = report.lap("matching", lap)
         return _Scope(closure, None, facts, pairs, stored, generic, tuple(extra)), lap
+
+    async def _resolve_in_parts(self, report: ResolveReport, t0: float) -> None:
+        """A full resolution with the local engine, in bounded memory (`matching.partition`):
+        the whole scope read as columns, matching run on its own read of the records, then
+        each closed part's facts read, resolved and written in turn. One journal entry
+        covers every part's writes; a crash between parts leaves a full run to complete,
+        which the next run redoes in full."""
+        g = self.graph
+        reader = ColumnReader()
+
+        async def read(pages: AsyncIterator[list[list[Any]]], add: Any) -> None:
+            async for rows in pages:
+                add(rows)
+
+        _, _, generic = await asyncio.gather(
+            read(resolve_repo.record_pages(g), reader.records),
+            read(resolve_repo.link_pages(g), reader.links),
+            self._not_linking(None),
+        )
+        lap = report.lap("read", t0)
+        touched: set[str] = set()
+        if self.linker is not None:
+            report.matching = await self.linker.link(None)
+            # The links it wrote marked their records; this resolution covers them.
+            touched = report.matching.touched
+        lap = report.lap("matching", lap)
+        await read(resolve_repo.match_pages(g), reader.matches)
+        forced = await resolve_repo.forced_links(g, None)
+        shared = await resolve_repo.shared_identifiers(g)
+        columns = reader.finish()
+        lap = report.lap("read", lap)
+        rules = self._rules()
+        changed_flags: list[dict[str, Any]] = []
+        for _, keys, blocked, gen in columns.key_chunks():
+            for key, stored in zip(keys, zip(blocked, gen, strict=True), strict=True):
+                row = self._flags(key, generic)
+                if stored != (row["blocked"], row["generic"]):
+                    changed_flags.append(row)
+        parts = Parts(
+            columns,
+            joinable_keys(columns, lambda keys: rules.may_join(keys, generic), shared),
+            forced,
+            self.part_records,
+        )
+        lap = report.lap("components", lap)
+        personal = self.linker.personal_attributes() if self.linker is not None else ()
+        run = _Run()
+        for part in range(parts.count):
+            rids = parts.records(part)
+            facts = await resolve_repo.record_facts(g, rids, personal)
+            for f in facts:
+                if f["rid"] in touched:
+                    f["dirty"] = True
+            by_rid = {f["rid"]: f for f in facts}
+            lap = report.lap("read", lap)
+            resolution = self.engine.resolve(
+                rules,
+                parts.input(
+                    part,
+                    by_rid,
+                    extra=tuple(personal),
+                    generic=generic,
+                    shared=shared,
+                    strong_from=self.config.strong_match_probability,
+                ),
+            )
+            refused_before = await resolve_repo.refusals(g, rids)
+            report.lap("components", lap)
+            # The identifiers' flags go with the first part written.
+            flags, changed_flags = changed_flags, []
+            await self._write(resolution, facts, by_rid, flags, refused_before, report, run)
+            lap = time.perf_counter()
+        if not parts.count and changed_flags:
+            # No record at all, but identifiers whose flags changed (none can link now).
+            await self._write(
+                Resolution([], np.empty(0, dtype=np.int64), []),
+                [],
+                {},
+                changed_flags,
+                {},
+                report,
+                run,
+            )
+        await run.end(g, report.completed_runs)
+
+    def _rules(self) -> ComponentRules:
+        personal = self.linker.personal_attributes() if self.linker is not None else ()
+        return ComponentRules(
+            self.protection,
+            self.config,
+            personal,
+            tuple(self.household_types),
+            self.linker.threshold if self.linker is not None else None,
+        )
 
     async def _incremental_scope(
         self, report: ResolveReport, t0: float
@@ -322,15 +436,8 @@ class Resolver:
         lap = report.lap("read", lap)
         generic, stored, facts = scope.generic, scope.stored, scope.facts
         by_rid = {f["rid"]: f for f in facts}
-        personal = self.linker.personal_attributes() if self.linker is not None else ()
         resolution = self.engine.resolve(
-            ComponentRules(
-                self.protection,
-                self.config,
-                personal,
-                tuple(self.household_types),
-                self.linker.threshold if self.linker is not None else None,
-            ),
+            self._rules(),
             ResolutionInput(
                 records=scope.closure,
                 pairs=scope.pairs,
@@ -357,7 +464,9 @@ class Resolver:
         scope.pairs, scope.stored = [], {}
         del stored, accepted, rejected, forced
         report.lap("components", lap)
-        await self._write(resolution, facts, by_rid, changed_flags, refused_before, report)
+        run = _Run()
+        await self._write(resolution, facts, by_rid, changed_flags, refused_before, report, run)
+        await run.end(g, report.completed_runs)
 
     def _flags(self, key: str, generic: dict[str, str]) -> dict[str, Any]:
         return {
@@ -374,11 +483,13 @@ class Resolver:
         identifier_flags: list[dict[str, Any]],
         refused_before: Mapping[tuple[str, str], str],
         report: ResolveReport,
+        run: _Run,
     ) -> None:
         """Write what changed against what is stored: profiles whose golden attributes
         changed, records that moved, retired ids and their events, identifier flags and
         refusals that changed. With nothing to write but dirty marks to clear, no journal
-        entry either: a run with nothing changed writes nothing."""
+        entry either: a run with nothing changed writes nothing. The journal entry is
+        `run`'s, begun by its first write (a full run's parts share one)."""
         g = self.graph
         lap = time.perf_counter()
         previous = {f["rid"]: f["pid"] for f in facts if f["pid"]}
@@ -431,16 +542,10 @@ class Resolver:
             # Clearing dirty marks alone needs no journal: a crash before it leaves them,
             # and the next run resolves the same records again.
             await resolve_repo.clear_dirty(g, sorted(dirty))
-            if report.completed_runs:
-                await resolve_repo.end_run(g, report.completed_runs)
             report.lap("write", lap)
             self._report(resolution, facts, membership, assignment, report)
             return
-        run_id = uuid.uuid4().hex
-        owner = this_owner()
-        await resolve_repo.begin_run(
-            g, run_id, mode=report.mode, host=owner["host"], pid=owner["pid"], now=utc_stamp()
-        )
+        run_id = await run.begin(g, report.mode)
         try:
             await resolve_repo.write_resolution(
                 g,
@@ -462,7 +567,6 @@ class Resolver:
             with contextlib.suppress(Exception):
                 await resolve_repo.run_failed(g, run_id, now=utc_stamp())
             raise
-        await resolve_repo.end_run(g, [run_id, *report.completed_runs])
         report.lap("write", lap)
         self._report(resolution, facts, membership, assignment, report)
 
@@ -474,20 +578,43 @@ class Resolver:
         assignment: Assignment,
         report: ResolveReport,
     ) -> None:
-        report.records = len(facts)
-        report.components = len(resolution.components)
-        report.moved_records = len(membership)
+        # Added up: a full run reports its parts together.
+        report.records += len(facts)
+        report.components += len(resolution.components)
+        report.moved_records += len(membership)
         kinds = Counter(e.kind for e in assignment.events)
-        report.created, report.merged, report.split = (
-            kinds["created"],
-            kinds["merged"],
-            kinds["split"],
-        )
-        report.retired = len(assignment.retired)
-        report.skipped_links = Counter(s.reason for s in resolution.skipped_links)
+        report.created += kinds["created"]
+        report.merged += kinds["merged"]
+        report.split += kinds["split"]
+        report.retired += len(assignment.retired)
+        report.skipped_links.update(s.reason for s in resolution.skipped_links)
         # Types and limits only: identifier values are personal data.
-        report.violations = Counter(f"{v.type}<={v.limit}" for v in resolution.violations)
-        report.largest_profile = max((len(c) for c in resolution.components), default=0)
+        report.violations.update(f"{v.type}<={v.limit}" for v in resolution.violations)
+        report.largest_profile = max(
+            [report.largest_profile, *(len(c) for c in resolution.components)]
+        )
+
+
+@dataclass
+class _Run:
+    """A resolution's journal entry, begun by its first write and ended once at the end,
+    with the dead runs it completed (whose entries end even when it wrote nothing)."""
+
+    id: str | None = None
+
+    async def begin(self, graph: GraphClient, mode: str) -> str:
+        if self.id is None:
+            self.id = uuid.uuid4().hex
+            owner = this_owner()
+            await resolve_repo.begin_run(
+                graph, self.id, mode=mode, host=owner["host"], pid=owner["pid"], now=utc_stamp()
+            )
+        return self.id
+
+    async def end(self, graph: GraphClient, completed: Sequence[str]) -> None:
+        runs = [*([self.id] if self.id else []), *completed]
+        if runs:
+            await resolve_repo.end_run(graph, runs)
 
 
 # -- one resolution at a time ---------------------------------------------------------------
