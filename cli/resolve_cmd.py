@@ -74,7 +74,9 @@ def resolve(
             if probabilistic
             else None
         )
-        return await Resolver(g, cfg, linker=linker, engine=runner).resolve(full=full)
+        return await Resolver(
+            g, cfg, linker=linker, engine=runner, part_records=s.resolve_part_records
+        ).resolve(full=full)
 
     try:
         with console.status(f"resolving identities ({chosen} engine)..."):

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     # Where resolution's rules run (`matching.engine`): `local` (this process) or `spark`
     # (`matching.spark_engine`: per coarse component as Spark jobs). `cdp resolve --engine`.
     resolve_engine: Literal["local", "spark"] = "local"
+    resolve_part_records: int = Field(default=200_000, ge=1)
+    """With the local engine, a full resolution reads, resolves and writes closed parts of
+    about this many records in turn (`matching.partition`): its memory grows with this, not
+    with the graph."""
     spark_master: str = Field(default="local[*]", min_length=1)
     """The Spark master: `local[*]`, `spark://host:7077`, `yarn`, `k8s://https://...`."""
     spark_shuffle_partitions: int = Field(default=8, ge=1)

@@ -278,7 +278,7 @@ class Resolver:
 
     async def _resolve_in_parts(self, report: ResolveReport, t0: float) -> None:
         """A full resolution with the local engine, in bounded memory (`matching.partition`):
-        the whole scope read as columns, matching run on its own read of the records, then
+        the whole scope read as columns while matching scores its own read of the records, then
         each closed part's facts read, resolved and written in turn. One journal entry
         covers every part's writes; a crash between parts leaves a full run to complete,
         which the next run redoes in full."""
@@ -289,18 +289,20 @@ class Resolver:
             async for rows in pages:
                 add(rows)
 
-        _, _, generic = await asyncio.gather(
+        async def link() -> LinkReport | None:
+            return await self.linker.link(None) if self.linker is not None else None
+
+        # Matching reads the records it scores itself; the columns are read meanwhile (the
+        # phase is timed as matching when there is any).
+        _, _, generic, report.matching = await asyncio.gather(
             read(resolve_repo.record_pages(g), reader.records),
             read(resolve_repo.link_pages(g), reader.links),
             self._not_linking(None),
+            link(),
         )
-        lap = report.lap("read", t0)
-        touched: set[str] = set()
-        if self.linker is not None:
-            report.matching = await self.linker.link(None)
-            # The links it wrote marked their records; this resolution covers them.
-            touched = report.matching.touched
-        lap = report.lap("matching", lap)
+        lap = report.lap("read" if self.linker is None else "matching", t0)
+        # The links matching wrote marked their records; this resolution covers them.
+        touched = report.matching.touched if report.matching is not None else set()
         await read(resolve_repo.match_pages(g), reader.matches)
         forced = await resolve_repo.forced_links(g, None)
         shared = await resolve_repo.shared_identifiers(g)
