@@ -52,7 +52,7 @@ async def clusters(graph: GraphClient) -> dict[str, str | None]:
 async def test_parts_resolve_as_the_whole_scope_and_keep_stable_ids(
     graph: GraphClient, tmp_path: Path
 ) -> None:
-    linker = await generated_and_trained(graph, tmp_path)
+    linker = await generated_and_trained(graph, tmp_path, customers=150)
 
     # From scratch, in parts of about 40 records: many parts, each a closed input.
     parts = Parts()
