@@ -2,7 +2,8 @@
 accepted pairs into `MATCHES` links that resolution then uses.
 
 New records are matched against all existing records through a persistent `MatchIndex`
-(a DuckDB file beside the model), so an incremental batch does not reload the graph.
+(a DuckDB file beside the model), so an incremental batch does not reload the graph. A full
+run rebuilds that index from every record and scores them all against each other inside it.
 """
 
 from __future__ import annotations

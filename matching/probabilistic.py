@@ -9,7 +9,8 @@ is someone else's job.
   u by random sampling, m by expectation maximisation over a few blocking rules.
 * `predict` scores new records against themselves and against all existing records.
 * `MatchIndex` keeps the existing records in a DuckDB table (in memory or a file) so an
-  incremental batch is matched without reloading them.
+  incremental batch is matched without reloading them; `MatchIndex.score_all` is the full
+  dedupe of the indexed records, scored inside the index and read out in slices.
 
 New-vs-existing matching is the `link_and_dedupe` of the two tables minus the
 existing-existing part, which was scored when those records were new. Splink 5 has a
