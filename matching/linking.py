@@ -2,7 +2,8 @@
 accepted pairs into `MATCHES` links that resolution then uses.
 
 New records are matched against all existing records through a persistent `MatchIndex`
-(a DuckDB file beside the model), so an incremental batch does not reload the graph.
+(a DuckDB file beside the model), so an incremental batch does not reload the graph. A full
+run rebuilds that index from every record and scores them all against each other inside it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,11 +32,11 @@ from matching.probabilistic import (
     IndexModelMismatch,
     MatchIndex,
     TrainedModel,
-    predict,
     term_frequencies,
     train,
 )
 from matching.protection import Protection
+from matching.scored_pairs import ScoredPairs
 from matching.splink_settings import (
     ComparisonSpec,
     MatchingSpec,
@@ -52,6 +54,12 @@ def index_path(model_dir: Path) -> Path:
     """Where the persistent match index of the models in `model_dir` lives."""
     return model_dir / INDEX_FILE
 
+
+FULL_SCORING_MEMORY = "1GB"
+"""DuckDB's memory limit while a full run scores every record against every other: past it
+the blocking joins, the scoring join and the sort of the pairs spill to the index's
+temporary directory. Without it DuckDB takes up to 80% of the machine's memory before it
+spills. (At 90,000 records scoring needs about 250 MB; 128 MB failed.)"""
 
 FRAME_COLUMNS = (
     "unique_id",
@@ -224,13 +232,43 @@ class ProbabilisticLinker:
             self._tf[model.version] = self.store.term_frequencies(model.version)
         return self._tf[model.version]
 
-    def _index(self, model: TrainedModel, records: pd.DataFrame | None) -> MatchIndex:
+    def _index(
+        self,
+        model: TrainedModel,
+        records: pd.DataFrame | None,
+        memory_limit: str | None = None,
+    ) -> MatchIndex:
         return MatchIndex(
             model,
             records,
             database=self.index_path,
             term_frequencies=self.term_frequencies(model),
+            memory_limit=memory_limit,
         )
+
+    def _score_all(
+        self, model: TrainedModel, frame: pd.DataFrame, scratch: ExitStack
+    ) -> ScoredPairs:
+        """A fresh index of `frame`'s records, every one scored against every other inside
+        it; both close with `scratch`."""
+        self.index_path.unlink(missing_ok=True)
+        index = scratch.enter_context(self._index(model, frame, FULL_SCORING_MEMORY))
+        return scratch.enter_context(
+            index.score_all(threshold_probability=min(self.threshold, name_postcode.FLOOR))
+        )
+
+    def _changes(
+        self,
+        scored: Iterable[pd.DataFrame],
+        existing: Sequence[Sequence[Any]],
+        model: TrainedModel,
+    ) -> MatchChanges:
+        """The links to write and remove for the pairs `scored`, slice by slice."""
+        collector = ChangeCollector(existing, model.version)
+        for pairs in scored:
+            for row in accepted_rows(pairs, model.spec, self.threshold):
+                collector.add(row)
+        return collector.changes()
 
     async def train(self) -> TrainedModel:
         """Train on every record, save as the current version with the term frequencies of
@@ -326,21 +364,19 @@ class ProbabilisticLinker:
                 records_rows = scoring_rows(records)
             frame = self._scored(records_rows, model)
             del records_rows  # the frame holds what is scored; a full graph's rows are GBs
-            # DuckDB works in its own threads while Neo4j reads the links there are.
-            pairs, existing = await asyncio.gather(
-                asyncio.to_thread(
-                    predict,
-                    model,
-                    frame,
-                    None,
-                    threshold_probability=min(self.threshold, name_postcode.FLOOR),
-                    term_frequencies=self.term_frequencies(model),
-                ),
-                matching_repo.existing_matches(self.graph, None),
-            )
-            self.index_path.unlink(missing_ok=True)
-            with self._index(model, frame):
-                pass
+            rep.scored = len(frame)
+            with ExitStack() as scratch:
+                # The index is built from the records and scores them inside it, in DuckDB's
+                # own threads, while Neo4j reads the links there are.
+                scoring = asyncio.ensure_future(
+                    asyncio.to_thread(self._score_all, model, frame, scratch)
+                )
+                try:
+                    existing = await matching_repo.existing_matches(self.graph, None)
+                finally:
+                    scored = await scoring
+                del frame  # indexed now
+                changes = await asyncio.to_thread(self._changes, scored.batches(), existing, model)
         else:
             frame = await self._records(model, rids)
             existing = await matching_repo.existing_matches(self.graph, scope)
@@ -357,26 +393,13 @@ class ProbabilisticLinker:
                     frame, threshold_probability=min(self.threshold, name_postcode.FLOOR)
                 )
                 index.add(frame)
-        # Above the threshold, and the conditional name-and-postcode pairs below it.
-        pairs = name_postcode.accepted(pairs, model.spec, self.threshold)
-        accepted = [
-            {
-                "a": r.rid_l,
-                "b": r.rid_r,
-                "weight": float(r.match_weight),
-                "probability": float(r.match_probability),
-                "evidence": r.evidence,
-                "name_postcode": bool(r.name_postcode),
-            }
-            for r in pairs.itertuples(index=False)
-            if r.rid_l != r.rid_r
-        ]
-        changes = match_changes(accepted, existing, model.version)
+            rep.scored = len(frame)
+            changes = self._changes([pairs], existing, model)
         now = utc_stamp()
         await matching_repo.write_matches(self.graph, changes.write, model.version, now)
         # Links the model no longer accepts (it was retrained, or a record changed) go.
         await matching_repo.delete_matches(self.graph, changes.delete)
-        rep.scored, rep.pairs = len(frame), len(accepted)
+        rep.pairs = changes.accepted
         rep.written, rep.removed = len(changes.write), len(changes.delete)
         rep.touched = {r for row in changes.write for r in (row["a"], row["b"])}
         rep.touched.update(r for pair in changes.delete for r in pair)
@@ -391,41 +414,86 @@ class MatchChanges:
     delete: list[tuple[str, str]]
     """Links that are no longer accepted (rejected ones aside), as stored."""
     unchanged: int
+    accepted: int = 0
+    """Accepted rows seen, a pair given twice (once each way) counted twice."""
 
 
 WEIGHT_TOLERANCE = 1e-6
 """Scores of one model differ in the last bits between runs (parallel sums in DuckDB)."""
 
 
+class ChangeCollector:
+    """`match_changes` fed one accepted row at a time, so that the accepted pairs of a full
+    resolution never need to be held at once: only those to write, and each pair's key."""
+
+    def __init__(self, existing: Sequence[Sequence[Any]], version: str) -> None:
+        """Args:
+        existing: The links [a, b, rejected, weight, model version] of the records scored.
+        version: The model version the accepted rows were scored with.
+        """
+        self._version = version
+        self._old: dict[frozenset[str], tuple[tuple[str, str], bool, Any, Any]] = {}
+        for a, b, rejected, weight, model_version in existing:
+            self._old[frozenset((a, b))] = ((a, b), bool(rejected), weight, model_version)
+        self._write: list[dict[str, Any]] = []
+        self._seen: set[frozenset[str]] = set()
+        self._accepted = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        """One accepted row (a, b, weight, ...); a pair already seen either way is skipped."""
+        self._accepted += 1
+        key = frozenset((row["a"], row["b"]))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        prev = self._old.get(key)
+        if (
+            prev is not None
+            and prev[3] == self._version
+            and prev[2] is not None
+            and abs(float(prev[2]) - float(row["weight"])) <= WEIGHT_TOLERANCE
+        ):
+            return
+        self._write.append(row)
+
+    def changes(self) -> MatchChanges:
+        seen = self._seen
+        delete = [
+            pair
+            for key, (pair, rejected, _, _) in self._old.items()
+            if not rejected and key not in seen
+        ]
+        return MatchChanges(self._write, delete, len(seen) - len(self._write), self._accepted)
+
+
 def match_changes(
-    accepted: Sequence[dict[str, Any]], existing: Sequence[Sequence[Any]], version: str
+    accepted: Iterable[dict[str, Any]], existing: Sequence[Sequence[Any]], version: str
 ) -> MatchChanges:
     """What scoring must write: `accepted` rows (a, b, weight, ...) against the `existing`
     links [a, b, rejected, weight, model version] of the records scored. A pair is one link
     in either direction; an operator's rejection is never removed."""
-    old: dict[frozenset[str], tuple[tuple[str, str], bool, Any, Any]] = {}
-    for a, b, rejected, weight, model_version in existing:
-        old[frozenset((a, b))] = ((a, b), bool(rejected), weight, model_version)
-    write: list[dict[str, Any]] = []
-    seen: set[frozenset[str]] = set()
+    collector = ChangeCollector(existing, version)
     for row in accepted:
-        key = frozenset((row["a"], row["b"]))
-        if key in seen:
-            continue
-        seen.add(key)
-        prev = old.get(key)
-        if (
-            prev is not None
-            and prev[3] == version
-            and prev[2] is not None
-            and abs(float(prev[2]) - float(row["weight"])) <= WEIGHT_TOLERANCE
-        ):
-            continue
-        write.append(row)
-    delete = [
-        pair for key, (pair, rejected, _, _) in old.items() if not rejected and key not in seen
-    ]
-    return MatchChanges(write, delete, len(seen) - len(write))
+        collector.add(row)
+    return collector.changes()
+
+
+def accepted_rows(
+    scored: pd.DataFrame, spec: MatchingSpec, threshold: float
+) -> Iterator[dict[str, Any]]:
+    """The pairs of `scored` to write as `MATCHES` (`name_postcode.accepted`: above the
+    threshold, and the conditional name-and-postcode pairs below it), as rows to write."""
+    pairs = name_postcode.accepted(scored, spec, threshold)
+    for r in pairs.itertuples(index=False):
+        if r.rid_l != r.rid_r:
+            yield {
+                "a": r.rid_l,
+                "b": r.rid_r,
+                "weight": float(r.match_weight),
+                "probability": float(r.match_probability),
+                "evidence": r.evidence,
+                "name_postcode": bool(r.name_postcode),
+            }
 
 
 def scoring_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:

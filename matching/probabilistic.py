@@ -9,7 +9,8 @@ is someone else's job.
   u by random sampling, m by expectation maximisation over a few blocking rules.
 * `predict` scores new records against themselves and against all existing records.
 * `MatchIndex` keeps the existing records in a DuckDB table (in memory or a file) so an
-  incremental batch is matched without reloading them.
+  incremental batch is matched without reloading them; `MatchIndex.score_all` is the full
+  dedupe of the indexed records, scored inside the index and read out in slices.
 
 New-vs-existing matching is the `link_and_dedupe` of the two tables minus the
 existing-existing part, which was scored when those records were new. Splink 5 has a
@@ -51,6 +52,7 @@ from matching import family_rule
 from matching import term_frequencies as tf_store
 from matching.errors import MatchingError
 from matching.names import nickname_roots
+from matching.scored_pairs import ScoredPairs
 from matching.splink_settings import (
     NICKNAME_TABLE,
     UNIQUE_ID,
@@ -787,7 +789,8 @@ class MatchIndex:
     (`matching.term_frequencies`: a pair then scores the same whatever was indexed when it
     was scored). Without them they count the indexed records; a batch's own values count
     too only with `match(..., batch_term_frequencies=True)`. One index is one DuckDB connection:
-    use it from one thread at a time.
+    use it from one thread at a time. `memory_limit` (DuckDB's size syntax, "1GB") caps the
+    memory DuckDB takes for it; DuckDB's default is 80% of the machine's.
     """
 
     def __init__(
@@ -797,10 +800,15 @@ class MatchIndex:
         *,
         database: str | Path = ":memory:",
         term_frequencies: tf_store.TermFrequencies | None = None,
+        memory_limit: str | None = None,
     ) -> None:
         self._model = model
         self._spec = model.spec
         self._con = _connect(database)
+        if memory_limit is not None:
+            # Beyond it DuckDB spills joins, sorts and the tables it holds to its temporary
+            # directory (`<database>.tmp` beside a file) instead of growing.
+            self._con.execute("set memory_limit = ?", [memory_limit])
         self._db_api = _MatchingDuckDBAPI(self._con)
         self._tf_columns = _term_frequency_columns(model.settings)
         self._tf_holders = term_frequency_holders(model.spec)
@@ -911,27 +919,29 @@ class MatchIndex:
         ones needed: joining a table that small to the indexed records costs nothing.
         Splink's definition: a value's share of the column's non-null values. With term
         frequencies frozen with the model, those (`matching.term_frequencies`), whatever
-        is indexed.
+        is indexed; the batch then always counts among the records loaded now.
         """
-        if self._frozen_tf is not None:
-            for col in self._tf_columns:
-                both = f"(select * from cdp_tfc_{col} union all {self._tf_rows_sql(col, _BATCH)})"
-                live = f"({self._tf_value_counts_sql(col, both)})"
-                lookup = tf_store.lookup_sql(
-                    col, _BATCH, _frozen_tf_table(col), self._frozen_tf.total(col), live
-                )
-                self._con.execute(f"create or replace temp table cdp_tfb_{col} as {lookup}")
-            return
+        self._term_frequency_lookups(_BATCH, count_source=with_batch or self._frozen_tf is not None)
+
+    def _term_frequency_lookups(self, source: str, *, count_source: bool) -> None:
+        """`cdp_tfb_*`: the term frequencies of the values of table `source`, counted over
+        the indexed records, and with `count_source` over `source`'s records too."""
         for col in self._tf_columns:
             rows = f"cdp_tfc_{col}"
-            if with_batch:
-                rows = f"(select * from {rows} union all {self._tf_rows_sql(col, _BATCH)})"
+            if count_source:
+                rows = f"(select * from {rows} union all {self._tf_rows_sql(col, source)})"
             counts = f"({self._tf_value_counts_sql(col, rows)})"
-            self._con.execute(
-                f"create or replace temp table cdp_tfb_{col} as with c as (select * from {counts}) "
-                f"select {col}, cast(n as double) / (select sum(n) from c) as tf_{col} "
-                f"from c where {col} in (select {col} from {_BATCH})"
-            )
+            if self._frozen_tf is not None:
+                lookup = tf_store.lookup_sql(
+                    col, source, _frozen_tf_table(col), self._frozen_tf.total(col), counts
+                )
+            else:
+                lookup = (
+                    f"with c as (select * from {counts}) "
+                    f"select {col}, cast(n as double) / (select sum(n) from c) as tf_{col} "
+                    f"from c where {col} in (select {col} from {source})"
+                )
+            self._con.execute(f"create or replace temp table cdp_tfb_{col} as {lookup}")
 
     def __len__(self) -> int:
         return int(_scalar(self._con, f"select count(*) from {_RECORDS}"))
@@ -1027,6 +1037,56 @@ class MatchIndex:
             self._con.execute(f"drop table if exists {_BATCH}")
         logger.info("matched a batch: %d pairs above threshold", len(scored))
         return scored
+
+    def score_all(
+        self, *, threshold_probability: float = 0.95, family_rule: bool = True
+    ) -> ScoredPairs:
+        """Score every indexed record against every other, inside the index.
+
+        The full dedupe `predict(model, records)` gives, without loading the records a
+        second time: the term frequencies are those of the indexed records (and frozen
+        ones, when given) as `predict` counts them over its batch, and the pairs, their
+        columns and their order are those `match` gives. They stay in DuckDB until read
+        (`ScoredPairs.batches`); close the result to drop them before using the index
+        again.
+
+        Args:
+            threshold_probability: Keep pairs with at least this match probability.
+            family_rule: Leave out pairs naming two members of one family.
+        """
+        with _timed("index.score_all"):
+            self._term_frequency_lookups(_RECORDS, count_source=False)
+            for col in self._tf_columns:
+                self._linker.table_management.register_term_frequency_lookup(
+                    self._db_api.register(f"cdp_tfb_{col}"), col
+                )
+            output = self._linker.inference.predict_within(
+                self._db_api.register(_RECORDS),
+                link_type="dedupe_only",
+                threshold_match_probability=_splink_threshold(threshold_probability),
+                warning_mode="never",
+            )
+        try:
+            columns = set(_columns_of(self._con, output.physical_name))
+            result_sql = _result_sql(
+                (output.physical_name,),
+                evidence_sql(self._model.settings, columns),
+                [c for c in (*_NAME_COLUMNS, *_personal_columns(self._spec)) if c in columns],
+                min_weight=_threshold_weight(threshold_probability),
+            )
+        except BaseException:
+            output.drop_table_from_database_and_remove_from_cache()
+            raise
+        personal = self._spec.personal_comparisons
+
+        def finish(scored: pd.DataFrame) -> pd.DataFrame:
+            if family_rule:
+                return hold_back_family_members(scored, personal)
+            return scored.reindex(columns=list(OUTPUT_COLUMNS))
+
+        return ScoredPairs(
+            self._con, result_sql, finish, output.drop_table_from_database_and_remove_from_cache
+        )
 
     def proposing_rules(self, pair: pd.DataFrame) -> list[tuple[str, bool]]:
         """The blocking rules under which the two records of `pair` agree, each with

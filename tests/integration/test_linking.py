@@ -12,9 +12,10 @@ from graph.client import GraphClient
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching import name_postcode, overrides
-from matching.linking import ProbabilisticLinker
+from matching.linking import ProbabilisticLinker, accepted_rows, extra_columns, to_frame
+from matching.probabilistic import MatchIndex, predict
 from matching.resolve import Resolver
-from tests.factories.records import ingest_people
+from tests.factories.records import generated_and_trained, ingest_people
 
 
 async def test_train_link_and_match_a_new_batch(graph: GraphClient, tmp_path: Path) -> None:
@@ -106,3 +107,51 @@ async def test_without_a_model_linking_does_nothing(graph: GraphClient, tmp_path
     rep = await Resolver(graph, linker=linker).resolve()
     assert rep.matching is not None and rep.matching.model_version is None
     assert rep.records == 1
+
+
+async def test_a_full_run_scores_inside_its_index_what_a_separate_prediction_did(
+    graph: GraphClient, tmp_path: Path
+) -> None:
+    linker = await generated_and_trained(graph, tmp_path, customers=400, seed=5)
+    model = linker.current_model()
+    assert model is not None
+    extra = extra_columns(model.spec)
+    frame = to_frame(
+        await matching_repo.matching_records(graph, None, extra), linker.protection, extra
+    )
+    # What a full run wrote before: a throwaway index of every record, scored in memory.
+    expected = {
+        frozenset((r["a"], r["b"])): r
+        for r in accepted_rows(
+            predict(
+                model,
+                frame,
+                None,
+                threshold_probability=min(linker.threshold, name_postcode.FLOOR),
+                term_frequencies=linker.term_frequencies(model),
+            ),
+            model.spec,
+            linker.threshold,
+        )
+    }
+    rep = await linker.link(None)
+    assert rep.scored == len(frame) and rep.pairs == len(expected) == rep.written
+    rows = await graph.read_text(
+        "t",
+        "MATCH (a:Record)-[m:MATCHES]->(b:Record) RETURN a.rid AS a, b.rid AS b, "
+        "m.match_weight AS weight, m.match_probability AS probability, m.evidence AS evidence, "
+        "m.name_postcode AS name_postcode",
+    )
+    written = {frozenset((r["a"], r["b"])): r for r in rows}
+    assert written.keys() == expected.keys()
+    assert any(r["name_postcode"] for r in expected.values())
+    for key, want in expected.items():
+        got = written[key]
+        assert abs(got["weight"] - want["weight"]) <= 1e-9
+        assert abs(got["probability"] - want["probability"]) <= 1e-9
+        assert (got["evidence"], got["name_postcode"]) == (want["evidence"], want["name_postcode"])
+    # The index it scored in is the one kept for incremental batches: every record in it.
+    with MatchIndex(
+        model, database=linker.index_path, term_frequencies=linker.term_frequencies(model)
+    ) as index:
+        assert len(index) == len(frame)

@@ -622,6 +622,34 @@ def test_match_index_survives_in_a_file(
         MatchIndex(other, database=path)
 
 
+@pytest.mark.parametrize("frozen", [True, False], ids=["frozen_tf", "live_tf"])
+@pytest.mark.parametrize("family_rule", [True, False], ids=["family_rule", "every_pair"])
+def test_scoring_every_indexed_record_gives_the_full_dedupe(
+    model: TrainedModel, people: pd.DataFrame, tmp_path: Path, frozen: bool, family_rule: bool
+) -> None:
+    tf = term_frequencies(model, people) if frozen else None
+    expected = predict(
+        model, people, threshold_probability=0.5, family_rule=family_rule, term_frequencies=tf
+    )
+    path = tmp_path / "index.duckdb"
+    with MatchIndex(model, people, database=path, term_frequencies=tf) as idx:
+        with idx.score_all(threshold_probability=0.5, family_rule=family_rule) as pairs:
+            slices = list(pairs.batches(rows=300))
+        # Its scratch tables dropped, the index matches a batch as one built for it does.
+        assert len(idx) == 2000
+        later = idx.match(people.head(50))
+    assert len(slices) > 1
+    got = pd.concat(slices, ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=0, atol=1e-9)
+    with MatchIndex(model, people, term_frequencies=tf) as fresh:
+        pd.testing.assert_frame_equal(later, fresh.match(people.head(50)))
+
+
+def test_scoring_an_empty_index_gives_no_pairs(model: TrainedModel) -> None:
+    with MatchIndex(model) as idx, idx.score_all() as pairs:
+        assert [len(s) for s in pairs.batches()] in ([], [0])
+
+
 def _weights(scored: pd.DataFrame) -> dict[tuple[str, str], float]:
     return {
         (min(a, b), max(a, b)): round(float(w), 6)
