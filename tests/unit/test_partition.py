@@ -1,0 +1,113 @@
+"""A full resolution cut into parts (`matching.partition`): the scope read as columns, its
+parts resolved one at a time and combined give the resolution of all records at once."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from matching.component_rules import ComponentRules, ResolutionInput
+from matching.components import combine
+from matching.config import default_config
+from matching.partition import ColumnReader, Parts, ScopeColumns, joinable_keys
+from matching.protection import Protection
+from tests.factories.resolution_inputs import THRESHOLD, assert_same_resolution, random_input
+
+pytestmark = pytest.mark.unit
+
+RULES = ComponentRules(
+    Protection.from_config(default_config()), default_config(), ("dob",), threshold=THRESHOLD
+)
+STRONG = 0.9999
+"""`random_input`'s strong matches are those from this probability."""
+
+
+def columns_of(data: ResolutionInput, seed: int, page: int = 37) -> ScopeColumns:
+    """`data` as a full read would page it: records with some old profiles, identifier
+    links and matches, `page` rows at a time."""
+    rnd = random.Random(seed)
+    reader = ColumnReader()
+    records = [
+        [rid, f"p{rnd.randint(0, 40)}" if rnd.random() < 0.5 else None] for rid in data.records
+    ]
+    links = [[rid, key, None, None] for rid, key in sorted(data.pairs)]
+    np_pairs = set(data.name_postcode)
+    matches = [
+        [a, b, False, data.probability.get((a, b)), (a, b) in np_pairs] for a, b in data.accepted
+    ] + [[a, b, True, None, False] for a, b in data.rejected]
+    for rows, add in ((records, reader.records), (links, reader.links), (matches, reader.matches)):
+        for i in range(0, len(rows), page):
+            add(rows[i : i + page])
+    return reader.finish()
+
+
+def parts_of(data: ResolutionInput, columns: ScopeColumns, part_records: int) -> Parts:
+    joinable = joinable_keys(columns, lambda keys: RULES.may_join(keys, data.generic), data.shared)
+    return Parts(columns, joinable, data.forced, part_records)
+
+
+def resolved_in_parts(data: ResolutionInput, parts: Parts) -> list[ResolutionInput]:
+    return [
+        parts.input(
+            part,
+            data.facts,
+            extra=data.extra,
+            generic=data.generic,
+            shared=data.shared,
+            strong_from=STRONG,
+        )
+        for part in range(parts.count)
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("part_records", [1, 25, 10**6])
+def test_parts_resolve_as_all_records_at_once(seed: int, part_records: int) -> None:
+    data = random_input(seed)
+    whole = RULES.resolve(data)
+    assert whole.violations and whole.skipped_matches  # the input exercises the rules
+    parts = parts_of(data, columns_of(data, seed), part_records)
+    inputs = resolved_in_parts(data, parts)
+    assert sorted(r for i in inputs for r in i.records) == list(data.records)
+    assert_same_resolution(whole, combine(RULES.resolve(i) for i in inputs))
+    if part_records == 10**6:
+        assert parts.count == 1
+    else:
+        assert parts.count > 1
+        # Keys that do not link are counted over the whole scope, not only the part.
+        assert any(i.carried_elsewhere for i in inputs)
+    if part_records == 1:
+        # A part is one coarse component: no link of any kind leaves it.
+        part_of = {r: n for n, i in enumerate(inputs) for r in i.records}
+        for n, i in enumerate(inputs):
+            for a, b in (*i.accepted, *i.rejected, *i.forced):
+                assert part_of[a] == part_of[b] == n
+
+
+def test_old_profiles_are_kept_whole_in_a_part() -> None:
+    data = random_input(5)
+    columns = columns_of(data, 5)
+    parts = parts_of(data, columns, 1)
+    for pid in range(columns.profiles):
+        holding = np.flatnonzero(columns.profile == pid)
+        assert len(set(parts.part_of[holding].tolist())) == 1
+
+
+def test_a_scope_with_no_record_has_no_part() -> None:
+    columns = ColumnReader().finish()
+    parts = Parts(columns, np.zeros(0, dtype=np.bool_), [], 10)
+    assert parts.count == 0 and len(columns.keys) == 0
+
+
+def test_links_of_records_not_read_are_left_out() -> None:
+    reader = ColumnReader()
+    reader.records([["pos:1", None], ["pos:2", "p-1"]])
+    reader.links([["pos:1", "email:a@x.com", None, None], ["pos:9", "email:a@x.com", None, None]])
+    reader.matches([["pos:1", "pos:2", False, 0.99, False], ["pos:1", "pos:9", False, 0.99, True]])
+    columns = reader.finish()
+    assert columns.rids.to_pylist() == ["pos:1", "pos:2"]
+    assert columns.pair_record.tolist() == [0] and columns.keys.to_pylist() == ["email:a@x.com"]
+    assert (columns.match_a.tolist(), columns.match_b.tolist()) == ([0], [1])
+    assert columns.profile.tolist() == [-1, 0] and columns.profiles == 1
