@@ -86,6 +86,7 @@ from pathlib import Path
 
 import matching.component_rules as component_rules
 import matching.linking as linking
+import matching.probabilistic as probabilistic
 import matching.resolve as resolve_module
 from bench.timing import StepTimer, format_steps
 from core.settings import Settings
@@ -178,7 +179,8 @@ def instrument(timer: StepTimer) -> None:
         timer.wrap(resolve_repo, name, f"graph {name}")
     timer.wrap_queries(GraphClient)
     timer.wrap(linking, "to_frame", "python to_frame")
-    timer.wrap(linking, "predict", "splink predict (full)")
+    timer.wrap(probabilistic.MatchIndex, "score_all", "splink score_all (full)")
+    timer.wrap(resolve_module, "Parts", "python partition (coarse components)")
     timer.wrap(component_rules, "resolve_components", "python resolve_components")
     timer.wrap(resolve_module, "assign_profile_ids", "python assign_profile_ids")
 
