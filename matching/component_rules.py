@@ -212,13 +212,21 @@ class ComponentRules:
             if is_household(flag) and k not in shared and not self.protection.is_blocked_key(k)
         }
 
-    def may_join(self, keys: Sequence[str], generic: Mapping[str, str]) -> list[bool]:
+    def may_join(
+        self,
+        keys: Sequence[str],
+        generic: Mapping[str, str],
+        *,
+        blocked: Collection[str] | None = None,
+    ) -> list[bool]:
         """For each identifier key, whether it can join records in some component: of a
         type that links, not blocked, and not generic unless it is a household's (whose
         carriers one person's key may still join). Operator-shared keys are the caller's
-        to drop. An engine that splits the records first must keep every such link."""
+        to drop. An engine that splits the records first must keep every such link.
+        `blocked`: the blocked ones among `keys`, when the caller has checked them."""
         types = self.config.identifier_types
-        blocked = self.protection.blocked_keys(keys)
+        if blocked is None:
+            blocked = self.protection.blocked_keys(keys)
         out = []
         for key in keys:
             spec = types.get(key.partition(":")[0])

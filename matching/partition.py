@@ -22,7 +22,7 @@ about `part_records` records (a component larger than that is a part of its own)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -147,7 +147,10 @@ class ColumnReader:
 
     def finish(self) -> ScopeColumns:
         def column(chunks: list[pa.Array], kind: Any) -> pa.Array:
-            return pa.chunked_array(chunks, type=kind).combine_chunks()
+            # The chunks go as soon as they are one array: a full graph's take GBs.
+            out = pa.chunked_array(chunks, type=kind).combine_chunks()
+            chunks.clear()
+            return out
 
         rids = column(self._records[0], _TEXT)
         encoded = pc.dictionary_encode(column(self._records[1], _TEXT))
@@ -289,20 +292,6 @@ class Parts:
             carried_elsewhere=set(_strings(c.keys, elsewhere)),
             name_postcode=[(a, b) for a, b, rej, _, np_ in rows if np_ and not rej],
         )
-
-
-def joinable_keys(
-    columns: ScopeColumns,
-    may_join: Callable[[Sequence[str]], list[bool]],
-    shared: Collection[str],
-) -> NDArray[np.bool_]:
-    """Per key of `columns.keys`, whether it may join records: `may_join` says so and an
-    operator did not mark it shared."""
-    out = np.zeros(len(columns.keys), dtype=np.bool_)
-    for i, keys, _, _ in columns.key_chunks():
-        ok = may_join(keys)
-        out[i : i + len(keys)] = [o and key not in shared for key, o in zip(keys, ok, strict=True)]
-    return out
 
 
 def _pack(sizes: IntArray, limit: int) -> IntArray:

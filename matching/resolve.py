@@ -37,7 +37,7 @@ from matching.engine import LocalEngine, ResolveEngine
 from matching.households import HOUSEHOLD_PREFIX, LANDLINE, base_key
 from matching.linking import LinkReport, ProbabilisticLinker
 from matching.names import disagreeing_people
-from matching.partition import ColumnReader, Parts, joinable_keys
+from matching.partition import ColumnReader, Parts
 from matching.protection import IdentifierStats, Protection
 from matching.refusals import refusal_changes
 from matching.stable_ids import Assignment, assign_profile_ids
@@ -309,18 +309,21 @@ class Resolver:
         columns = reader.finish()
         lap = report.lap("read", lap)
         rules = self._rules()
+        # One pass over the distinct keys: whether each may join records, and the stored
+        # flags that changed (each key's blocklist check made once for both).
         changed_flags: list[dict[str, Any]] = []
-        for _, keys, blocked, gen in columns.key_chunks():
-            for key, stored in zip(keys, zip(blocked, gen, strict=True), strict=True):
-                row = self._flags(key, generic)
-                if stored != (row["blocked"], row["generic"]):
-                    changed_flags.append(row)
-        parts = Parts(
-            columns,
-            joinable_keys(columns, lambda keys: rules.may_join(keys, generic), shared),
-            forced,
-            self.part_records,
-        )
+        joinable = np.zeros(len(columns.keys), dtype=np.bool_)
+        for i, keys, stored_blocked, stored_generic in columns.key_chunks():
+            blocked = self.protection.blocked_keys(keys)
+            may = rules.may_join(keys, generic, blocked=blocked)
+            joinable[i : i + len(keys)] = [
+                ok and key not in shared for key, ok in zip(keys, may, strict=True)
+            ]
+            for key, *stored in zip(keys, stored_blocked, stored_generic, strict=True):
+                held = [blocked.get(key), generic.get(key)]
+                if stored != held:
+                    changed_flags.append({"key": key, "blocked": held[0], "generic": held[1]})
+        parts = Parts(columns, joinable, forced, self.part_records)
         lap = report.lap("components", lap)
         personal = self.linker.personal_attributes() if self.linker is not None else ()
         run = _Run()

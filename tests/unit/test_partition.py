@@ -11,7 +11,7 @@ import pytest
 from matching.component_rules import ComponentRules, ResolutionInput
 from matching.components import combine
 from matching.config import default_config
-from matching.partition import ColumnReader, Parts, ScopeColumns, joinable_keys
+from matching.partition import ColumnReader, Parts, ScopeColumns
 from matching.protection import Protection
 from tests.factories.resolution_inputs import THRESHOLD, assert_same_resolution, random_input
 
@@ -44,7 +44,10 @@ def columns_of(data: ResolutionInput, seed: int, page: int = 37) -> ScopeColumns
 
 
 def parts_of(data: ResolutionInput, columns: ScopeColumns, part_records: int) -> Parts:
-    joinable = joinable_keys(columns, lambda keys: RULES.may_join(keys, data.generic), data.shared)
+    # As the resolver decides it: keys `may_join` allows, operator-shared ones aside.
+    keys = columns.keys.to_pylist()
+    may = RULES.may_join(keys, data.generic)
+    joinable = np.array([ok and k not in data.shared for k, ok in zip(keys, may, strict=True)])
     return Parts(columns, joinable, data.forced, part_records)
 
 
