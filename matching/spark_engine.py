@@ -51,6 +51,7 @@ import pandas as pd
 from matching.component_rules import ComponentRules, ResolutionInput
 from matching.components import Resolution, combine
 from matching.errors import MatchingError
+from matching.partition import component_labels
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -271,17 +272,13 @@ class SparkEngine:
         """(node, label) of the record nodes (the first `records` of `nodes`): the connected
         components of `edges`, found by scipy on the driver from the edges Spark selected
         (integers through Arrow)."""
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
         self.rounds = 0
         found: pd.DataFrame = edges.toPandas()
         src = found["src"].to_numpy(dtype=np.int64)
         dst = found["dst"].to_numpy(dtype=np.int64)
         del found
-        graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(nodes, nodes))
-        _, labels = connected_components(graph.tocsr(), directed=False)
-        del graph, src, dst
+        labels = component_labels(src, dst, nodes)
+        del src, dst
         frame = pd.DataFrame(
             {"node": np.arange(records, dtype=np.int64), "label": labels[:records].astype(np.int64)}
         )
