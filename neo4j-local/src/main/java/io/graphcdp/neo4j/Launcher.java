@@ -1,12 +1,14 @@
 package io.graphcdp.neo4j;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
@@ -25,6 +27,13 @@ import org.neo4j.server.CommunityBootstrapper;
  * runs its HTTP connector on that port and serves Neo4j Browser (local development only).
  */
 public final class Launcher {
+    /**
+     * How long the Bolt server waits for its thread pool and connections when it shuts down,
+     * after the databases have stopped. Neo4j's 5 s each made every stop take 10 s; a local
+     * server's clients are gone by then.
+     */
+    private static final Duration BOLT_SHUTDOWN_WAIT = Duration.ofMillis(500);
+
     private Launcher() {}
 
     /**
@@ -92,6 +101,10 @@ public final class Launcher {
             cfg.put("db.tx_log.rotation.size", "64m");
             cfg.put("db.logs.query.parameter_logging_enabled", "false");
             cfg.put("dbms.usage_report.enabled", "false");
+            cfg.put(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time.name(),
+                    BOLT_SHUTDOWN_WAIT.toMillis() + "ms");
+            cfg.put(BoltConnectorInternalSettings.connection_shutdown_wait_time.name(),
+                    BOLT_SHUTDOWN_WAIT.toMillis() + "ms");
             int rc = boot.start(home, cfg);
             if (rc != 0) {
                 System.exit(rc);
@@ -106,6 +119,10 @@ public final class Launcher {
                     .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
                     .setConfig(BoltConnector.advertised_address, new SocketAddress(host, port))
                     .setConfig(HttpConnector.enabled, false)
+                    .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time,
+                            BOLT_SHUTDOWN_WAIT)
+                    .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time,
+                            BOLT_SHUTDOWN_WAIT)
                     .setConfig(GraphDatabaseSettings.auth_enabled, auth)
                     .setConfig(GraphDatabaseSettings.pagecache_memory, pagecache)
                     .setConfig(GraphDatabaseSettings.keep_logical_logs, txLogRetention)
