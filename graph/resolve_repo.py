@@ -98,22 +98,27 @@ class GenericCaps:
         return {"max_records": dict(self.by_type), "max_records_default": self.default}
 
 
+async def identifier_stats_pages(
+    graph: GraphClient, keys: Sequence[str] | None, min_records: int, caps: GenericCaps
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """What generic detection weighs per identifier carried by `min_records` records or
+    more, a page (or a chunk of `keys`) at a time; one at or above its cap comes with its
+    count and no names."""
+    params = {"min_records": min_records, **caps.params()}
+    if keys is None:
+        async for rows in graph.pages("resolve_identifier_stats_page", params):
+            yield rows
+        return
+    for part in _chunks(keys):
+        yield await graph.read("resolve_identifier_stats", {"keys": list(part), **params})
+
+
 async def identifier_stats(
     graph: GraphClient, keys: Sequence[str] | None, min_records: int, caps: GenericCaps
 ) -> list[dict[str, Any]]:
-    """What generic detection weighs per identifier carried by `min_records` records or
-    more; one at or above its cap comes with its count and no names."""
-    params = {"min_records": min_records, **caps.params()}
-    if keys is None:
-        return [
-            row
-            async for rows in graph.pages("resolve_identifier_stats_page", params)
-            for row in rows
-        ]
-    out: list[dict[str, Any]] = []
-    for part in _chunks(keys):
-        out.extend(await graph.read("resolve_identifier_stats", {"keys": list(part), **params}))
-    return out
+    """`identifier_stats_pages`, all pages in one list."""
+    pages = identifier_stats_pages(graph, keys, min_records, caps)
+    return [row async for rows in pages for row in rows]
 
 
 async def matches(
@@ -363,22 +368,27 @@ async def record_evidence(graph: GraphClient, nonlinking: Sequence[str]) -> list
     return [dict(r) for r in rows]
 
 
+async def household_names_pages(
+    graph: GraphClient, keys: Sequence[str] | None, types: Sequence[str], caps: GenericCaps
+) -> AsyncIterator[list[tuple[str, list[list[str]]]]]:
+    """(key, [[given, family], ...]) of shared identifiers of the given types, those
+    generic by their count (`caps`) left out, a page (or a chunk of `keys`) at a time."""
+    params = {"types": list(types), **caps.params()}
+    if keys is None:
+        async for rows in graph.pages("resolve_household_names_page", params):
+            yield [(key, names) for key, names in rows]
+        return
+    for part in _chunks(keys):
+        rows = await graph.read("resolve_household_names", {"keys": list(part), **params})
+        yield [(r["key"], r["names"]) for r in rows if len(r["names"]) >= 2]
+
+
 async def household_names(
     graph: GraphClient, keys: Sequence[str] | None, types: Sequence[str], caps: GenericCaps
 ) -> list[tuple[str, list[list[str]]]]:
-    """(key, [[given, family], ...]) of shared identifiers of the given types, those
-    generic by their count (`caps`) left out."""
-    params = {"types": list(types), **caps.params()}
-    if keys is None:
-        return [
-            (key, names)
-            async for rows in graph.pages("resolve_household_names_page", params)
-            for key, names in rows
-        ]
-    rows = []
-    for part in _chunks(keys):
-        rows.extend(await graph.read("resolve_household_names", {"keys": list(part), **params}))
-    return [(r["key"], r["names"]) for r in rows if len(r["names"]) >= 2]
+    """`household_names_pages`, all pages in one list."""
+    pages = household_names_pages(graph, keys, types, caps)
+    return [row async for rows in pages for row in rows]
 
 
 async def refusals(graph: GraphClient, rids: Sequence[str] | None) -> dict[tuple[str, str], str]:

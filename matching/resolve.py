@@ -166,16 +166,22 @@ class Resolver:
     async def _not_linking(self, keys: Sequence[str] | None) -> dict[str, str]:
         """Identifiers that must not link: generic ones and households' shared ones."""
         g = self.graph
-        stats = await resolve_repo.identifier_stats(g, keys, self.min_records, self.caps)
-        out = self._generic(stats)
+        # A page at a time: a whole graph's rows held at once stay in the process's heap.
+        out: dict[str, str] = {}
+        async for stats in resolve_repo.identifier_stats_pages(
+            g, keys, self.min_records, self.caps
+        ):
+            out.update(self._generic(stats))
         if keys is not None:
             keys = [k for k in keys if k not in out]
-        households = await resolve_repo.household_names(g, keys, self.household_types, self.caps)
-        for key, names in households:
-            if key not in out:
-                folded = [(fold_name(n[0]), fold_name(n[1])) for n in names]
-                if disagreeing_people(folded):
-                    out[key] = f"{HOUSEHOLD_PREFIX}different_people"
+        async for households in resolve_repo.household_names_pages(
+            g, keys, self.household_types, self.caps
+        ):
+            for key, names in households:
+                if key not in out:
+                    folded = [(fold_name(n[0]), fold_name(n[1])) for n in names]
+                    if disagreeing_people(folded):
+                        out[key] = f"{HOUSEHOLD_PREFIX}different_people"
         return out
 
     def _generic(self, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
