@@ -247,12 +247,13 @@ class ProbabilisticLinker:
         )
 
     def _score_all(
-        self, model: TrainedModel, frame: pd.DataFrame, scratch: ExitStack
+        self, model: TrainedModel, handed: list[pd.DataFrame], scratch: ExitStack
     ) -> ScoredPairs:
-        """A fresh index of `frame`'s records, every one scored against every other inside
-        it; both close with `scratch`."""
+        """A fresh index of the records of the frame `handed` over (the only reference to
+        it, let go once indexed, before scoring takes its memory), every one scored
+        against every other inside it; both close with `scratch`."""
         self.index_path.unlink(missing_ok=True)
-        index = scratch.enter_context(self._index(model, frame, FULL_SCORING_MEMORY))
+        index = scratch.enter_context(self._index(model, handed.pop(), FULL_SCORING_MEMORY))
         return scratch.enter_context(
             index.score_all(threshold_probability=min(self.threshold, name_postcode.FLOOR))
         )
@@ -365,17 +366,17 @@ class ProbabilisticLinker:
             frame = self._scored(records_rows, model)
             del records_rows  # the frame holds what is scored; a full graph's rows are GBs
             rep.scored = len(frame)
+            handed, frame = [frame], None
             with ExitStack() as scratch:
                 # The index is built from the records and scores them inside it, in DuckDB's
                 # own threads, while Neo4j reads the links there are.
                 scoring = asyncio.ensure_future(
-                    asyncio.to_thread(self._score_all, model, frame, scratch)
+                    asyncio.to_thread(self._score_all, model, handed, scratch)
                 )
                 try:
                     existing = await matching_repo.existing_matches(self.graph, None)
                 finally:
                     scored = await scoring
-                del frame  # indexed now
                 changes = await asyncio.to_thread(self._changes, scored.batches(), existing, model)
         else:
             frame = await self._records(model, rids)

@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import EMTrainingException
+from splink.internals.settings import Settings
 
 from core.clock import utc_now
 from matching import family_rule
@@ -328,6 +329,28 @@ def _columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 def _linker(db_api: DuckDBAPI, table: str, settings: dict[str, Any] | SettingsCreator) -> Linker:
     # log_level=None: Splink's loggers propagate to ours rather than configuring handlers.
     return Linker(db_api.register(table), settings, log_level=None)
+
+
+class _ScoringSettings(Settings):
+    """Splink's settings, but the predictions keep no column only a blocking rule reads."""
+
+    @property
+    def _additional_column_names_to_retain(self) -> list[str]:
+        return list(self._additional_col_names_to_retain)
+
+
+def _retain_no_blocking_keys(linker: Linker) -> None:
+    """Leave the blocking keys (`bk_*`) out of `linker`'s predictions.
+
+    With `retain_matching_columns` (the levels the evidence names need it), Splink carries
+    every column a blocking rule reads, for both records, from the join of the blocked
+    pairs with the records to the predictions, although nothing reads them after blocking.
+    At 1M records that join is the scoring's memory: twice the payload, which under a 1 GB
+    cap spilled and took 2.5x as long. Levels, weights and the columns read afterwards
+    (names, `personal` values) are unchanged. Splink copies the settings object for each
+    prediction (`deepcopy`), which keeps its class.
+    """
+    linker._settings_obj.__class__ = _ScoringSettings
 
 
 @contextmanager
@@ -823,6 +846,7 @@ class MatchIndex:
             if not reopened:
                 self._create(records)
             self._linker = _linker(self._db_api, _RECORDS, model.settings)
+            _retain_no_blocking_keys(self._linker)
             if reopened and records is not None:
                 self.add(records)
         except BaseException:

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from matching import probabilistic
 from matching.model_store import ModelNotFound, ModelStore, NoCurrentModel
 from matching.probabilistic import (
     OUTPUT_COLUMNS,
@@ -643,6 +644,27 @@ def test_scoring_every_indexed_record_gives_the_full_dedupe(
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=0, atol=1e-9)
     with MatchIndex(model, people, term_frequencies=tf) as fresh:
         pd.testing.assert_frame_equal(later, fresh.match(people.head(50)))
+
+
+def test_predictions_carry_no_blocking_key_and_score_alike(
+    model: TrainedModel, people: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def score() -> tuple[set[str], pd.DataFrame]:
+        with MatchIndex(model, people) as idx, idx.score_all(threshold_probability=0.5) as pairs:
+            con = idx._con
+            tables = [t for (t,) in con.execute("show tables").fetchall() if "df_predict" in t]
+            columns = {c for t in tables for c in probabilistic._columns_of(con, t)}
+            return columns, pd.concat(list(pairs.batches()), ignore_index=True)
+
+    columns, got = score()
+    assert columns and not any(c.startswith("bk_") for c in columns)
+    # What is read after scoring stays: levels, weights, the names the family rule compares.
+    assert {"gamma_dob", "mw_dob", "given_name_l", "family_name_r"} <= columns
+    monkeypatch.setattr(probabilistic, "_retain_no_blocking_keys", lambda linker: None)
+    columns_before, expected = score()
+    assert any(c.startswith("bk_") for c in columns_before)
+    assert len(got) > 100
+    pd.testing.assert_frame_equal(got, expected)
 
 
 def test_scoring_an_empty_index_gives_no_pairs(model: TrainedModel) -> None:
