@@ -70,7 +70,13 @@ def resolve(
 
     async def work(g: GraphClient) -> ResolveReport:
         linker = (
-            ProbabilisticLinker(g, model_dir(), threshold=threshold, config=cfg)
+            ProbabilisticLinker(
+                g,
+                model_dir(),
+                threshold=threshold,
+                config=cfg,
+                scoring_memory=s.match_scoring_memory,
+            )
             if probabilistic
             else None
         )

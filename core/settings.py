@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     """With the local engine, a full resolution reads, resolves and writes closed parts of
     about this many records in turn (`matching.partition`): its memory grows with this, not
     with the graph."""
+    match_scoring_memory: str = Field(
+        default="1GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
+    )
+    """DuckDB's memory limit while a full resolution scores every record against every
+    other: beyond it DuckDB spills to disk. Larger is faster (1.8M records: 145 s under 1GB,
+    92 s under 2GB) and holds more."""
     spark_master: str = Field(default="local[*]", min_length=1)
     """The Spark master: `local[*]`, `spark://host:7077`, `yarn`, `k8s://https://...`."""
     spark_shuffle_partitions: int = Field(default=8, ge=1)

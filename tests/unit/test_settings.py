@@ -32,3 +32,23 @@ def test_heap_size_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEO4J_LOCAL_HEAP", "lots")
     with pytest.raises(ValidationError):
         Settings(_env_file=None)
+
+
+@pytest.mark.parametrize("size", ["512MB", "1.5GB", "2 GiB"])
+def test_scoring_memory_is_a_size_duckdb_takes(monkeypatch: pytest.MonkeyPatch, size: str) -> None:
+    import duckdb
+
+    monkeypatch.setenv("MATCH_SCORING_MEMORY", size)
+    limit = Settings().match_scoring_memory
+    with duckdb.connect() as con:
+        con.execute("set memory_limit = ?", [limit])
+        assert con.execute("select current_setting('memory_limit')").fetchone() != ("",)
+
+
+@pytest.mark.parametrize("size", ["2 gigs", "lots", "-1GB", ""])
+def test_scoring_memory_that_is_not_a_size_is_refused(
+    monkeypatch: pytest.MonkeyPatch, size: str
+) -> None:
+    monkeypatch.setenv("MATCH_SCORING_MEMORY", size)
+    with pytest.raises(ValidationError, match="match_scoring_memory"):
+        Settings()
