@@ -266,6 +266,10 @@ class Parts:
         here = np.bincount(c.pair_key[pairs_at], minlength=len(c.keys))
         part_keys = np.unique(c.pair_key[pairs_at])
         elsewhere = part_keys[self.carriers[part_keys] > here[part_keys]]
+        # Only the part's own keys: the rules look keys up in these, and walked every
+        # entry of the whole graph's once per part.
+        keys_here = _strings(c.keys, part_keys)
+        operator_shared = shared if isinstance(shared, set | frozenset) else set(shared)
         at = self._matches[part]
         a = _strings(c.rids, c.match_a[at])
         b = _strings(c.rids, c.match_b[at])
@@ -287,8 +291,8 @@ class Parts:
             ],
             probability={(a, b): prob for a, b, rej, prob, _ in rows if not rej and prob == prob},
             forced=self._forced[part],
-            shared=shared,
-            generic=generic,
+            shared=[k for k in keys_here if k in operator_shared],
+            generic={k: generic[k] for k in keys_here if k in generic},
             carried_elsewhere=set(_strings(c.keys, elsewhere)),
             name_postcode=[(a, b) for a, b, rej, _, np_ in rows if np_ and not rej],
         )
