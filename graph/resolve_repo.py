@@ -172,19 +172,31 @@ async def shared_identifiers(graph: GraphClient) -> set[str]:
     return {r["key"] for r in await graph.read("resolve_shared_identifiers")}
 
 
+async def record_fact_pages(
+    graph: GraphClient, extra: Sequence[str] = ()
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every record's facts (see `record_facts`) as the rows read, a page at a time in
+    rid order."""
+    params = {"extra": checked_attributes(extra)}
+    async for rows in graph.pages("resolve_record_facts_page", params):
+        yield rows
+
+
+def facts_of(rows: Iterable[Mapping[str, Any]]) -> list[RecordFacts]:
+    """Rows of `record_fact_pages` as `RecordFacts`, sharing their common values."""
+    pool = StringPool()
+    return [RecordFacts(row, pool) for row in rows]
+
+
 async def record_facts(
     graph: GraphClient, rids: Sequence[str] | None, extra: Sequence[str] = ()
 ) -> list[RecordFacts]:
     """What survivorship and stable ids need of each record (all records when None), and
     what matching scores: `stub`, and `extra` as the tuple of these attributes' values."""
+    if rids is None:
+        return facts_of([row async for rows in record_fact_pages(graph, extra) for row in rows])
     params = {"extra": checked_attributes(extra)}
     pool = StringPool()
-    if rids is None:
-        return [
-            RecordFacts(row, pool)
-            async for rows in graph.pages("resolve_record_facts_page", params)
-            for row in rows
-        ]
     out: list[RecordFacts] = []
     for part in _chunks(rids):
         rows = await graph.read_rows("resolve_record_facts", {**params, "rids": list(part)})

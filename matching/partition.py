@@ -22,6 +22,8 @@ about `part_records` records (a component larger than that is a part of its own)
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -33,7 +35,7 @@ from numpy.typing import NDArray
 
 from matching.component_rules import ResolutionInput
 
-__all__ = ["ColumnReader", "Parts", "ScopeColumns", "component_labels"]
+__all__ = ["ColumnReader", "PartRows", "Parts", "ScopeColumns", "component_labels"]
 
 IntArray = NDArray[np.int64]
 
@@ -296,6 +298,53 @@ class Parts:
             carried_elsewhere=set(_strings(c.keys, elsewhere)),
             name_postcode=[(a, b) for a, b, rej, _, np_ in rows if np_ and not rej],
         )
+
+
+class PartRows:
+    """Rows of every record (its facts), read in one scan in rid order and sorted into
+    their parts on disk, so that each part's come back in one read, in rid order.
+
+    A part's rows are pickled into an anonymous temporary file (`tempfile.TemporaryFile`:
+    unlinked at once), so that however the process ends, no record's data is left on disk.
+    Reading them back by rid instead took about 2.5x as long per record as the scan.
+    """
+
+    def __init__(self, parts: Parts) -> None:
+        self._parts = parts
+        # Closed by `close` (or on leaving a `with` block), not one block per file.
+        self._files = [tempfile.TemporaryFile() for _ in range(parts.count)]  # noqa: SIM115
+
+    def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """A page of rows, each with its `rid`; those of records outside the scope (created
+        since it was read) are left out, as a read by rid would leave them."""
+        if not rows:
+            return
+        at = _codes(_text([row["rid"] for row in rows]), self._parts.columns.rids)
+        part = np.where(at >= 0, self._parts.part_of[np.maximum(at, 0)], -1)
+        for p in np.unique(part[part >= 0]).tolist():
+            chosen = [rows[i] for i in np.flatnonzero(part == p).tolist()]
+            pickle.dump(chosen, self._files[p], protocol=pickle.HIGHEST_PROTOCOL)
+
+    def rows(self, part: int) -> list[Mapping[str, Any]]:
+        """The rows of one part, in the order added (its file is closed after)."""
+        out: list[Mapping[str, Any]] = []
+        with self._files[part] as file:
+            file.seek(0)
+            while True:
+                try:
+                    out.extend(pickle.load(file))
+                except EOFError:
+                    return out
+
+    def close(self) -> None:
+        for file in self._files:
+            file.close()
+
+    def __enter__(self) -> PartRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _pack(sizes: IntArray, limit: int) -> IntArray:

@@ -37,7 +37,7 @@ from matching.engine import LocalEngine, ResolveEngine
 from matching.households import HOUSEHOLD_PREFIX, LANDLINE, base_key
 from matching.linking import LinkReport, ProbabilisticLinker
 from matching.names import disagreeing_people
-from matching.partition import ColumnReader, Parts
+from matching.partition import ColumnReader, PartRows, Parts
 from matching.protection import IdentifierStats, Protection
 from matching.refusals import refusal_changes
 from matching.stable_ids import Assignment, assign_profile_ids
@@ -333,31 +333,35 @@ class Resolver:
         lap = report.lap("components", lap)
         personal = self.linker.personal_attributes() if self.linker is not None else ()
         run = _Run()
-        for part in range(parts.count):
-            rids = parts.records(part)
-            facts = await resolve_repo.record_facts(g, rids, personal)
-            for f in facts:
-                if f["rid"] in touched:
-                    f["dirty"] = True
-            by_rid = {f["rid"]: f for f in facts}
+        with PartRows(parts) as part_rows:
+            # One scan of every record's facts, sorted into the parts on disk.
+            async for rows in resolve_repo.record_fact_pages(g, personal):
+                part_rows.add(rows)
             lap = report.lap("read", lap)
-            resolution = self.engine.resolve(
-                rules,
-                parts.input(
-                    part,
-                    by_rid,
-                    extra=tuple(personal),
-                    generic=generic,
-                    shared=shared,
-                    strong_from=self.config.strong_match_probability,
-                ),
-            )
-            refused_before = await resolve_repo.refusals(g, rids)
-            report.lap("components", lap)
-            # The identifiers' flags go with the first part written.
-            flags, changed_flags = changed_flags, []
-            await self._write(resolution, facts, by_rid, flags, refused_before, report, run)
-            lap = time.perf_counter()
+            for part in range(parts.count):
+                facts = resolve_repo.facts_of(part_rows.rows(part))
+                for f in facts:
+                    if f["rid"] in touched:
+                        f["dirty"] = True
+                by_rid = {f["rid"]: f for f in facts}
+                lap = report.lap("read", lap)
+                resolution = self.engine.resolve(
+                    rules,
+                    parts.input(
+                        part,
+                        by_rid,
+                        extra=tuple(personal),
+                        generic=generic,
+                        shared=shared,
+                        strong_from=self.config.strong_match_probability,
+                    ),
+                )
+                refused_before = await resolve_repo.refusals(g, parts.records(part))
+                report.lap("components", lap)
+                # The identifiers' flags go with the first part written.
+                flags, changed_flags = changed_flags, []
+                await self._write(resolution, facts, by_rid, flags, refused_before, report, run)
+                lap = time.perf_counter()
         if not parts.count and changed_flags:
             # No record at all, but identifiers whose flags changed (none can link now).
             await self._write(

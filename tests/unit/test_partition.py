@@ -11,7 +11,7 @@ import pytest
 from matching.component_rules import ComponentRules, ResolutionInput
 from matching.components import combine
 from matching.config import default_config
-from matching.partition import ColumnReader, Parts, ScopeColumns
+from matching.partition import ColumnReader, PartRows, Parts, ScopeColumns
 from matching.protection import Protection
 from tests.factories.resolution_inputs import THRESHOLD, assert_same_resolution, random_input
 
@@ -114,3 +114,23 @@ def test_links_of_records_not_read_are_left_out() -> None:
     assert columns.pair_record.tolist() == [0] and columns.keys.to_pylist() == ["email:a@x.com"]
     assert (columns.match_a.tolist(), columns.match_b.tolist()) == ([0], [1])
     assert columns.profile.tolist() == [-1, 0] and columns.profiles == 1
+
+
+@pytest.mark.parametrize("part_records", [1, 25])
+def test_rows_scanned_once_come_back_by_part_in_rid_order(part_records: int) -> None:
+    data = random_input(3)
+    parts = parts_of(data, columns_of(data, 3), part_records)
+    # A scan in rid order, in pages, with a record created after the scope was read.
+    scanned = [{"rid": rid, "n": i} for i, rid in enumerate(sorted([*data.records, "web:new"]))]
+    with PartRows(parts) as rows:
+        assert all(isinstance(f.name, int) for f in rows._files)  # no path: nothing left
+        for i in range(0, len(scanned), 7):
+            rows.add(scanned[i : i + 7])
+        rows.add([])
+        back = [rows.rows(part) for part in range(parts.count)]
+    assert parts.count > 1
+    for part, got in enumerate(back):
+        assert [row["rid"] for row in got] == parts.records(part)
+    assert sorted(row["n"] for got in back for row in got) == [
+        row["n"] for row in scanned if row["rid"] != "web:new"
+    ]
