@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from core.clock import utc_stamp
 from core.normalise import canonical_email, fold_name
@@ -131,6 +132,13 @@ def to_frame(
     return out.astype(object).where(lambda d: d.notna(), None)
 
 
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """A frame of `to_frame` as an Arrow table of text columns (one schema for every page,
+    whatever a page's columns hold: a column with no value in a page is text all the same)."""
+    schema = pa.schema([(c, pa.string()) for c in frame.columns])
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
 def _each(values: pd.Series, fn: Any) -> pd.Series:
     """`fn` of every truthy value, once per distinct one; falsy values become None."""
     present = values[values.notna() & values.astype(bool)]
@@ -241,7 +249,7 @@ class ProbabilisticLinker:
     def _index(
         self,
         model: TrainedModel,
-        records: pd.DataFrame | None,
+        records: pd.DataFrame | pa.Table | None,
         memory_limit: str | None = None,
     ) -> MatchIndex:
         return MatchIndex(
@@ -253,9 +261,9 @@ class ProbabilisticLinker:
         )
 
     def _score_all(
-        self, model: TrainedModel, handed: list[pd.DataFrame], scratch: ExitStack
+        self, model: TrainedModel, handed: list[pa.Table], scratch: ExitStack
     ) -> ScoredPairs:
-        """A fresh index of the records of the frame `handed` over (the only reference to
+        """A fresh index of the records of the table `handed` over (the only reference to
         it, let go once indexed, before scoring takes its memory), every one scored
         against every other inside it; both close with `scratch`."""
         self.index_path.unlink(missing_ok=True)
@@ -363,16 +371,21 @@ class ProbabilisticLinker:
             return rep
         scope = None if rids is None else list(rids)
         if rids is None:
+            # The records as Arrow columns, a page at a time: a full graph's rows and their
+            # frame held as Python objects took GBs.
             if records is None:
-                records_rows = await matching_repo.matching_records(
-                    self.graph, None, extra_columns(model.spec)
-                )
+                pages = [
+                    _arrow(self._scored(rows, model))
+                    async for rows in matching_repo.matching_record_pages(
+                        self.graph, extra_columns(model.spec)
+                    )
+                ]
             else:
-                records_rows = scoring_rows(records)
-            frame = self._scored(records_rows, model)
-            del records_rows  # the frame holds what is scored; a full graph's rows are GBs
-            rep.scored = len(frame)
-            handed, frame = [frame], None
+                pages = [_arrow(self._scored(scoring_rows(records), model))]
+            table = pa.concat_tables(pages) if pages else _arrow(self._scored([], model))
+            del pages
+            rep.scored = table.num_rows
+            handed, table = [table], None
             with ExitStack() as scratch:
                 # The index is built from the records and scores them inside it, in DuckDB's
                 # own threads, while Neo4j reads the links there are.

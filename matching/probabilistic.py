@@ -42,6 +42,7 @@ from typing import Any, Final, Literal
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
@@ -221,12 +222,15 @@ def _hub_table(key_column: str) -> str:
 
 
 def _as_relation(con: duckdb.DuckDBPyConnection, records: Any, name: str) -> None:
-    """Expose `records` (pandas DataFrame or DuckDB relation) to SQL as view `name`."""
+    """Expose `records` (pandas DataFrame, Arrow table or DuckDB relation) to SQL as view
+    `name`."""
     if isinstance(records, duckdb.DuckDBPyRelation):
         # A relation from another connection cannot be queried here; materialise it.
         records = records.df()
-    if not isinstance(records, pd.DataFrame):
-        raise TypeError(f"records must be a pandas DataFrame or DuckDB relation: {type(records)}")
+    if not isinstance(records, pd.DataFrame | pa.Table):
+        raise TypeError(
+            f"records must be a pandas DataFrame, Arrow table or DuckDB relation: {type(records)}"
+        )
     con.register(name, records)
 
 
@@ -819,7 +823,7 @@ class MatchIndex:
     def __init__(
         self,
         model: TrainedModel,
-        records: pd.DataFrame | duckdb.DuckDBPyRelation | None = None,
+        records: pd.DataFrame | pa.Table | duckdb.DuckDBPyRelation | None = None,
         *,
         database: str | Path = ":memory:",
         term_frequencies: tf_store.TermFrequencies | None = None,
@@ -866,7 +870,7 @@ class MatchIndex:
     def _index_version(self) -> str:
         return f"{self._model.version}/{_INDEX_FORMAT}"
 
-    def _create(self, records: pd.DataFrame | duckdb.DuckDBPyRelation | None) -> None:
+    def _create(self, records: pd.DataFrame | pa.Table | duckdb.DuckDBPyRelation | None) -> None:
         if records is None:
             records = pd.DataFrame(
                 {
@@ -983,7 +987,7 @@ class MatchIndex:
     def model(self) -> TrainedModel:
         return self._model
 
-    def add(self, records: pd.DataFrame | duckdb.DuckDBPyRelation) -> int:
+    def add(self, records: pd.DataFrame | pa.Table | duckdb.DuckDBPyRelation) -> int:
         """Index more records; a record whose id is already indexed is replaced.
 
         Costs time in proportion to the batch: term-frequency counts and hub lists are
