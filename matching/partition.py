@@ -42,6 +42,8 @@ IntArray = NDArray[np.int64]
 _TEXT: Final = pa.large_string()
 _KEY_CHUNK: Final = 100_000
 """Identifier keys handed to Python checks at a time."""
+_SLACK: Final = 1_000
+"""Records beyond a page's own count that its lookup window spans."""
 
 
 def _text(values: Sequence[Any]) -> pa.Array:
@@ -311,6 +313,8 @@ class PartRows:
 
     def __init__(self, parts: Parts) -> None:
         self._parts = parts
+        self._cursor = 0
+        """Where the next page's records begin among the scope's (both in rid order)."""
         # Closed by `close` (or on leaving a `with` block), not one block per file.
         self._files = [tempfile.TemporaryFile() for _ in range(parts.count)]  # noqa: SIM115
 
@@ -319,11 +323,28 @@ class PartRows:
         since it was read) are left out, as a read by rid would leave them."""
         if not rows:
             return
-        at = _codes(_text([row["rid"] for row in rows]), self._parts.columns.rids)
+        at = self._positions(_text([row["rid"] for row in rows]))
         part = np.where(at >= 0, self._parts.part_of[np.maximum(at, 0)], -1)
         for p in np.unique(part[part >= 0]).tolist():
             chosen = [rows[i] for i in np.flatnonzero(part == p).tolist()]
             pickle.dump(chosen, self._files[p], protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _positions(self, rids: pa.Array) -> IntArray:
+        """Each rid's position in the scope (-1: not in it). Both scans run in rid order, so
+        a page's records are looked up among the scope's from where the last page ended,
+        not in a hash of all of them built again per page; only those not found there
+        (records deleted since, shifting more than the slack) are looked up in all."""
+        scope = self._parts.columns.rids
+        start = self._cursor
+        at = _codes(rids, scope.slice(start, len(rids) + _SLACK))
+        found = at >= 0
+        at[found] += start
+        if not found.all():
+            missing = np.flatnonzero(~found)
+            at[missing] = _codes(rids.take(pa.array(missing)), scope)
+        if (at >= 0).any():
+            self._cursor = max(start, int(at.max()) + 1)
+        return at
 
     def rows(self, part: int) -> list[Mapping[str, Any]]:
         """The rows of one part, in the order added (its file is closed after)."""

@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pytest
 
+from matching import partition
 from matching.component_rules import ComponentRules, ResolutionInput
 from matching.components import combine
 from matching.config import default_config
@@ -116,12 +117,18 @@ def test_links_of_records_not_read_are_left_out() -> None:
     assert columns.profile.tolist() == [-1, 0] and columns.profiles == 1
 
 
+@pytest.mark.parametrize("deleted", [0, 9])
 @pytest.mark.parametrize("part_records", [1, 25])
-def test_rows_scanned_once_come_back_by_part_in_rid_order(part_records: int) -> None:
+def test_rows_scanned_once_come_back_by_part_in_rid_order(
+    part_records: int, deleted: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = random_input(3)
     parts = parts_of(data, columns_of(data, 3), part_records)
-    # A scan in rid order, in pages, with a record created after the scope was read.
-    scanned = [{"rid": rid, "n": i} for i, rid in enumerate(sorted([*data.records, "web:new"]))]
+    # A scan in rid order, in pages, with a record created after the scope was read and
+    # (with `deleted`) the first records gone since: past the lookup window's slack.
+    monkeypatch.setattr(partition, "_SLACK", 2)
+    kept = sorted(data.records)[deleted:]
+    scanned = [{"rid": rid, "n": i} for i, rid in enumerate(sorted([*kept, "web:new"]))]
     with PartRows(parts) as rows:
         assert all(isinstance(f.name, int) for f in rows._files)  # no path: nothing left
         for i in range(0, len(scanned), 7):
@@ -130,7 +137,7 @@ def test_rows_scanned_once_come_back_by_part_in_rid_order(part_records: int) -> 
         back = [rows.rows(part) for part in range(parts.count)]
     assert parts.count > 1
     for part, got in enumerate(back):
-        assert [row["rid"] for row in got] == parts.records(part)
+        assert [row["rid"] for row in got] == [r for r in parts.records(part) if r in kept]
     assert sorted(row["n"] for got in back for row in got) == [
         row["n"] for row in scanned if row["rid"] != "web:new"
     ]
