@@ -162,7 +162,7 @@ def mapping_for(source: str, with_activity: bool) -> SourceMapping:
 
 def instrument(timer: StepTimer) -> None:
     """Time the graph reads and writes, matching's steps and the in-process work."""
-    for name in ("matching_records", "existing_matches", "write_matches", "delete_matches"):
+    for name in ("matching_records", "write_matches", "delete_matches"):
         timer.wrap(matching_repo, name, f"graph {name}")
     for name in (
         "dirty_records",

@@ -78,19 +78,19 @@ async def write_matches(
         )
 
 
-async def existing_matches(graph: GraphClient, rids: Sequence[str] | None) -> list[list[Any]]:
+async def existing_match_pages(
+    graph: GraphClient, rids: Sequence[str] | None
+) -> AsyncIterator[list[list[Any]]]:
     """Rows [a, b, rejected, weight, model version] of the MATCHES links touching these
-    records (all links when None), a and b as stored."""
+    records (all links when None), a and b as stored, a page at a time."""
     if rids is None:
-        return [row async for rows in graph.pages("matching_existing_matches_page") for row in rows]
-    out: list[list[Any]] = []
+        async for rows in graph.pages("matching_existing_matches_page"):
+            yield rows
+        return
     for i in range(0, len(rids), 10_000):
-        out.extend(
-            await graph.read_rows(
-                "matching_existing_matches_of", {"rids": list(rids[i : i + 10_000])}
-            )
+        yield await graph.read_rows(
+            "matching_existing_matches_of", {"rids": list(rids[i : i + 10_000])}
         )
-    return out
 
 
 async def delete_matches(graph: GraphClient, pairs: Sequence[tuple[str, str]]) -> None:

@@ -27,6 +27,7 @@ from graph.client import GraphClient
 from matching import name_postcode
 from matching.config import IdentityConfig, default_config
 from matching.errors import ConflictingComparisons
+from matching.link_changes import ChangeCounts, LinkChanges
 from matching.model_store import ModelStore, NoCurrentModel
 from matching.pair_score import PairScore, score_pair
 from matching.probabilistic import (
@@ -272,18 +273,13 @@ class ProbabilisticLinker:
             index.score_all(threshold_probability=min(self.threshold, name_postcode.FLOOR))
         )
 
-    def _changes(
-        self,
-        scored: Iterable[pd.DataFrame],
-        existing: Sequence[Sequence[Any]],
-        model: TrainedModel,
-    ) -> MatchChanges:
-        """The links to write and remove for the pairs `scored`, slice by slice."""
-        collector = ChangeCollector(existing, model.version)
+    def _accept(
+        self, scored: Iterable[pd.DataFrame], changes: LinkChanges, model: TrainedModel
+    ) -> ChangeCounts:
+        """The pairs `scored` accepts, slice by slice, compared with the stored links."""
         for pairs in scored:
-            for row in accepted_rows(pairs, model.spec, self.threshold):
-                collector.add(row)
-        return collector.changes()
+            changes.add_accepted(name_postcode.accepted(pairs, model.spec, self.threshold))
+        return changes.finish()
 
     async def train(self) -> TrainedModel:
         """Train on every record, save as the current version with the term frequencies of
@@ -356,6 +352,7 @@ class ProbabilisticLinker:
         rids: Sequence[str] | None,
         *,
         records: Sequence[Mapping[str, Any]] | None = None,
+        touched: bool = True,
     ) -> LinkReport:
         """Score these (new or changed) records against all others, or all records against
         each other when `rids` is None; write the accepted pairs that are new or changed and
@@ -363,139 +360,89 @@ class ProbabilisticLinker:
 
         `records`, with `rids` None: every record as the resolver read it (`rid`, `source`,
         `stub`, the attributes of `matching_repo.COLUMNS` and `extra`, the values of
-        `scored_attributes()`), so that the graph is not read twice."""
+        `scored_attributes()`), so that the graph is not read twice. `touched`: whether to
+        report the records at either end of a link written or removed; the links' writes
+        mark them dirty, so a caller that reads records afterwards need not hold them."""
         t0 = time.perf_counter()
         model = self.current_model()
         rep = LinkReport(model_version=model.version if model else None)
         if model is None:
             return rep
-        scope = None if rids is None else list(rids)
-        if rids is None:
-            # The records as Arrow columns, a page at a time: a full graph's rows and their
-            # frame held as Python objects took GBs.
-            if records is None:
-                pages = [
-                    _arrow(self._scored(rows, model))
-                    async for rows in matching_repo.matching_record_pages(
-                        self.graph, extra_columns(model.spec)
-                    )
-                ]
+        with LinkChanges(model.version) as changes:
+            if rids is None:
+                rep.scored = await self._score_everything(model, records, changes)
             else:
-                pages = [_arrow(self._scored(scoring_rows(records), model))]
-            table = pa.concat_tables(pages) if pages else _arrow(self._scored([], model))
-            del pages
-            rep.scored = table.num_rows
-            handed, table = [table], None
-            with ExitStack() as scratch:
-                # The index is built from the records and scores them inside it, in DuckDB's
-                # own threads, while Neo4j reads the links there are.
-                scoring = asyncio.ensure_future(
-                    asyncio.to_thread(self._score_all, model, handed, scratch)
-                )
-                try:
-                    existing = await matching_repo.existing_matches(self.graph, None)
-                finally:
-                    scored = await scoring
-                changes = await asyncio.to_thread(self._changes, scored.batches(), existing, model)
-        else:
-            frame = await self._records(model, rids)
-            existing = await matching_repo.existing_matches(self.graph, scope)
-            if frame.empty:
-                # Nothing to score (no record names anyone): their old links still go.
-                await matching_repo.delete_matches(
-                    self.graph, match_changes([], existing, model.version).delete
-                )
-                rep.seconds = time.perf_counter() - t0
-                return rep
-            index = await self._open_index(model, set(frame["unique_id"]))
-            with index:
-                pairs = index.match(
-                    frame, threshold_probability=min(self.threshold, name_postcode.FLOOR)
-                )
-                index.add(frame)
-            rep.scored = len(frame)
-            changes = self._changes([pairs], existing, model)
-        now = utc_stamp()
-        await matching_repo.write_matches(self.graph, changes.write, model.version, now)
-        # Links the model no longer accepts (it was retrained, or a record changed) go.
-        await matching_repo.delete_matches(self.graph, changes.delete)
-        rep.pairs = changes.accepted
-        rep.written, rep.removed = len(changes.write), len(changes.delete)
-        rep.touched = {r for row in changes.write for r in (row["a"], row["b"])}
-        rep.touched.update(r for pair in changes.delete for r in pair)
+                rep.scored = await self._score_these(model, rids, changes)
+            counts = await asyncio.to_thread(changes.finish)
+            now = utc_stamp()
+            for rows in changes.writes():
+                await matching_repo.write_matches(self.graph, rows, model.version, now)
+            # Links the model no longer accepts (it was retrained, or a record changed) go.
+            for pairs in changes.deletes():
+                await matching_repo.delete_matches(self.graph, pairs)
+            rep.pairs = counts.accepted
+            rep.written, rep.removed = counts.write, counts.delete
+            if touched:
+                rep.touched = changes.touched()
         rep.seconds = time.perf_counter() - t0
         return rep
 
+    async def _score_everything(
+        self,
+        model: TrainedModel,
+        records: Sequence[Mapping[str, Any]] | None,
+        changes: LinkChanges,
+    ) -> int:
+        """Score every record against every other into `changes`, with every stored link;
+        the number of records scored."""
+        # The records as Arrow columns, a page at a time: a full graph's rows and their
+        # frame held as Python objects took GBs.
+        if records is None:
+            pages = [
+                _arrow(self._scored(rows, model))
+                async for rows in matching_repo.matching_record_pages(
+                    self.graph, extra_columns(model.spec)
+                )
+            ]
+        else:
+            pages = [_arrow(self._scored(scoring_rows(records), model))]
+        table = pa.concat_tables(pages) if pages else _arrow(self._scored([], model))
+        del pages
+        scored = int(table.num_rows)
+        handed, table = [table], None
+        with ExitStack() as scratch:
+            # The index is built from the records and scores them inside it, in DuckDB's
+            # own threads, while Neo4j reads the links there are.
+            scoring = asyncio.ensure_future(
+                asyncio.to_thread(self._score_all, model, handed, scratch)
+            )
+            try:
+                async for rows in matching_repo.existing_match_pages(self.graph, None):
+                    changes.add_existing(rows)
+            finally:
+                pairs = await scoring
+            await asyncio.to_thread(self._accept, pairs.batches(), changes, model)
+        return scored
 
-@dataclass(frozen=True, slots=True)
-class MatchChanges:
-    write: list[dict[str, Any]]
-    """Accepted pairs that are new, or whose score or model changed."""
-    delete: list[tuple[str, str]]
-    """Links that are no longer accepted (rejected ones aside), as stored."""
-    unchanged: int
-    accepted: int = 0
-    """Accepted rows seen, a pair given twice (once each way) counted twice."""
-
-
-WEIGHT_TOLERANCE = 1e-6
-"""Scores of one model differ in the last bits between runs (parallel sums in DuckDB)."""
-
-
-class ChangeCollector:
-    """`match_changes` fed one accepted row at a time, so that the accepted pairs of a full
-    resolution never need to be held at once: only those to write, and each pair's key."""
-
-    def __init__(self, existing: Sequence[Sequence[Any]], version: str) -> None:
-        """Args:
-        existing: The links [a, b, rejected, weight, model version] of the records scored.
-        version: The model version the accepted rows were scored with.
-        """
-        self._version = version
-        self._old: dict[frozenset[str], tuple[tuple[str, str], bool, Any, Any]] = {}
-        for a, b, rejected, weight, model_version in existing:
-            self._old[frozenset((a, b))] = ((a, b), bool(rejected), weight, model_version)
-        self._write: list[dict[str, Any]] = []
-        self._seen: set[frozenset[str]] = set()
-        self._accepted = 0
-
-    def add(self, row: dict[str, Any]) -> None:
-        """One accepted row (a, b, weight, ...); a pair already seen either way is skipped."""
-        self._accepted += 1
-        key = frozenset((row["a"], row["b"]))
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        prev = self._old.get(key)
-        if (
-            prev is not None
-            and prev[3] == self._version
-            and prev[2] is not None
-            and abs(float(prev[2]) - float(row["weight"])) <= WEIGHT_TOLERANCE
-        ):
-            return
-        self._write.append(row)
-
-    def changes(self) -> MatchChanges:
-        seen = self._seen
-        delete = [
-            pair
-            for key, (pair, rejected, _, _) in self._old.items()
-            if not rejected and key not in seen
-        ]
-        return MatchChanges(self._write, delete, len(seen) - len(self._write), self._accepted)
-
-
-def match_changes(
-    accepted: Iterable[dict[str, Any]], existing: Sequence[Sequence[Any]], version: str
-) -> MatchChanges:
-    """What scoring must write: `accepted` rows (a, b, weight, ...) against the `existing`
-    links [a, b, rejected, weight, model version] of the records scored. A pair is one link
-    in either direction; an operator's rejection is never removed."""
-    collector = ChangeCollector(existing, version)
-    for row in accepted:
-        collector.add(row)
-    return collector.changes()
+    async def _score_these(
+        self, model: TrainedModel, rids: Sequence[str], changes: LinkChanges
+    ) -> int:
+        """Score these records against every other (and add them to the index) into
+        `changes`, with their stored links; the number of records scored. Records that name
+        nobody are not scored: their old links still go."""
+        frame = await self._records(model, rids)
+        async for rows in matching_repo.existing_match_pages(self.graph, list(rids)):
+            changes.add_existing(rows)
+        if frame.empty:
+            return 0
+        index = await self._open_index(model, set(frame["unique_id"]))
+        with index:
+            pairs = index.match(
+                frame, threshold_probability=min(self.threshold, name_postcode.FLOOR)
+            )
+            index.add(frame)
+        self._accept([pairs], changes, model)
+        return len(frame)
 
 
 def accepted_rows(

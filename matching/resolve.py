@@ -296,7 +296,10 @@ class Resolver:
                 add(rows)
 
         async def link() -> LinkReport | None:
-            return await self.linker.link(None) if self.linker is not None else None
+            # The records its links mark are read dirty below: it need not report them.
+            if self.linker is None:
+                return None
+            return await self.linker.link(None, touched=False)
 
         # Matching reads the records it scores itself; the columns are read meanwhile (the
         # phase is timed as matching when there is any).
@@ -307,8 +310,6 @@ class Resolver:
             link(),
         )
         lap = report.lap("read" if self.linker is None else "matching", t0)
-        # The links matching wrote marked their records; this resolution covers them.
-        touched = report.matching.touched if report.matching is not None else set()
         await read(resolve_repo.match_pages(g), reader.matches)
         forced = await resolve_repo.forced_links(g, None)
         shared = await resolve_repo.shared_identifiers(g)
@@ -339,10 +340,8 @@ class Resolver:
                 part_rows.add(rows)
             lap = report.lap("read", lap)
             for part in range(parts.count):
+                # Read after matching: the records its links marked dirty are read so.
                 facts = resolve_repo.facts_of(part_rows.rows(part))
-                for f in facts:
-                    if f["rid"] in touched:
-                        f["dirty"] = True
                 by_rid = {f["rid"]: f for f in facts}
                 lap = report.lap("read", lap)
                 resolution = self.engine.resolve(
