@@ -25,6 +25,11 @@ def model_dir() -> Path:
 
 def resolve(
     full: bool = typer.Option(False, "--full", help="Rebuild every profile, not only touched."),
+    recompute: bool = typer.Option(
+        False,
+        "--recompute",
+        help="With --full: rebuild even when nothing changed since the last full resolution.",
+    ),
     config: Path | None = typer.Option(None, "--config", help="Identity rules YAML."),
     threshold: float = typer.Option(
         DEFAULT_THRESHOLD, help="Match probability from which a probabilistic pair links."
@@ -82,7 +87,7 @@ def resolve(
         )
         return await Resolver(
             g, cfg, linker=linker, engine=runner, part_records=s.resolve_part_records
-        ).resolve(full=full)
+        ).resolve(full=full, recompute=recompute)
 
     try:
         with console.status(f"resolving identities ({chosen} engine)..."):
@@ -114,6 +119,12 @@ def print_resolve_report(rep: ResolveReport) -> None:
         t.add_row("pairs above threshold", f"{rep.matching.pairs:,}")
         t.add_row(
             "match links written / removed", f"{rep.matching.written:,} / {rep.matching.removed:,}"
+        )
+    if rep.unchanged_since is not None:
+        t.add_row(
+            "nothing changed",
+            f"since the full resolution of {rep.unchanged_since}: nothing recomputed "
+            "(--recompute to rebuild anyway)",
         )
     for k, v in [
         ("records considered", rep.records),

@@ -256,10 +256,42 @@ async def run_failed(graph: GraphClient, run_id: str, *, now: str) -> None:
 async def begin_run(
     graph: GraphClient, run_id: str, *, mode: str, host: str, pid: int, now: str
 ) -> None:
+    """A resolution's write phase begins: its journal entry is written, and the state the
+    last full run recorded is forgotten (what is stored is about to change)."""
+    await forget_full_state(graph)
     await graph.write(
         "resolve_run_begin",
         {"run_id": run_id, "mode": mode, "host": host, "pid": pid, "now": now},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FullState:
+    fingerprint: str | None
+    """What the last completed full run recorded (`matching.full_state`); None when none
+    is recorded or it was forgotten since."""
+    recorded_at: str | None
+    dirty: bool
+    """Whether any record is marked dirty."""
+
+
+async def full_state(graph: GraphClient) -> FullState:
+    (row,) = await graph.read("resolve_full_state")
+    fingerprint, recorded_at = row["fingerprint"], row["recorded_at"]
+    return FullState(
+        None if fingerprint is None else str(fingerprint),
+        None if recorded_at is None else str(recorded_at),
+        bool(row["dirty"]),
+    )
+
+
+async def record_full_state(graph: GraphClient, fingerprint: str, now: str) -> None:
+    """A full run completed with this fingerprint (written only when it is a new one)."""
+    await graph.write("resolve_full_state_record", {"fingerprint": fingerprint, "now": now})
+
+
+async def forget_full_state(graph: GraphClient) -> None:
+    await graph.write("resolve_full_state_forget")
 
 
 async def heal(graph: GraphClient, dead_runs: Sequence[str], *, sweep: bool, now: str) -> int:

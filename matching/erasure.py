@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.clock import utc_stamp
-from graph import forget_repo, profile_repo
+from graph import forget_repo, profile_repo, resolve_repo
 from graph.client import GraphClient
 from graph.forget_repo import Erased
 from ingest.suppression import (
@@ -102,6 +102,8 @@ async def forget(
             hasher.written(record_suppression_key(r)) for r in scope.rids
         ]
         quarantined = await _quarantined_carriers(graph, [*scope.identifiers, key], scope.rids)
+        # What is stored changes outside a full run: the next full run recomputes.
+        await resolve_repo.forget_full_state(graph)
         erased = await forget_repo.erase(
             graph, scope, hashes, utc_stamp(), scheme=SCHEME, quarantine_ids=quarantined
         )

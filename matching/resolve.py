@@ -30,6 +30,7 @@ from core.owner import is_dead, this_owner
 from graph import resolve_repo, write_counts
 from graph.client import GraphClient
 from graph.record_facts import RecordFacts
+from matching import full_state
 from matching.component_rules import ComponentRules, ResolutionInput
 from matching.components import APART, LIMIT_PREFIX, Resolution
 from matching.config import IdentityConfig, default_config
@@ -77,6 +78,9 @@ class ResolveReport:
     writes: write_counts.WriteCounts = field(default_factory=write_counts.WriteCounts)
     """What the run wrote to the graph (matching's links included), as the server counted
     it: nothing at all when nothing changed."""
+    unchanged_since: str | None = None
+    """A full run that found nothing changed since the last full run (`matching.full_state`)
+    and so recomputed nothing: when that run recorded its state."""
 
     def lap(self, phase: str, since: float) -> float:
         """Add the time since `since` to `phase`; return now, the start of the next phase."""
@@ -199,24 +203,49 @@ class Resolver:
         ]
         return self.protection.detect_generic(stats)
 
-    async def resolve(self, *, full: bool = False) -> ResolveReport:
+    async def resolve(self, *, full: bool = False, recompute: bool = False) -> ResolveReport:
         """Resolve the records marked dirty (and every record they can reach), or, with
-        `full`, every record; write what changed (`ResolveReport.writes` counts it)."""
+        `full`, every record; write what changed (`ResolveReport.writes` counts it).
+
+        A full run stops at once when nothing changed since the last full run (no record
+        is dirty, no resolution wrote since, the same rules, model and code:
+        `matching.full_state`), unless `recompute`."""
         with write_counts.counting() as writes:
-            report = await self._resolve(full=full)
+            report = await self._resolve(full=full, recompute=recompute)
         report.writes = writes
         return report
 
-    async def _resolve(self, *, full: bool) -> ResolveReport:
+    def fingerprint(self) -> str:
+        """What a full resolution's result depends on besides the graph
+        (`matching.full_state`)."""
+        model = self.linker.current_model() if self.linker is not None else None
+        return full_state.fingerprint(
+            config=self.config.model_dump(mode="json"),
+            survivorship=self.survivorship.model_dump(mode="json"),
+            household_types=self.household_types,
+            model=model.version if model is not None else None,
+            threshold=self.linker.threshold if self.linker is not None else None,
+        )
+
+    async def _resolve(self, *, full: bool, recompute: bool) -> ResolveReport:
         t0 = time.perf_counter()
         dead, escalate = await self._dead_runs()
         full = full or escalate
         report = ResolveReport("full" if full else "incremental", completed_runs=dead)
+        fingerprint = self.fingerprint() if full else ""
+        if full and not dead and not recompute:
+            state = await resolve_repo.full_state(self.graph)
+            if state.fingerprint == fingerprint and not state.dirty:
+                report.unchanged_since = state.recorded_at
+                report.seconds = time.perf_counter() - t0
+                self._log(report)
+                return report
         report.ghosts_deleted = await resolve_repo.heal(
             self.graph, dead, sweep=full, now=utc_stamp()
         )
         if full and isinstance(self.engine, LocalEngine):
             await self._resolve_in_parts(report, t0)
+            await resolve_repo.record_full_state(self.graph, fingerprint, utc_stamp())
             report.seconds = time.perf_counter() - t0
             self._log(report)
             return report
@@ -231,6 +260,8 @@ class Resolver:
                 return report
             scope, lap = found
         await self._resolve_scope(scope, report, lap)
+        if full:
+            await resolve_repo.record_full_state(self.graph, fingerprint, utc_stamp())
         report.seconds = time.perf_counter() - t0
         self._log(report)
         return report

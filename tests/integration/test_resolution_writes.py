@@ -51,13 +51,20 @@ async def test_a_full_resolution_run_twice_writes_nothing_the_second_time(
     before = await membership(graph)
     await age_stamps(graph)
 
+    # Every record read, scored and resolved again: nothing to write.
     with write_counts.counting() as counted:
-        again = await Resolver(graph, linker=linker).resolve(full=True)
+        again = await Resolver(graph, linker=linker).resolve(full=True, recompute=True)
     assert counted.updates == 0, counted.describe()
     assert again.writes.updates == 0 and again.writes.by_query == {}
+    assert again.unchanged_since is None and again.records == first.records
     assert again.matching is not None and again.matching.pairs == first.matching.pairs
     assert await membership(graph) == before
     assert await rewritten(graph) == set()
+    # Without `recompute`, a full run finds nothing changed since the first and stops.
+    with write_counts.counting() as counted:
+        skipped = await Resolver(graph, linker=linker).resolve(full=True)
+    assert counted.updates == 0 and skipped.unchanged_since is not None
+    assert skipped.records == 0 and skipped.matching is None
 
     # A new record of a member (their name and email) joins that member's profile: one
     # membership and one profile written, every other record where it was.
@@ -86,10 +93,14 @@ async def test_a_full_resolution_run_twice_writes_nothing_the_second_time(
 
     # The full rebuild finds what the incremental run wrote. Scoring every record again may
     # rescore some links (term frequencies now count the new record): that is scoring's to
-    # write; resolution then has only the dirty marks it left to clear.
+    # write; resolution then has only the dirty marks it left to clear, and the state it
+    # completed (the incremental run's writes forgot the last full run's).
     rebuilt = await Resolver(graph, linker=linker).resolve(full=True)
+    assert rebuilt.unchanged_since is None
     resolution_writes = {q for q in rebuilt.writes.by_query if not q.startswith("matching_")}
-    assert resolution_writes <= {"resolve_clear_dirty"}, rebuilt.writes.describe()
+    assert resolution_writes <= {"resolve_clear_dirty", "resolve_full_state_record"}, (
+        rebuilt.writes.describe()
+    )
     assert await membership(graph) == after
 
 

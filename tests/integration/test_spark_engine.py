@@ -79,7 +79,9 @@ async def test_spark_gives_the_local_partition_on_generated_data(
     assert len(set(before.values())) < len(before)
 
     spark_engine = Recording(SparkEngine(spark, bucket_records=200))
-    again = await Resolver(graph, linker=linker, engine=spark_engine).resolve(full=True)
+    again = await Resolver(graph, linker=linker, engine=spark_engine).resolve(
+        full=True, recompute=True
+    )
     assert local.last is not None and spark_engine.last is not None
     assert_same_resolution(local.last, spark_engine.last)
     # The same partition, so stable ids keep every record where it was.
