@@ -293,7 +293,15 @@ async def run(
             print_resolution("full resolution", rep, timer, 1)
             print(f"  peak RSS of the Python process so far: {peak_rss_mb():,.0f} MB")
             rep2 = await resolver.resolve(full=True)
-            print_resolution("full resolution again (no changes)", rep2, timer, 1)
+            print(
+                f"full resolution again (no changes): {rep2.seconds:.2f} s, stopped at once: "
+                f"{rep2.unchanged_since is not None} (nothing changed since the full run of "
+                f"{rep2.unchanged_since}), {rep2.records:,} records read, "
+                f"{rep2.writes.updates:,} writes [{load_avg()}]"
+            )
+            timer.take()
+            rep3 = await resolver.resolve(full=True, recompute=True)
+            print_resolution("full resolution again, recomputed (no changes)", rep3, timer, 1)
             for n, folder in enumerate([] if reuse else later, start=1):
                 t0 = time.perf_counter()
                 await Ingestor(graph, mapping_for("esp", with_activity)).ingest_path(folder)
