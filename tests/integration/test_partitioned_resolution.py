@@ -85,7 +85,9 @@ async def test_parts_resolve_as_the_whole_scope_and_keep_stable_ids(
     # In parts again with nothing changed, parts of one record each (every coarse
     # component with its old profile's records a part of its own): nothing written.
     one = Parts()
-    third = await Resolver(graph, linker=linker, engine=one, part_records=1).resolve(full=True)
+    third = await Resolver(graph, linker=linker, engine=one, part_records=1).resolve(
+        full=True, recompute=True
+    )
     assert len(one.parts) > len(parts.parts)
     assert third.writes.updates == 0 and third.moved_records == 0
     assert await clusters(graph) == after_parts
