@@ -54,6 +54,8 @@ def resolve(
     from matching.linking import ProbabilisticLinker
     from matching.resolve import Resolver
 
+    if recompute and not full:
+        raise typer.BadParameter("only with --full", param_hint="--recompute")
     s = settings()
     chosen = engine or s.resolve_engine
     if chosen not in ENGINES:

@@ -1,4 +1,5 @@
-// The graph's resolution changes outside a full run (a resolution's write phase begins, or
-// an erasure): the state the last full run recorded no longer says what is stored.
+// What is stored changes outside a resolution (an erasure): the state the last full run
+// recorded no longer says what is stored. (A resolution's write phase forgets it in
+// `resolve_run_begin`.)
 MATCH (s:ResolveState)
 DELETE s

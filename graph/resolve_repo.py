@@ -258,7 +258,6 @@ async def begin_run(
 ) -> None:
     """A resolution's write phase begins: its journal entry is written, and the state the
     last full run recorded is forgotten (what is stored is about to change)."""
-    await forget_full_state(graph)
     await graph.write(
         "resolve_run_begin",
         {"run_id": run_id, "mode": mode, "host": host, "pid": pid, "now": now},
@@ -291,6 +290,8 @@ async def record_full_state(graph: GraphClient, fingerprint: str, now: str) -> N
 
 
 async def forget_full_state(graph: GraphClient) -> None:
+    """What is stored changes outside a resolution (an erasure); a resolution's write phase
+    forgets the state in `begin_run`."""
     await graph.write("resolve_full_state_forget")
 
 

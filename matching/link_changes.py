@@ -5,7 +5,9 @@ evidence, and the graph holds as many links once resolved. Held as Python rows, 
 to write and the stored ones to compare them with took GBs (3.7 GB at 1M with nothing
 changed). Here both go into DuckDB tables a page at a time, within a small memory limit
 and spilling to a temporary directory that is removed on close; the links to write and to
-remove are read out a slice at a time.
+remove are read out a slice at a time. The temporary directory (`cdp-links-*` in the
+system's) holds record ids, weights and evidence levels, no personal value; a process killed
+before it closes leaves it behind.
 
 A pair is one link in either direction. An accepted pair is written unless its link is
 stored with the same model version and the same weight (within `WEIGHT_TOLERANCE`); a stored
@@ -91,14 +93,10 @@ class LinkChanges:
                 },
             )
             self._con.execute("set enable_progress_bar = false")
-            self._con.execute(
-                "create table existing (seq bigint, a varchar, b varchar, rejected boolean, "
-                "weight double, version varchar)"
-            )
-            self._con.execute(
-                "create table accepted (seq bigint, a varchar, b varchar, weight double, "
-                "probability double, evidence varchar, name_postcode boolean)"
-            )
+            for name, schema in (("existing", _EXISTING), ("accepted", _ACCEPTED)):
+                self._con.register("empty_", schema.empty_table())
+                self._con.execute(f"create table {name} as select * from empty_")
+                self._con.unregister("empty_")
         except BaseException:
             shutil.rmtree(self._dir, ignore_errors=True)
             raise

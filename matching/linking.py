@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,7 @@ from graph.client import GraphClient
 from matching import name_postcode
 from matching.config import IdentityConfig, default_config
 from matching.errors import ConflictingComparisons
-from matching.link_changes import ChangeCounts, LinkChanges
+from matching.link_changes import LinkChanges
 from matching.model_store import ModelStore, NoCurrentModel
 from matching.pair_score import PairScore, score_pair
 from matching.probabilistic import (
@@ -275,11 +275,10 @@ class ProbabilisticLinker:
 
     def _accept(
         self, scored: Iterable[pd.DataFrame], changes: LinkChanges, model: TrainedModel
-    ) -> ChangeCounts:
-        """The pairs `scored` accepts, slice by slice, compared with the stored links."""
+    ) -> None:
+        """The pairs `scored` accepts, slice by slice, into `changes`."""
         for pairs in scored:
             changes.add_accepted(name_postcode.accepted(pairs, model.spec, self.threshold))
-        return changes.finish()
 
     async def train(self) -> TrainedModel:
         """Train on every record, save as the current version with the term frequencies of
@@ -443,24 +442,6 @@ class ProbabilisticLinker:
             index.add(frame)
         self._accept([pairs], changes, model)
         return len(frame)
-
-
-def accepted_rows(
-    scored: pd.DataFrame, spec: MatchingSpec, threshold: float
-) -> Iterator[dict[str, Any]]:
-    """The pairs of `scored` to write as `MATCHES` (`name_postcode.accepted`: above the
-    threshold, and the conditional name-and-postcode pairs below it), as rows to write."""
-    pairs = name_postcode.accepted(scored, spec, threshold)
-    for r in pairs.itertuples(index=False):
-        if r.rid_l != r.rid_r:
-            yield {
-                "a": r.rid_l,
-                "b": r.rid_r,
-                "weight": float(r.match_weight),
-                "probability": float(r.match_probability),
-                "evidence": r.evidence,
-                "name_postcode": bool(r.name_postcode),
-            }
 
 
 def scoring_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:

@@ -12,7 +12,7 @@ from graph.client import GraphClient
 from ingest.mapping import builtin_mapping
 from ingest.pipeline import Ingestor
 from matching import name_postcode, overrides
-from matching.linking import ProbabilisticLinker, accepted_rows, extra_columns, to_frame
+from matching.linking import ProbabilisticLinker, extra_columns, to_frame
 from matching.probabilistic import MatchIndex, predict
 from matching.resolve import Resolver
 from tests.factories.records import generated_and_trained, ingest_people
@@ -120,19 +120,26 @@ async def test_a_full_run_scores_inside_its_index_what_a_separate_prediction_did
         await matching_repo.matching_records(graph, None, extra), linker.protection, extra
     )
     # What a full run wrote before: a throwaway index of every record, scored in memory.
+    accepted = name_postcode.accepted(
+        predict(
+            model,
+            frame,
+            None,
+            threshold_probability=min(linker.threshold, name_postcode.FLOOR),
+            term_frequencies=linker.term_frequencies(model),
+        ),
+        model.spec,
+        linker.threshold,
+    )
     expected = {
-        frozenset((r["a"], r["b"])): r
-        for r in accepted_rows(
-            predict(
-                model,
-                frame,
-                None,
-                threshold_probability=min(linker.threshold, name_postcode.FLOOR),
-                term_frequencies=linker.term_frequencies(model),
-            ),
-            model.spec,
-            linker.threshold,
-        )
+        frozenset((r.rid_l, r.rid_r)): {
+            "weight": float(r.match_weight),
+            "probability": float(r.match_probability),
+            "evidence": r.evidence,
+            "name_postcode": bool(r.name_postcode),
+        }
+        for r in accepted.itertuples(index=False)
+        if r.rid_l != r.rid_r
     }
     rep = await linker.link(None)
     assert rep.scored == len(frame) and rep.pairs == len(expected) == rep.written
