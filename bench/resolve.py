@@ -78,9 +78,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import resource
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -251,6 +254,7 @@ async def run(
     imported: bool = False,
     generate_only: bool = False,
     load_only: bool = False,
+    beside_splink: bool = False,
 ) -> None:
     if not (data / "manifest.json").exists():
         t0 = time.perf_counter()
@@ -287,11 +291,14 @@ async def run(
                 f"({model.version}) [{load_avg()}]"
             )
             print("  steps: " + format_steps(timer.take()))
+        trained_s = time.perf_counter() - t0 if matching else 0.0
         resolver = Resolver(graph, linker=linker)
         with timer.listen():
             rep = await resolver.resolve(full=True)
             print_resolution("full resolution", rep, timer, 1)
             print(f"  peak RSS of the Python process so far: {peak_rss_mb():,.0f} MB")
+            if beside_splink:
+                beside(trained_s, rep)
             rep2 = await resolver.resolve(full=True)
             print(
                 f"full resolution again (no changes): {rep2.seconds:.2f} s, stopped at once: "
@@ -317,6 +324,33 @@ async def run(
     finally:
         timer.restore()
         await graph.close()
+
+
+def beside(trained_s: float, rep: ResolveReport) -> None:
+    """The standalone Splink baseline on the same graph, in its own process (its memory
+    its own), and the ratio of this run's training + full resolution to it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.splink_baseline", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.strip().splitlines()
+    splink = json.loads(lines[-1])
+    print("  " + lines[-2])
+    ours = trained_s + rep.seconds
+    phase = rep.phases.get
+    print(
+        f"  beside it: train + full resolution {ours:.1f} s ({trained_s:.1f} + "
+        f"{rep.seconds:.1f}) against Splink's export + train + predict + cluster "
+        f"{splink['total_s']:.1f} s: {ours / splink['total_s']:.2f}x (aim 1.5x); "
+        f"training {trained_s:.1f} s against export + train "
+        f"{splink['export_s'] + splink['train_s']:.1f} s, matching "
+        f"{phase('matching', 0.0):.1f} s against predict {splink['predict_s']:.1f} s; "
+        f"what Splink does not do: reading the graph ({phase('read', 0.0):.1f} s), "
+        f"components and rules ({phase('components', 0.0):.1f} s), survivorship "
+        f"({phase('survivorship', 0.0):.1f} s), writing profiles ({phase('write', 0.0):.1f} s)"
+    )
 
 
 def main() -> None:
@@ -358,6 +392,12 @@ def main() -> None:
         action="store_true",
         help="Load orders and events too (the whole data set, as the pipeline does).",
     )
+    p.add_argument(
+        "--beside-splink",
+        action="store_true",
+        help="After the first full resolution, run a standalone Splink baseline on the same "
+        "records (bench.splink_baseline, its own process) and print the ratio.",
+    )
     a = p.parse_args()
     data = a.data or Path(f"var/bench/data-{a.customers}")
     asyncio.run(
@@ -372,6 +412,7 @@ def main() -> None:
             a.imported,
             a.generate_only,
             a.load_only,
+            a.beside_splink,
         )
     )
 
