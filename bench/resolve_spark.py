@@ -12,6 +12,7 @@ Scoring (Splink on DuckDB), the graph reads and the writes run in this process f
 engines; only the components and the rules run on Spark (see `matching.spark_engine`).
 
     python -m bench.resolve_spark --customers 20000 --spark-master 'local[2]'
+    python -m bench.resolve_spark --resolved DATA_DIR/models   # a graph resolved already
 
 Figures (2 cores shared with other jobs, Neo4j 1g heap and 512m page cache, pyspark 4.3.0,
 Java 17, 2026-12-05), 20,000 customers (62,651 records -> 34,421 profiles): loaded in
@@ -93,9 +94,14 @@ def report(title: str, rep: ResolveReport, engine: Timed) -> None:
     print(f"  written: {rep.writes.describe(per_query=False)}")
 
 
-async def run(customers: int, data: Path, master: str, reuse: bool) -> None:
+async def run(
+    customers: int, data: Path, master: str, reuse: bool, resolved: Path | None = None
+) -> None:
     from matching.spark_engine import SparkEngine, spark_session
 
+    if resolved is not None:
+        await run_resolved(master, resolved)
+        return
     if not (data / "manifest.json").exists():
         generate(data, customers=customers, seed=42)
     first, _ = split_esp(data, 1_000, 0)
@@ -148,15 +154,65 @@ async def run(customers: int, data: Path, master: str, reuse: bool) -> None:
         await graph.close()
 
 
+async def run_resolved(master: str, models: Path) -> None:
+    """On a graph already trained (`models`) and resolved by the local engine: one full
+    resolution by the Spark engine, recomputed with nothing changed, compared record by
+    record with the profiles the local engine wrote. For data sets too large to resolve
+    three times in one sitting (1M customers)."""
+    from matching.spark_engine import SparkEngine, spark_session
+
+    settings = Settings()
+    graph = GraphClient.from_settings(settings)
+    try:
+        await graph.verify()
+        before = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
+        print(f"resolved graph: {len(before):,} records [{load_avg()}]")
+        linker = ProbabilisticLinker(graph, models)
+        t0 = time.perf_counter()
+        session = spark_session(
+            master,
+            shuffle_partitions=settings.spark_shuffle_partitions,
+            conf={"spark.ui.enabled": "false", **settings.spark_conf},
+        )
+        jvm = session.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
+        print(f"Spark {session.version} at {master} started in {time.perf_counter() - t0:.1f} s")
+        try:
+            spark = Timed(SparkEngine(session, bucket_records=settings.spark_bucket_records))
+            resolver = Resolver(graph, linker=linker, engine=spark)
+            rep = await resolver.resolve(full=True, recompute=True)
+            report("spark engine, nothing changed (recomputed)", rep, spark)
+            print(f"  spark phases: {spark.engine.phases}")  # type: ignore[attr-defined]
+            workers = sum(peak_kb(p) for p in children(jvm)) / 1024
+            print(
+                f"  peak RSS: this process {peak_rss_mb():,.0f} MB, JVM "
+                f"{peak_kb(jvm) / 1024:,.0f} MB, Python workers (alive, summed) "
+                f"{workers:,.0f} MB"
+            )
+        finally:
+            session.stop()
+        after = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
+        print(f"  every record where the local engine put it: {after == before} [{load_avg()}]")
+    finally:
+        await graph.close()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--customers", type=int, default=20_000)
     p.add_argument("--data", type=Path, default=None)
     p.add_argument("--spark-master", default="local[2]")
     p.add_argument("--reuse", action="store_true", help="Keep the graph an earlier run loaded.")
+    p.add_argument(
+        "--resolved",
+        type=Path,
+        default=None,
+        metavar="MODELS",
+        help="The graph is trained (models in MODELS) and resolved by the local engine: one "
+        "Spark run with nothing changed, recomputed, compared with it.",
+    )
     a = p.parse_args()
     data = a.data or Path(f"var/bench/data-{a.customers}")
-    asyncio.run(run(a.customers, data, a.spark_master, a.reuse))
+    asyncio.run(run(a.customers, data, a.spark_master, a.reuse, a.resolved))
 
 
 if __name__ == "__main__":

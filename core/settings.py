@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     neo4j_connect_timeout_s: float = Field(default=5.0, gt=0)
     neo4j_max_retry_time_s: float = Field(default=30.0, ge=0)
     """How long a transaction is retried while the server is away (the driver's default)."""
+    neo4j_writes_in_flight: int = Field(default=2, ge=1, le=16)
+    """Write transactions a large write phase keeps open at once (resolution's profiles,
+    memberships, events and marks): the server runs one while this process encodes the
+    next. 1 writes one batch at a time."""
 
     # The local Neo4j that `cdp neo4j start` runs when there is no Docker engine.
     neo4j_local_home: Path = PROJECT_ROOT / "var" / "neo4j"

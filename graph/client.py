@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from neo4j import (
@@ -26,6 +27,10 @@ T = TypeVar("T")
 Params = Mapping[str, Any]
 Row = dict[str, Any]
 
+WRITES_IN_FLIGHT = 2
+"""Write transactions `write_each` keeps open at once: while the server runs one, this
+process encodes the next, and a server with more than one core runs both."""
+
 
 class GraphClient:
     """Runs the service's Cypher against one database through one shared driver.
@@ -41,8 +46,11 @@ class GraphClient:
         database: str,
         uri: str = "",
         suppression_keys: tuple[bytes, ...] = (DEV_SUPPRESSION_KEY.encode(),),
+        writes_in_flight: int = WRITES_IN_FLIGHT,
     ) -> None:
         self.driver = driver
+        self.writes_in_flight = writes_in_flight
+        """How many write transactions `write_each` keeps open at once."""
         self.database = database
         self.uri = uri
         self.suppression_keys = suppression_keys
@@ -63,7 +71,13 @@ class GraphClient:
             notifications_min_severity="OFF",
         )
         keys = tuple(k.get_secret_value().encode() for k in settings.suppression_hmac_keys)
-        return cls(driver, settings.neo4j_database, settings.neo4j_uri, keys)
+        return cls(
+            driver,
+            settings.neo4j_database,
+            settings.neo4j_uri,
+            keys,
+            writes_in_flight=settings.neo4j_writes_in_flight,
+        )
 
     async def close(self) -> None:
         await self.driver.close()
@@ -160,6 +174,56 @@ class GraphClient:
                 return
             after = last
 
+    async def write_each(
+        self,
+        name: str,
+        query: str,
+        batches: Iterable[Params],
+        *,
+        in_flight: int | None = None,
+        after_each: Callable[[], None] | None = None,
+    ) -> None:
+        """Run `query` once per parameter set of `batches`, each in its own transaction,
+        up to `in_flight` at once (`writes_in_flight` by default); return when every one
+        has committed.
+
+        For a phase of writes whose batches touch disjoint data (profiles, records), so that
+        their order does not matter and two at once do not wait on each other's locks. The
+        batches are taken lazily: at most `in_flight` are held at a time. `after_each` runs
+        after each commit. The first failure is raised once the transactions in flight beside
+        it have ended; no batch is started once it is seen.
+        """
+
+        async def one(params: Params) -> None:
+            await self._records(name, query, params, RoutingControl.WRITE)
+            if after_each is not None:
+                after_each()
+
+        limit = max(1, self.writes_in_flight if in_flight is None else in_flight)
+        pending: set[asyncio.Task[None]] = set()
+        taken = iter(batches)
+        try:
+            while True:
+                # Room first, then the next batch: at most `in_flight` are held.
+                while len(pending) >= limit:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    _raise_first(done)
+                params = next(taken, None)
+                if params is None:
+                    break
+                pending.add(asyncio.create_task(one(params)))
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                _raise_first(done)
+        finally:
+            # After a failure the transactions in flight end (they are not left running
+            # unowned); their own failures are read so that none is reported as unretrieved.
+            if pending:
+                await asyncio.wait(pending)
+                for task in pending:
+                    if not task.cancelled():
+                        task.exception()
+
     async def write_batched(self, name: str, params: Params | None = None) -> None:
         """Run `cypher/<name>.cypher` in an auto-commit transaction.
 
@@ -180,6 +244,14 @@ class GraphClient:
                 return await work(Tx(tx, self))
 
             return await session.execute_write(run)
+
+
+def _raise_first(done: Iterable[asyncio.Task[None]]) -> None:
+    """Raise the first failure among finished tasks, having read every one's."""
+    failures = [t.exception() for t in done if not t.cancelled()]
+    for failure in failures:
+        if failure is not None:
+            raise failure
 
 
 class Tx:

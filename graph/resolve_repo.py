@@ -9,7 +9,7 @@ from typing import Any
 from core.faults import chunk_size, fault_point
 from graph.client import GraphClient
 from graph.matching_repo import checked_attributes
-from graph.queries import safe_name
+from graph.queries import cypher, safe_name
 from graph.record_facts import RecordFacts, StringPool
 
 CHUNK = 10_000
@@ -358,8 +358,11 @@ async def write_resolution(
     """
     size = chunk_size(CHUNK)
     if mark_moved:
-        for part in _chunks([rid for rid, _ in membership], size):
-            await graph.write("resolve_mark_dirty", {"rids": list(part)})
+        await graph.write_each(
+            "resolve_mark_dirty",
+            cypher("resolve_mark_dirty"),
+            ({"rids": list(part)} for part in _chunks([rid for rid, _ in membership], size)),
+        )
     for part in _chunks(retired, size):
         await graph.write("resolve_plan_retire", {"rows": list(part), "run_id": run_id})
     for part in _chunks(identifier_flags, size):
@@ -367,26 +370,29 @@ async def write_resolution(
     fault_point("resolve.write.prepared")
     if profiles:
         # Positional rows, not maps: one key string less per value for driver and server.
-        query = write_profiles_query(profile_names)
-        for part in _chunks(profiles, size):
-            await graph.write_text(
-                "resolve_write_profiles",
-                query,
-                {"rows": list(part), "now": now, "run_id": run_id},
-            )
-            fault_point("resolve.write.profiles")
-    for part in _chunks(membership, size):
-        await graph.write(
-            "resolve_write_membership", {"rows": list(part), "now": now, "run_id": run_id}
+        # Two batches in flight at a time (`write_each`): no two write the same profile or
+        # record. (Membership batches may share the profile at their boundary: the later
+        # one waits for its lock; a rare deadlock between moves is retried by the driver.)
+        await graph.write_each(
+            "resolve_write_profiles",
+            write_profiles_query(profile_names),
+            ({"rows": list(p), "now": now, "run_id": run_id} for p in _chunks(profiles, size)),
+            after_each=lambda: fault_point("resolve.write.profiles"),
         )
-        fault_point("resolve.write.membership")
+    await graph.write_each(
+        "resolve_write_membership",
+        cypher("resolve_write_membership"),
+        ({"rows": list(p), "now": now, "run_id": run_id} for p in _chunks(membership, size)),
+        after_each=lambda: fault_point("resolve.write.membership"),
+    )
     for part in _chunks(retired, size):
         await graph.write("resolve_retire", {"rows": list(part), "now": now})
         fault_point("resolve.write.retire")
-    for part in _chunks(events, size):
-        await graph.write(
-            "resolve_write_events", {"rows": list(part), "now": now, "run_id": run_id}
-        )
+    await graph.write_each(
+        "resolve_write_events",
+        cypher("resolve_write_events"),
+        ({"rows": list(p), "now": now, "run_id": run_id} for p in _chunks(events, size)),
+    )
     for part in _chunks(refused_cleared, size):
         await graph.write("resolve_clear_refused_links", {"rows": [list(r) for r in part]})
     for part in _chunks(refused, size):
@@ -397,9 +403,12 @@ async def write_resolution(
 
 async def clear_dirty(graph: GraphClient, rids: Sequence[str]) -> None:
     """The records' dirty marks are removed: their resolution is written."""
-    for part in _chunks(rids, chunk_size(CHUNK)):
-        await graph.write("resolve_clear_dirty", {"rids": list(part)})
-        fault_point("resolve.write.clean")
+    await graph.write_each(
+        "resolve_clear_dirty",
+        cypher("resolve_clear_dirty"),
+        ({"rids": list(part)} for part in _chunks(rids, chunk_size(CHUNK))),
+        after_each=lambda: fault_point("resolve.write.clean"),
+    )
 
 
 async def clusters(graph: GraphClient) -> list[tuple[str, str, str, str | None]]:
