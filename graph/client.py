@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from neo4j import (
 )
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
+from core.bounded import each_bounded
 from core.settings import DEV_SUPPRESSION_KEY, Settings
 from graph import write_counts
 from graph.errors import Neo4jUnavailable
@@ -199,30 +199,8 @@ class GraphClient:
             if after_each is not None:
                 after_each()
 
-        limit = max(1, self.writes_in_flight if in_flight is None else in_flight)
-        pending: set[asyncio.Task[None]] = set()
-        taken = iter(batches)
-        try:
-            while True:
-                # Room first, then the next batch: at most `in_flight` are held.
-                while len(pending) >= limit:
-                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    _raise_first(done)
-                params = next(taken, None)
-                if params is None:
-                    break
-                pending.add(asyncio.create_task(one(params)))
-            while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                _raise_first(done)
-        finally:
-            # After a failure the transactions in flight end (they are not left running
-            # unowned); their own failures are read so that none is reported as unretrieved.
-            if pending:
-                await asyncio.wait(pending)
-                for task in pending:
-                    if not task.cancelled():
-                        task.exception()
+        limit = self.writes_in_flight if in_flight is None else in_flight
+        await each_bounded(batches, one, limit)
 
     async def write_batched(self, name: str, params: Params | None = None) -> None:
         """Run `cypher/<name>.cypher` in an auto-commit transaction.
@@ -244,14 +222,6 @@ class GraphClient:
                 return await work(Tx(tx, self))
 
             return await session.execute_write(run)
-
-
-def _raise_first(done: Iterable[asyncio.Task[None]]) -> None:
-    """Raise the first failure among finished tasks, having read every one's."""
-    failures = [t.exception() for t in done if not t.cancelled()]
-    for failure in failures:
-        if failure is not None:
-            raise failure
 
 
 class Tx:

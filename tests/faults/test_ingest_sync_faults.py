@@ -58,8 +58,14 @@ async def test_killed_ingest_is_healed_by_the_next_run(
 
     done = cdp("ingest", str(dataset), "--source", "ecommerce", fault=fault)
     assert "Traceback" not in done.stderr
-    [killed] = [b for b in await _batches(graph) if b["status"] == "running"]
+    before = await _batches(graph)
+    [killed] = [b for b in before if b["status"] == "running"]
     assert killed["rows_read"] > 0  # the counts of the chunks it wrote
+    # Exactly those: each chunk adds its counts in its own transaction, whatever order
+    # the chunks written at once committed in.
+    written = await _counts(graph)
+    assert sum(b.get("records", 0) for b in before) == written["records"] > 0
+    assert sum(b.get("orders", 0) for b in before) == written["orders"]
 
     reports = await Ingestor(graph, builtin_mapping("ecommerce")).ingest_path(dataset)
     batches = {b["id"]: b for b in await _batches(graph)}
