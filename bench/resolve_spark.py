@@ -84,6 +84,21 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def start_spark(master: str, settings: Settings) -> tuple[Any, int]:
+    """A Spark session for the engine and the pid of its JVM (for its memory)."""
+    from matching.spark_engine import spark_session
+
+    t0 = time.perf_counter()
+    session = spark_session(
+        master,
+        shuffle_partitions=settings.spark_shuffle_partitions,
+        conf={"spark.ui.enabled": "false", **settings.spark_conf},
+    )
+    jvm = session.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
+    print(f"Spark {session.version} at {master} started in {time.perf_counter() - t0:.1f} s")
+    return session, int(jvm)
+
+
 def report(title: str, rep: ResolveReport, engine: Timed) -> None:
     print(
         f"{title}: {rep.records:,} records -> {rep.components:,} profiles in "
@@ -97,7 +112,7 @@ def report(title: str, rep: ResolveReport, engine: Timed) -> None:
 async def run(
     customers: int, data: Path, master: str, reuse: bool, resolved: Path | None = None
 ) -> None:
-    from matching.spark_engine import SparkEngine, spark_session
+    from matching.spark_engine import SparkEngine
 
     if resolved is not None:
         await run_resolved(master, resolved)
@@ -124,14 +139,7 @@ async def run(
         before = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
         print(f"  peak RSS of this process so far: {peak_rss_mb():,.0f} MB")
 
-        t0 = time.perf_counter()
-        session = spark_session(
-            master,
-            shuffle_partitions=settings.spark_shuffle_partitions,
-            conf={"spark.ui.enabled": "false", **settings.spark_conf},
-        )
-        jvm = session.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
-        print(f"Spark {session.version} at {master} started in {time.perf_counter() - t0:.1f} s")
+        session, jvm = start_spark(master, settings)
         try:
             for n in (1, 2):
                 spark = Timed(SparkEngine(session, bucket_records=settings.spark_bucket_records))
@@ -159,7 +167,7 @@ async def run_resolved(master: str, models: Path) -> None:
     resolution by the Spark engine, recomputed with nothing changed, compared record by
     record with the profiles the local engine wrote. For data sets too large to resolve
     three times in one sitting (1M customers)."""
-    from matching.spark_engine import SparkEngine, spark_session
+    from matching.spark_engine import SparkEngine
 
     settings = Settings()
     graph = GraphClient.from_settings(settings)
@@ -168,14 +176,7 @@ async def run_resolved(master: str, models: Path) -> None:
         before = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
         print(f"resolved graph: {len(before):,} records [{load_avg()}]")
         linker = ProbabilisticLinker(graph, models)
-        t0 = time.perf_counter()
-        session = spark_session(
-            master,
-            shuffle_partitions=settings.spark_shuffle_partitions,
-            conf={"spark.ui.enabled": "false", **settings.spark_conf},
-        )
-        jvm = session.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
-        print(f"Spark {session.version} at {master} started in {time.perf_counter() - t0:.1f} s")
+        session, jvm = start_spark(master, settings)
         try:
             spark = Timed(SparkEngine(session, bucket_records=settings.spark_bucket_records))
             resolver = Resolver(graph, linker=linker, engine=spark)

@@ -37,26 +37,32 @@ async def _count(graph: GraphClient) -> int:
     return int((await graph.read_text("t", COUNT))[0]["n"])
 
 
+class Batches:
+    """Parameter sets taken lazily, each taking recorded, and the commits reported."""
+
+    def __init__(self, pids: list[list[str]]) -> None:
+        self.pids, self.taken, self.commits = pids, 0, 0
+
+    def __iter__(self) -> Any:
+        for pids in self.pids:
+            self.taken += 1
+            yield {"pids": pids}
+
+    def committed(self) -> None:
+        self.commits += 1
+
+
 @pytest.mark.parametrize("in_flight", [1, 3])
 async def test_every_batch_commits_and_no_more_than_in_flight_run_at_once(
     graph: GraphClient, in_flight: int
 ) -> None:
     watched = Watched(graph)
-    taken: list[int] = []
-    commits: list[int] = []
-
-    def batches() -> Any:
-        for i in range(10):
-            taken.append(i)
-            # Taken lazily: never more than in_flight batches ahead of the commits.
-            assert len(taken) - len(commits) <= in_flight
-            yield {"pids": [f"probe-{i}-{j}" for j in range(100)]}
-
+    batches = Batches([[f"probe-{i}-{j}" for j in range(100)] for i in range(10)])
     await watched.write_each(
-        "t", CREATE, batches(), in_flight=in_flight, after_each=lambda: commits.append(1)
+        "t", CREATE, batches, in_flight=in_flight, after_each=batches.committed
     )
     assert await _count(graph) == 1_000
-    assert len(commits) == 10
+    assert batches.commits == 10
     assert watched.most == in_flight
 
 
@@ -65,23 +71,16 @@ async def test_a_failing_batch_is_raised_once_the_others_in_flight_end(
     graph: GraphClient, in_flight: int
 ) -> None:
     watched = Watched(graph)
-    taken: list[int] = []
-    commits: list[int] = []
-
-    def batches() -> Any:
-        for i in range(6):
-            taken.append(i)
-            # The third batch repeats a node key the first one holds.
-            yield {"pids": ["probe-0" if i == 2 else f"probe-{i}"]}
-
+    # The third batch repeats a node key the first one holds.
+    batches = Batches([["probe-0" if i == 2 else f"probe-{i}"] for i in range(6)])
     with pytest.raises(ConstraintError):
         await watched.write_each(
-            "t", CREATE, batches(), in_flight=in_flight, after_each=lambda: commits.append(1)
+            "t", CREATE, batches, in_flight=in_flight, after_each=batches.committed
         )
     # Whatever committed was reported, nothing is left running, and the failure stopped
     # the phase: one at a time, the batches after it were never even taken.
-    assert await _count(graph) == len(commits)
+    assert await _count(graph) == batches.commits
     assert watched.open == 0
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
     if in_flight == 1:
-        assert taken == [0, 1, 2] and len(commits) == 2
+        assert batches.taken == 3 and batches.commits == 2
