@@ -134,13 +134,20 @@ def settings() -> Any:
     )
 
 
-def run_splink(parquet: Path, workdir: Path) -> dict[str, Any]:
+MEMORY_LIMIT = "3GB"
+"""DuckDB's memory limit for the Splink run (past it, it spills to disk). Without one DuckDB
+takes up to 80% of the machine's memory, which beside a Neo4j holding its own 8 GB at 1M
+customers starved the machine (load 21, the page cache gone). 3 GB is about what the
+resolution's own process peaks at (`MATCH_SCORING_MEMORY` 1 GB inside it)."""
+
+
+def run_splink(parquet: Path, workdir: Path, memory_limit: str = MEMORY_LIMIT) -> dict[str, Any]:
     """Train, predict and cluster on the exported records; the figures of each step."""
     from splink import DuckDBAPI, Linker, block_on
 
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"memory_limit": memory_limit}
     t0 = time.perf_counter()
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": memory_limit})
     con.execute(f"SET temp_directory = '{workdir / 'duckdb-tmp'}'").fetchall()
     con.execute(CLEAN_SQL, [str(parquet)]).fetchall()
     db_api = DuckDBAPI(con)
@@ -178,7 +185,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(count)
 
 
-async def baseline(workdir: Path) -> dict[str, Any]:
+async def baseline(workdir: Path, memory_limit: str = MEMORY_LIMIT) -> dict[str, Any]:
     graph = GraphClient.from_settings(Settings())
     parquet = workdir / "records.parquet"
     try:
@@ -188,7 +195,11 @@ async def baseline(workdir: Path) -> dict[str, Any]:
         export_s = time.perf_counter() - t0
     finally:
         await graph.close()
-    figures = {"records": records, "export_s": export_s, **run_splink(parquet, workdir)}
+    figures = {
+        "records": records,
+        "export_s": export_s,
+        **run_splink(parquet, workdir, memory_limit),
+    }
     figures["total_s"] = time.perf_counter() - t0
     figures["peak_rss_mb"] = peak_rss_mb()
     figures["load"] = os.getloadavg()
@@ -200,7 +211,8 @@ def describe(f: dict[str, Any]) -> str:
         f"standalone Splink: {f['records']:,} records -> {f['clusters']:,} clusters in "
         f"{f['total_s']:.1f} s (export {f['export_s']:.1f}, train {f['train_s']:.1f}, "
         f"predict {f['predict_s']:.1f} ({f['pairs']:,} pairs from p {PREDICT_FROM}), "
-        f"cluster {f['cluster_s']:.1f}); peak RSS {f['peak_rss_mb']:,.0f} MB "
+        f"cluster {f['cluster_s']:.1f}); DuckDB limit {f['memory_limit']}, peak RSS "
+        f"{f['peak_rss_mb']:,.0f} MB "
         f"[load {' '.join(f'{x:.2f}' for x in f['load'])}]"
     )
 
@@ -208,10 +220,13 @@ def describe(f: dict[str, Any]) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--json", action="store_true", help="End with the figures as one JSON line.")
+    p.add_argument(
+        "--memory-limit", default=MEMORY_LIMIT, help="DuckDB's memory limit (default %(default)s)."
+    )
     a = p.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="splink-baseline-"))
     try:
-        figures = asyncio.run(baseline(workdir))
+        figures = asyncio.run(baseline(workdir, a.memory_limit))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(describe(figures), flush=True)
