@@ -60,25 +60,63 @@ EM_BLOCKS = (
     ("given_name", "family_name", "postcode"),
 )
 
-CLEAN_SQL = """
+HUB_RECORDS = 200
+"""Values held by more records than this are taken for placeholders and left out (a store's
+`noemail@...` is 50,000 records' email at 1M customers: blocking on it alone proposes a
+billion pairs, which filled the disk with DuckDB's spill). `cdp resolve` blocks on no key
+value shared by more than 200 records (`max_block_size`); a data team running Splink alone
+cleans such values out first, as here."""
+
+CLEAN_SQL = f"""
 CREATE TABLE records AS
-SELECT
-    rid AS unique_id,
-    nullif(lower(trim(given_name)), '') AS given_name,
-    nullif(lower(trim(family_name)), '') AS family_name,
-    nullif(lower(trim(given_name)) || ' ' || lower(trim(family_name)), ' ') AS full_name,
-    nullif(dob, '') AS dob,
-    nullif(postcode, '') AS postcode,
-    nullif(lower(trim(address)), '') AS address,
-    nullif(lower(trim(email)), '') AS email,
-    nullif(phone, '') AS phone,
-    right(nullif(phone, ''), 8) AS phone8,
-    split_part(nullif(lower(trim(email)), ''), '@', 1) AS email_local
-FROM read_parquet(?)
+WITH cleaned AS (
+    SELECT
+        rid AS unique_id,
+        nullif(lower(trim(given_name)), '') AS given_name,
+        nullif(lower(trim(family_name)), '') AS family_name,
+        nullif(dob, '') AS dob,
+        nullif(postcode, '') AS postcode,
+        nullif(lower(trim(address)), '') AS address,
+        nullif(lower(trim(email)), '') AS email,
+        nullif(phone, '') AS phone
+    FROM read_parquet(?)
+),
+placeholders_out AS (
+    SELECT * REPLACE (
+        CASE WHEN count(*) OVER (PARTITION BY dob) > {HUB_RECORDS} THEN NULL ELSE dob END AS dob,
+        CASE WHEN count(*) OVER (PARTITION BY address, postcode) > {HUB_RECORDS}
+            THEN NULL ELSE address END AS address,
+        CASE WHEN count(*) OVER (PARTITION BY email) > {HUB_RECORDS} THEN NULL ELSE email END
+            AS email,
+        CASE WHEN count(*) OVER (PARTITION BY phone) > {HUB_RECORDS} THEN NULL ELSE phone END
+            AS phone
+    )
+    FROM cleaned
+),
+keyed AS (
+    SELECT
+        *,
+        nullif(given_name || ' ' || family_name, ' ') AS full_name,
+        right(phone, 8) AS phone8,
+        split_part(email, '@', 1) AS email_local
+    FROM placeholders_out
+)
+SELECT * REPLACE (
+    CASE WHEN count(*) OVER (PARTITION BY phone8) > {HUB_RECORDS} THEN NULL ELSE phone8 END
+        AS phone8,
+    CASE WHEN count(*) OVER (PARTITION BY email_local) > {HUB_RECORDS}
+        THEN NULL ELSE email_local END AS email_local
+)
+FROM keyed
 """
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS since it started (`VmHWM`: unlike `ru_maxrss`, not carried
+    over from the process that forked it, `bench.resolve` when run beside it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
