@@ -305,7 +305,13 @@ async def run(
         summary = generate(out, customers=customers, seed=42)
         print(f"generated {sum(summary.rows.values()):,} rows in {time.perf_counter() - t0:.1f} s")
     plain = GraphClient.from_settings(Settings())
-    graph = TimedClient(plain.driver, plain.database, plain.uri, plain.suppression_keys)
+    graph = TimedClient(
+        plain.driver,
+        plain.database,
+        plain.uri,
+        plain.suppression_keys,
+        writes_in_flight=plain.writes_in_flight,
+    )
     try:
         await graph.verify()
         if pairs:

@@ -68,6 +68,10 @@ graph, before / after: 303.4 / 301.6 s (load 5-10), 199.8 / 107.2 s (load 10 -> 
 175.1 s (load 3 -> 6): the load swamps any difference. The write phase of an unchanged
 run was 0.2-2.5 s before and is 0.1-0.3 s now: its time is the graph reads and rescoring.
 
+`--beside-splink` runs a standalone Splink baseline on the same records after the first full
+resolution (`bench.splink_baseline`, in its own process) and prints the ratio of training +
+full resolution to it.
+
 It generates (once) and loads the data set itself, holding the batches back. Uses the Neo4j
 named by the settings, which it empties first.
 
