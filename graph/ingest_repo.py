@@ -4,7 +4,7 @@ after a crash (MERGE on node keys, content hashes for changes)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +84,7 @@ async def write_chunk(
     graph: GraphClient,
     batch_id: str,
     chunk: Chunk,
-    seen: Mapping[str, int],
+    counts: Callable[[int], Mapping[str, int]],
     *,
     accumulate: bool,
     now: str,
@@ -94,10 +94,8 @@ async def write_chunk(
 
     One transaction per chunk: a crash leaves a chunk wholly written or not at all, so a
     record's content hash is never stored without its identifier links (an unchanged record's
-    links need not be sent again), and the batch's counts are those of the chunks written:
-    the chunk's records, changed records, orders and events are added to them, and `seen`
-    (rows read, accepted, quarantined, suppressed; value issues; anonymous rows, as counted
-    so far) raises theirs. So chunks may commit in any order.
+    links need not be sent again), and the batch's counts are those of the chunks written.
+    `counts(changed)` gives the batch's counts with this chunk's changed records.
     """
     query = "ingest_records_accumulate" if accumulate else "ingest_records"
     params = {"batch_id": batch_id, "now": now}
@@ -122,15 +120,9 @@ async def write_chunk(
             await tx.run("ingest_events", {**params, "rows": list(chunk.events)})
         if chunk.quarantine:
             await tx.run("ingest_quarantine", {**params, "rows": list(chunk.quarantine)})
-        added = {
-            "records": len(chunk.records),
-            "records_changed": changed,
-            "orders": len(chunk.orders),
-            "events": len(chunk.events),
-        }
         await tx.run(
             "ingest_batch_progress",
-            {"batch_id": batch_id, "added": added, "seen": dict(seen), "now": now},
+            {"batch_id": batch_id, "counts": dict(counts(changed)), "now": now},
         )
         return changed
 

@@ -13,13 +13,12 @@ import logging
 import queue
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from core.bounded import each_bounded
 from core.clock import utc_now, utc_stamp
 from core.faults import chunk_size as _chunk
 from core.faults import fault_point
@@ -66,17 +65,6 @@ class BatchReport:
     value_issues: int = 0
     anonymous_rows: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
-
-    def seen(self) -> dict[str, int]:
-        """The counts of rows read so far (the reader is ahead of the writes)."""
-        return {
-            "rows_read": self.rows_read,
-            "rows_accepted": self.rows_accepted,
-            "rows_quarantined": self.rows_quarantined,
-            "rows_suppressed": self.rows_suppressed,
-            "value_issues": self.value_issues,
-            "anonymous_rows": self.anonymous_rows,
-        }
 
     def counts(self) -> dict[str, int]:
         return {
@@ -262,24 +250,14 @@ class Ingestor:
             stop.set()
             await asyncio.to_thread(worker.join)
             raise
-
-        async def converted() -> AsyncIterator[ingest_repo.Chunk]:
+        try:
             while True:
                 item = await asyncio.to_thread(chunks.get)
                 if item is None:
-                    return
+                    break
                 if isinstance(item, BaseException):
                     raise item
-                yield item
-
-        async def flush(chunk: ingest_repo.Chunk) -> None:
-            await self._flush(rep, chunk, accumulate=accumulate)
-
-        try:
-            # Chunks are written `writes_in_flight` at a time: the server runs one while
-            # this process sends the next. An accumulating source's rows of one record may
-            # fall in two chunks, whose writes must then not overtake each other.
-            await each_bounded(converted(), flush, 1 if accumulate else self.graph.writes_in_flight)
+                await self._flush(rep, item, accumulate=accumulate)
             rep.status = "completed"
         except IngestError as exc:
             rep.status, rep.error = "failed", str(exc)
@@ -486,8 +464,17 @@ class Ingestor:
         chunk.quarantine.append(q)
 
     async def _flush(self, rep: BatchReport, chunk: ingest_repo.Chunk, *, accumulate: bool) -> None:
+        def counts(changed: int) -> dict[str, int]:
+            # The batch's counts once this chunk is written, stored in its transaction.
+            c = rep.counts()
+            c["records"] += len(chunk.records)
+            c["records_changed"] += changed
+            c["orders"] += len(chunk.orders)
+            c["events"] += len(chunk.events)
+            return c
+
         changed = await ingest_repo.write_chunk(
-            self.graph, rep.batch_id, chunk, rep.seen(), accumulate=accumulate, now=utc_stamp()
+            self.graph, rep.batch_id, chunk, counts, accumulate=accumulate, now=utc_stamp()
         )
         rep.records += len(chunk.records)
         rep.records_changed += changed
