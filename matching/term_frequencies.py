@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -68,11 +68,19 @@ class TermFrequencies:
 
     counts: pd.DataFrame
     totals: dict[str, int]
+    by_column: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    """`of` for every column, split once (comparing ~1M values per column cost ~30 ms a
+    column each time an index opened)."""
 
     def of(self, column: str) -> pd.DataFrame:
         """`hash` and `n` of one column's repeated values."""
-        rows = self.counts[self.counts["column"] == column]
-        return rows[["hash", "n"]].reset_index(drop=True)
+        if not self.by_column:
+            for name, rows in self.counts.groupby("column", sort=False):
+                self.by_column[str(name)] = rows[["hash", "n"]].reset_index(drop=True)
+        found = self.by_column.get(column)
+        if found is None:
+            return self.counts.iloc[0:0][["hash", "n"]].reset_index(drop=True)
+        return found
 
     def total(self, column: str) -> int:
         return max(1, int(self.totals.get(column, 0)))
