@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.resolve import load, load_avg, peak_rss_mb, split_esp
+from bench.timing import peak_kb
 from core.settings import Settings
 from generator import generate
 from graph import resolve_repo
@@ -57,17 +58,6 @@ class Timed:
             return self.engine.resolve(rules, data)
         finally:
             self.seconds = time.perf_counter() - t0
-
-
-def peak_kb(pid: int) -> int:
-    """Peak resident set (VmHWM) of a process, in kB (0 when it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def children(pid: int) -> list[int]:

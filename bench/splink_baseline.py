@@ -6,7 +6,8 @@ What a data team would write with Splink alone, in four timed steps:
    query `cdp train` reads them with) and written to a Parquet file;
 2. **train**: the prior from deterministic rules, u from random pairs, m by EM, on a
    DuckDB database that reads the Parquet file and cleans the columns in SQL (names and
-   emails lower-cased, a full-name column for the name comparison's term frequencies);
+   emails lower-cased, values held by more than `HUB_RECORDS` records taken out as
+   placeholders, a full-name column for the name comparison's term frequencies);
 3. **predict**: every pair the blocking rules propose, scored, kept from p 0.5;
 4. **cluster**: connected components of the pairs at p >= 0.95 (Splink's own clustering).
 
@@ -16,7 +17,7 @@ ends with golden profiles, their memberships, stable ids, merge protection and t
 comparisons on the same columns and blocking rules shaped like ours (same keys, Splink's
 `block_on`), the training calls and pair counts as ours (3M random pairs for u, the same
 three EM blocks, EM without term frequencies as Splink's examples do), so that the two
-runs score about the same pairs; nothing of this project's matching code is used.
+runs do comparable work; nothing of this project's matching code is used.
 
 `bench.resolve --beside-splink` runs it in its own process after its own run, on the same
 graph, and prints the ratio the issue asks for (`cdp train` + `cdp resolve --full` from
@@ -39,7 +40,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import shutil
 import tempfile
 import time
@@ -50,6 +50,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench.timing import peak_kb
 from core.settings import Settings
 from graph import matching_repo
 from graph.client import GraphClient
@@ -121,10 +122,7 @@ FROM keyed
 def peak_rss_mb() -> float:
     """This process's peak RSS since it started (`VmHWM`: unlike `ru_maxrss`, not carried
     over from the process that forked it, `bench.resolve` when run beside it)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_kb(os.getpid()) / 1024
 
 
 async def export(graph: GraphClient, path: Path) -> int:

@@ -15,6 +15,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -128,3 +129,14 @@ def format_steps(steps: list[tuple[str, float, int]], min_seconds: float = 0.05)
         if t >= min_seconds
     ]
     return "; ".join(shown) or "-"
+
+
+def peak_kb(pid: int) -> int:
+    """Peak resident set (VmHWM) of a process, in kB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

@@ -17,6 +17,8 @@ DEV_PASSWORD = "cdp-local-dev"
 _PLACEHOLDERS = {"", "changeme", "changethis", "password", "neo4j", DEV_PASSWORD}
 DEV_SUPPRESSION_KEY = "cdp-local-dev-suppression-key"
 MIN_SUPPRESSION_KEY_CHARS = 32
+WRITES_IN_FLIGHT = 2
+"""Write transactions a large write phase keeps open at once, unless set otherwise."""
 
 
 class Settings(BaseSettings):
@@ -38,7 +40,7 @@ class Settings(BaseSettings):
     neo4j_connect_timeout_s: float = Field(default=5.0, gt=0)
     neo4j_max_retry_time_s: float = Field(default=30.0, ge=0)
     """How long a transaction is retried while the server is away (the driver's default)."""
-    neo4j_writes_in_flight: int = Field(default=2, ge=1, le=16)
+    neo4j_writes_in_flight: int = Field(default=WRITES_IN_FLIGHT, ge=1, le=16)
     """Write transactions a large write phase keeps open at once (resolution's profiles,
     memberships, events and marks): the server runs one while this process encodes the
     next. 1 writes one batch at a time."""

@@ -16,7 +16,7 @@ from neo4j import (
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from core.bounded import each_bounded
-from core.settings import DEV_SUPPRESSION_KEY, Settings
+from core.settings import DEV_SUPPRESSION_KEY, WRITES_IN_FLIGHT, Settings
 from graph import write_counts
 from graph.errors import Neo4jUnavailable
 from graph.queries import cypher
@@ -26,10 +26,6 @@ T = TypeVar("T")
 
 Params = Mapping[str, Any]
 Row = dict[str, Any]
-
-WRITES_IN_FLIGHT = 2
-"""Write transactions `write_each` keeps open at once: while the server runs one, this
-process encodes the next, and a server with more than one core runs both."""
 
 
 class GraphClient:

@@ -370,15 +370,15 @@ async def write_resolution(
     fault_point("resolve.write.prepared")
     if profiles:
         # Positional rows, not maps: one key string less per value for driver and server.
-        # Two batches in flight at a time (`write_each`): no two write the same profile or
-        # record. (Membership batches may share the profile at their boundary: the later
-        # one waits for its lock; a rare deadlock between moves is retried by the driver.)
+        # Two batches in flight at a time (`write_each`): no two write the same profile.
         await graph.write_each(
             "resolve_write_profiles",
             write_profiles_query(profile_names),
             ({"rows": list(p), "now": now, "run_id": run_id} for p in _chunks(profiles, size)),
             after_each=lambda: fault_point("resolve.write.profiles"),
         )
+    # Membership batches hold distinct records but may share the profile at their boundary:
+    # the later one waits for its lock (a rare deadlock between moves is retried).
     await graph.write_each(
         "resolve_write_membership",
         cypher("resolve_write_membership"),

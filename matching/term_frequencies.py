@@ -68,16 +68,18 @@ class TermFrequencies:
 
     counts: pd.DataFrame
     totals: dict[str, int]
-    by_column: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    _by_column: dict[str, pd.DataFrame] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
     """`of` for every column, split once (comparing ~1M values per column cost ~30 ms a
     column each time an index opened)."""
 
     def of(self, column: str) -> pd.DataFrame:
         """`hash` and `n` of one column's repeated values."""
-        if not self.by_column:
+        if not self._by_column:
             for name, rows in self.counts.groupby("column", sort=False):
-                self.by_column[str(name)] = rows[["hash", "n"]].reset_index(drop=True)
-        found = self.by_column.get(column)
+                self._by_column[str(name)] = rows[["hash", "n"]].reset_index(drop=True)
+        found = self._by_column.get(column)
         if found is None:
             return self.counts.iloc[0:0][["hash", "n"]].reset_index(drop=True)
         return found
