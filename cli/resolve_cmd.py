@@ -63,6 +63,7 @@ def resolve(
     cfg = load_config(config) if config else None
     session = None
     runner: ResolveEngine = LocalEngine()
+    part_records = s.resolve_part_records
     if chosen == "spark":
         # Only this engine imports pyspark (and starts a JVM).
         from matching.spark_engine import SparkEngine, spark_session
@@ -74,6 +75,8 @@ def resolve(
                 conf=s.spark_conf,
             )
         runner = SparkEngine(session, bucket_records=s.spark_bucket_records)
+        # A full run's parts are what each executor task resolves.
+        part_records = s.spark_bucket_records
 
     async def work(g: GraphClient) -> ResolveReport:
         linker = (
@@ -88,7 +91,7 @@ def resolve(
             else None
         )
         return await Resolver(
-            g, cfg, linker=linker, engine=runner, part_records=s.resolve_part_records
+            g, cfg, linker=linker, engine=runner, part_records=part_records
         ).resolve(full=full, recompute=recompute)
 
     try:

@@ -107,12 +107,12 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var" / "data"
 
     # Where resolution's rules run (`matching.engine`): `local` (this process) or `spark`
-    # (`matching.spark_engine`: per coarse component as Spark jobs). `cdp resolve --engine`.
+    # (`matching.spark_engine`: closed parts as Spark tasks). `cdp resolve --engine`.
     resolve_engine: Literal["local", "spark"] = "local"
     resolve_part_records: int = Field(default=200_000, ge=1)
     """With the local engine, a full resolution reads, resolves and writes closed parts of
     about this many records in turn (`matching.partition`): its memory grows with this, not
-    with the graph."""
+    with the graph (the Spark engine's parts are `spark_bucket_records`)."""
     match_scoring_memory: str = Field(
         default="1GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
     )
@@ -124,7 +124,9 @@ class Settings(BaseSettings):
     spark_shuffle_partitions: int = Field(default=8, ge=1)
     """`spark.sql.shuffle.partitions`: a few per executor core of the cluster."""
     spark_bucket_records: int = Field(default=50_000, ge=1)
-    """About how many records one call of the rules on an executor resolves."""
+    """About how many records one call of the rules on an executor resolves: a full run's
+    closed parts, a job of one per core at a time (this process holds about two jobs'
+    parts), or the buckets of an incremental run's scope."""
     spark_conf: dict[str, str] = Field(default_factory=dict)
     """More Spark settings, JSON in the environment: `SPARK_CONF='{"spark.executor.memory":
     "8g"}'`."""

@@ -1,6 +1,5 @@
 // The attributes survivorship chooses from, the current profile and the history weight of
-// each record (itself and its orders); with what matching scores (stub, and the $extra
-// attributes the model compares), so that a full resolution reads the records once.
+// each record (itself and its orders), and the $extra attributes the rules compare.
 UNWIND $rids AS rid
 MATCH (r:Record {rid: rid})
 OPTIONAL MATCH (r)-[:IN_PROFILE]->(p:Profile)
@@ -11,9 +10,5 @@ RETURN collect({
   address: r.address, city: r.city, state: r.state, postcode: r.postcode,
   country: r.country, dob: r.dob, pid: p.pid, golden_hash: p.golden_hash,
   dirty: r.dirty, weight: 1 + COUNT { (r)<-[:PLACED_BY]-(:Order) },
-  stub: r.stub,
-  contacts: CASE WHEN r.email IS NULL OR r.phone IS NULL THEN COLLECT {
-    MATCH (r)-[:HAS_IDENTIFIER]->(i:Identifier)
-    WHERE i.type IN ['email', 'phone'] RETURN [i.type, i.value] ORDER BY i.value } END,
   extra: [name IN $extra | r[name]]
 }) AS rows

@@ -1,7 +1,6 @@
 // A page of records in rid order (through the uniqueness index), one row per page: `rows`
-// holds what survivorship and stable ids need of each record, and what matching scores
-// (stub, the email and phone identifiers of a record without those attributes, and the
-// $extra attributes the model compares); `last` is the next cursor.
+// holds what survivorship and stable ids need of each record, and the $extra attributes
+// the rules compare; `last` is the next cursor.
 // One row per page rather than per record: the driver's per-record cost would dominate.
 MATCH (r:Record)
 WHERE r.rid > $after
@@ -18,11 +17,7 @@ CALL (page) {
     address: r.address, city: r.city, state: r.state, postcode: r.postcode,
     country: r.country, dob: r.dob, pid: p.pid, golden_hash: p.golden_hash,
     dirty: r.dirty, weight: 1 + COUNT { (r)<-[:PLACED_BY]-(:Order) },
-  stub: r.stub,
-  contacts: CASE WHEN r.email IS NULL OR r.phone IS NULL THEN COLLECT {
-    MATCH (r)-[:HAS_IDENTIFIER]->(i:Identifier)
-    WHERE i.type IN ['email', 'phone'] RETURN [i.type, i.value] ORDER BY i.value } END,
-  extra: [name IN $extra | r[name]]
+    extra: [name IN $extra | r[name]]
   }) AS rows
 }
 RETURN page[-1].rid AS last, size(page) AS scanned, rows

@@ -32,8 +32,6 @@ FIELDS: Final = (
     "golden_hash",
     "dirty",
     "weight",
-    "stub",
-    "contacts",
     "extra",
 )
 """The keys of `cypher/resolve_record_facts*.cypher` rows."""
@@ -76,10 +74,6 @@ class RecordFacts(Mapping[str, Any]):
                 value = pool(value)
             elif name == "extra":
                 value = tuple(pool(v) for v in value) if value else _NO_EXTRA
-            elif name == "contacts":
-                # [type, value] pairs of a record lacking an email or phone attribute:
-                # matching scores them in its place (`linking.scoring_rows`).
-                value = tuple((pool(t), v) for t, v in value) if value else None
             object.__setattr__(self, name, value)
 
     def __getitem__(self, key: str) -> Any:

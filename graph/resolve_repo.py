@@ -192,7 +192,7 @@ async def record_facts(
     graph: GraphClient, rids: Sequence[str] | None, extra: Sequence[str] = ()
 ) -> list[RecordFacts]:
     """What survivorship and stable ids need of each record (all records when None), and
-    what matching scores: `stub`, and `extra` as the tuple of these attributes' values."""
+    `extra` as the tuple of these attributes' values (those the rules compare)."""
     if rids is None:
         return facts_of([row async for rows in record_fact_pages(graph, extra) for row in rows])
     params = {"extra": checked_attributes(extra)}

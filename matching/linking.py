@@ -350,16 +350,13 @@ class ProbabilisticLinker:
         self,
         rids: Sequence[str] | None,
         *,
-        records: Sequence[Mapping[str, Any]] | None = None,
         touched: bool = True,
     ) -> LinkReport:
         """Score these (new or changed) records against all others, or all records against
         each other when `rids` is None; write the accepted pairs that are new or changed and
         remove the links no longer accepted. No model: nothing to do.
 
-        `records`, with `rids` None: every record as the resolver read it (`rid`, `source`,
-        `stub`, the attributes of `matching_repo.COLUMNS` and `extra`, the values of
-        `scored_attributes()`), so that the graph is not read twice. `touched`: whether to
+        `touched`: whether to
         report the records at either end of a link written or removed; the links' writes
         mark them dirty, so a caller that reads records afterwards need not hold them."""
         t0 = time.perf_counter()
@@ -369,7 +366,7 @@ class ProbabilisticLinker:
             return rep
         with LinkChanges(model.version) as changes:
             if rids is None:
-                rep.scored = await self._score_everything(model, records, changes)
+                rep.scored = await self._score_everything(model, changes)
             else:
                 rep.scored = await self._score_these(model, rids, changes)
             counts = await asyncio.to_thread(changes.finish)
@@ -389,22 +386,18 @@ class ProbabilisticLinker:
     async def _score_everything(
         self,
         model: TrainedModel,
-        records: Sequence[Mapping[str, Any]] | None,
         changes: LinkChanges,
     ) -> int:
         """Score every record against every other into `changes`, with every stored link;
         the number of records scored."""
         # The records as Arrow columns, a page at a time: a full graph's rows and their
         # frame held as Python objects took GBs.
-        if records is None:
-            pages = [
-                _arrow(self._scored(rows, model))
-                async for rows in matching_repo.matching_record_pages(
-                    self.graph, extra_columns(model.spec)
-                )
-            ]
-        else:
-            pages = [_arrow(self._scored(scoring_rows(records), model))]
+        pages = [
+            _arrow(self._scored(rows, model))
+            async for rows in matching_repo.matching_record_pages(
+                self.graph, extra_columns(model.spec)
+            )
+        ]
         table = pa.concat_tables(pages) if pages else _arrow(self._scored([], model))
         del pages
         scored = int(table.num_rows)
@@ -442,30 +435,3 @@ class ProbabilisticLinker:
             index.add(frame)
         self._accept([pairs], changes, model)
         return len(frame)
-
-
-def scoring_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
-    """The rows `matching_repo.matching_records` gives, from records as the resolver reads
-    them: those worth scoring (not stubs, naming a person)."""
-    return [
-        [*(_scored_value(r, c) for c in matching_repo.COLUMNS), *r["extra"]]
-        for r in records
-        if r["stub"] is None and (r["given_name"] is not None or r["family_name"] is not None)
-    ]
-
-
-STANDARD_CONTACTS = ("email", "phone")
-"""Identifier types that take part in scoring whatever a mapping says: a mapping that
-declares them only as identifiers (not as attributes) still has them compared, or twins
-with their own emails and phones would look like one person to the model."""
-
-
-def _scored_value(record: Mapping[str, Any], column: str) -> Any:
-    """A record's value of a scored column; for a standard contact the record lacks as an
-    attribute, its smallest identifier of that type (`contacts`: [type, value] pairs)."""
-    value = record[column]
-    if value is None and column in STANDARD_CONTACTS:
-        for kind, found in record.get("contacts") or ():
-            if kind == column:
-                return found
-    return value

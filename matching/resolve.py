@@ -16,7 +16,7 @@ import time
 import uuid
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 PART_RECORDS = 200_000
 """Records a full resolution holds as Python objects at once (`matching.partition`)."""
+
+_PartTag = tuple[list[RecordFacts], dict[str, RecordFacts], int]
+"""What the write of a part needs beside its resolution: its facts, by rid, its number."""
 
 STALE_AFTER = timedelta(hours=6)
 """A write phase started this long ago by a process of another host is taken as dead (one
@@ -94,8 +97,7 @@ class _Scope:
     """The records a run resolves and what it read of them.
 
     Attributes:
-        closure: The records, a union of whole components (every record in a full run).
-        scope: The same records for the reads that take a scope; None (all) in a full run.
+        closure: The records, a union of whole components.
         facts: What survivorship, stable ids and matching need of each record.
         pairs: (rid, identifier key) of the records' identifiers.
         stored: The stored (blocked, generic) flags of those identifiers.
@@ -104,7 +106,6 @@ class _Scope:
     """
 
     closure: list[str]
-    scope: list[str] | None
     facts: list[RecordFacts]
     pairs: list[tuple[str, str]]
     stored: dict[str, tuple[str | None, str | None]]
@@ -139,9 +140,9 @@ class Resolver:
         linker: Probabilistic matching; when given (and trained), new records are scored
             against all others first and accepted pairs join like identifiers.
         engine: Where the rules run (`matching.engine`); the local engine by default.
-        part_records: With the local engine, a full resolution reads, resolves and writes
-            closed parts of about this many records one after the other
-            (`matching.partition`), so its memory does not grow with the graph.
+        part_records: A full resolution reads, resolves and writes closed parts of about
+            this many records one after the other (`matching.partition`), so its memory
+            does not grow with the graph; the engine may resolve some parts ahead.
         """
         self.part_records = max(1, part_records)
         self.linker = linker
@@ -243,25 +244,20 @@ class Resolver:
         report.ghosts_deleted = await resolve_repo.heal(
             self.graph, dead, sweep=full, now=utc_stamp()
         )
-        if full and isinstance(self.engine, LocalEngine):
+        if full:
             await self._resolve_in_parts(report, t0)
             await resolve_repo.record_full_state(self.graph, fingerprint, utc_stamp())
             report.seconds = time.perf_counter() - t0
             self._log(report)
             return report
-        if full:
-            scope, lap = await self._full_scope(report, t0)
-        else:
-            found = await self._incremental_scope(report, t0)
-            if found is None:
-                if dead:
-                    await resolve_repo.end_run(self.graph, dead)
-                report.seconds = time.perf_counter() - t0
-                return report
-            scope, lap = found
+        found = await self._incremental_scope(report, t0)
+        if found is None:
+            if dead:
+                await resolve_repo.end_run(self.graph, dead)
+            report.seconds = time.perf_counter() - t0
+            return report
+        scope, lap = found
         await self._resolve_scope(scope, report, lap)
-        if full:
-            await resolve_repo.record_full_state(self.graph, fingerprint, utc_stamp())
         report.seconds = time.perf_counter() - t0
         self._log(report)
         return report
@@ -289,29 +285,6 @@ class Resolver:
         if dead:
             log.warning("completing %d resolution run(s) that died while writing", len(dead))
         return [r.id for r in dead], any(r.mode == "full" for r in dead)
-
-    async def _full_scope(self, report: ResolveReport, t0: float) -> tuple[_Scope, float]:
-        """Every record, its links and the identifiers that must not link; matching
-        scores all records. Returns the scope and the start of the next phase."""
-        g = self.graph
-        # Neo4j works on the three reads at once while this process decodes pages. The
-        # records are read once, for matching too.
-        extra = self.linker.scored_attributes() if self.linker is not None else ()
-        facts, (pairs, stored), generic = await asyncio.gather(
-            resolve_repo.record_facts(g, None, extra),
-            resolve_repo.links(g, None),
-            self._not_linking(None),
-        )
-        closure = sorted(f["rid"] for f in facts)
-        lap = report.lap("read", t0)
-        if self.linker is not None:
-            report.matching = await self.linker.link(None, records=facts)
-            # The links it wrote marked their records; this resolution covers them.
-            for f in facts:
-                if f["rid"] in report.matching.touched:
-                    f["dirty"] = True
-        lap = report.lap("matching", lap)
-        return _Scope(closure, None, facts, pairs, stored, generic, tuple(extra)), lap
 
     async def _resolve_in_parts(self, report: ResolveReport, t0: float) -> None:
         """A full resolution with the local engine, in bounded memory (`matching.partition`):
@@ -370,28 +343,47 @@ class Resolver:
             async for rows in resolve_repo.record_fact_pages(g, personal):
                 part_rows.add(rows)
             lap = report.lap("read", lap)
-            for part in range(parts.count):
-                # Read after matching: the records its links marked dirty are read so.
-                facts = resolve_repo.facts_of(part_rows.rows(part))
-                by_rid = {f["rid"]: f for f in facts}
-                lap = report.lap("read", lap)
-                resolution = self.engine.resolve(
-                    rules,
-                    parts.input(
+            read_from = report.phases.get("read", 0.0)
+
+            def inputs() -> Iterator[tuple[_PartTag, ResolutionInput]]:
+                for part in range(parts.count):
+                    t = time.perf_counter()
+                    # Read after matching: the records its links marked dirty are read so.
+                    facts = resolve_repo.facts_of(part_rows.rows(part))
+                    by_rid = {f["rid"]: f for f in facts}
+                    report.lap("read", t)
+                    data = parts.input(
                         part,
                         by_rid,
                         extra=tuple(personal),
                         generic=generic,
                         shared=shared,
                         strong_from=self.config.strong_match_probability,
-                    ),
-                )
-                refused_before = await resolve_repo.refusals(g, parts.records(part))
-                report.lap("components", lap)
-                # The identifiers' flags go with the first part written.
-                flags, changed_flags = changed_flags, []
-                await self._write(resolution, facts, by_rid, flags, refused_before, report, run)
-                lap = time.perf_counter()
+                    )
+                    yield (facts, by_rid, part), data
+
+            # An engine may resolve parts ahead while the ones before are written.
+            resolved = self.engine.resolve_each(rules, inputs())
+            try:
+                while True:
+                    t = time.perf_counter()
+                    item = next(resolved, None)
+                    if item is None:
+                        break
+                    (facts, by_rid, part), resolution = item
+                    refused_before = await resolve_repo.refusals(g, parts.records(part))
+                    # What the inputs' reads took is read time, the rest the engine's.
+                    read_now = report.phases.get("read", 0.0)
+                    report.lap("components", t + read_now - read_from)
+                    read_from = read_now
+                    # The identifiers' flags go with the first part written.
+                    flags, changed_flags = changed_flags, []
+                    await self._write(resolution, facts, by_rid, flags, refused_before, report, run)
+                    del facts, by_rid, resolution, item
+            finally:
+                close = getattr(resolved, "close", None)
+                if close is not None:
+                    close()
         if not parts.count and changed_flags:
             # No record at all, but identifiers whose flags changed (none can link now).
             await self._write(
@@ -461,7 +453,7 @@ class Resolver:
         # The personal attributes too: the family rule yields to them (`ComponentRules.apart`).
         extra = self.linker.personal_attributes() if self.linker is not None else ()
         facts = await resolve_repo.record_facts(g, closure, extra)
-        return _Scope(closure, closure, facts, pairs, stored, generic, extra), lap
+        return _Scope(closure, facts, pairs, stored, generic, extra), lap
 
     async def _resolve_scope(self, scope: _Scope, report: ResolveReport, lap: float) -> None:
         """The tail both kinds of run share: read the matches, forced links and shared
@@ -471,12 +463,12 @@ class Resolver:
         name_postcode: list[tuple[str, str]] = []
         accepted, rejected, strong = await resolve_repo.matches(
             g,
-            scope.scope,
+            scope.closure,
             strong_from=self.config.strong_match_probability,
             probability=probability,
             name_postcode=name_postcode,
         )
-        forced = await resolve_repo.forced_links(g, scope.scope)
+        forced = await resolve_repo.forced_links(g, scope.closure)
         shared = await resolve_repo.shared_identifiers(g)
         lap = report.lap("read", lap)
         generic, stored, facts = scope.generic, scope.stored, scope.facts
@@ -504,7 +496,7 @@ class Resolver:
             for row in (self._flags(k, generic) for k in sorted(stored))
             if stored[row["key"]] != (row["blocked"], row["generic"])
         ]
-        refused_before = await resolve_repo.refusals(g, scope.scope)
+        refused_before = await resolve_repo.refusals(g, scope.closure)
         # The links are in the components now; a full graph's take GBs the write needs.
         scope.pairs, scope.stored = [], {}
         del stored, accepted, rejected, forced

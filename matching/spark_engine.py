@@ -1,9 +1,18 @@
-"""The Spark engine: resolution's rules run per coarse component as Spark jobs.
+"""The Spark engine: resolution's rules run on Spark executors.
 
 Imported only when `cdp resolve --engine spark` (or `RESOLVE_ENGINE=spark`) chooses it, so
 that nothing else pays for importing pyspark.
 
-What runs where:
+A full resolution (`resolve_each`) comes as the closed parts of the whole graph that the
+resolver reads one after the other (`matching.partition`: coarse components found by scipy
+over integer columns, each part's facts read from a scan sorted to disk), so that this
+process holds a few parts' records at a time, not the graph. The parts go to Spark a job at
+a time, one part per task, each resolved by `ComponentRules.resolve` on an executor; the
+next job runs while the resolver writes the parts of the one before. Each part is a closed
+input, so its resolution alone is the whole resolution restricted to its records (below,
+and `matching.partition`).
+
+An incremental run's scope (`resolve`) goes to Spark whole:
 
 1. The driver (this process) reads the graph as the local engine does and hands Spark the
    records, their identifiers and their links as DataFrames.
@@ -42,8 +51,12 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal
+import uuid
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -59,6 +72,8 @@ if TYPE_CHECKING:
 __all__ = ["SparkEngine", "SparkEngineError", "SparkUnavailable"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _RECORD: Final = "r"
 _IDENTIFIER: Final = "i"
@@ -149,6 +164,9 @@ class SparkEngine:
             components with scipy (16 bytes an edge: 40M edges take 640 MB). "spark":
             min-label propagation in Spark DataFrames, for edge lists no driver holds, at
             the cost of a Spark job per round (rounds grow with the longest chain).
+        parts_per_job: A full resolution's parts resolved by one Spark job, one per task
+            (None: the session's default parallelism, one part per core). This process
+            holds about twice as many parts at once: a job's and the one written meanwhile.
     """
 
     name = "spark"
@@ -159,13 +177,65 @@ class SparkEngine:
         *,
         bucket_records: int = 50_000,
         coarse: Literal["driver", "spark"] = "driver",
+        parts_per_job: int | None = None,
     ) -> None:
         self.spark = session
         self.bucket_records = max(1, bucket_records)
         self.coarse = coarse
+        self.parts_per_job = max(1, parts_per_job) if parts_per_job is not None else None
+        self.jobs = 0
+        """Spark jobs the last `resolve_each` ran."""
         self.rounds = 0
         """Label-propagation rounds the last resolution took."""
         self.phases: dict[str, float] = {}
+
+    def resolve_each(
+        self, rules: ComponentRules, items: Iterable[tuple[T, ResolutionInput]]
+    ) -> Generator[tuple[T, Resolution]]:
+        """Each closed part's resolution with its tag, in order: `parts_per_job` parts to a
+        Spark job, each part a task resolved by `rules.resolve` on an executor. A job is
+        running while the caller handles the results of the one before; closing the
+        iterator early cancels it."""
+        sc = self.spark.sparkContext
+        per_job = self.parts_per_job or max(1, sc.defaultParallelism)
+        group_id = f"cdp-resolve-{uuid.uuid4().hex[:12]}"
+        rules_b = sc.broadcast(rules)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="cdp-spark-parts")
+        self.jobs = 0
+        taken = iter(items)
+        pending: tuple[list[T], Future[list[Resolution]]] | None = None
+        try:
+            while True:
+                group = list(islice(taken, per_job))
+                job = None
+                if group:
+                    shipped = [_shipped(data) for _, data in group]
+                    job = pool.submit(self._resolve_parts, rules_b, shipped, group_id)
+                    self.jobs += 1
+                if pending is not None:
+                    tags, done = pending
+                    yield from zip(tags, done.result(), strict=True)
+                if job is None:
+                    return
+                pending = ([tag for tag, _ in group], job)
+                del group, shipped
+        finally:
+            sc.cancelJobGroup(group_id)
+            pool.shutdown(wait=True, cancel_futures=True)
+            rules_b.destroy()
+
+    def _resolve_parts(
+        self, rules_b: Any, parts: list[ResolutionInput], group_id: str
+    ) -> list[Resolution]:
+        """One Spark job: each part a task of its own (`parallelize` with a slice per part),
+        resolved by the broadcast rules."""
+        sc = self.spark.sparkContext
+        sc.setJobGroup(group_id, "cdp resolve: closed parts", interruptOnCancel=True)
+        return (
+            sc.parallelize(parts, len(parts))
+            .map(lambda part: rules_b.value.resolve(part))
+            .collect()
+        )
 
     def resolve(self, rules: ComponentRules, data: ResolutionInput) -> Resolution:
         """The components of `data.records` under `rules`, as `rules.resolve(data)` gives."""
@@ -337,6 +407,14 @@ class SparkEngine:
             labels = updated.select("node", "label")
             if not updated.where("moved").limit(1).count():
                 return labels
+
+
+def _shipped(data: ResolutionInput) -> ResolutionInput:
+    """`data` with only the facts the rules read, as plain dicts (what crosses to Spark)."""
+    facts = {
+        rid: {name: fact.get(name) for name in _FACT_FIELDS} for rid, fact in data.facts.items()
+    }
+    return replace(data, facts=facts)
 
 
 def _items(data: ResolutionInput) -> tuple[pd.DataFrame, int, int]:

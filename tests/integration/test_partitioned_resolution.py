@@ -31,20 +31,6 @@ class Parts(LocalEngine):
         return self.parts[-1]
 
 
-class Whole:
-    """The local rules over the whole scope at once (a resolver only cuts a full
-    resolution into parts for the local engine itself)."""
-
-    name = "whole"
-
-    def __init__(self) -> None:
-        self.last: Resolution | None = None
-
-    def resolve(self, rules: ComponentRules, data: ResolutionInput) -> Resolution:
-        self.last = rules.resolve(data)
-        return self.last
-
-
 async def clusters(graph: GraphClient) -> dict[str, str | None]:
     return {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
 
@@ -66,20 +52,22 @@ async def test_parts_resolve_as_the_whole_scope_and_keep_stable_ids(
     # generic or blocked one: the part sees the count, not the records).
     assert any(i.carried_elsewhere for i in parts.inputs)
 
-    # Over the whole scope at once: the same resolution, so nothing moves or is written.
-    whole = Whole()
-    again = await Resolver(graph, linker=linker, engine=whole).resolve(full=True, recompute=True)
-    assert whole.last is not None
-    assert_same_resolution(whole.last, combine(parts.parts))
+    # Over the whole scope at once (one part): the same resolution, so nothing moves or
+    # is written.
+    one_part = Parts()
+    again = await Resolver(graph, linker=linker, engine=one_part, part_records=10**9).resolve(
+        full=True, recompute=True
+    )
+    assert len(one_part.parts) == 1
+    whole = one_part.parts[0]
+    assert_same_resolution(whole, combine(parts.parts))
     assert again.moved_records == 0 and again.created == again.merged == again.split == 0
     assert again.writes.updates == 0
     assert await clusters(graph) == after_parts
     # The data has what makes resolution hard: joins refused and links dropped.
-    assert whole.last.violations or any(
-        s.reason.startswith("limit") for s in whole.last.skipped_links
-    )
-    assert {s.reason for s in whole.last.skipped_links} & {"blocked", "generic", "shared"}
-    assert first.components == len(whole.last.components)
+    assert whole.violations or any(s.reason.startswith("limit") for s in whole.skipped_links)
+    assert {s.reason for s in whole.skipped_links} & {"blocked", "generic", "shared"}
+    assert first.components == len(whole.components)
     assert first.skipped_links == again.skipped_links
 
     # In parts again with nothing changed, parts of one record each (every coarse

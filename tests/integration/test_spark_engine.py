@@ -1,12 +1,12 @@
 """The Spark engine (pyspark in local mode) against the local engine: the same partition,
 the same links dropped and the same joins refused, on random inputs and on the generator's
-data resolved through the real graph."""
+data resolved through the real graph in closed parts, several Spark jobs of them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pytest
 from pyspark.sql import SparkSession
@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 from graph import resolve_repo
 from graph.client import GraphClient
 from matching.component_rules import ComponentRules, ResolutionInput
-from matching.components import INCONSISTENT, Resolution
+from matching.components import INCONSISTENT, Resolution, combine
 from matching.config import default_config
 from matching.engine import LocalEngine, ResolveEngine
 from matching.protection import Protection
@@ -35,17 +35,27 @@ def spark() -> Iterator[SparkSession]:
     session.stop()
 
 
+T = TypeVar("T")
+
+
 class Recording:
-    """An engine that keeps what the engine it wraps resolved."""
+    """An engine that keeps what the engine it wraps resolved, part by part."""
 
     def __init__(self, engine: ResolveEngine) -> None:
         self.engine = engine
         self.name = engine.name
-        self.last: Resolution | None = None
+        self.parts: list[Resolution] = []
 
     def resolve(self, rules: ComponentRules, data: ResolutionInput) -> Resolution:
-        self.last = self.engine.resolve(rules, data)
-        return self.last
+        self.parts.append(self.engine.resolve(rules, data))
+        return self.parts[-1]
+
+    def resolve_each(
+        self, rules: ComponentRules, items: Iterable[tuple[T, ResolutionInput]]
+    ) -> Iterator[tuple[T, Resolution]]:
+        for tag, resolution in self.engine.resolve_each(rules, items):
+            self.parts.append(resolution)
+            yield tag, resolution
 
 
 @pytest.mark.parametrize("coarse", ["driver", "spark"])
@@ -67,29 +77,59 @@ def test_spark_resolves_random_inputs_as_the_local_engine(
         assert engine.rounds > 1
 
 
+def test_parts_go_to_spark_a_job_at_a_time_in_order(spark: SparkSession) -> None:
+    config = default_config()
+    rules = ComponentRules(Protection.from_config(config), config, ("dob",), threshold=THRESHOLD)
+    inputs = [random_input(seed, people=15) for seed in range(5)]
+    taken: list[int] = []
+
+    def items() -> Iterator[tuple[int, ResolutionInput]]:
+        for i, data in enumerate(inputs):
+            taken.append(i)
+            yield i, data
+
+    engine = SparkEngine(spark, parts_per_job=2)
+    out = list(engine.resolve_each(rules, items()))
+    assert [tag for tag, _ in out] == list(range(5))
+    assert engine.jobs == 3
+    for (_, resolution), data in zip(out, inputs, strict=True):
+        assert_same_resolution(rules.resolve(data), resolution)
+
+    # Left after the first part: one job ahead was taken, no more, and the session is free.
+    taken.clear()
+    each = engine.resolve_each(rules, items())
+    first = next(each)
+    assert first[0] == 0 and taken == [0, 1, 2, 3]
+    each.close()
+    assert spark.range(3).count() == 3
+
+
 async def test_spark_gives_the_local_partition_on_generated_data(
     graph: GraphClient, tmp_path: Path, spark: SparkSession
 ) -> None:
     linker = await generated_and_trained(graph, tmp_path)
 
+    # Parts of about 60 records: several Spark jobs of three parts each.
     local = Recording(LocalEngine())
-    first = await Resolver(graph, linker=linker, engine=local).resolve(full=True)
+    first = await Resolver(graph, linker=linker, engine=local, part_records=60).resolve(full=True)
     assert first.matching is not None and first.matching.pairs > 0
     before = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
     assert len(set(before.values())) < len(before)
 
-    spark_engine = Recording(SparkEngine(spark, bucket_records=200))
-    again = await Resolver(graph, linker=linker, engine=spark_engine).resolve(
+    engine = SparkEngine(spark, parts_per_job=3)
+    spark_engine = Recording(engine)
+    again = await Resolver(graph, linker=linker, engine=spark_engine, part_records=60).resolve(
         full=True, recompute=True
     )
-    assert local.last is not None and spark_engine.last is not None
-    assert_same_resolution(local.last, spark_engine.last)
-    # The same partition, so stable ids keep every record where it was.
+    assert len(spark_engine.parts) == len(local.parts) > 6
+    assert engine.jobs == -(-len(local.parts) // 3)
+    whole = combine(local.parts)
+    assert_same_resolution(whole, combine(spark_engine.parts))
+    # The same partition, so stable ids keep every record where it was, writing nothing.
     assert again.moved_records == 0 and again.created == again.merged == again.split == 0
+    assert again.writes.updates == 0
     after = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
     assert after == before
     # The data has what makes resolution hard: joins refused and links dropped.
-    assert local.last.violations or any(
-        s.reason.startswith("limit") for s in local.last.skipped_links
-    )
-    assert {s.reason for s in local.last.skipped_links} & {"blocked", "generic", "shared"}
+    assert whole.violations or any(s.reason.startswith("limit") for s in whole.skipped_links)
+    assert {s.reason for s in whole.skipped_links} & {"blocked", "generic", "shared"}

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph import matching_repo
-from graph.record_facts import FIELDS, RecordFacts, StringPool
 from matching.config import default_config
-from matching.linking import scoring_rows, to_frame
+from matching.linking import to_frame
 from matching.protection import Protection
 
 pytestmark = pytest.mark.unit
@@ -46,37 +44,3 @@ def test_placeholder_names_are_left_out_with_protection() -> None:
     assert frame["family_name"].tolist() == [None, None, "nguyen", "testa"]
     # Without protection (training) the names are what the records say.
     assert to_frame(rows)["given_name"].tolist() == ["test", "guest", "unknown", "tess"]
-
-
-def test_contacts_declared_only_as_identifiers_are_scored() -> None:
-    base = {c: None for c in matching_repo.COLUMNS}
-    records = [
-        {
-            **base,
-            "rid": "club:1",
-            "source": "club",
-            "given_name": "Oliver",
-            "stub": None,
-            "contacts": [["email", "a@example.org"], ["phone", "+61412555101"]],
-            "extra": [],
-        },
-        {
-            **base,
-            "rid": "club:2",
-            "source": "club",
-            "given_name": "Ann",
-            "stub": None,
-            "email": "own@example.org",
-            "contacts": [["email", "b@example.org"]],
-            "extra": [],
-        },
-    ]
-    rows = scoring_rows(records)
-    # The same from the resolver's compact facts, as a full resolution hands them over.
-    pool = StringPool()
-    compact = [RecordFacts({n: r.get(n) for n in FIELDS}, pool) for r in records]
-    assert scoring_rows(compact) == rows
-    first = dict(zip(matching_repo.COLUMNS, rows[0], strict=True))
-    second = dict(zip(matching_repo.COLUMNS, rows[1], strict=True))
-    assert (first["email"], first["phone"]) == ("a@example.org", "+61412555101")
-    assert second["email"] == "own@example.org"
