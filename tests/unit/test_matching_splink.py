@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import random
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -606,6 +607,30 @@ def test_match_index_matches_a_batch_and_then_indexes_it(
     found = set(zip(again.rid_l, again.rid_r, strict=True))
     originals = set(zip(resent.unique_id, batch.unique_id, strict=True))
     assert len(found & originals) >= 0.95 * len(originals)
+
+
+def test_an_index_replays_the_sql_another_index_of_its_model_recorded(
+    model: TrainedModel,
+    people: pd.DataFrame,
+    batch: pd.DataFrame,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    existing = people.drop(batch.index)
+    monkeypatch.setattr(probabilistic, "_SHARED_PLANS", OrderedDict())
+    with MatchIndex(model, existing) as first:
+        expected = first.match(batch)
+
+    def generate(*_: object, **__: object) -> None:
+        raise AssertionError("Splink generated the SQL again")
+
+    # A process's next index (a warm `cdp run --watch` opens one per batch) replays it.
+    monkeypatch.setattr(MatchIndex, "_score_with_splink", generate)
+    with MatchIndex(model, existing) as second:
+        pd.testing.assert_frame_equal(second.match(batch), expected)
+    # Another model's SQL is its own.
+    other = model.model_copy(update={"version": "1" * 16})
+    with MatchIndex(other, existing) as third, pytest.raises(AssertionError, match="generated"):
+        third.match(batch)
 
 
 def test_match_index_survives_in_a_file(
