@@ -204,6 +204,7 @@ class SparkEngine:
         self.jobs = 0
         taken = iter(items)
         pending: tuple[list[T], Future[list[Resolution]]] | None = None
+        finished = False
         try:
             while True:
                 group = list(islice(taken, per_job))
@@ -216,26 +217,34 @@ class SparkEngine:
                     tags, done = pending
                     yield from zip(tags, done.result(), strict=True)
                 if job is None:
+                    finished = True
                     return
                 pending = ([tag for tag, _ in group], job)
                 del group, shipped
         finally:
-            sc.cancelJobGroup(group_id)
+            if not finished:
+                sc.cancelJobGroup(group_id)
             pool.shutdown(wait=True, cancel_futures=True)
             rules_b.destroy()
 
     def _resolve_parts(
         self, rules_b: Any, parts: list[ResolutionInput], group_id: str
     ) -> list[Resolution]:
-        """One Spark job: each part a task of its own (`parallelize` with a slice per part),
-        resolved by the broadcast rules."""
+        """One Spark job: each part a task of its own, reading its part from a broadcast of
+        its own (a part is megabytes: inside the task it would ship with the task itself,
+        and an executor fetches only the parts of its own tasks)."""
         sc = self.spark.sparkContext
         sc.setJobGroup(group_id, "cdp resolve: closed parts", interruptOnCancel=True)
-        return (
-            sc.parallelize(parts, len(parts))
-            .map(lambda part: rules_b.value.resolve(part))
-            .collect()
-        )
+        shipped = [sc.broadcast(part) for part in parts]
+        try:
+            return (
+                sc.parallelize(range(len(shipped)), len(shipped))
+                .map(lambda i: rules_b.value.resolve(shipped[i].value))
+                .collect()
+            )
+        finally:
+            for b in shipped:
+                b.destroy()
 
     def resolve(self, rules: ComponentRules, data: ResolutionInput) -> Resolution:
         """The components of `data.records` under `rules`, as `rules.resolve(data)` gives."""
