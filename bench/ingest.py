@@ -9,6 +9,11 @@ or events), in pairs of runs on an emptied graph:
   nodes with `HAS_IDENTIFIER` edges, one `UNWIND` query per 5,000-row batch, nothing else
   (`bench/cypher/bare_load_customers.cypher`).
 
+With `--lineage`, each pair also times the bare loader writing what the pipeline stores of
+each row besides (`bench/cypher/bare_load_customers_lineage.cypher`): what separates the
+pipeline from it is the pipeline's own work, what separates it from the bare loader is the
+data kept.
+
 Prints each pair, the medians and the ratio, where the pipeline's time goes (seconds per
 query, summed over its calls, and Python's read + convert alone), and the peak memory of this
 process. `--all-sources` also times the ingestion of every file of the six sources. Uses the
@@ -21,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import json
 import os
 import resource
 import statistics
@@ -45,6 +52,9 @@ from ingest.readers import BadRow, detect_format, read_rows
 
 T = TypeVar("T")
 BARE_QUERY = (Path(__file__).parent / "cypher" / "bare_load_customers.cypher").read_text()
+LINEAGE_QUERY = (
+    Path(__file__).parent / "cypher" / "bare_load_customers_lineage.cypher"
+).read_text()
 
 
 def peak_rss_mb() -> float:
@@ -138,8 +148,12 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def bare_batches(f: CustomerFile, size: int) -> Iterator[list[dict[str, Any]]]:
-    """The file's rows as the bare loader sends them: raw values, lower-cased identifiers."""
+def bare_batches(
+    f: CustomerFile, size: int, lineage: bool = False
+) -> Iterator[list[dict[str, Any]]]:
+    """The file's rows as the bare loader sends them: raw values, lower-cased identifiers;
+    with `lineage`, also what the pipeline keeps of a row (its raw JSON and content hash,
+    source, file and row number, each identifier's sha256)."""
     m, sec = f.mapping, f.section
     rows = read_rows(
         f.path,
@@ -149,7 +163,7 @@ def bare_batches(f: CustomerFile, size: int) -> Iterator[list[dict[str, Any]]]:
         encoding=m.encoding,
     )
     batch: list[dict[str, Any]] = []
-    for _, row in rows:
+    for number, row in rows:
         if isinstance(row, BadRow) or (key := _text(get_field(row, sec.key))) is None:
             continue
         props = {
@@ -162,7 +176,24 @@ def bare_batches(f: CustomerFile, size: int) -> Iterator[list[dict[str, Any]]]:
             for i in sec.identifiers
             if (text := _text(get_field(row, i.field))) is not None
         ]
-        batch.append({"rid": f"{m.source}:{key}", "props": props, "identifiers": identifiers})
+        out: dict[str, Any] = {
+            "rid": f"{m.source}:{key}",
+            "props": props,
+            "identifiers": identifiers,
+        }
+        if lineage:
+            raw = json.dumps(row, sort_keys=True, default=str)
+            out |= {
+                "source": m.source,
+                "source_id": key,
+                "raw": raw,
+                "hash": hashlib.sha256(raw.encode()).hexdigest(),
+                "file": sec.file,
+                "row": number,
+            }
+            for i in identifiers:
+                i["sha256"] = hashlib.sha256(i["value"].encode()).hexdigest()
+        batch.append(out)
         if len(batch) >= size:
             yield batch
             batch = []
@@ -170,11 +201,19 @@ def bare_batches(f: CustomerFile, size: int) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-async def bare_load(graph: GraphClient, files: list[CustomerFile], size: int) -> tuple[int, float]:
+async def bare_load(
+    graph: GraphClient, files: list[CustomerFile], size: int, lineage: bool = False
+) -> tuple[int, float]:
     rows, t0 = 0, time.perf_counter()
+    name, query = (
+        ("bench_lineage_load_customers", LINEAGE_QUERY)
+        if lineage
+        else ("bench_bare_load_customers", BARE_QUERY)
+    )
+    params = {"batch_id": "bench", "now": "2026-01-01T00:00:00Z"} if lineage else {}
     for f in files:
-        for batch in bare_batches(f, size):
-            await graph.write_text("bench_bare_load_customers", BARE_QUERY, {"rows": batch})
+        for batch in bare_batches(f, size, lineage):
+            await graph.write_text(name, query, {**params, "rows": batch})
             rows += len(batch)
     return rows, time.perf_counter() - t0
 
@@ -218,12 +257,18 @@ async def empty(graph: GraphClient) -> None:
 
 
 async def compare(
-    graph: TimedClient, data: Path, pairs: int, chunk: int, server: int | None
+    graph: TimedClient,
+    data: Path,
+    pairs: int,
+    chunk: int,
+    server: int | None,
+    lineage: bool = False,
 ) -> None:
     files = customer_files(data)
     names = ", ".join(f"{f.mapping.source}/{f.section.file}" for f in files)
     print(f"customer files: {names}")
     pipe_rates, bare_rates, ratios, cpu_ratios = [], [], [], []
+    lineage_rates: list[float] = []
 
     async def timed(load: Any) -> tuple[int, float, float, float]:
         c0, s0 = cpu_seconds(), cpu_seconds(server) if server else 0.0
@@ -257,6 +302,16 @@ async def compare(
             f"(Python CPU {cpu:.1f} s{where}) | bare {nb:,} rows {dtb:6.1f} s {b:8,.0f} rows/s "
             f"(Python CPU {cpub:.1f} s{where_b}) | ratio {p / b:.2f}"
         )
+        if lineage:
+            await empty(graph)
+            nl, dtl, cpul, srvl = await timed(bare_load(graph, files, chunk, lineage=True))
+            lineage_rates.append(nl / dtl)
+            where_l = f", Neo4j CPU {srvl:.1f} s" if server else ""
+            print(
+                f"  bare + what the pipeline stores: {nl:,} rows {dtl:6.1f} s "
+                f"{nl / dtl:8,.0f} rows/s (Python CPU {cpul:.1f} s{where_l}) | pipeline / it "
+                f"{p / (nl / dtl):.2f}, it / bare {(nl / dtl) / b:.2f}"
+            )
     print(
         f"median of {pairs}: pipeline {statistics.median(pipe_rates):,.0f} rows/s, "
         f"bare loader {statistics.median(bare_rates):,.0f} rows/s, "
@@ -267,6 +322,11 @@ async def compare(
             else ""
         )
     )
+    if lineage_rates:
+        print(
+            f"median of {pairs}: bare + what the pipeline stores "
+            f"{statistics.median(lineage_rates):,.0f} rows/s"
+        )
     seconds, calls = per_query
     print(f"pipeline's queries in the last pair (of {dt:.1f} s):")
     for name, s in sorted(seconds.items(), key=lambda kv: -kv[1]):
@@ -299,6 +359,7 @@ async def run(
     pairs: int,
     every: bool,
     server: int | None,
+    lineage: bool = False,
 ) -> None:
     if regenerate or not (out / "manifest.json").exists():
         t0 = time.perf_counter()
@@ -315,7 +376,7 @@ async def run(
     try:
         await graph.verify()
         if pairs:
-            await compare(graph, out, pairs, chunk, server)
+            await compare(graph, out, pairs, chunk, server, lineage)
         if every:
             await all_sources(graph, out, chunk)
         print(f"peak RSS of the Python process: {peak_rss_mb():,.0f} MB")
@@ -334,9 +395,26 @@ def main() -> None:
     p.add_argument(
         "--server-pid", type=int, default=None, help="The Neo4j's pid: print its CPU seconds."
     )
+    p.add_argument(
+        "--lineage",
+        action="store_true",
+        help="In each pair, also the bare loader writing what the pipeline stores of a row "
+        "(raw row, hash, batch, file, times, dirty mark, sha256s): what it costs to keep.",
+    )
     a = p.parse_args()
     out = a.out or Path(f"var/bench/data-{a.customers}")
-    asyncio.run(run(a.customers, out, a.regenerate, a.chunk, a.pairs, a.all_sources, a.server_pid))
+    asyncio.run(
+        run(
+            a.customers,
+            out,
+            a.regenerate,
+            a.chunk,
+            a.pairs,
+            a.all_sources,
+            a.server_pid,
+            a.lineage,
+        )
+    )
 
 
 if __name__ == "__main__":
