@@ -287,9 +287,10 @@ class Resolver:
         return [r.id for r in dead], any(r.mode == "full" for r in dead)
 
     async def _resolve_in_parts(self, report: ResolveReport, t0: float) -> None:
-        """A full resolution with the local engine, in bounded memory (`matching.partition`):
+        """A full resolution, with either engine, in bounded memory (`matching.partition`):
         the whole scope read as columns while matching scores its own read of the records, then
-        each closed part's facts read, resolved and written in turn. One journal entry
+        each closed part's facts read, resolved (by the engine, which may resolve parts
+        ahead: `ResolveEngine.resolve_each`) and written in turn. One journal entry
         covers every part's writes; a crash between parts leaves a full run to complete,
         which the next run redoes in full."""
         g = self.graph
