@@ -381,6 +381,14 @@ class Resolver:
                     flags, changed_flags = changed_flags, []
                     await self._write(resolution, facts, by_rid, flags, refused_before, report, run)
                     del facts, by_rid, resolution, item
+            except BaseException:
+                # A part failed after earlier parts were written (the engine, a read): the
+                # process may live on (an API server, `cdp run --watch`), so the next run
+                # must complete this one at once rather than wait for it to look dead.
+                if run.id is not None:
+                    with contextlib.suppress(Exception):
+                        await resolve_repo.run_failed(g, run.id, now=utc_stamp())
+                raise
             finally:
                 close = getattr(resolved, "close", None)
                 if close is not None:

@@ -69,7 +69,7 @@ from matching.partition import component_labels
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["SparkEngine", "SparkEngineError", "SparkUnavailable"]
+__all__ = ["SparkEngine", "SparkEngineError", "SparkJobFailed", "SparkUnavailable"]
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,20 @@ class SparkUnavailable(SparkEngineError):
 
     def __init__(self) -> None:
         super().__init__("the Spark engine needs pyspark: pip install -e '.[spark]'")
+
+
+class SparkJobFailed(SparkEngineError):
+    """A Spark job resolving a full run's parts failed (a task's error, a lost executor)."""
+
+    def __init__(self, parts: int, cause: BaseException) -> None:
+        lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+        # A Python error on an executor comes as a long trace ending with the error itself.
+        detail = ([line for line in lines if "Error" in line] or lines or [""])[-1]
+        super().__init__(
+            f"a Spark job resolving {parts} part(s) failed ({type(cause).__name__}): "
+            f"{detail[:300]}; the parts written before it are completed by the next run"
+        )
+        self.parts = parts
 
 
 class LabelsDidNotSettle(SparkEngineError):
@@ -242,6 +256,8 @@ class SparkEngine:
                 .map(lambda i: rules_b.value.resolve(shipped[i].value))
                 .collect()
             )
+        except Exception as exc:
+            raise SparkJobFailed(len(parts), exc) from exc
         finally:
             for b in shipped:
                 b.destroy()

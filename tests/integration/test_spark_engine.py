@@ -5,6 +5,7 @@ data resolved through the real graph in closed parts, several Spark jobs of them
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -13,13 +14,14 @@ from pyspark.sql import SparkSession
 
 from graph import resolve_repo
 from graph.client import GraphClient
+from matching import spark_engine as spark_engine_module
 from matching.component_rules import ComponentRules, ResolutionInput
 from matching.components import INCONSISTENT, Resolution, combine
 from matching.config import default_config
 from matching.engine import LocalEngine, ResolveEngine
 from matching.protection import Protection
 from matching.resolve import Resolver
-from matching.spark_engine import SparkEngine, spark_session
+from matching.spark_engine import SparkEngine, SparkJobFailed, spark_session
 from tests.factories.records import generated_and_trained
 from tests.factories.resolution_inputs import THRESHOLD, assert_same_resolution, random_input
 
@@ -133,3 +135,48 @@ async def test_spark_gives_the_local_partition_on_generated_data(
     # The data has what makes resolution hard: joins refused and links dropped.
     assert whole.violations or any(s.reason.startswith("limit") for s in whole.skipped_links)
     assert {s.reason for s in whole.skipped_links} & {"blocked", "generic", "shared"}
+
+
+async def test_a_failed_spark_job_leaves_a_run_the_next_one_completes(
+    graph: GraphClient, tmp_path: Path, spark: SparkSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    linker = await generated_and_trained(graph, tmp_path)
+    shipped = spark_engine_module._shipped
+    calls = 0
+
+    def third_broken(data: ResolutionInput) -> ResolutionInput:
+        nonlocal calls
+        calls += 1
+        out = shipped(data)
+        if calls == 3:
+            # The third part reaches its executor without its facts: the rules fail there.
+            out = replace(out, facts=None)  # type: ignore[arg-type]
+        return out
+
+    monkeypatch.setattr(spark_engine_module, "_shipped", third_broken)
+    engine = SparkEngine(spark, parts_per_job=1)
+    with pytest.raises(SparkJobFailed, match="resolving 1 part"):
+        await Resolver(graph, linker=linker, engine=engine, part_records=60).resolve(full=True)
+    monkeypatch.undo()
+    # The parts before it were written under the run's journal entry, marked failed at once:
+    # this process lives on, and the next run must not wait for it to look dead.
+    [failed] = await resolve_repo.open_runs(graph)
+    assert failed.mode == "full" and failed.failed_at is not None
+    placed = [pid for _, _, _, pid in await resolve_repo.clusters(graph)]
+    assert any(placed) and not all(placed)
+
+    # The next run, incremental as `cdp run` starts it, completes it in full.
+    local = Recording(LocalEngine())
+    healed = await Resolver(graph, linker=linker, engine=local, part_records=60).resolve()
+    assert healed.mode == "full" and healed.completed_runs == [failed.id]
+    assert await resolve_repo.open_runs(graph) == []
+    after = await resolve_repo.clusters(graph)
+    groups: dict[str, set[str]] = {}
+    for _, _, rid, pid in after:
+        assert pid is not None
+        groups.setdefault(pid, set()).add(rid)
+    whole = combine(local.parts)
+    assert {frozenset(g) for g in groups.values()} == {frozenset(c) for c in whole.components}
+    # Nothing left half done: a recompute moves nothing and writes nothing but its state.
+    again = await Resolver(graph, linker=linker, part_records=60).resolve(full=True, recompute=True)
+    assert again.moved_records == again.created == again.merged == again.split == 0
