@@ -195,25 +195,35 @@ FIXED: tuple[str, ...] = ("source", "source_id", "hash", "raw", "file", "observe
 FIXED += ("created_at", "first_batch_id", "batch_id", "updated_at")
 
 
-def write_csv(graphs: dict[str, SourceGraph], out: Path) -> None:
-    """Records, identifiers and HAS_IDENTIFIER links as neo4j-admin import CSVs."""
+def write_source_csv(
+    source: str,
+    g: SourceGraph,
+    out: Path,
+    kinds: dict[str, str],
+    identifiers: dict[str, tuple[str, str, str]],
+) -> tuple[int, int]:
+    """One source's records and HAS_IDENTIFIER links as neo4j-admin import CSVs of their own
+    (`records-<source>.csv`, `has_identifier-<source>.csv`, each with its own header), and
+    its identifiers added to `identifiers` (written once for all sources by
+    `write_identifiers_csv`). `kinds` holds each property's type across the sources written
+    so far: a property typed otherwise in another source is an error. Returns the records
+    and links written."""
     out.mkdir(parents=True, exist_ok=True)
-    kinds: dict[str, str] = {}
-    for g in graphs.values():
-        for rec in g.records.values():
-            for k, v in rec["props"].items():
-                if v is not None:
-                    kind = _kind(v)
-                    if kinds.setdefault(k, kind) != kind:
-                        raise ValueError(f"property {k} is both {kinds[k]} and {kind}")
-    props = sorted(k for k in kinds if k not in FIXED and k not in ("rid", "row", "issues"))
+    own: set[str] = set()
+    for rec in g.records.values():
+        for k, v in rec["props"].items():
+            if v is not None:
+                kind = _kind(v)
+                if kinds.setdefault(k, kind) != kind:
+                    raise ValueError(f"property {k} is both {kinds[k]} and {kind}")
+                own.add(k)
+    props = sorted(k for k in own if k not in FIXED and k not in ("rid", "row", "issues"))
     header = ["rid:ID(Record)", *FIXED, "row:long", "issues:string[]", "dirty:boolean"]
     header += [k if kinds[k] == "string" else f"{k}:{kinds[k]}" for k in props]
-    identifiers: dict[str, tuple[str, str, str]] = {}
     n_records = n_links = 0
     with (
-        (out / "records.csv").open("w", newline="", encoding="utf-8") as fr,
-        (out / "has_identifier.csv").open("w", newline="", encoding="utf-8") as fl,
+        (out / f"records-{source}.csv").open("w", newline="", encoding="utf-8") as fr,
+        (out / f"has_identifier-{source}.csv").open("w", newline="", encoding="utf-8") as fl,
     ):
         wr, wl = csv.writer(fr), csv.writer(fl)
         wr.writerow([*header, ":LABEL"])
@@ -221,33 +231,46 @@ def write_csv(graphs: dict[str, SourceGraph], out: Path) -> None:
             [":START_ID(Record)", ":END_ID(Identifier)", "first_seen", "last_seen", "batch_id"]
             + [":TYPE"]
         )
-        for g in graphs.values():
-            for rid, rec in g.records.items():
-                cells = [rid, *(rec[k] for k in FIXED), rec["row"], _cell(rec["issues"]), "true"]
-                cells += [_cell(rec["props"].get(k)) for k in props]
-                wr.writerow([*cells, "Record"])
-                n_records += 1
-                for key, h in g.links.get(rid, {}).items():
-                    wl.writerow([rid, key, h.first_seen, h.last_seen, h.batch_id, "HAS_IDENTIFIER"])
-                    identifiers.setdefault(key, (h.type, h.value, rec["created_at"]))
-                    n_links += 1
+        for rid, rec in g.records.items():
+            cells = [rid, *(rec[k] for k in FIXED), rec["row"], _cell(rec["issues"]), "true"]
+            cells += [_cell(rec["props"].get(k)) for k in props]
+            wr.writerow([*cells, "Record"])
+            n_records += 1
+            for key, h in g.links.get(rid, {}).items():
+                wl.writerow([rid, key, h.first_seen, h.last_seen, h.batch_id, "HAS_IDENTIFIER"])
+                identifiers.setdefault(key, (h.type, h.value, rec["created_at"]))
+                n_links += 1
+    return n_records, n_links
+
+
+def write_identifiers_csv(identifiers: dict[str, tuple[str, str, str]], out: Path) -> None:
     with (out / "identifiers.csv").open("w", newline="", encoding="utf-8") as fi:
         wi = csv.writer(fi)
         wi.writerow(["key:ID(Identifier)", "type", "value", "created_at", ":LABEL"])
         for key, (kind, value, created) in identifiers.items():
             wi.writerow([key, kind, value, created, "Identifier"])
-    log(f"wrote {n_records:,} records, {len(identifiers):,} identifiers, {n_links:,} links")
 
 
 def to_csv(data: Path, out: Path, held_out: int, batches: int) -> None:
+    """Each source converted, written and let go before the next, so that memory holds one
+    source's records at a time (all of them at once took 11.2 GB at 1M customers)."""
     first, _ = split_esp(data, held_out, batches)
-    graphs: dict[str, SourceGraph] = {}
-    rows = 0
+    kinds: dict[str, str] = {}
+    identifiers: dict[str, tuple[str, str, str]] = {}
+    rows = n_records = n_links = 0
     for source in LOAD_ORDER:
-        graphs[source], n = convert_source(source, first if source == "esp" else data)
+        graph, n = convert_source(source, first if source == "esp" else data)
         rows += n
-    log(f"converted {rows:,} rows")
-    write_csv(graphs, out)
+        written = write_source_csv(source, graph, out, kinds, identifiers)
+        del graph
+        n_records += written[0]
+        n_links += written[1]
+        log(f"{source}: wrote {written[0]:,} records, {written[1]:,} links")
+    write_identifiers_csv(identifiers, out)
+    log(
+        f"converted {rows:,} rows; wrote {n_records:,} records, {len(identifiers):,} "
+        f"identifiers, {n_links:,} links"
+    )
 
 
 def main() -> None:
@@ -268,8 +291,8 @@ def main() -> None:
         admin_import(
             a.csv,
             a.home,
-            nodes=["records", "identifiers"],
-            relationships=["has_identifier"],
+            nodes=[f.stem for f in sorted(a.csv.glob("records-*.csv"))] + ["identifiers"],
+            relationships=[f.stem for f in sorted(a.csv.glob("has_identifier-*.csv"))],
             extra=(f"--array-delimiter={ARRAY_DELIMITER}",),
         )
 
