@@ -5,19 +5,17 @@ one-line errors."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from core.settings import PROJECT_ROOT
 from graph.client import GraphClient
 from ingest import readers
 from ingest.errors import MappingError, SourceFileError
 from ingest.mapping import load_mapping, parse_mapping
 from ingest.pipeline import Ingestor
+from tests.factories.cli import cdp
 
 MAPPING = """
 source: crm
@@ -154,19 +152,6 @@ def test_a_mapping_file_that_is_not_utf8_is_a_mapping_error_naming_the_line(
         load_mapping(path)
 
 
-def _cdp(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    # The installed entry point's function, as `cdp` runs it.
-    code = "import sys; from cli.main import main; sys.argv[0] = 'cdp'; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **(env or {}), "COLUMNS": "80"},
-        timeout=120,
-    )
-
-
 def _one_line(result: subprocess.CompletedProcess[str]) -> str:
     output = (result.stdout + result.stderr).strip()
     assert "Traceback" not in output, output
@@ -180,16 +165,16 @@ def test_the_cli_prints_one_line_for_user_errors(tmp_path: Path) -> None:
     data.write_text("id,first,email\nc1,Ann,ann@x.com\n")
     bad_delimiter = tmp_path / "bad.yaml"
     bad_delimiter.write_text(_mapping('csv_delimiter: ";;"'))
-    out = _one_line(_cdp("ingest", str(data), "--source", "crm", "--mapping", str(bad_delimiter)))
+    out = _one_line(cdp("ingest", str(data), "--source", "crm", "--mapping", str(bad_delimiter)))
     assert "bad.yaml" in out and "csv_delimiter" in out
 
     latin = tmp_path / "latin.yaml"
     latin.write_bytes(_mapping("description: für").encode("latin-1"))
-    out = _one_line(_cdp("ingest", str(data), "--source", "crm", "--mapping", str(latin)))
+    out = _one_line(cdp("ingest", str(data), "--source", "crm", "--mapping", str(latin)))
     assert "latin.yaml: line 4 is not UTF-8" in out
 
     production = {"ENVIRONMENT": "production", "NEO4J_PASSWORD": "changeme"}
-    out = _one_line(_cdp("migrate", env=production))
+    out = _one_line(cdp("migrate", env=production))
     assert "NEO4J_PASSWORD is a placeholder" in out
-    verbose = _cdp("-v", "migrate", env=production)
+    verbose = cdp("-v", "migrate", env=production)
     assert verbose.returncode != 0 and "Traceback" in verbose.stderr

@@ -5,18 +5,15 @@ data resolved through the real graph in closed parts, several Spark jobs of them
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
 
 import pytest
 from pyspark.sql import SparkSession
 
-from core.settings import PROJECT_ROOT
 from graph import resolve_repo
 from graph.client import GraphClient
 from matching import spark_engine as spark_engine_module
@@ -28,6 +25,7 @@ from matching.linking import ProbabilisticLinker
 from matching.protection import Protection
 from matching.resolve import Resolver
 from matching.spark_engine import SparkEngine, SparkJobFailed, spark_session
+from tests.factories.cli import cdp
 from tests.factories.records import generated_and_trained
 from tests.factories.resolution_inputs import THRESHOLD, assert_same_resolution, random_input
 
@@ -188,24 +186,11 @@ async def test_a_failed_spark_job_leaves_a_run_the_next_one_completes(
     assert again.moved_records == again.created == again.merged == again.split == 0
 
 
-def _cdp(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`cdp ARGS` as the installed entry point runs it."""
-    code = "import sys; from cli.main import main; sys.argv[0] = 'cdp'; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=env,
-        timeout=300,
-    )
-
-
 async def test_cdp_resolve_runs_on_spark_in_parts(graph: GraphClient, tmp_path: Path) -> None:
     await generated_and_trained(graph, tmp_path, customers=150)
-    env = {**os.environ, "DATA_DIR": str(tmp_path), "SPARK_BUCKET_RECORDS": "80", "COLUMNS": "100"}
+    env = {"DATA_DIR": str(tmp_path), "SPARK_BUCKET_RECORDS": "80"}
     args = ("resolve", "--full", "--engine", "spark", "--spark-master", "local[1]")
-    done = await asyncio.to_thread(_cdp, *args, env=env)
+    done = await asyncio.to_thread(partial(cdp, *args, env=env, timeout=300))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "profiles (components)" in done.stdout
     placed = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph)}
@@ -216,5 +201,5 @@ async def test_cdp_resolve_runs_on_spark_in_parts(graph: GraphClient, tmp_path: 
     again = await Resolver(graph, linker=linker).resolve(full=True, recompute=True)
     assert again.moved_records == again.created == again.merged == again.split == 0
 
-    bad = await asyncio.to_thread(_cdp, "resolve", "--full", "--engine", "dask", env=env)
+    bad = await asyncio.to_thread(partial(cdp, "resolve", "--full", "--engine", "dask", env=env))
     assert bad.returncode == 2 and "local, spark" in bad.stderr and "Traceback" not in bad.stderr
