@@ -94,3 +94,17 @@ class SharedIdentifier(MatchingError):
             "pass the pid of the customer to forget"
         )
         self.pids = pids
+
+
+class ScoringOutOfDisk(MatchingError):
+    """Scoring ran out of disk: DuckDB spills what does not fit its memory limit to a
+    directory beside the match index, and the disk filled up. No match was written."""
+
+    def __init__(self, spill: str, memory: str) -> None:
+        super().__init__(
+            f"matching ran out of disk space while scoring: DuckDB spills what does not fit "
+            f"in MATCH_SCORING_MEMORY ({memory}) to {spill}, and the disk is full. Free space "
+            f"there or raise MATCH_SCORING_MEMORY, then run again (no match was written)"
+        )
+        self.spill = spill
+        self.memory = memory

@@ -9,6 +9,7 @@ run rebuilds that index from every record and scores them all against each other
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,7 +27,7 @@ from graph import matching_repo
 from graph.client import GraphClient
 from matching import name_postcode
 from matching.config import IdentityConfig, default_config
-from matching.errors import ConflictingComparisons
+from matching.errors import ConflictingComparisons, ScoringOutOfDisk
 from matching.link_changes import LinkChanges
 from matching.model_store import ModelStore, NoCurrentModel
 from matching.pair_score import PairScore, score_pair
@@ -365,10 +366,16 @@ class ProbabilisticLinker:
         if model is None:
             return rep
         with LinkChanges(model.version) as changes:
-            if rids is None:
-                rep.scored = await self._score_everything(model, changes)
-            else:
-                rep.scored = await self._score_these(model, rids, changes)
+            try:
+                if rids is None:
+                    rep.scored = await self._score_everything(model, changes)
+                else:
+                    rep.scored = await self._score_these(model, rids, changes)
+            except Exception as exc:
+                if _out_of_disk(exc):
+                    spill = f"{self.index_path}.tmp"
+                    raise ScoringOutOfDisk(spill, self.scoring_memory) from exc
+                raise
             counts = await asyncio.to_thread(changes.finish)
             now = utc_stamp()
             for rows in changes.writes():
@@ -435,3 +442,18 @@ class ProbabilisticLinker:
             index.add(frame)
         self._accept([pairs], changes, model)
         return len(frame)
+
+
+def _out_of_disk(exc: BaseException) -> bool:
+    """Whether `exc`, or an error it was raised from, says the disk is full (DuckDB's own
+    IO error comes wrapped in Splink's, with the SQL it ran)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC) or (
+            "No space left on device" in str(seen)
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
