@@ -189,12 +189,11 @@ def facts_of(rows: Iterable[Mapping[str, Any]]) -> list[RecordFacts]:
 
 
 async def record_facts(
-    graph: GraphClient, rids: Sequence[str] | None, extra: Sequence[str] = ()
+    graph: GraphClient, rids: Sequence[str], extra: Sequence[str] = ()
 ) -> list[RecordFacts]:
-    """What survivorship and stable ids need of each record (all records when None), and
-    `extra` as the tuple of these attributes' values (those the rules compare)."""
-    if rids is None:
-        return facts_of([row async for rows in record_fact_pages(graph, extra) for row in rows])
+    """What survivorship and stable ids need of each of these records, and `extra` as the
+    tuple of these attributes' values (those the rules compare); a full run reads every
+    record's a page at a time instead (`record_fact_pages`)."""
     params = {"extra": checked_attributes(extra)}
     pool = StringPool()
     out: list[RecordFacts] = []
