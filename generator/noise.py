@@ -63,6 +63,22 @@ def strip_accents(text: str) -> str:
     )
 
 
+class WrittenName(tuple[str, str]):
+    """(first, last) as a source stores them, and which of the two was mistyped (a typo, not
+    a case slip, padding or dropped accents), for the truth's `name_typo` label."""
+
+    typos: tuple[bool, bool]
+
+    def __new__(cls, first: str, last: str, typos: tuple[bool, bool]) -> WrittenName:
+        written = super().__new__(cls, (first, last))
+        written.typos = typos
+        return written
+
+    @property
+    def mistyped(self) -> bool:
+        return any(self.typos)
+
+
 @dataclass(frozen=True, slots=True)
 class NameMess:
     """Per-field error rates of one source's name fields."""
@@ -77,9 +93,11 @@ class NameMess:
     missing_given: float = 0.01
     missing_family: float = 0.02
 
-    def _one(self, rng: random.Random, text: str, case: str) -> str:
+    def _one(self, rng: random.Random, text: str, case: str) -> tuple[str, bool]:
+        mistyped = False
         if rng.random() < self.typo:
-            text = typo(rng, text)
+            typed = typo(rng, text)
+            mistyped, text = typed != text, typed
         if rng.random() < self.accents_dropped:
             text = strip_accents(text)
         if case == "upper" or (case == "mixed" and rng.random() < 0.5):
@@ -88,11 +106,11 @@ class NameMess:
             text = text.lower()
         if rng.random() < self.padded:
             text = rng.choice((f" {text}", f"{text} ", f"{text}  ", text.replace(" ", "  ")))
-        return text
+        return text, mistyped
 
     def write(
         self, rng: random.Random, given: str, nickname: str | None, family: str
-    ) -> tuple[str, str]:
+    ) -> WrittenName:
         """(first, last) as this source stores them."""
         if nickname and rng.random() < self.nickname:
             given = nickname
@@ -105,11 +123,11 @@ class NameMess:
             case = "lower"
         else:
             case = ""
-        first = "" if rng.random() < self.missing_given else self._one(rng, given, case)
-        last = "" if rng.random() < self.missing_family else self._one(rng, family, case)
+        first = ("", False) if rng.random() < self.missing_given else self._one(rng, given, case)
+        last = ("", False) if rng.random() < self.missing_family else self._one(rng, family, case)
         if rng.random() < self.swapped:
             first, last = last, first
-        return first, last
+        return WrittenName(first[0], last[0], (first[1], last[1]))
 
 
 def address_line(rng: random.Random, addr: Address, abbreviate: float = 0.5) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from generator import emails, names, places
+from generator import emails, known, names, places
 from generator.clock import Window
 from generator.ids import AffinePermutation, SeenSet
 from generator.phones import Phone, landline, mobile
@@ -88,8 +88,18 @@ class Person:
             ("shared_landline", self.landline is not None),
             ("shared_email", self.family_email is not None),
             ("namesake", self.namesake),
+            ("unallocated_phone", self._unallocated_phone()),
+            (
+                "unlisted_nickname",
+                self.nickname is not None and not known.listed_nickname(self.given, self.nickname),
+            ),
         )
         return tuple(label for label, on in flags if on)
+
+    def _unallocated_phone(self) -> bool:
+        """Their own number or the household's landline is in a range the phone library
+        does not know as allocated (a possible number all the same)."""
+        return any(p is not None and known.unallocated(p) for p in (self.phone, self.landline))
 
     def address_at(self, t: datetime) -> Address:
         if self.moved_to is not None and self.moved_at is not None and t >= self.moved_at:

@@ -22,6 +22,7 @@ from generator.phones import StyleMix
 from generator.places import STATE_NAMES, Address
 from generator.presence import Presence
 from generator.sources.base import Account, Context, Trail
+from generator.truth import NAME_TYPO
 
 NAME = "ecommerce"
 CUSTOMERS = "ecommerce/customers.jsonl"
@@ -138,7 +139,10 @@ class Ecommerce:
             last_touch = max(last_touch, account.switched_at)
         updated = min(last_touch + timedelta(minutes=rng.randint(0, 600)), ctx.window.end)
         given, alt = person.names()
-        first, last = NAMES.write(rng, given, alt, person.family)
+        written = NAMES.write(rng, given, alt, person.family)
+        first, last = written
+        if written.mistyped:
+            ctx.truth.label(NAME, account.customer_id, NAME_TYPO)
         phone = person.phone_given(rng, 0.2)
         address: dict[str, str] | None = None
         if orders or rng.random() < 0.5:

@@ -21,6 +21,7 @@ from generator.people import Person
 from generator.phones import StyleMix
 from generator.presence import Presence
 from generator.sources.base import Context, Trail
+from generator.truth import NAME_TYPO
 
 NAME = "esp"
 PROFILES = "esp/profiles.csv"
@@ -120,10 +121,15 @@ class Esp:
         first = last = ""
         u = rng.random()
         given, alt = person.names()
+        mistyped = False
         if origin != "popup" or u < 0.2:
-            first, last = NAMES.write(rng, given, alt, person.family)
+            written = NAMES.write(rng, given, alt, person.family)
+            (first, last), mistyped = written, written.mistyped
         elif u < 0.55:
-            first, _ = NAMES.write(rng, given, alt, person.family)
+            written = NAMES.write(rng, given, alt, person.family)
+            first, mistyped = written[0], written.typos[0]
+        if mistyped:
+            ctx.truth.label(NAME, profile_id, NAME_TYPO)
         phone = person.phone if sms_only or rng.random() < 0.2 else None
         city = postcode = ""
         if origin == "shopify" or rng.random() < 0.15:

@@ -18,6 +18,7 @@ from generator.people import Person
 from generator.phones import StyleMix
 from generator.presence import Presence
 from generator.sources.base import Context, Trail
+from generator.truth import NAME_TYPO
 
 NAME = "loyalty"
 PATH = "loyalty/members.csv"
@@ -110,7 +111,10 @@ class Loyalty:
         if not has_email and not has_phone:
             has_email = True
         given, alt = person.names()
-        first, last = NAMES.write(rng, given, alt, person.family)
+        written = NAMES.write(rng, given, alt, person.family)
+        first, last = written
+        if written.mistyped:
+            self._ctx.truth.label(NAME, loyalty_id, NAME_TYPO)
         where = person.address_at(joined if rng.random() < 0.75 else self._ctx.window.end)
         self._out.write(
             (

@@ -22,8 +22,8 @@ from generator.phones import StyleMix
 from generator.presence import Presence
 from generator.sources.base import Context, Trail
 from generator.stores import Store, any_store
+from generator.truth import NAME_TYPO, UPPER_NAME
 from generator.truth import TILL_CARD as TILL_CARD_LABEL
-from generator.truth import UPPER_NAME
 
 NAME = "pos"
 CUSTOMERS = "pos/customers.csv"
@@ -69,20 +69,21 @@ PHONES = StyleMix((30, 45, 5, 3, 4, 8, 5), mistakes=0.02)
 EMAILS = EmailMess(variant=0.03, upper=0.05, invalid=0.03, padded=0.02)
 
 
-def clerk_name(rng: random.Random, person: Person) -> str:
-    """One free-text name field as a clerk fills it."""
+def clerk_name(rng: random.Random, person: Person) -> tuple[str, bool]:
+    """One free-text name field as a clerk fills it, and whether a name in it was mistyped."""
     given, alt = person.names()
-    first, last = CLERK.write(rng, given, alt, person.family)
+    written = CLERK.write(rng, given, alt, person.family)
+    (first, last), (first_typo, last_typo) = written, written.typos
     u = rng.random()
     if not first or not last:
-        return (first or last).strip() or ""
+        return (first or last).strip() or "", written.mistyped
     if u < 0.75:
-        return f"{first} {last}"
+        return f"{first} {last}", written.mistyped
     if u < 0.85:
-        return f"{last.upper()}, {first}"
+        return f"{last.upper()}, {first}", written.mistyped
     if u < 0.93:
-        return f"{first[0]} {last}"
-    return first
+        return f"{first[0]} {last}", last_typo
+    return first, first_typo
 
 
 def items(purchase: Purchase) -> str:
@@ -138,7 +139,7 @@ class Pos:
             email = store.noemail
         else:
             email = ""
-        name = clerk_name(rng, person)
+        name, mistyped = clerk_name(rng, person)
         phone_text = PHONES.write(rng, phone) if phone and rng.random() < 0.75 else ""
         # Till cards and postcodes draw from their own stream, keyed by the record, so the
         # rest of the data set stays what it was before they were added.
@@ -156,6 +157,8 @@ class Pos:
             self._ctx.truth.label(NAME, pos_id, TILL_CARD_LABEL)
         if any(ch.isalpha() for ch in name) and name == name.upper():
             self._ctx.truth.label(NAME, pos_id, UPPER_NAME)
+        if mistyped:
+            self._ctx.truth.label(NAME, pos_id, NAME_TYPO)
         return pos_id
 
     def _transaction(self, person: Person, purchase: Purchase, attached: str, trail: Trail) -> str:
@@ -171,6 +174,10 @@ class Pos:
             email = ""
         loyalty = trail.loyalty_at(purchase.at)
         transaction_id = self._ctx.ids.transaction(store.store_id)
+        name, mistyped = clerk_name(rng, person) if rng.random() < name_p else ("", False)
+        if mistyped and not attached:
+            # A walk-in's transaction is a record of its own; an attached one is not.
+            self._ctx.truth.label(NAME, transaction_id, NAME_TYPO)
         self._transactions.write(
             (
                 transaction_id,
@@ -178,7 +185,7 @@ class Pos:
                 store.name,
                 local_ts(purchase.at),
                 attached,
-                clerk_name(rng, person) if rng.random() < name_p else "",
+                name,
                 PHONES.write(rng, phone) if phone else "",
                 email,
                 loyalty if loyalty and rng.random() < 0.6 else "",
@@ -234,7 +241,7 @@ class Pos:
             self._customers.write(
                 (
                     "",
-                    clerk_name(rng, person),
+                    clerk_name(rng, person)[0],
                     PHONES.write(rng, person.phone) if person.phone else "",
                     "",
                     store.store_id,
@@ -250,7 +257,7 @@ class Pos:
                 store.name,
                 local_ts(at_local_hour(rng, activity.acquired, 9, 21)),
                 "",
-                clerk_name(rng, person),
+                clerk_name(rng, person)[0],
                 "",
                 "",
                 "",

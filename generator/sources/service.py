@@ -18,6 +18,7 @@ from generator.people import Person
 from generator.phones import StyleMix
 from generator.presence import Presence
 from generator.sources.base import Context, Trail
+from generator.truth import NAME_TYPO
 
 NAME = "service"
 PATH = "service/tickets.csv"
@@ -114,9 +115,11 @@ class Service:
         phone = person.phone_given(rng, 0.3)
         has_phone = phone is not None and rng.random() < (0.9 if channel == "phone" else 0.1)
         given, alt = person.names()
-        first, last = NAMES.write(rng, given, alt, person.family)
+        written = NAMES.write(rng, given, alt, person.family)
+        first, last = written
         u = rng.random()
         name = f"{first} {last}" if u < 0.7 else (first if u < 0.9 else "")
+        mistyped = written.mistyped if u < 0.7 else (written.typos[0] if u < 0.9 else False)
         if not email and not has_phone:
             if phone is not None:
                 has_phone = True
@@ -135,6 +138,8 @@ class Service:
             )
         )
         ctx.truth.record(NAME, ticket_id, person.person_id)
+        if mistyped:
+            ctx.truth.label(NAME, ticket_id, NAME_TYPO)
 
     def junk(self) -> None:
         rng, ctx = self._ctx.rng, self._ctx

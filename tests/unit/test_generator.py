@@ -423,3 +423,110 @@ def test_households_share_a_landline_or_an_email_and_are_labelled(
     # Members do give them: some records of two members carry the household's email.
     emails = {r["email"].lower() for r in _csv(dataset.out_dir / "pos/customers.csv")}
     assert any(h[0].family_email in emails for h in with_email)
+
+
+def test_numbers_in_unallocated_ranges_are_written_and_labelled(
+    dataset: GenerationSummary,
+) -> None:
+    import phonenumbers
+
+    def unallocated(e164: str) -> bool:
+        number = phonenumbers.parse(e164)
+        return phonenumbers.is_possible_number(number) and not phonenumbers.is_valid_number(number)
+
+    people = _population()
+    marked = {
+        p.person_id
+        for p in people
+        if any(n is not None and unallocated(n.e164) for n in (p.phone, p.landline))
+    }
+    # About 9% of Australian mobile ranges are unallocated: the phenomenon is common.
+    assert 0.04 < len(marked) / len(people) < 0.2
+    labelled = _labelled_people(dataset.out_dir, "unallocated_phone")
+    assert labelled and labelled <= marked
+    # Records of labelled people carry those numbers, as written by the sources.
+    by_id = {p.person_id: p for p in people}
+    truth = _truth(dataset.out_dir)
+    digits = {
+        re.sub(r"\D", "", r["phone"])[-9:]: truth["pos", r["pos_customer_id"]]
+        for r in _csv(dataset.out_dir / "pos/customers.csv")
+        if r["phone"]
+    }
+    written = {
+        pid
+        for tail, pid in digits.items()
+        if pid in labelled
+        and any(
+            n is not None and n.nsn[-9:] == tail for n in (by_id[pid].phone, by_id[pid].landline)
+        )
+    }
+    assert written
+
+
+def test_nicknames_the_matchers_list_lacks_are_labelled(dataset: GenerationSummary) -> None:
+    from nicknames import NickNamer
+
+    namer = NickNamer()
+    people = _population()
+    unlisted = {
+        p.person_id
+        for p in people
+        if p.nickname
+        and p.nickname.lower() not in namer.nicknames_of(p.given.lower())
+        and p.given.lower() not in namer.canonicals_of(p.nickname.lower())
+    }
+    assert unlisted
+    labelled = _labelled_people(dataset.out_dir, "unlisted_nickname")
+    assert labelled and labelled <= unlisted
+    assert "Lachie" in NICKNAMES["Lachlan"]  # a short form the package lacks
+    # Some of their records do carry the short form.
+    by_id = {p.person_id: p for p in people}
+    truth = _truth(dataset.out_dir)
+    carried = [
+        c
+        for c in _jsonl(dataset.out_dir / "ecommerce/customers.jsonl")
+        if c["id"] is not None
+        and (pid := truth["ecommerce", str(c["id"])]) in labelled
+        and (c["first_name"] or "").strip().lower() == (by_id[pid].nickname or "").lower()
+    ]
+    assert carried
+
+
+def _plain(text: str) -> str:
+    from generator.noise import strip_accents
+
+    return " ".join(strip_accents(text).lower().split())
+
+
+def test_mistyped_names_are_labelled_record_by_record(dataset: GenerationSummary) -> None:
+    """A record is labelled `name_typo` exactly when a name it carries is none of its
+    person's true forms once case, spacing and accents are set aside."""
+    root = dataset.out_dir
+    by_id = {p.person_id: p for p in _population()}
+    truth = _truth(root)
+    typo = {
+        (r["source"], r["source_id"])
+        for r in _csv(root / "truth/labels.csv")
+        if r["label"] == "name_typo"
+    }
+    rows = [
+        (("ecommerce", str(c["id"])), c["first_name"] or "", c["last_name"] or "")
+        for c in _jsonl(root / "ecommerce/customers.jsonl")
+        if c["id"] is not None
+    ] + [
+        (("loyalty", r["loyalty_id"]), r["first_name"], r["last_name"])
+        for r in _csv(root / "loyalty/members.csv")
+        if r["loyalty_id"]
+    ]
+    checked = mistyped = 0
+    for key, first, last in rows:
+        pid = truth[key]
+        if pid.startswith("junk"):
+            continue
+        person = by_id[pid]
+        forms = {_plain(f) for f in (person.given, person.nickname or "", person.family, "")}
+        off = _plain(first) not in forms or _plain(last) not in forms
+        assert off == (key in typo), (key, first, last, person.given, person.family)
+        checked += 1
+        mistyped += off
+    assert checked > 1_000 and mistyped > 10
