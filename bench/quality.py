@@ -36,7 +36,7 @@ from pathlib import Path
 from core.settings import Settings
 from graph import resolve_repo
 from graph.client import GraphClient
-from matching.evaluate import evaluate, graph_evidence
+from matching.evaluate import evaluate, graph_evidence, identifiable_groups
 from matching.linking import ProbabilisticLinker
 from matching.resolve import Resolver
 
@@ -66,6 +66,14 @@ class LabelQuality:
     predicted_pairs: int
     true_pairs: int
     true_positive_pairs: int
+    identifiable_pairs: int = 0
+    identifiable_true_positive_pairs: int = 0
+
+    @property
+    def identifiable_recall(self) -> float:
+        if not self.identifiable_pairs:
+            return 1.0
+        return self.identifiable_true_positive_pairs / self.identifiable_pairs
 
     @property
     def precision(self) -> float:
@@ -84,10 +92,15 @@ def _pairs_touching(sizes: Counter[tuple[str, ...]], marked: Counter[tuple[str, 
 
 
 def quality_by_label(
-    predicted: dict[str, str], truth: dict[str, str], labels: dict[str, set[str]]
+    predicted: dict[str, str],
+    truth: dict[str, str],
+    labels: dict[str, set[str]],
+    identifiable: Mapping[str, str] | None = None,
 ) -> dict[str, LabelQuality]:
     """Precision and recall per phenomenon: over predicted (resp. true) pairs of which at
-    least one record carries the label. Records missing from either side are left out."""
+    least one record carries the label. Records missing from either side are left out.
+    With `identifiable` (rid -> identifiable group, `matching.evaluate.identifiable_groups`)
+    recall over the identifiable pairs touching the label is given too."""
     rids = [r for r in predicted if r in truth]
     out: dict[str, LabelQuality] = {}
     for label, marked_rids in sorted(labels.items()):
@@ -95,13 +108,18 @@ def quality_by_label(
             "predicted": Counter(),
             "true": Counter(),
             "both": Counter(),
+            "identifiable": Counter(),
+            "identifiable_found": Counter(),
         }
         marked: dict[str, Counter[tuple[str, ...]]] = {k: Counter() for k in groups}
         for rid in rids:
+            group = identifiable.get(rid, rid) if identifiable is not None else rid
             keys = {
                 "predicted": (predicted[rid],),
                 "true": (truth[rid],),
                 "both": (predicted[rid], truth[rid]),
+                "identifiable": (group,),
+                "identifiable_found": (group, predicted[rid]),
             }
             for kind, key in keys.items():
                 groups[kind][key] += 1
@@ -112,6 +130,10 @@ def quality_by_label(
             predicted_pairs=_pairs_touching(groups["predicted"], marked["predicted"]),
             true_pairs=_pairs_touching(groups["true"], marked["true"]),
             true_positive_pairs=_pairs_touching(groups["both"], marked["both"]),
+            identifiable_pairs=_pairs_touching(groups["identifiable"], marked["identifiable"]),
+            identifiable_true_positive_pairs=_pairs_touching(
+                groups["identifiable_found"], marked["identifiable_found"]
+            ),
         )
     return out
 
@@ -155,7 +177,7 @@ async def run(data: Path, train: bool) -> None:
             model = await linker.train()
             print(f"trained {model.version} in {time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
-        rep = await Resolver(graph, linker=linker).resolve(full=True)
+        rep = await Resolver(graph, linker=linker).resolve(full=True, recompute=True)
         print(
             f"full resolution: {rep.records:,} records -> {rep.components:,} profiles, "
             f"moved {rep.moved_records:,}, in {time.perf_counter() - t0:.1f} s"
@@ -182,14 +204,18 @@ async def run(data: Path, train: bool) -> None:
             people[pid].add(truth[rid])
     impure = Counter(len(p) for p in people.values() if len(p) > 1)
     print("profiles holding several people, by number of people: " + str(dict(impure)))
-    by_label = quality_by_label(predicted, truth, load_labels(data))
+    known = {r: truth[r] for r in predicted if r in truth}
+    by_label = quality_by_label(
+        predicted, truth, load_labels(data), identifiable_groups(known, evidence)
+    )
     if by_label:
         print("by phenomenon (pairs with at least one record showing it):")
     for label, lq in by_label.items():
         print(
             f"  {label:24} {lq.records:6,} records  precision {lq.precision:.4f}  recall "
-            f"{lq.recall:.4f}  ({lq.true_positive_pairs:,} of {lq.predicted_pairs:,} "
-            f"predicted, {lq.true_pairs:,} true pairs)"
+            f"{lq.recall:.4f}  identifiable recall {lq.identifiable_recall:.4f}  "
+            f"({lq.true_positive_pairs:,} of {lq.predicted_pairs:,} predicted, "
+            f"{lq.true_pairs:,} true pairs, {lq.identifiable_pairs:,} identifiable)"
         )
 
 

@@ -190,7 +190,7 @@ async def run(data: Path, train: bool, examples: int) -> None:
             print(f"trained in {time.perf_counter() - t0:.1f} s")
         model = linker.current_model()
         assert model is not None, "no model: run without --no-train"
-        rep = await Resolver(graph, linker=linker, engine=engine).resolve(full=True)
+        rep = await Resolver(graph, linker=linker, engine=engine).resolve(full=True, recompute=True)
         print(f"full resolution: {rep.records:,} records -> {rep.components:,} profiles")
         predicted = {rid: pid for _, _, rid, pid in await resolve_repo.clusters(graph) if pid}
         evidence = await graph_evidence(graph)

@@ -25,6 +25,22 @@ def test_pairs_with_a_labelled_record() -> None:
     assert everything.true_positive_pairs == 1
 
 
+def test_identifiable_recall_per_label() -> None:
+    # P1's records a, b share evidence (one identifiable group); c shares nothing with them.
+    truth = {"a": "P1", "b": "P1", "c": "P1", "d": "P2", "e": "P2"}
+    predicted = {"a": "x", "b": "y", "c": "y", "d": "z", "e": "z"}
+    groups = {"a": "g1", "b": "g1", "c": "g2", "d": "g3", "e": "g3"}
+    got = quality_by_label(predicted, truth, {"typo": {"b"}, "other": {"e"}}, groups)
+    # Identifiable pairs touching b: (a,b) only, and it is split; (b,c) is not identifiable.
+    assert (got["typo"].identifiable_pairs, got["typo"].identifiable_true_positive_pairs) == (1, 0)
+    assert got["typo"].identifiable_recall == 0.0
+    # True pairs touching b: (a,b) split, (b,c) found.
+    assert got["typo"].recall == 0.5
+    assert got["other"].identifiable_recall == 1.0 and got["other"].identifiable_pairs == 1
+    # Without groups every record is its own group: nothing identifiable.
+    assert quality_by_label(predicted, truth, {"typo": {"b"}})["typo"].identifiable_pairs == 0
+
+
 def test_missed_pairs_and_why_an_identifier_did_not_join_them() -> None:
     from bench.quality_misses import identifier_cause, missed_pairs
 
