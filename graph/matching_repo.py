@@ -35,24 +35,33 @@ def checked_attributes(names: Sequence[str]) -> list[str]:
 
 
 async def matching_record_pages(
-    graph: GraphClient, extra: Sequence[str] = ()
+    graph: GraphClient, extra: Sequence[str] = (), personal: Sequence[str] = ()
 ) -> AsyncIterator[list[list[Any]]]:
     """Rows of every record to score (see `matching_records`), a page at a time."""
-    params: dict[str, Any] = {"extra": checked_attributes(extra)}
+    params = _record_params(extra, personal)
     # A page per Bolt record: streaming one record per row cost 5x the time at 600k
     # records, nearly all of it the driver's per-record work in Python.
     async for rows in graph.pages("matching_all_records_page", params):
         yield [[*row[:-1], *row[-1]] for row in rows]
 
 
+def _record_params(extra: Sequence[str], personal: Sequence[str]) -> dict[str, Any]:
+    return {"extra": checked_attributes(extra), "personal": checked_attributes(personal)}
+
+
 async def matching_records(
-    graph: GraphClient, rids: Sequence[str] | None, extra: Sequence[str] = ()
+    graph: GraphClient,
+    rids: Sequence[str] | None,
+    extra: Sequence[str] = (),
+    personal: Sequence[str] = (),
 ) -> list[list[Any]]:
     """Rows of the records to score, all of them or these: the values of `COLUMNS`, then
-    of the `extra` (user-defined) attributes, in that order."""
+    of the `extra` (user-defined) attributes, in that order. A record is scored when it
+    names someone, or carries a value of one of the `personal` attributes (a national id
+    number: FEBRL has duplicates with both names missing)."""
     if rids is None:
-        return [row async for rows in matching_record_pages(graph, extra) for row in rows]
-    params: dict[str, Any] = {"extra": checked_attributes(extra)}
+        return [row async for rows in matching_record_pages(graph, extra, personal) for row in rows]
+    params = _record_params(extra, personal)
     out: list[list[Any]] = []
     for i in range(0, len(rids), 10_000):
         part = list(rids[i : i + 10_000])

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from core.normalise import fold_name
 from matching import family_rule
+from matching.names import names_one_person
 
 FAMILY_RULE: Final = "family rule"
 """The reason of the pairs the family rule keeps apart."""
@@ -66,6 +67,23 @@ def family_apart(
         values = facts[rid]["extra"] or ()
         return [values[i] if i < len(values) else None for i in positions]
 
+    def holders(rids: Sequence[str]) -> dict[str, list[str]]:
+        """rid -> the other records of the component that carry one of its personal values
+        exactly (none without personal attributes)."""
+        by_value: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for rid in rids:
+            if rid in facts:
+                for i, value in enumerate(personal_of(rid)):
+                    folded = family_rule.personal_value(value)
+                    if folded is not None:
+                        by_value[(i, folded)].append(rid)
+        out: dict[str, list[str]] = defaultdict(list)
+        for carriers in by_value.values():
+            if len(carriers) > 1:
+                for rid in carriers:
+                    out[rid].extend(c for c in carriers if c != rid)
+        return out
+
     def apart(rids: Sequence[str]) -> list[tuple[str, str, str]]:
         by_family: dict[str, list[str]] = defaultdict(list)
         for rid in rids:
@@ -73,10 +91,23 @@ def family_apart(
                 given, family = name_of(rid)
                 if given and family:
                     by_family[family].append(rid)
+        others = holders(rids) if positions else {}
+
+        def named_by_alias(a: str, b: str) -> bool:
+            # b shares a personal value with a record whose name is a's (or the reverse):
+            # b is that record's person under a replaced given name, not a's sibling.
+            return any(
+                names_one_person(name_of(x), name_of(c))
+                for x, y in ((a, b), (b, a))
+                for c in others.get(y, ())
+            )
+
         out: list[tuple[str, str, str]] = []
         for group in by_family.values():
             for a, b in combinations(group, 2):
-                if family_rule.kept_apart(name_of(a), name_of(b), personal_of(a), personal_of(b)):
+                if family_rule.kept_apart(
+                    name_of(a), name_of(b), personal_of(a), personal_of(b)
+                ) and not named_by_alias(a, b):
                     out.append((a, b, FAMILY_RULE))
         return out
 

@@ -41,11 +41,11 @@ REASON: Final = (
 
 
 def near_miss(x: Any, y: Any) -> bool:
-    """Whether two personal values (as matching compares them, `_value`) may be one
+    """Whether two personal values (as matching compares them, `personal_value`) may be one
     person's: equal, or at most `NEAR_MISS_EDITS` edits apart (a swap of adjacent characters
     is one edit) and not two numbers of one length less than `CONSECUTIVE` apart. False
     when either is missing."""
-    vx, vy = _value(x), _value(y)
+    vx, vy = personal_value(x), personal_value(y)
     if vx is None or vy is None:
         return False
     if vx == vy:
@@ -121,7 +121,7 @@ def kept_apart(
     return not any(near_miss(x, y) for x, y in zip(personal_a, personal_b, strict=False))
 
 
-def _value(value: Any) -> str | None:
+def personal_value(value: Any) -> str | None:
     """A personal value as matching compares it (`matching.linking.to_frame`)."""
     if value is None:
         return None

@@ -159,6 +159,12 @@ def extra_columns(spec: MatchingSpec) -> tuple[str, ...]:
     return tuple(c for c in required_input_columns(spec) if c not in FRAME_COLUMNS)
 
 
+def personal_columns(spec: MatchingSpec) -> tuple[str, ...]:
+    """The attributes a spec compares as one person's own (`personal`): a record that names
+    no one is still scored when it carries one."""
+    return tuple(c.column for c in spec.comparisons if c.personal)
+
+
 def declared_comparisons(rows: Sequence[Mapping[str, Any]]) -> tuple[ComparisonSpec, ...]:
     """The comparisons sources declared for their attributes (`compare` in a mapping).
 
@@ -291,7 +297,7 @@ class ProbabilisticLinker:
         declared = declared_comparisons(await matching_repo.compared_attributes(self.graph))
         spec = default_spec(*declared)
         extra = extra_columns(spec)
-        rows = await matching_repo.matching_records(self.graph, None, extra)
+        rows = await matching_repo.matching_records(self.graph, None, extra, personal_columns(spec))
         model = train(to_frame(rows, extra=extra), spec)
         scored = self._scored(rows, model)
         tf = term_frequencies(model, scored)
@@ -304,8 +310,9 @@ class ProbabilisticLinker:
 
     async def _records(self, model: TrainedModel, rids: Sequence[str] | None) -> pd.DataFrame:
         """Records as `model` scores them: its extra attributes too, no placeholders."""
-        extra = extra_columns(model.spec)
-        return self._scored(await matching_repo.matching_records(self.graph, rids, extra), model)
+        extra, personal = extra_columns(model.spec), personal_columns(model.spec)
+        rows = await matching_repo.matching_records(self.graph, rids, extra, personal)
+        return self._scored(rows, model)
 
     async def _open_index(self, model: TrainedModel, batch: set[str]) -> MatchIndex:
         """The persistent index of existing records, (re)built from the graph when it is
@@ -343,9 +350,7 @@ class ProbabilisticLinker:
         """The attributes the current model compares as one person's own (`personal`), on
         which two members of one family never agree (none without a model)."""
         model = self.current_model()
-        if model is None:
-            return ()
-        return tuple(c.column for c in model.spec.comparisons if c.personal)
+        return personal_columns(model.spec) if model else ()
 
     async def link(
         self,
@@ -402,7 +407,7 @@ class ProbabilisticLinker:
         pages = [
             _arrow(self._scored(rows, model))
             async for rows in matching_repo.matching_record_pages(
-                self.graph, extra_columns(model.spec)
+                self.graph, extra_columns(model.spec), personal_columns(model.spec)
             )
         ]
         table = pa.concat_tables(pages) if pages else _arrow(self._scored([], model))

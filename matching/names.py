@@ -215,6 +215,16 @@ def people_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
     )
 
 
+def names_one_person(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether two full folded (given, family) names name one person by the name alone: one
+    family name and given names that can be one person's (a typo, a nickname, an initial:
+    "micaela" / "michaela")."""
+    (ga, fa), (gb, fb) = a, b
+    if not (ga and fa and gb and fb) or fa != fb:
+        return False
+    return given_names_compatible(ga, gb) or _short_typo(a, b)
+
+
 def duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> bool:
     """Whether folded (given, family) names of two records that share a personal email or
     phone can be one person's two accounts: the same family name and given names that can

@@ -124,6 +124,15 @@ _ADDED = [
     # Twins at one address whose numbers were issued one after the other.
     "rec-9002-org,oliver,quennell,12,wattle grove,,kew,3101,vic,20110417,5550123",
     "rec-9003-org,harry,quennell,12,wattle grove,,kew,3101,vic,20110417,5550124",
+    # Elizabeth's duplicate with both names missing: her number, birth date and address.
+    "rec-9001-dup-2,,,56,hallen close,,kununurra,4127,nsw,19121119,4481240",
+    # FEBRL rec-1857: a duplicate whose given name was replaced carries Michaela's number;
+    # another, her name mistyped, a replaced number. Alike to the rule, the two look like
+    # sisters; Michaela's own record, named like the one and numbered like the other, says
+    # they are her.
+    "rec-9004-org,michaela,thrussell,27,markell place,,frenchs forest,6728,qld,19250608,1947368",
+    "rec-9004-dup-0,layla,thrussell,27,markell place,,frenchs forest,6728,qld,19250608,1947368",
+    "rec-9004-dup-1,micaela,thrussell,27,markell place,,frenchs forest,6728,qld,19250608,7131335",
 ]
 
 
@@ -131,9 +140,11 @@ async def test_a_replaced_given_name_with_a_mistyped_number_joins_and_twins_do_n
     graph: GraphClient, tmp_path: Path
 ) -> None:
     """A duplicate whose given name was replaced and whose personal number has two digits
-    swapped (the family rule held it back as a twin), and one keyed family name first with
-    typos (never proposed), join their person; twins with consecutive numbers, otherwise
-    alike, stay apart (a near miss that is the next number is not one number mistyped)."""
+    swapped (the family rule held it back as a twin), one keyed family name first with
+    typos (never proposed), one with no name at all (never scored) and two that alike
+    would be sisters but for their person's own record join their person; twins with
+    consecutive numbers, otherwise alike, stay apart (a near miss that is the next number
+    is not one number mistyped)."""
     first = tmp_path / "first" / "febrl.csv"
     first.parent.mkdir()
     first.write_text(febrl_file("dataset1").read_text(encoding="utf-8"), encoding="utf-8")
@@ -153,6 +164,8 @@ async def test_a_replaced_given_name_with_a_mistyped_number_joins_and_twins_do_n
         pid = {rec.split(",")[0]: predicted[f"febrl:{rec.split(',')[0]}"] for rec in _ADDED}
         assert pid["rec-9001-dup-0"] == pid["rec-9001-org"], full
         assert pid["rec-9001-dup-1"] == pid["rec-9001-org"], full
+        assert pid["rec-9001-dup-2"] == pid["rec-9001-org"], full
+        assert pid["rec-9004-dup-0"] == pid["rec-9004-org"] == pid["rec-9004-dup-1"], full
         assert pid["rec-9002-org"] != pid["rec-9003-org"], full
     twins = await linker.score_pair("febrl:rec-9002-org", "febrl:rec-9003-org")
     assert twins is not None and twins.held_back

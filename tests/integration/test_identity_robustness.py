@@ -92,7 +92,9 @@ async def test_contacts_declared_only_as_identifiers_are_scored(
     assert by_rid["club:t1"]["email"] == "oliver.q@example.org"
     assert by_rid["club:t2"]["phone"] == "+61412555202"
     full = [
-        r async for page in graph.pages("matching_all_records_page", {"extra": []}) for r in page
+        r
+        async for page in graph.pages("matching_all_records_page", {"extra": [], "personal": []})
+        for r in page
     ]
     scored = {r[0]: r for r in full}
     assert scored["club:t1"][8] == "oliver.q@example.org"

@@ -120,3 +120,46 @@ def test_records_of_two_family_members_are_kept_apart_unless_a_personal_value_ag
     # A missing given name or another family name: not two members, as far as names tell.
     assert not family_rule.kept_apart(("", "quennell"), _TWINS[0])
     assert not family_rule.kept_apart(("oliver", "quenell"), _TWINS[1])
+
+
+def _facts(rows: dict[str, tuple[str, str, str | None]]) -> dict[str, dict[str, object]]:
+    return {
+        rid: {"given_name": given, "family_name": family, "extra": [ssn]}
+        for rid, (given, family, ssn) in rows.items()
+    }
+
+
+def test_a_replaced_given_name_carrying_the_persons_number_is_not_a_sibling() -> None:
+    """FEBRL rec-655: "isabella" carries the original's number, "rebecca" another one; the
+    original ("rebecca", the same number as "isabella") names them one person."""
+    from matching.apart import FAMILY_RULE, family_apart
+
+    def never(kind: str, value: str) -> str | None:
+        return None
+
+    facts = _facts(
+        {
+            "org": ("rebecca", "trenerry", "2980023"),
+            "dup-0": ("rebecca", "trenerry", "7814962"),
+            "dup-1": ("isabella", "trenerry", "2980023"),
+        }
+    )
+    apart = family_apart(facts, ["soc_sec_id"], ["soc_sec_id"], never)
+    assert apart(sorted(facts)) == []
+    # Without the original, nothing says "isabella" and "rebecca" are one person: twins.
+    assert apart(["dup-0", "dup-1"]) == [("dup-0", "dup-1", FAMILY_RULE)]
+    # A twin with a number of her own stays apart from both, original and duplicate.
+    facts["twin"] = {"given_name": "olivia", "family_name": "trenerry", "extra": ["5550001"]}
+    got = apart(sorted(facts))
+    assert {a if b == "twin" else b for a, b, _ in got if "twin" in (a, b)} == {
+        "dup-0",
+        "dup-1",
+        "org",
+    }
+    # Were the original's number also on a record under the twin's name, the twin would
+    # be named by it: nothing then tells the twin from a duplicate of the original.
+    facts["dup-2"] = {"given_name": "olivia", "family_name": "trenerry", "extra": ["2980023"]}
+    assert not [p for p in apart(sorted(facts)) if "twin" in p[:2] and "org" in p[:2]]
+    # Without personal attributes the rule is the plain family rule.
+    plain = family_apart(facts, ["soc_sec_id"], [], never)
+    assert ("dup-0", "dup-1", FAMILY_RULE) in plain(sorted(facts))
