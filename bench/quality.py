@@ -152,6 +152,21 @@ def records_sharing(
     return by_key
 
 
+def held_by_one_person(
+    evidence: Mapping[str, set[str]], truth: Mapping[str, str]
+) -> dict[str, set[str]]:
+    """`evidence` without the keys that records of two or more true people carry (a
+    household's email or landline, namesakes' full name and postcode): what is left joins
+    only records of one person, so no resolver has to guess whose record it is."""
+    people: dict[str, set[str]] = defaultdict(set)
+    for rid, keys in evidence.items():
+        person = truth.get(rid)
+        if person is not None:
+            for key in keys:
+                people[key].add(person)
+    return {rid: {k for k in keys if len(people[k]) == 1} for rid, keys in evidence.items()}
+
+
 def missed_by_kind(
     predicted: dict[str, str], truth: dict[str, str], evidence: dict[str, set[str]]
 ) -> Counter[str]:
@@ -193,6 +208,12 @@ async def run(data: Path, train: bool) -> None:
         f"{q.identifiable_recall:.4f} ({q.identifiable_pairs:,} of {q.true_pairs:,} true "
         f"pairs)  cluster P/R {q.cluster_precision:.4f}/{q.cluster_recall:.4f}  largest "
         f"{q.largest_cluster}  false pairs {q.predicted_pairs - q.true_positive_pairs:,}"
+    )
+    unambiguous = evaluate(predicted, truth, held_by_one_person(evidence, truth))
+    print(
+        f"identifiable recall by evidence one person holds {unambiguous.identifiable_recall:.4f} "
+        f"({unambiguous.identifiable_pairs:,} pairs: no household's email or phone, no "
+        "namesakes' name and postcode)"
     )
     missed = missed_by_kind(predicted, truth, evidence)
     print("directly identifiable pairs apart, by shared evidence:")

@@ -78,3 +78,20 @@ def test_missed_pairs_by_who_holds_the_evidence() -> None:
     # The family's email is carried by two people; the name in 3000 by one.
     assert got["email"] == {"two or more people": 1}
     assert got["name+postcode"] == {"one person": 1}
+
+
+def test_evidence_held_by_one_person_only() -> None:
+    from bench.quality import held_by_one_person
+
+    truth = {"a": "P1", "b": "P1", "c": "P2"}
+    evidence = {
+        "a": {"email:fam@x.com", "phone:+61400000001"},
+        "b": {"phone:+61400000001"},
+        "c": {"email:fam@x.com"},
+    }
+    # The family's email is carried by P1 and P2: left out; P1's own phone stays.
+    assert held_by_one_person(evidence, truth) == {
+        "a": {"phone:+61400000001"},
+        "b": {"phone:+61400000001"},
+        "c": set(),
+    }
