@@ -1,32 +1,25 @@
 """What the matcher's reference lists know, so the truth can label what lies beyond them.
 
 The generator writes names and numbers from its own lists; two phenomena are defined by
-what the *resolver's* references lack: a nickname the `nicknames` package does not list for
-its formal name ("Lachie" for "Lachlan"), and a number the `phonenumbers` metadata holds
-possible (the right length for its region) but not allocated. Both are read here only to
-label people in `truth/labels.csv`; nothing the generator draws depends on them.
+what the *resolver's* references lack: a short form the resolver's name lists (the
+`nicknames` package and its own groups, `matching.names`) do not tie to its formal name
+("Lachie" for "Lachlan", "Con" for "Konstantinos"), and a number the `phonenumbers` metadata
+holds possible (the right length for its region) but not allocated. Both are read here only
+to label people in `truth/labels.csv`; nothing the generator draws depends on them.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
 import phonenumbers
-from nicknames import NickNamer
 
+from core.normalise import fold_name
 from generator.phones import Phone
-
-
-@cache
-def _namer() -> NickNamer:
-    return NickNamer()
+from matching.names import given_names_compatible
 
 
 def listed_nickname(given: str, nickname: str) -> bool:
-    """Whether the `nicknames` package knows `nickname` as a short form of `given`."""
-    formal, short = given.lower(), nickname.lower()
-    namer = _namer()
-    return short in namer.nicknames_of(formal) or formal in namer.canonicals_of(short)
+    """Whether the resolver takes `nickname` for a name `given` may go by."""
+    return given_names_compatible(fold_name(given), fold_name(nickname))
 
 
 def unallocated(phone: Phone) -> bool:

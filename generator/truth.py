@@ -28,9 +28,9 @@ whose household has a landline, or an email address, that its members sometimes 
 alone in the same postcode), `unallocated_phone` (every record of a person whose own mobile
 or household landline is a possible number in a range the `phonenumbers` metadata does not
 know as allocated: about 9% of Australian mobiles), `unlisted_nickname` (every record of a
-person with a short form the `nicknames` package does not list for their name, "Lachie" for
-"Lachlan", which some of their records carry), `name_typo` (a record whose given or family
-name was mistyped).
+person with a short form the resolver's name lists do not tie to their name, "Lachie" for
+"Lachlan", "Con" for "Konstantinos", which some of their records carry), `name_typo` (a
+record whose given or family name was mistyped).
 """
 
 from __future__ import annotations
