@@ -152,18 +152,24 @@ def records_sharing(
     return by_key
 
 
-def held_by_one_person(
-    evidence: Mapping[str, set[str]], truth: Mapping[str, str]
-) -> dict[str, set[str]]:
-    """`evidence` without the keys that records of two or more true people carry (a
-    household's email or landline, namesakes' full name and postcode): what is left joins
-    only records of one person, so no resolver has to guess whose record it is."""
+def key_holders(evidence: Mapping[str, set[str]], truth: Mapping[str, str]) -> dict[str, set[str]]:
+    """Evidence key -> the true people whose records carry it."""
     people: dict[str, set[str]] = defaultdict(set)
     for rid, keys in evidence.items():
         person = truth.get(rid)
         if person is not None:
             for key in keys:
                 people[key].add(person)
+    return people
+
+
+def held_by_one_person(
+    evidence: Mapping[str, set[str]], truth: Mapping[str, str]
+) -> dict[str, set[str]]:
+    """`evidence` without the keys that records of two or more true people carry (a
+    household's email or landline, namesakes' full name and postcode): what is left joins
+    only records of one person, so no resolver has to guess whose record it is."""
+    people = key_holders(evidence, truth)
     return {rid: {k for k in keys if len(people[k]) == 1} for rid, keys in evidence.items()}
 
 

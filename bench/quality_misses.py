@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from bench.febrl_misses import pair_class, score_all, short_of_exact
-from bench.quality import load_labels, load_truth, records_sharing
+from bench.quality import key_holders, load_labels, load_truth, records_sharing
 from core.settings import Settings
 from graph import resolve_repo
 from graph.client import GraphClient
@@ -158,12 +158,7 @@ def by_holders(
     person holds ("one person") and how many only keys that two or more people hold ("two
     or more people": namesakes in one postcode, a household's email or landline). The
     latter the evidence itself cannot place, whatever the resolver does."""
-    people: dict[str, set[str]] = defaultdict(set)
-    for rid, keys in evidence.items():
-        person = truth.get(rid)
-        if person is not None:
-            for key in keys:
-                people[key].add(person)
+    people = key_holders(evidence, truth)
     out: dict[str, Counter[str]] = defaultdict(Counter)
     for keys in pairs.values():
         kinds: dict[str, bool] = {}
