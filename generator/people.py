@@ -70,6 +70,9 @@ class Person:
     """Index of the household's first member (their own index when living alone)."""
     twin: bool = False
     """One of twins: a sibling at the same address shares the family name and birth date."""
+    sibling: bool = False
+    """A child of the household with a brother or sister of the same family name at the same
+    address, born on another day (twins are `twin`)."""
     landline: Phone | None = None
     """The household's landline, which this person sometimes gives."""
     family_email: str | None = None
@@ -85,6 +88,7 @@ class Person:
         """The phenomena every record of this person shows (`generator.truth.LABELS`)."""
         flags = (
             ("twin", self.twin),
+            ("sibling", self.sibling),
             ("shared_landline", self.landline is not None),
             ("shared_email", self.family_email is not None),
             ("namesake", self.namesake),
@@ -218,6 +222,12 @@ class Population:
             if head.phone is not None and (member.phone is None or rng.random() < share):
                 member.shared_phone = head.phone
             members.append(member)
+        children = members[2:]
+        for child in children:
+            child.sibling = any(
+                other is not child and other.family == child.family and other.dob != child.dob
+                for other in children
+            )
         if size == 1:
             self._namesakes(head)
         else:

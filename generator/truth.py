@@ -21,9 +21,11 @@ every junk record, so junk never links to anything).
 record and phenomenon, so that quality can be measured per phenomenon
 (`bench/quality.py`). Labels: `till_card` (a POS registration with a name and a postcode
 only), `twin` (every record of a person with a twin at the same address: the same family
-name and birth date, another given name), `upper_name` (a POS registration whose name the
-clerk typed in capitals), `shared_landline` and `shared_email` (every record of a person
-whose household has a landline, or an email address, that its members sometimes give),
+name and birth date, another given name), `sibling` (every record of a child of a household
+with a brother or sister of the same family name born on another day), `upper_name` (a POS
+registration whose name the clerk typed in capitals), `shared_landline` and `shared_email`
+(every record of a person whose household has a landline, or an email address, that its
+members sometimes give),
 `namesake` (every record of a person living alone with someone of the same full name living
 alone in the same postcode), `unallocated_phone` (every record of a person whose own mobile
 or household landline is a possible number in a range the `phonenumbers` metadata does not
@@ -44,6 +46,7 @@ LABELS_HEADER = ("source", "source_id", "label")
 
 TILL_CARD = "till_card"
 TWIN = "twin"
+SIBLING = "sibling"
 UPPER_NAME = "upper_name"
 SHARED_LANDLINE = "shared_landline"
 SHARED_EMAIL = "shared_email"
@@ -54,6 +57,7 @@ NAME_TYPO = "name_typo"
 LABELS = (
     TILL_CARD,
     TWIN,
+    SIBLING,
     UPPER_NAME,
     SHARED_LANDLINE,
     SHARED_EMAIL,

@@ -67,22 +67,25 @@ def family_apart(
         values = facts[rid]["extra"] or ()
         return [values[i] if i < len(values) else None for i in positions]
 
-    def holders(rids: Sequence[str]) -> dict[str, list[str]]:
-        """rid -> the other records of the component that carry one of its personal values
-        exactly (none without personal attributes)."""
-        by_value: dict[tuple[int, str], list[str]] = defaultdict(list)
+    def carried_names(
+        rids: Sequence[str],
+    ) -> tuple[dict[str, list[tuple[int, str]]], dict[tuple[int, str], set[tuple[str, str]]]]:
+        """Per record its personal values (attribute position, folded value), and per value
+        the distinct names of the component's records that carry it: linear in the records,
+        however many carry one value."""
+        values_of: dict[str, list[tuple[int, str]]] = {}
+        names_by_value: dict[tuple[int, str], set[tuple[str, str]]] = defaultdict(set)
         for rid in rids:
             if rid in facts:
-                for i, value in enumerate(personal_of(rid)):
-                    folded = family_rule.personal_value(value)
-                    if folded is not None:
-                        by_value[(i, folded)].append(rid)
-        out: dict[str, list[str]] = defaultdict(list)
-        for carriers in by_value.values():
-            if len(carriers) > 1:
-                for rid in carriers:
-                    out[rid].extend(c for c in carriers if c != rid)
-        return out
+                keys = [
+                    (i, folded)
+                    for i, value in enumerate(personal_of(rid))
+                    if (folded := family_rule.personal_value(value)) is not None
+                ]
+                values_of[rid] = keys
+                for key in keys:
+                    names_by_value[key].add(name_of(rid))
+        return values_of, names_by_value
 
     def apart(rids: Sequence[str]) -> list[tuple[str, str, str]]:
         by_family: dict[str, list[str]] = defaultdict(list)
@@ -91,15 +94,18 @@ def family_apart(
                 given, family = name_of(rid)
                 if given and family:
                     by_family[family].append(rid)
-        others = holders(rids) if positions else {}
+        values_of, names_by_value = carried_names(rids) if positions else ({}, {})
 
         def named_by_alias(a: str, b: str) -> bool:
             # b shares a personal value with a record whose name is a's (or the reverse):
-            # b is that record's person under a replaced given name, not a's sibling.
+            # b is that record's person under a replaced given name, not a's sibling. (b's
+            # own name is among the carriers' names, and is not a's person's: the rule
+            # keeps a and b apart.)
             return any(
-                names_one_person(name_of(x), name_of(c))
+                names_one_person(name_of(x), other)
                 for x, y in ((a, b), (b, a))
-                for c in others.get(y, ())
+                for key in values_of.get(y, ())
+                for other in names_by_value[key]
             )
 
         out: list[tuple[str, str, str]] = []

@@ -530,3 +530,25 @@ def test_mistyped_names_are_labelled_record_by_record(dataset: GenerationSummary
         checked += 1
         mistyped += off
     assert checked > 1_000 and mistyped > 10
+
+
+def test_siblings_at_one_address_are_labelled(dataset: GenerationSummary) -> None:
+    people = _population()
+    households: dict[int, list[Any]] = {}
+    for p in people:
+        households.setdefault(p.household, []).append(p)
+    siblings = {p.person_id for p in people if p.sibling}
+    assert siblings
+    for members in households.values():
+        children = members[2:]
+        for child in children:
+            brothers_and_sisters = [
+                o
+                for o in children
+                if o is not child and o.family == child.family and o.dob != child.dob
+            ]
+            assert child.sibling == bool(brothers_and_sisters)
+            for other in brothers_and_sisters:
+                assert other.home == child.home
+    labelled = _labelled_people(dataset.out_dir, "sibling")
+    assert labelled and labelled <= siblings
