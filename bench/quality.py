@@ -152,6 +152,21 @@ def records_sharing(
     return by_key
 
 
+def profiles_holding_labelled_people(
+    people: Mapping[str, set[str]], truth: Mapping[str, str], labels: Mapping[str, set[str]]
+) -> dict[str, int]:
+    """Per label, the profiles (profile -> the true people of its records) that hold two or
+    more people whose records show that label: for `twin` and `sibling` what the family
+    rule is for, two members of one family in one profile."""
+    labelled: dict[str, set[str]] = {
+        label: {truth[r] for r in rids if r in truth} for label, rids in labels.items()
+    }
+    return {
+        label: sum(1 for persons in people.values() if len(persons & marked) > 1)
+        for label, marked in labelled.items()
+    }
+
+
 def key_holders(evidence: Mapping[str, set[str]], truth: Mapping[str, str]) -> dict[str, set[str]]:
     """Evidence key -> the true people whose records carry it."""
     people: dict[str, set[str]] = defaultdict(set)
@@ -231,10 +246,16 @@ async def run(data: Path, train: bool) -> None:
             people[pid].add(truth[rid])
     impure = Counter(len(p) for p in people.values() if len(p) > 1)
     print("profiles holding several people, by number of people: " + str(dict(impure)))
+    labels = load_labels(data)
+    together = profiles_holding_labelled_people(people, truth, labels)
+    if together:
+        print(
+            "profiles holding two or more people of one phenomenon (two twins, two siblings, "
+            "two namesakes...): "
+            + ", ".join(f"{label} {n}" for label, n in sorted(together.items()))
+        )
     known = {r: truth[r] for r in predicted if r in truth}
-    by_label = quality_by_label(
-        predicted, truth, load_labels(data), identifiable_groups(known, evidence)
-    )
+    by_label = quality_by_label(predicted, truth, labels, identifiable_groups(known, evidence))
     if by_label:
         print("by phenomenon (pairs with at least one record showing it):")
     for label, lq in by_label.items():

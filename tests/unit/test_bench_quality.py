@@ -95,3 +95,13 @@ def test_evidence_held_by_one_person_only() -> None:
         "b": {"phone:+61400000001"},
         "c": set(),
     }
+
+
+def test_profiles_holding_two_labelled_people() -> None:
+    from bench.quality import profiles_holding_labelled_people
+
+    truth = {"a": "P1", "b": "P2", "c": "P3", "d": "P3"}
+    people = {"x": {"P1", "P2"}, "y": {"P3"}}
+    labels = {"twin": {"a", "b"}, "sibling": {"a", "c", "d"}}
+    # P1 and P2 (twins) share profile x; the siblings P1 and P3 are apart.
+    assert profiles_holding_labelled_people(people, truth, labels) == {"twin": 1, "sibling": 0}
