@@ -10,7 +10,7 @@ from typing import Any
 import phonenumbers
 import pytest
 
-from tests.e2e.conftest import DESKTOP, ROOT, TABLET, Site, login, shot
+from tests.e2e.conftest import DESKTOP, ROOT, TABLET, Site, login, shot, until
 
 FIND = """query Phones { searchProfiles(filter: {identifierType: "phone"}, first: 100) {
   nodes { pid givenName { value } familyName { value } postcode { value }
@@ -141,7 +141,10 @@ def test_a_miss_says_so_and_offers_name_and_postcode(
 
 def test_keyboard_only_search_and_card(browser: Any, site: Site, customer: dict[str, Any]) -> None:
     page = login(browser, site, site.keys.clienteling, TABLET)
-    # The search box has the focus on arrival; typing and Enter find the card.
+    # The search box takes the focus on arrival (once it has mounted, which can be a moment
+    # after the header: keys typed before that go nowhere); typing and Enter find the card.
+    box = page.get_by_label("Phone, email or loyalty number").element_handle()
+    assert until(page, "(box) => document.activeElement === box", box)
     page.keyboard.type(customer["email"].upper())
     page.keyboard.press("Enter")
     page.wait_for_selector(f"[data-testid=customer-card][data-pid='{customer['pid']}']")
