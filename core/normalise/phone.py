@@ -75,9 +75,21 @@ def _check_phone(text: str, region: str) -> Normalised:
     # into use before the library's metadata has them; test ranges; a typo in the prefix)
     # is kept, flagged: it still identifies whoever gave it.
     for number in readings:
-        if _possible(number):
-            return Normalised(_e164(number), UNALLOCATED_PHONE)
+        if _possible(number) and (e164 := _stable_e164(number)) is not None:
+            return Normalised(e164, UNALLOCATED_PHONE)
     return rejected(INVALID_PHONE)
+
+
+def _stable_e164(number: phonenumbers.PhoneNumber) -> str | None:
+    """The number's E.164 when reading it back gives a possible number with the same E.164;
+    None when it does not ("+49000010" reads as a national number with leading zeros whose
+    E.164, "+4900010", reads back as another, impossible number): a value written once
+    must normalise to itself."""
+    e164 = _e164(number)
+    again = _parse(e164, "ZZ")
+    if again is None or not _possible(again) or _e164(again) != e164:
+        return None
+    return e164
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -912,6 +912,14 @@ def test_normalise_phone_refuses_local_only_and_runs_of_one_digit(raw: str, regi
     assert normalise_phone(raw, region) == rejected("invalid_phone")
 
 
+def test_a_number_whose_e164_reads_back_as_another_is_refused() -> None:
+    # "+49000010": a German national number with leading zeros. Its E.164 ("+4900010")
+    # reads back as another number, which is impossible: keeping the first would store a
+    # value that does not normalise to itself (found by test_phone_is_idempotent).
+    assert normalise_phone("+49000010", "AU") == rejected("invalid_phone")
+    assert normalise_phone("+4900010", "AU") == rejected("invalid_phone")
+
+
 @pytest.mark.parametrize(
     ("number", "landline"),
     [
