@@ -10,9 +10,8 @@ to label people in `truth/labels.csv`; nothing the generator draws depends on th
 
 from __future__ import annotations
 
-import phonenumbers
-
-from core.normalise import fold_name
+from core.normalise import fold_name, normalise_phone
+from core.normalise.phone import UNALLOCATED_PHONE
 from generator.phones import Phone
 from matching.names import given_names_compatible
 
@@ -23,6 +22,6 @@ def listed_nickname(given: str, nickname: str) -> bool:
 
 
 def unallocated(phone: Phone) -> bool:
-    """A possible number that `phonenumbers` does not know as allocated."""
-    number = phonenumbers.parse(phone.e164)
-    return phonenumbers.is_possible_number(number) and not phonenumbers.is_valid_number(number)
+    """A possible number that `phonenumbers` does not know as allocated: what ingest keeps
+    and flags `unallocated_phone` (`core.normalise.normalise_phone`)."""
+    return normalise_phone(phone.e164, phone.country).reason == UNALLOCATED_PHONE

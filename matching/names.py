@@ -236,7 +236,7 @@ def duplicate_account_names(a: tuple[str, str], b: tuple[str, str]) -> bool:
     if not ga or not gb:
         return False
     if fa and fb:
-        return fa == fb and (given_names_compatible(ga, gb) or _short_typo(a, b))
+        return names_one_person(a, b)
     if fa or fb:
         first_a, first_b = ga.split()[0], gb.split()[0]
         if min(len(first_a), len(first_b)) < 2 or _surname_only(a, b) or _surname_only(b, a):
